@@ -1,0 +1,65 @@
+# Qualibot — two commands: `make run` and `make test`. Everything else is a step of those.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.10 2>/dev/null || ls $$HOME/.pyenv/versions/3.10.*/bin/python3.10 2>/dev/null | tail -n1)
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+MODEL_STAMP := models/.trained
+CATALOG_STAMP := var/.catalog-loaded
+export PYTHONPATH := $(CURDIR)
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export RASA_TELEMETRY_ENABLED := false
+
+CATALOG_DATA := $(shell find catalog/data -type f 2>/dev/null)
+CATALOG_CODE := $(wildcard catalog/*.py)
+TRAIN_INPUTS := config.yml domain.yml $(shell find data bot -type f \( -name '*.yml' -o -name '*.py' \) 2>/dev/null) $(CATALOG_DATA)
+
+.PHONY: help setup catalog train run shell test test-unit test-data test-stories test-nlu test-e2e bench bench-catalog clean
+
+help:
+	@echo "make run    - set up, load the catalog, train if needed, start the assistant (prints URLs)"
+	@echo "make test   - set up, then every test"
+	@echo "make setup | catalog | train | shell | bench | bench-catalog | clean"
+
+$(STAMP): requirements.txt requirements.lock
+	@test -n "$(PYTHON)" || { echo "Python 3.10 not found: install it (pyenv install 3.10.13) or set PYTHON=/path/to/python3.10"; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade 'pip<25' wheel
+	$(PY) -m pip install -q -r requirements.txt -c requirements.lock
+	@touch $@
+
+setup: $(STAMP)
+
+$(CATALOG_STAMP): $(STAMP) $(CATALOG_DATA) $(CATALOG_CODE)
+	@mkdir -p var
+	$(PY) -m catalog load
+	@touch $@
+
+catalog: $(CATALOG_STAMP)
+
+$(MODEL_STAMP): $(CATALOG_STAMP) $(TRAIN_INPUTS)
+	scripts/train.sh
+	@touch $@
+
+train: $(MODEL_STAMP)
+
+run: train
+	scripts/run.sh
+
+shell: train
+	scripts/run.sh --shell
+
+test: train
+	scripts/test.sh
+
+bench-catalog: catalog
+	$(PY) -m tests.bench.bench_catalog
+
+bench: train
+	$(PY) -m tests.bench.bench_bot
+
+clean:
+	rm -rf var models results .pytest_cache

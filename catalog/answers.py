@@ -1,0 +1,403 @@
+"""Approved answers (口径): catalog facts poured into the wording of data/answers.yaml, zh or en.
+
+Each function returns an `Answer`: the text, the clauses it rests on (cites), buttons where the
+user must choose, and the catalog version. The bot, the staff CLI and the console all call these.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import re
+from dataclasses import dataclass
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+
+import yaml
+
+from catalog import benefits as rules
+from catalog import config, queries
+from catalog.matcher import MatchResult
+from catalog.queries import ClauseInfo, QualificationInfo
+
+LANGS = ("zh", "en")
+BROWSE_LIMIT = 30
+
+
+@dataclass(frozen=True)
+class Answer:
+    kind: str
+    lang: str
+    text: str
+    cites: Tuple[str, ...] = ()
+    buttons: Tuple[Tuple[str, str], ...] = ()  # (title, payload)
+    version: str = ""
+    qualification: Optional[str] = None
+    candidates: Tuple[str, ...] = ()
+
+    @property
+    def source(self) -> str:
+        """The citation line shown under the answer."""
+        if not self.cites:
+            return ""
+        return source_line(self.cites, self.lang, self.version)
+
+    def full_text(self) -> str:
+        return self.text + ("\n" + self.source if self.source else "")
+
+
+@functools.lru_cache(maxsize=1)
+def templates() -> Dict[str, Any]:
+    with (config.DATA_DIR / "answers.yaml").open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def t(path: str, lang: str, **values: Any) -> str:
+    node: Any = templates()
+    for part in path.split("."):
+        node = node[part]
+    text = node[lang] if isinstance(node, dict) else node
+    return text.format(**values) if values else text
+
+
+def _lang(lang: Optional[str]) -> str:
+    return lang if lang in LANGS else "zh"
+
+
+def source_line(cites: Sequence[str], lang: str, version: Optional[str] = None) -> str:
+    notice = queries.notice(version)
+    sep = "；" if lang == "zh" else "; "
+    return t("source_line", lang, cites=sep.join(dict.fromkeys(cites)),
+             catalog_title=notice["catalog_title_zh" if lang == "zh" else "catalog_title_en"],
+             document_number=notice["document_number"])
+
+
+def _ver(version: Optional[str]) -> str:
+    return queries.snapshot(version).version
+
+
+def _join(items: Iterable[str], lang: str) -> str:
+    return ("、" if lang == "zh" else ", ").join(items)
+
+
+def _clean(text: str) -> str:
+    """Strip the source's <…> around URLs and spaces between CJK and digits left by the PDF."""
+    text = re.sub(r"<(https?://[^>]+)>", r"\1", text)
+    return re.sub(r"(?<=[\u4e00-\u9fff]) (?=[0-9A-Z])|(?<=[0-9A-Z]) (?=[\u4e00-\u9fff])", "", text)
+
+
+def row_cite(q: QualificationInfo, lang: str) -> str:
+    return t(f"row_cite.{q.list}", lang, row=q.row)
+
+
+def list_name(q: QualificationInfo, lang: str) -> str:
+    return t(f"list_name.{q.list}", lang)
+
+
+def where(q: QualificationInfo, lang: str) -> str:
+    """Region, else country, else issuer: what tells apart rows with the same name."""
+    if q.region:
+        return q.region.text(lang)
+    return _join((c.text(lang) for c in q.countries), lang) or q.issuer.text(lang)
+
+
+def conditions_lines(q: QualificationInfo, lang: str) -> List[str]:
+    lines = []
+    if q.experience_years:
+        lines.append(t(f"experience.{q.experience_unit}", lang, n=q.experience_years))
+    for c in q.conditions:
+        lines.append(c.zh if lang == "zh" else c.en)
+    if q.registration:
+        lines.append(t("registration", lang, text=q.registration.text(lang).rstrip("。.")))
+    if q.title_level:
+        lines.append(t(f"title_level.{q.title_level}", lang))
+    return lines
+
+
+def work_scope(q: QualificationInfo, lang: str) -> str:
+    """The remark's first sentence (the work it covers), without the experience note said above."""
+    text = q.remark.text(lang)
+    first = text.split("。")[0] if lang == "zh" else text.split(". ")[0]
+    first = re.sub(r"\s*[(（]需要有[^)）]*[)）]|\s*\((requires?|at least)[^)]*\)", "", first, flags=re.I)
+    return first.rstrip("。.") + ("。" if lang == "zh" else ".")
+
+
+# --- recognition ---------------------------------------------------------------------------------
+
+
+def recognition(result: MatchResult, lang: str, version: Optional[str] = None) -> Answer:
+    lang = _lang(lang)
+    ver = _ver(version)
+    if result.status == "listed":
+        q = queries.get(result.candidates[0].id, version)
+        assert q is not None
+        return qualification_answer(q, lang)
+    if result.status == "ambiguous":
+        return ambiguity(result, lang, version)
+    if result.status == "unlisted" and result.unlisted:
+        u = result.unlisted
+        text = t("unlisted", lang, matched=u.matched.strip(), name=u.name_zh if lang == "zh" else u.name_en,
+                 reason=u.reason_zh if lang == "zh" else u.reason_en)
+        near = [queries.get(i, version) for i in u.nearest]
+        near = [q for q in near if q is not None]
+        cites: List[str] = []
+        buttons = []
+        if near:
+            items = _join((f"{q.name.text(lang)}（{q.id}）" if lang == "zh" else f"{q.name.text(lang)} ({q.id})"
+                           for q in near), lang)
+            text += "\n" + t("unlisted_nearest", lang, items=items)
+            cites = [row_cite(q, lang) for q in near]
+            buttons = [(q.name.text(lang), f'/inform{{"qualification":"{q.id}"}}') for q in near]
+        return Answer("unlisted", lang, text, tuple(cites), tuple(buttons), ver)
+    text = t("not_found", lang) + "\n" + t("not_found_hint", lang, site=queries.notice(version)["code_check"]["url"])
+    return Answer("not_found", lang, text, (), (), ver)
+
+
+def qualification_answer(q: QualificationInfo, lang: str) -> Answer:
+    lang = _lang(lang)
+    fields = _join((f.text(lang) for f in q.fields), lang)
+    lines = [t("recognized", lang, name=q.name.text(lang), issuer=q.issuer.text(lang) or where(q, lang),
+               list_name=list_name(q, lang), row=q.row, id=q.id, fields=fields)]
+    cond = conditions_lines(q, lang)
+    if cond:
+        sep = "" if lang == "zh" else " "
+        lines.append(t("recognized_conditions_header", lang) + sep + sep.join(cond))
+    lines.append(t("work_scope", lang, text=work_scope(q, lang)))
+    return Answer("recognized", lang, "\n".join(lines), (row_cite(q, lang),), (), q.version, q.id)
+
+
+def ambiguity(result: MatchResult, lang: str, version: Optional[str] = None) -> Answer:
+    lang = _lang(lang)
+    quals = [queries.get(i, version) for i in result.ids]
+    quals = [q for q in quals if q is not None]
+    mention = result.candidates[0].matched.strip() if result.candidates else ""
+    text = t("ambiguous", lang, mention=mention, n=len(quals))
+    buttons = tuple(
+        (t("ambiguous_option", lang, name=q.name.text(lang), where=where(q, lang)),
+         f'/inform{{"qualification":"{q.id}"}}')
+        for q in quals
+    )
+    return Answer("ambiguous", lang, text, (), buttons, _ver(version), None, tuple(q.id for q in quals))
+
+
+# --- benefits ------------------------------------------------------------------------------------
+
+
+def benefits(b: rules.Benefits, lang: str) -> Answer:
+    lang = _lang(lang)
+    q = b.qualification
+    lines = [t("benefits_header", lang, name=q.name.text(lang), list_name=list_name(q, lang))]
+    cites = [row_cite(q, lang)]
+    for item in b.applying():
+        c = item.clause
+        who = t(f"benefits_for_nationality.{item.for_nationality}", lang) if item.for_nationality != "any" else ""
+        reason = t(f"benefit_reason.{item.reason}", lang) if item.reason in templates()["benefit_reason"] else ""
+        lines.append(f"• {c.title.text(lang)}{who}：{_clean(c.text.text(lang))}{reason}（{c.cite.text(lang)}）"
+                     if lang == "zh" else
+                     f"• {c.title.text(lang)} {who}: {_clean(c.text.text(lang))}{' ' + reason if reason else ''} "
+                     f"({c.cite.text(lang)})".replace("  ", " "))
+        cites.append(c.cite.text(lang))
+    if b.needs_nationality:
+        lines.append(t("benefits_ask_nationality", lang))
+    return Answer("benefits", lang, "\n".join(lines), tuple(cites), (), q.version, q.id)
+
+
+def general_benefits(lang: str, version: Optional[str] = None, nationality: str = "unknown") -> Answer:
+    lang = _lang(lang)
+    lines = [t("general_benefits_header", lang)]
+    cites = []
+    for c in queries.clauses("benefit", version):
+        if nationality in ("chinese", "foreign") and c.nationality not in ("any", nationality):
+            continue
+        urgent = "" if "regular" in c.lists else ("［急需紧缺］" if lang == "zh" else "[urgent list] ")
+        lines.append(f"• {urgent}{c.title.text(lang)}（{c.cite.text(lang)}）" if lang == "zh"
+                     else f"• {urgent}{c.title.text(lang)} ({c.cite.text(lang)})")
+        cites.append(c.cite.text(lang))
+    return Answer("benefits_general", lang, "\n".join(lines), tuple(cites), (), _ver(version))
+
+
+def work_permit(age: Optional[int], high_end: Optional[bool], lang: str, version: Optional[str] = None,
+                qualification: Optional[QualificationInfo] = None) -> Answer:
+    lang = _lang(lang)
+    w = rules.work_permit_age(age, high_end, version)
+    text = t(f"work_permit.{w.verdict}", lang, limit=w.age_limit, limit_high=w.age_limit_high_end, age=age,
+             a_years=w.clause.facts.get("category_a_permit_max_years", ""))
+    cites = [w.clause.cite.text(lang)]
+    if qualification is not None:
+        cites.insert(0, row_cite(qualification, lang))
+    return Answer("work_permit", lang, text, tuple(cites), (), _ver(version),
+                  qualification.id if qualification else None)
+
+
+def visa(lang: str, version: Optional[str] = None, qualification: Optional[QualificationInfo] = None) -> Answer:
+    lang = _lang(lang)
+    c13 = _clause_with("visa_max_years", version)
+    lines = [t("visa", lang, years=c13.facts["visa_max_years"])]
+    cites = [c13.cite.text(lang)]
+    c24 = _clause_with("talent_visa_confirmation_letter", version)
+    if qualification is None or qualification.list == "urgent":
+        lines.append(t("visa_urgent", lang))
+        cites.append(c24.cite.text(lang))
+    if qualification is not None:
+        cites.insert(0, row_cite(qualification, lang))
+    return Answer("visa", lang, "\n".join(lines), tuple(cites), (), _ver(version),
+                  qualification.id if qualification else None)
+
+
+def title(lang: str, version: Optional[str] = None, qualification: Optional[QualificationInfo] = None) -> Answer:
+    lang = _lang(lang)
+    c12 = _clause_by_title_level("中级", version)
+    c21 = _clause_by_title_level("副高级", version)
+    if qualification is None:
+        return Answer("title", lang, t("title_general", lang), (c12.cite.text(lang), c21.cite.text(lang)), (),
+                      _ver(version))
+    level = qualification.title_level or "none"
+    text = t(f"title_answer.{level}", lang, name=qualification.name.text(lang))
+    clause = c21 if level == "副高级" else c12
+    return Answer("title", lang, text, (row_cite(qualification, lang), clause.cite.text(lang)), (), _ver(version),
+                  qualification.id)
+
+
+def residence_card(lang: str, version: Optional[str] = None,
+                   qualification: Optional[QualificationInfo] = None) -> Answer:
+    lang = _lang(lang)
+    c11 = _clause_with("work_residence_permit", version)
+    c22 = _clause_with("talent_introduction", version)
+    lines = [t("residence_card", lang)]
+    cites = [c11.cite.text(lang)]
+    if qualification is None or qualification.list == "urgent":
+        lines.append(t("residence_card_urgent", lang))
+        cites.append(c22.cite.text(lang))
+    else:
+        lines.append(t("residence_card_not_urgent", lang, name=qualification.name.text(lang)))
+        cites.insert(0, row_cite(qualification, lang))
+    return Answer("residence_card", lang, "\n".join(lines), tuple(cites), (), _ver(version),
+                  qualification.id if qualification else None)
+
+
+def practice(lang: str, version: Optional[str] = None, qualification: Optional[QualificationInfo] = None) -> Answer:
+    lang = _lang(lang)
+    p = rules.practice_for(qualification.id if qualification else None, version)
+    cites = [p.clause.cite.text(lang)]
+    if qualification is None:
+        return Answer("practice", lang, t("practice.general", lang), tuple(cites), (), _ver(version))
+    name = qualification.name.text(lang)
+    if p.profession:
+        lines = [t("practice.covered", lang, name=name, profession=t(f"practice.professions.{p.profession}", lang))]
+        if p.registration:
+            lines.append(t("registration", lang, text=p.registration.text(lang).rstrip("。.")))
+    else:
+        lines = [t("practice.not_covered", lang, name=name)]
+    return Answer("practice", lang, "\n".join(lines), (row_cite(qualification, lang), *cites), (), _ver(version),
+                  qualification.id)
+
+
+def verification(lang: str, version: Optional[str] = None) -> Answer:
+    lang = _lang(lang)
+    lines = [t("verification.intro", lang)]
+    steps = queries.verification_steps(version)
+    for i, c in enumerate(steps, 1):
+        lines.append(f"{i}. {c.title.text(lang)}：{_clean(c.text.text(lang))}" if lang == "zh"
+                     else f"{i}. {c.title.text(lang)}: {_clean(c.text.text(lang))}")
+    c4 = next(c for c in queries.clauses("verification", version) if c.section == "四")
+    uses = c4.facts.get("used_for_zh" if lang == "zh" else "used_for_en", [])
+    lines.append(t("verification.uses", lang, uses=_join(uses, lang)))
+    lines.append(t("verification.limits", lang))
+    cites = [c4.cite.text(lang), *(c.cite.text(lang) for c in steps)]
+    return Answer("verification", lang, "\n".join(lines), tuple(cites), (), _ver(version))
+
+
+# --- the catalog itself --------------------------------------------------------------------------
+
+
+def stats(lang: str, version: Optional[str] = None, field: Optional[str] = None,
+          country: Optional[str] = None) -> Answer:
+    lang = _lang(lang)
+    s = queries.stats(version)
+    lines = [t("stats", lang, version=s.version, total=s.total, urgent=s.urgent, regular=s.regular)]
+    snap = queries.snapshot(version)
+    if field and field in s.by_field:
+        lines.append(t("stats_by", lang, name=field if lang == "zh" else snap.fields[field], count=s.by_field[field]))
+    if country and country in s.by_country:
+        lines.append(t("stats_by", lang, name=country if lang == "zh" else snap.countries[country],
+                       count=s.by_country[country]))
+    cite = "附件1" if lang == "zh" else "Annex 1"
+    return Answer("stats", lang, " ".join(lines), (cite,), (), s.version)
+
+
+def browse(lang: str, version: Optional[str] = None, field: Optional[str] = None, country: Optional[str] = None,
+           list_name_: Optional[str] = None) -> Answer:
+    lang = _lang(lang)
+    snap = queries.snapshot(version)
+    if not (field or country or list_name_):
+        buttons = tuple((snap.fields[f] if lang == "en" else f, f'/ask_catalog_browse{{"field":"{f}"}}')
+                        for f in ("金融", "云计算", "教育", "体育", "医疗健康服务", "建筑与工程服务"))
+        return Answer("browse_ask", lang, t("browse_ask", lang), (), buttons, snap.version)
+    quals = queries.list_qualifications(list_name_, field, country, version=version)
+    parts = []
+    if list_name_:
+        parts.append(t(f"list_name.{list_name_}", lang))
+    if field:
+        parts.append(field if lang == "zh" else snap.fields.get(field, field))
+    if country:
+        parts.append(country if lang == "zh" else snap.countries.get(country, country))
+    what = (" / " if lang == "en" else "、").join(parts)
+    if lang == "zh":
+        what = f"“{what}”"
+    if not quals:
+        return Answer("browse_none", lang, t("browse_none", lang, what=what), (), (), snap.version)
+    lines = [t("browse", lang, what=what, count=len(quals))]
+    for q in quals[:BROWSE_LIMIT]:
+        extra = f"（{where(q, lang)}）" if lang == "zh" else f" ({where(q, lang)})"
+        lines.append(f"{q.id} {q.name.text(lang)}{extra}")
+    if len(quals) > BROWSE_LIMIT:
+        lines.append(f"… +{len(quals) - BROWSE_LIMIT}")
+    cite = "附件1" if lang == "zh" else "Annex 1"
+    return Answer("browse", lang, "\n".join(lines), (cite,), (), snap.version)
+
+
+def notice_info(lang: str, version: Optional[str] = None) -> Answer:
+    lang = _lang(lang)
+    n = queries.notice(version)
+    rep = n["replaces"]
+    if lang == "zh":
+        date = "{}年{}月{}日".format(*[int(x) for x in n["date"].split("-")])
+        issuers = "、".join(i["zh"] for i in n["issuers"])
+        text = t("notice_info", lang, catalog_title=n["catalog_title_zh"], issuers=issuers, date=date,
+                 document_number=n["document_number"], replaced=rep["title_zh"],
+                 replaced_number=rep["document_number"])
+    else:
+        issuers = " and the ".join(i["en"] for i in n["issuers"])
+        text = t("notice_info", lang, catalog_title=n["catalog_title_en"], issuers=issuers, date=n["date"],
+                 document_number=n["document_number"], replaced=rep["title_en"],
+                 replaced_number=rep["document_number"])
+    cite = "通知正文" if lang == "zh" else "the notice"
+    return Answer("notice_info", lang, text, (cite,), (), n["version"])
+
+
+# --- help and handoff ----------------------------------------------------------------------------
+
+
+def human(lang: str, version: Optional[str] = None) -> Answer:
+    lang = _lang(lang)
+    n = queries.notice(version)
+    text = t("human", lang, platform=n["verification_platform"]["url"], site=n["code_check"]["url"])
+    hotline = os.environ.get("QUALIBOT_HOTLINE", "").strip()
+    if hotline:
+        hours = os.environ.get("QUALIBOT_HOTLINE_HOURS", "").strip() or "-"
+        text += "\n" + t("human_hotline", lang, hotline=hotline, hours=hours)
+    return Answer("human", lang, text, (), (), n["version"])
+
+
+def help_text(lang: str) -> Answer:
+    return Answer("help", _lang(lang), t("help", _lang(lang)))
+
+
+def fallback(lang: str) -> Answer:
+    return Answer("fallback", _lang(lang), t("fallback", _lang(lang)))
+
+
+def _clause_with(fact: str, version: Optional[str]) -> ClauseInfo:
+    return next(c for c in queries.clauses(None, version) if c.facts.get(fact))
+
+
+def _clause_by_title_level(level: str, version: Optional[str]) -> ClauseInfo:
+    return next(c for c in queries.clauses("benefit", version) if c.facts.get("title_level") == level)

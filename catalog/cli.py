@@ -1,0 +1,233 @@
+"""The staff command line: `python -m catalog <command>`. Output a hotline agent can read aloud.
+
+    load                    build/refresh the database from catalog/data (idempotent)
+    check                   validate the data files
+    search "TEXT"           what the matcher finds in TEXT
+    show ID                 every fact of one qualification, with the clauses
+    list [--list urgent|regular] [--field 金融] [--country 英国] [--issuer ISACA]
+    stats                   counts by list, field and country
+    benefits ID [--nationality chinese|foreign] [--age N] [--high-end]
+    clauses [ID]            the notice's clauses, full text
+    notice                  the notice's metadata
+    versions                the catalog versions loaded
+    interactive             type a question, get the approved answer (Ctrl-D to leave)
+Options for all: --lang zh|en, --as-of VERSION.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import List, Optional
+
+from catalog import answers, benefits, loader, queries
+from catalog.matcher import get_matcher
+from catalog.schema import load_dataset
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.func(args) or 0
+    except queries.CatalogNotLoaded as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
+    except queries.UnknownVersion as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--lang", choices=("zh", "en"), default="zh", help="answer language (default zh)")
+    common.add_argument("--as-of", dest="as_of", default=None, help="catalog version, e.g. 3.0 (default: current)")
+    p = argparse.ArgumentParser(prog="python -m catalog", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command")
+
+    s = sub.add_parser("load", parents=[common], help="load catalog/data into the database")
+    s.add_argument("--data", default=None, help="data directory (default catalog/data)")
+    s.add_argument("--not-current", action="store_true", help="load without making it the current version")
+    s.set_defaults(func=_load)
+
+    s = sub.add_parser("check", parents=[common], help="validate the data files")
+    s.add_argument("--data", default=None)
+    s.set_defaults(func=_check)
+
+    s = sub.add_parser("search", parents=[common], help="find qualifications in free text")
+    s.add_argument("text", nargs="+")
+    s.set_defaults(func=_search)
+
+    s = sub.add_parser("show", parents=[common], help="one qualification, every fact")
+    s.add_argument("id")
+    s.set_defaults(func=_show)
+
+    s = sub.add_parser("list", parents=[common], help="list qualifications by list/field/country/issuer")
+    s.add_argument("--list", dest="list_name", choices=("urgent", "regular"))
+    s.add_argument("--field")
+    s.add_argument("--country")
+    s.add_argument("--issuer")
+    s.set_defaults(func=_list)
+
+    s = sub.add_parser("stats", parents=[common], help="counts")
+    s.set_defaults(func=_stats)
+
+    s = sub.add_parser("benefits", parents=[common], help="benefits for a holder, with clauses")
+    s.add_argument("id")
+    s.add_argument("--nationality", choices=("chinese", "foreign", "unknown"), default="unknown")
+    s.add_argument("--age", type=int)
+    s.add_argument("--high-end", dest="high_end", action="store_true", default=None,
+                   help="employer is in a 高精尖 (high-end) industry")
+    s.set_defaults(func=_benefits)
+
+    s = sub.add_parser("clauses", parents=[common], help="the notice's clauses")
+    s.add_argument("id", nargs="?")
+    s.set_defaults(func=_clauses)
+
+    s = sub.add_parser("notice", parents=[common], help="the notice's metadata")
+    s.set_defaults(func=_notice)
+
+    s = sub.add_parser("versions", parents=[common], help="catalog versions loaded")
+    s.set_defaults(func=_versions)
+
+    s = sub.add_parser("interactive", parents=[common], help="type questions, read answers")
+    s.set_defaults(func=_interactive)
+    return p
+
+
+def _print(answer: answers.Answer) -> None:
+    print(answer.text)
+    for i, (title, _payload) in enumerate(answer.buttons, 1):
+        print(f"  {i}. {title}")
+    if answer.source:
+        print(answer.source)
+
+
+def _load(args) -> int:
+    r = loader.load(args.data, make_current=not args.not_current)
+    print(f"catalog {r.version}: {r.status}; {r.qualifications} qualifications, {r.aliases} aliases, "
+          f"{r.clauses} clauses{' (current)' if r.current else ''}")
+    return 0
+
+
+def _check(args) -> int:
+    from pathlib import Path
+
+    from pydantic import ValidationError
+
+    from catalog import config
+
+    try:
+        ds = load_dataset(Path(args.data or config.data_dir()))
+    except ValidationError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"ok: {len(ds.qualifications)} qualifications, {len(ds.clauses)} clauses, {len(ds.unlisted)} unlisted")
+    return 0
+
+
+def _search(args) -> int:
+    text = " ".join(args.text)
+    result = get_matcher(args.as_of).match(text)
+    print(f"[{result.status}]")
+    for c in result.candidates:
+        q = queries.get(c.id, args.as_of)
+        name = q.name.text(args.lang) if q else c.id
+        print(f"  {c.id}  {name}  score={c.score:.0f}  matched={c.matched!r}")
+    _print(answers.recognition(result, args.lang, args.as_of))
+    return 0
+
+
+def _show(args) -> int:
+    q = queries.get(args.id, args.as_of)
+    if q is None:
+        print(f"no qualification {args.id!r}; try: python -m catalog search \"{args.id}\"", file=sys.stderr)
+        return 1
+    zh = args.lang == "zh"
+    _print(answers.qualification_answer(q, args.lang))
+    print(("颁发机构：" if zh else "Issuer: ") + f"{q.issuer.zh} / {q.issuer.en}")
+    countries = ", ".join(f"{c.zh} / {c.en}" for c in q.countries)
+    print(("国家(地区)：" if zh else "Country/region: ") + countries
+          + (("（原表此栏为空或错位，据颁发机构补全）" if zh else " (empty or shifted in the source; filled from the issuer)")
+             if q.country_filled else ""))
+    print(("备注：" if zh else "Remark: ") + q.remark.text(args.lang))
+    if q.aliases:
+        print(("别名：" if zh else "Aliases: ") + ", ".join(q.aliases))
+    for note in q.notes:
+        print(("校订：" if zh else "Correction: ") + note)
+    return 0
+
+
+def _list(args) -> int:
+    quals = queries.list_qualifications(args.list_name, args.field, args.country, args.issuer, args.as_of)
+    for q in quals:
+        print(f"{q.id}  {q.name.text(args.lang)}  ({answers.where(q, args.lang)}; "
+              f"{', '.join(f.text(args.lang) for f in q.fields)})")
+    print(f"{len(quals)} " + ("项" if args.lang == "zh" else "qualifications"))
+    return 0
+
+
+def _stats(args) -> int:
+    s = queries.stats(args.as_of)
+    _print(answers.stats(args.lang, args.as_of))
+    snap = queries.snapshot(args.as_of)
+    print("by field:" if args.lang == "en" else "按领域：")
+    for k, v in s.by_field.items():
+        print(f"  {k if args.lang == 'zh' else snap.fields.get(k, k)}: {v}")
+    print("by country/region:" if args.lang == "en" else "按国家(地区)：")
+    for k, v in s.by_country.items():
+        print(f"  {k if args.lang == 'zh' else snap.countries.get(k, k)}: {v}")
+    return 0
+
+
+def _benefits(args) -> int:
+    try:
+        b = benefits.benefits_for(args.id, args.nationality, args.age, args.high_end, args.as_of)
+    except KeyError:
+        print(f"no qualification {args.id!r}", file=sys.stderr)
+        return 1
+    _print(answers.benefits(b, args.lang))
+    if args.nationality == "foreign" and args.age is not None:
+        _print(answers.work_permit(args.age, args.high_end, args.lang, args.as_of, b.qualification))
+    return 0
+
+
+def _clauses(args) -> int:
+    items = queries.clauses(None, args.as_of)
+    if args.id:
+        items = [c for c in items if c.id == args.id]
+        if not items:
+            print(f"no clause {args.id!r}", file=sys.stderr)
+            return 1
+    for c in items:
+        print(f"[{c.id}] {c.cite.text(args.lang)} {c.title.text(args.lang)}")
+        print(f"  {c.text.zh}")
+        print(f"  {c.text.en}")
+    return 0
+
+
+def _notice(args) -> int:
+    _print(answers.notice_info(args.lang, args.as_of))
+    return 0
+
+
+def _versions(args) -> int:
+    for v, current, doc in queries.versions():
+        print(f"{v}  {doc}{'  (current)' if current else ''}")
+    return 0
+
+
+def _interactive(args) -> int:
+    matcher = get_matcher(args.as_of)
+    prompt = "问题> " if args.lang == "zh" else "question> "
+    while True:
+        try:
+            line = input(prompt)
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        if line.strip():
+            _print(answers.recognition(matcher.match(line), args.lang, args.as_of))

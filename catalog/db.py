@@ -1,0 +1,65 @@
+"""The database: one lazily created engine per URL, and short-lived sessions.
+
+No session lives at module level; callers use `with session_scope() as s:`.
+"""
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from typing import Dict, Iterator, Optional
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from catalog import config
+from catalog.models import Base
+
+_engines: Dict[str, Engine] = {}
+_lock = threading.Lock()
+
+
+def get_engine(url: Optional[str] = None) -> Engine:
+    """The shared engine for `url` (default: `CATALOG_DB_URL` or the SQLite file under var/)."""
+    url = url or config.database_url()
+    with _lock:
+        engine = _engines.get(url)
+        if engine is None:
+            kwargs = {"future": True, "pool_pre_ping": True}
+            if url.startswith("sqlite"):
+                kwargs["connect_args"] = {"check_same_thread": False}
+            engine = create_engine(url, **kwargs)
+            if url.startswith("sqlite"):
+                event.listen(engine, "connect", _sqlite_pragmas)
+            _engines[url] = engine
+        return engine
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - trivial
+    cur = dbapi_connection.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+def create_schema(engine: Optional[Engine] = None) -> None:
+    Base.metadata.create_all(engine or get_engine())
+
+
+@contextmanager
+def session_scope(url: Optional[str] = None) -> Iterator[Session]:
+    """A session that commits on success and rolls back on error."""
+    factory = sessionmaker(bind=get_engine(url), future=True, expire_on_commit=False)
+    with factory() as session:
+        try:
+            yield session
+            session.commit()
+        except Exception:
+            session.rollback()
+            raise
+
+
+def dispose_all() -> None:
+    with _lock:
+        for engine in _engines.values():
+            engine.dispose()
+        _engines.clear()

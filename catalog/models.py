@@ -1,0 +1,126 @@
+"""SQLAlchemy 1.4 models of the catalog (2.0-style queries elsewhere; no 2.0-only constructs here).
+
+Every row belongs to one catalog version, so a future version (section 五, dynamic adjustment)
+can be loaded beside 3.0 and made current while 3.0 stays queryable.
+"""
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import declarative_base, relationship
+
+Base = declarative_base()
+
+
+class CatalogVersion(Base):
+    __tablename__ = "catalog_versions"
+
+    id = Column(Integer, primary_key=True)
+    version = Column(String(16), nullable=False, unique=True)
+    document_number = Column(String(64), nullable=False)
+    date = Column(String(10), nullable=False)
+    is_current = Column(Boolean, nullable=False, default=False)
+    source_hash = Column(String(64), nullable=False)
+    loaded_at = Column(DateTime, nullable=False)
+    notice = Column(JSON, nullable=False)  # the whole notice.yaml
+    sections = Column(JSON, nullable=False)  # clauses.yaml's section headings
+    fields = Column(JSON, nullable=False)  # fields.yaml: zh -> en
+    countries = Column(JSON, nullable=False)  # countries.yaml: zh -> en
+
+    qualifications = relationship("Qualification", back_populates="version", cascade="all, delete-orphan")
+    clauses = relationship("Clause", back_populates="version", cascade="all, delete-orphan")
+    unlisted = relationship("UnlistedCredential", back_populates="version", cascade="all, delete-orphan")
+
+
+class Qualification(Base):
+    __tablename__ = "qualifications"
+    __table_args__ = (UniqueConstraint("version_id", "qid"),)
+
+    id = Column(Integer, primary_key=True)
+    version_id = Column(Integer, ForeignKey("catalog_versions.id", ondelete="CASCADE"), nullable=False, index=True)
+    qid = Column(String(8), nullable=False)  # U01..U07, R001..R115
+    list = Column(String(8), nullable=False, index=True)  # urgent | regular
+    row = Column(Integer, nullable=False)
+    name_zh = Column(Text, nullable=False)
+    name_en = Column(Text, nullable=False)
+    issuer_zh = Column(Text, nullable=False, default="")
+    issuer_en = Column(Text, nullable=False, default="")
+    countries = Column(JSON, nullable=False)
+    country_filled = Column(Boolean, nullable=False, default=False)
+    region_zh = Column(Text)
+    region_en = Column(Text)
+    fields = Column(JSON, nullable=False)
+    remark_zh = Column(Text, nullable=False)
+    remark_en = Column(Text, nullable=False)
+    experience_years = Column(Integer)
+    experience_unit = Column(String(16), nullable=False, default="year")
+    title_level = Column(String(8))
+    registration_zh = Column(Text)
+    registration_en = Column(Text)
+    conditions = Column(JSON, nullable=False)
+    notes = Column(JSON, nullable=False)
+
+    version = relationship("CatalogVersion", back_populates="qualifications")
+    aliases = relationship("Alias", back_populates="qualification", cascade="all, delete-orphan")
+
+
+class Alias(Base):
+    __tablename__ = "aliases"
+
+    id = Column(Integer, primary_key=True)
+    qualification_id = Column(Integer, ForeignKey("qualifications.id", ondelete="CASCADE"), nullable=False, index=True)
+    text = Column(Text, nullable=False)
+    normalized = Column(Text, nullable=False, index=True)
+
+    qualification = relationship("Qualification", back_populates="aliases")
+
+
+class Clause(Base):
+    __tablename__ = "clauses"
+    __table_args__ = (UniqueConstraint("version_id", "cid"),)
+
+    id = Column(Integer, primary_key=True)
+    version_id = Column(Integer, ForeignKey("catalog_versions.id", ondelete="CASCADE"), nullable=False, index=True)
+    cid = Column(String(16), nullable=False)  # 一.1 … 五, 附件2.1 …
+    position = Column(Integer, nullable=False)  # order in the notice
+    section = Column(String(8), nullable=False)
+    item = Column(Integer)
+    cite_zh = Column(Text, nullable=False)
+    cite_en = Column(Text, nullable=False)
+    topic = Column(String(16), nullable=False)
+    lists = Column(JSON, nullable=False)
+    nationality = Column(String(8), nullable=False)
+    fields = Column(JSON, nullable=False)
+    professions_zh = Column(JSON, nullable=False)
+    professions_en = Column(JSON, nullable=False)
+    title_zh = Column(Text, nullable=False)
+    title_en = Column(Text, nullable=False)
+    text_zh = Column(Text, nullable=False)
+    text_en = Column(Text, nullable=False)
+    facts = Column(JSON, nullable=False)
+
+    version = relationship("CatalogVersion", back_populates="clauses")
+
+
+class UnlistedCredential(Base):
+    __tablename__ = "unlisted_credentials"
+
+    id = Column(Integer, primary_key=True)
+    version_id = Column(Integer, ForeignKey("catalog_versions.id", ondelete="CASCADE"), nullable=False, index=True)
+    name_zh = Column(Text, nullable=False)
+    name_en = Column(Text, nullable=False)
+    aliases = Column(JSON, nullable=False)
+    nearest = Column(JSON, nullable=False)
+    reason_zh = Column(Text, nullable=False)
+    reason_en = Column(Text, nullable=False)
+
+    version = relationship("CatalogVersion", back_populates="unlisted")

@@ -1,0 +1,76 @@
+"""Text normalisation and tokens shared by the matcher, the loader and the bot's tokenizer.
+
+Full-width to half-width (NFKC), case folding, one kind of dash and space; tokens are single
+CJK characters and runs of Latin letters/digits, each with its span in the *original* text.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import List, NamedTuple, Tuple
+
+CJK_RANGES = (
+    ("\u3400", "\u4dbf"),
+    ("\u4e00", "\u9fff"),
+    ("\uf900", "\ufaff"),
+)
+_CJK_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_TOKEN = re.compile(rf"[{_CJK_CLASS}]|[^\W_{_CJK_CLASS}]+")
+_LATIN_WORD = re.compile(rf"[^\W\d_{_CJK_CLASS}]+")
+_CJK_CHAR = re.compile(rf"[{_CJK_CLASS}]")
+_DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\uff0d"), "-")
+
+
+class Token(NamedTuple):
+    text: str  # normalised
+    start: int  # offsets in the original text
+    end: int
+
+
+def is_cjk(ch: str) -> bool:
+    return any(lo <= ch <= hi for lo, hi in CJK_RANGES)
+
+
+def _normalize_char(ch: str) -> str:
+    return unicodedata.normalize("NFKC", ch).casefold().translate(_DASHES)
+
+
+def normalize_with_offsets(text: str) -> Tuple[str, List[int]]:
+    """The normalised text and, for each of its characters, the index of the original character."""
+    out: List[str] = []
+    offsets: List[int] = []
+    for i, ch in enumerate(text):
+        norm = _normalize_char(ch)
+        if norm.isspace() or (unicodedata.category(ch)[0] == "C" and ch not in "\t\n"):
+            norm = " "
+        out.append(norm)
+        offsets.extend([i] * len(norm))
+    return "".join(out), offsets
+
+
+def normalize(text: str) -> str:
+    """NFKC + casefold + single spaces; what aliases are stored and compared as."""
+    norm, _ = normalize_with_offsets(text)
+    return " ".join(norm.split())
+
+
+def tokens(text: str) -> List[Token]:
+    """CJK characters one by one and Latin/digit runs, normalised, with original spans."""
+    norm, offsets = normalize_with_offsets(text)
+    result: List[Token] = []
+    for m in _TOKEN.finditer(norm):
+        start = offsets[m.start()]
+        end = offsets[m.end() - 1] + 1
+        result.append(Token(m.group(), start, end))
+    return result
+
+
+def token_key(text: str) -> str:
+    """The tokens of `text` joined by one space: two spellings with the same key match exactly."""
+    return " ".join(t.text for t in tokens(text))
+
+
+def script_counts(text: str) -> Tuple[int, int]:
+    """(number of CJK characters, number of Latin words) in `text`."""
+    norm = unicodedata.normalize("NFKC", text)
+    return len(_CJK_CHAR.findall(norm)), len(_LATIN_WORD.findall(norm))
