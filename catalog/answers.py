@@ -17,6 +17,7 @@ from catalog import benefits as rules
 from catalog import config, queries
 from catalog.matcher import MatchResult
 from catalog.queries import ClauseInfo, QualificationInfo
+from catalog.text import normalize
 
 LANGS = ("zh", "en")
 BROWSE_LIMIT = 30
@@ -103,10 +104,13 @@ def conditions_lines(q: QualificationInfo, lang: str) -> List[str]:
     lines = []
     if q.experience_years:
         lines.append(t(f"experience.{q.experience_unit}", lang, n=q.experience_years))
+    registration = q.registration.text(lang).rstrip("。.") if q.registration else ""
     for c in q.conditions:
-        lines.append(c.zh if lang == "zh" else c.en)
-    if q.registration:
-        lines.append(t("registration", lang, text=q.registration.text(lang).rstrip("。.")))
+        text = (c.zh if lang == "zh" else c.en).rstrip("。.")
+        if text and normalize(text) not in normalize(registration):
+            lines.append(text + ("。" if lang == "zh" else "."))
+    if registration:
+        lines.append(t("registration", lang, text=registration))
     if q.title_level:
         lines.append(t(f"title_level.{q.title_level}", lang))
     return lines
@@ -385,6 +389,11 @@ def human(lang: str, version: Optional[str] = None) -> Answer:
         hours = os.environ.get("QUALIBOT_HOTLINE_HOURS", "").strip() or "-"
         text += "\n" + t("human_hotline", lang, hotline=hotline, hours=hours)
     return Answer("human", lang, text, (), (), n["version"])
+
+
+def simple(key: str, lang: str) -> Answer:
+    """A fixed sentence from answers.yaml (affirm, deny, feedback_thanks, unavailable…)."""
+    return Answer(key, _lang(lang), t(key, _lang(lang)))
 
 
 def help_text(lang: str) -> Answer:

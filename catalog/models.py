@@ -124,3 +124,17 @@ class UnlistedCredential(Base):
     reason_en = Column(Text, nullable=False)
 
     version = relationship("CatalogVersion", back_populates="unlisted")
+
+
+class FeedbackEntry(Base):
+    """A question the assistant could not answer (fallback) or an answer rated 👍/👎, for staff to review."""
+
+    __tablename__ = "feedback"
+
+    id = Column(Integer, primary_key=True)
+    created_at = Column(DateTime, nullable=False, index=True)
+    conversation_id = Column(String(128), nullable=False)
+    kind = Column(String(16), nullable=False, index=True)  # fallback | helpful | unhelpful
+    text = Column(Text, nullable=False, default="")  # the user's message (fallback) or the rated answer
+    answer_kind = Column(String(32))
+    lang = Column(String(4))

@@ -1,0 +1,67 @@
+"""AnswerAction: the shape every answer action shares. Read the context, build the answer from
+the catalog, send it; on a catalog failure, say so politely in the user's language."""
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional, Tuple
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions import context, reply
+from actions.context import Context, Resolution
+from catalog import answers
+from catalog.answers import Answer
+from catalog.queries import CatalogNotLoaded
+
+logger = logging.getLogger(__name__)
+
+Reply = Tuple[List[Answer], List[Dict[str, Any]]]
+
+
+class AnswerAction(Action):
+    action_name = ""
+
+    def name(self) -> str:
+        return self.action_name
+
+    def answer(self, ctx: Context) -> Reply:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[str, Any]) -> List[Dict[str, Any]]:
+        ctx = context.read(tracker)
+        try:
+            replies, events = self.answer(ctx)
+        except (CatalogNotLoaded, SQLAlchemyError, OSError):
+            logger.exception("catalog unavailable in %s", self.action_name)
+            dispatcher.utter_message(text=answers.t("unavailable", ctx.lang))
+            return []
+        for a in replies:
+            reply.send(dispatcher, a)
+        return events
+
+
+def with_qualification(ctx: Context, intent: str, specific, general) -> Reply:
+    """The common flow of a question about "my" qualification.
+
+    A new ambiguous mention -> ask which (and remember the question); unlisted -> say so;
+    a known qualification -> `specific(qualification)`; none -> `general()`.
+    """
+    from catalog import queries
+
+    res: Resolution = context.resolve(ctx)
+    if res.status == "ambiguous" and res.result is not None:
+        return [answers.ambiguity(res.result, ctx.lang)], context.slot_events(res, pending=intent)
+    if res.status == "unlisted" and res.result is not None:
+        return [answers.recognition(res.result, ctx.lang)], context.slot_events(res)
+    if res.qid:
+        q = queries.get(res.qid)
+        if q is not None:
+            return [specific(q)], context.slot_events(res) if res.new else [context.slot("pending_intent", None)]
+    return [general()], [context.slot("pending_intent", intent)]
+
+
+def one(answer: Answer, events: Optional[List[Dict[str, Any]]] = None) -> Reply:
+    return [answer], events or []

@@ -1,0 +1,81 @@
+"""What holders get: all benefits, or one of them (work permit, visas, titles, residence permit)."""
+from __future__ import annotations
+
+from actions import context
+from actions.base import AnswerAction, Reply, with_qualification
+from actions.context import Context
+from catalog import answers, benefits as rules
+
+
+def benefits(ctx: Context) -> Reply:
+    def specific(q):
+        return answers.benefits(rules.benefits_for(q.id, ctx.nationality, ctx.age, ctx.high_end), ctx.lang)
+
+    replies, events = with_qualification(
+        ctx, "ask_benefits", specific, lambda: answers.general_benefits(ctx.lang, nationality=ctx.nationality))
+    if ctx.nationality == "unknown" and replies and replies[0].kind == "benefits":
+        events.append(context.slot("pending_intent", "ask_benefits"))  # "我是外籍" continues this
+    return replies, events
+
+
+def work_permit(ctx: Context) -> Reply:
+    replies, events = with_qualification(
+        ctx, "ask_work_permit",
+        lambda q: answers.work_permit(ctx.age, ctx.high_end, ctx.lang, qualification=q),
+        lambda: answers.work_permit(ctx.age, ctx.high_end, ctx.lang))
+    if replies and replies[0].kind == "work_permit":
+        verdict = rules.work_permit_age(ctx.age, ctx.high_end).verdict
+        events = [e for e in events if e.get("name") != "pending_intent"]
+        events.append(context.slot("pending_intent", "ask_work_permit" if verdict == "depends_on_high_end" else None))
+    return replies, events
+
+
+def visa(ctx: Context) -> Reply:
+    return with_qualification(ctx, "ask_visa", lambda q: answers.visa(ctx.lang, qualification=q),
+                              lambda: answers.visa(ctx.lang))
+
+
+def title(ctx: Context) -> Reply:
+    return with_qualification(ctx, "ask_title", lambda q: answers.title(ctx.lang, qualification=q),
+                              lambda: answers.title(ctx.lang))
+
+
+def residence_card(ctx: Context) -> Reply:
+    return with_qualification(ctx, "ask_residence_card",
+                              lambda q: answers.residence_card(ctx.lang, qualification=q),
+                              lambda: answers.residence_card(ctx.lang))
+
+
+class ActionAnswerBenefits(AnswerAction):
+    action_name = "action_answer_benefits"
+
+    def answer(self, ctx: Context) -> Reply:
+        return benefits(ctx)
+
+
+class ActionAnswerWorkPermit(AnswerAction):
+    action_name = "action_answer_work_permit"
+
+    def answer(self, ctx: Context) -> Reply:
+        return work_permit(ctx)
+
+
+class ActionAnswerVisa(AnswerAction):
+    action_name = "action_answer_visa"
+
+    def answer(self, ctx: Context) -> Reply:
+        return visa(ctx)
+
+
+class ActionAnswerTitle(AnswerAction):
+    action_name = "action_answer_title"
+
+    def answer(self, ctx: Context) -> Reply:
+        return title(ctx)
+
+
+class ActionAnswerResidenceCard(AnswerAction):
+    action_name = "action_answer_residence_card"
+
+    def answer(self, ctx: Context) -> Reply:
+        return residence_card(ctx)

@@ -1,0 +1,49 @@
+"""The catalog itself: counts, browsing by field/country/list, and the notice's metadata."""
+from __future__ import annotations
+
+from typing import Optional
+
+from actions.base import AnswerAction, Reply, one
+from actions.context import Context
+from catalog import answers
+
+
+def _list_named(ctx: Context) -> Optional[str]:
+    text = ctx.text.lower()
+    if "急需紧缺" in text or "urgent" in text or "紧缺" in text:
+        return "urgent"
+    return None
+
+
+def catalog_stats(ctx: Context) -> Reply:
+    return one(answers.stats(ctx.lang, field=ctx.entities.get("field"), country=ctx.entities.get("country")))
+
+
+def browse(ctx: Context) -> Reply:
+    return one(answers.browse(ctx.lang, field=ctx.entities.get("field"), country=ctx.entities.get("country"),
+                              list_name_=_list_named(ctx)))
+
+
+def notice_info(ctx: Context) -> Reply:
+    return one(answers.notice_info(ctx.lang))
+
+
+class ActionAnswerCatalogStats(AnswerAction):
+    action_name = "action_answer_catalog_stats"
+
+    def answer(self, ctx: Context) -> Reply:
+        return catalog_stats(ctx)
+
+
+class ActionBrowseCatalog(AnswerAction):
+    action_name = "action_browse_catalog"
+
+    def answer(self, ctx: Context) -> Reply:
+        return browse(ctx)
+
+
+class ActionAnswerNoticeInfo(AnswerAction):
+    action_name = "action_answer_notice_info"
+
+    def answer(self, ctx: Context) -> Reply:
+        return notice_info(ctx)

@@ -1,0 +1,117 @@
+"""What an action needs to know about the conversation, read from the tracker in one place:
+the user's language, the latest message, and which qualification it is about."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Tuple
+
+from rasa_sdk import Tracker
+
+from bot.components.language import detect
+from catalog import matcher
+from catalog.matcher import MatchResult
+
+_PICK = re.compile(r"^\s*(?:第|选|no\.?|number|option|#)?\s*(\d{1,2})\s*(?:个|项|号)?\s*[.。!！]?\s*$", re.I)
+
+
+@dataclass
+class Context:
+    sender: str
+    lang: str
+    intent: str
+    text: str
+    entities: Dict[str, Any]
+    slots: Dict[str, Any]
+    events: List[Dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def nationality(self) -> str:
+        return self.slots.get("nationality") or "unknown"
+
+    @property
+    def age(self) -> Optional[int]:
+        v = self.slots.get("age")
+        return int(v) if v is not None else None
+
+    @property
+    def high_end(self) -> Optional[bool]:
+        v = self.slots.get("high_end")
+        return None if v in (None, "") else str(v).lower() == "true"
+
+    @property
+    def candidates(self) -> List[str]:
+        return [c for c in (self.slots.get("candidates") or "").split(",") if c]
+
+
+def read(tracker: Tracker) -> Context:
+    latest = tracker.latest_message or {}
+    text = latest.get("text") or ""
+    entities: Dict[str, Any] = {}
+    for e in latest.get("entities") or []:
+        entities.setdefault(e.get("entity"), e.get("value"))
+    lang = tracker.get_slot("language") or entities.get("language") or detect(text) or "zh"
+    slots = {k: tracker.get_slot(k) for k in
+             ("qualification", "candidates", "nationality", "age", "high_end", "pending_intent")}
+    intent = (latest.get("intent") or {}).get("name") or ""
+    return Context(tracker.sender_id, lang if lang in ("zh", "en") else "zh", intent, text, entities, slots)
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """Which qualification the latest turn is about.
+
+    status: listed (qid) | ambiguous (result) | unlisted (result) | context (qid from earlier turns) | none
+    """
+
+    status: str
+    qid: Optional[str] = None
+    result: Optional[MatchResult] = None
+
+    @property
+    def new(self) -> bool:
+        return self.status in ("listed", "ambiguous", "unlisted")
+
+
+def resolve(ctx: Context) -> Resolution:
+    """The qualification of this turn: a button's entity, a number picking from the options, a mention
+    in the text (narrowed by earlier options), else the one from earlier turns."""
+    qid = ctx.entities.get("qualification")
+    if qid:
+        return Resolution("listed", str(qid))
+    candidates = ctx.candidates
+    if candidates:
+        m = _PICK.match(ctx.text or "")
+        if m and 1 <= int(m.group(1)) <= len(candidates):
+            return Resolution("listed", candidates[int(m.group(1)) - 1])
+    if ctx.text and not ctx.text.startswith("/"):
+        result = matcher.match(ctx.text, restrict_to=candidates or None)
+        if result.status == "listed":
+            return Resolution("listed", result.candidates[0].id, result)
+        if result.status in ("ambiguous", "unlisted"):
+            return Resolution(result.status, None, result)
+    if ctx.slots.get("qualification"):
+        return Resolution("context", ctx.slots["qualification"])
+    return Resolution("none")
+
+
+def slot_events(res: Resolution, pending: Optional[str] = None) -> List[Dict[str, Any]]:
+    """The slot changes that follow from a resolution (a new mention replaces the old one)."""
+    if res.status == "listed":
+        return [_slot("qualification", res.qid), _slot("candidates", None), _slot("pending_intent", None)]
+    if res.status == "ambiguous" and res.result is not None:
+        return [_slot("qualification", None), _slot("candidates", ",".join(res.result.ids)),
+                _slot("pending_intent", pending)]
+    if res.status == "unlisted":
+        return [_slot("qualification", None), _slot("candidates", None), _slot("pending_intent", None)]
+    return []
+
+
+def _slot(name: str, value: Any) -> Dict[str, Any]:
+    return {"event": "slot", "name": name, "value": value, "timestamp": None}
+
+
+def slot(name: str, value: Any) -> Dict[str, Any]:
+    return _slot(name, value)
+
+

@@ -1,0 +1,52 @@
+"""Is my certificate recognised? And the turn that answers a question the bot asked (inform /
+affirm / deny): a pick among options, a nationality, an age, a yes/no on the high-end industry."""
+from __future__ import annotations
+
+from actions import context
+from actions.base import AnswerAction, Reply
+from actions.context import Context
+from catalog import answers, queries
+from catalog.matcher import MatchResult
+
+
+def recognition(ctx: Context) -> Reply:
+    res = context.resolve(ctx)
+    if res.status in ("listed", "context"):
+        q = queries.get(res.qid or "")
+        if q is not None:
+            return [answers.qualification_answer(q, ctx.lang)], context.slot_events(
+                context.Resolution("listed", q.id))
+    if res.result is not None:
+        return [answers.recognition(res.result, ctx.lang)], context.slot_events(res, pending="ask_recognized")
+    return [answers.recognition(MatchResult("none"), ctx.lang)], [context.slot("pending_intent", "ask_recognized")]
+
+
+class ActionAnswerRecognition(AnswerAction):
+    action_name = "action_answer_recognition"
+
+    def answer(self, ctx: Context) -> Reply:
+        return recognition(ctx)
+
+
+class ActionAnswerInform(AnswerAction):
+    """The user answers: continue the pending question with what they said."""
+
+    action_name = "action_answer_inform"
+
+    def answer(self, ctx: Context) -> Reply:
+        from actions.dispatch import ANSWERERS
+
+        pending = ctx.slots.get("pending_intent")
+        if ctx.intent in ("affirm", "deny"):
+            if pending == "ask_work_permit" and ctx.age is not None and ctx.high_end is None:
+                ctx.slots["high_end"] = "true" if ctx.intent == "affirm" else "false"
+                replies, events = ANSWERERS["ask_work_permit"](ctx)
+                return replies, [context.slot("high_end", ctx.slots["high_end"]), *events]
+            return [answers.simple(ctx.intent, ctx.lang)], []
+        if pending in ANSWERERS and pending != "ask_recognized":
+            return ANSWERERS[pending](ctx)
+        res = context.resolve(ctx)
+        if res.status == "context" and any(k in ctx.entities for k in ("nationality", "age", "high_end")):
+            # "我是外籍" / "I'm 68" after a credential: what that means for them
+            return ANSWERERS["ask_benefits"](ctx)
+        return recognition(ctx)

@@ -1,0 +1,23 @@
+"""Send a catalog Answer through the dispatcher: text with its source line, buttons, and a custom
+payload the web page uses (kind, citations, version) for the citation line and 👍/👎."""
+from __future__ import annotations
+
+from rasa_sdk.executor import CollectingDispatcher
+
+from catalog.answers import Answer
+
+
+def send(dispatcher: CollectingDispatcher, answer: Answer) -> None:
+    buttons = [{"title": title, "payload": payload} for title, payload in answer.buttons]
+    dispatcher.utter_message(
+        text=answer.full_text(),
+        buttons=buttons or None,
+        json_message={
+            "kind": answer.kind,
+            "lang": answer.lang,
+            "cites": list(answer.cites),
+            "source": answer.source,
+            "version": answer.version,
+            "qualification": answer.qualification,
+        },
+    )

@@ -1,0 +1,53 @@
+"""Help, handoff to a person, fallback (logged as unanswered) and 👍/👎 feedback."""
+from __future__ import annotations
+
+import logging
+
+from actions.base import AnswerAction, Reply, one
+from actions.context import Context
+from catalog import answers, feedback
+
+logger = logging.getLogger(__name__)
+
+
+class ActionAnswerHelp(AnswerAction):
+    action_name = "action_answer_help"
+
+    def answer(self, ctx: Context) -> Reply:
+        return one(answers.help_text(ctx.lang))
+
+
+class ActionHandoffHuman(AnswerAction):
+    action_name = "action_handoff_human"
+
+    def answer(self, ctx: Context) -> Reply:
+        return one(answers.human(ctx.lang))
+
+
+class ActionAnswerFallback(AnswerAction):
+    """Say what I can do, point to a person, and log the question for staff."""
+
+    action_name = "action_answer_fallback"
+
+    def answer(self, ctx: Context) -> Reply:
+        try:
+            feedback.record(ctx.sender, "fallback", ctx.text, None, ctx.lang)
+        except Exception:  # the log must never cost the user an answer
+            logger.exception("could not log the unanswered question")
+        return [answers.fallback(ctx.lang), answers.human(ctx.lang)], []
+
+
+class ActionRecordFeedback(AnswerAction):
+    """`/feedback{"helpful":"yes|no", ...}` from the web page's 👍/👎."""
+
+    action_name = "action_record_feedback"
+
+    def answer(self, ctx: Context) -> Reply:
+        helpful = str(ctx.entities.get("helpful", "")).lower() in ("yes", "true", "1", "up")
+        try:
+            feedback.record(ctx.sender, "helpful" if helpful else "unhelpful",
+                            str(ctx.entities.get("answer_text", ""))[:2000],
+                            str(ctx.entities.get("answer_kind", "")) or None, ctx.lang)
+        except Exception:
+            logger.exception("could not record feedback")
+        return one(answers.simple("feedback_thanks", ctx.lang))

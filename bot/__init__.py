@@ -1,0 +1,1 @@
+"""Rasa plug-ins: NLU components (bot/components) and input channels (bot/channels)."""

@@ -1,0 +1,1 @@
+"""Custom input channels, named in credentials.yml."""

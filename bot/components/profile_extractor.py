@@ -1,0 +1,91 @@
+"""ProfileExtractor: the applicant's nationality, age and whether the employer is in a 高精尖
+(high-end) industry, as entities `nationality` (chinese|foreign), `age` (a number) and `high_end`
+(true|false). Word lists in profile_lexicon.yml."""
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Text, Tuple
+
+import yaml
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from catalog.text import normalize
+
+MIN_AGE, MAX_AGE = 16, 100
+_AGE_PATTERNS = [
+    re.compile(r"(\d{2,3})\s*(?:周岁|岁)"),
+    re.compile(r"(?:今年|年龄|年纪)\s*(?:是|有|已经|已)?\s*(\d{2,3})"),
+    re.compile(r"\b(\d{2,3})\s*(?:years?|yrs?)[\s-]*old\b", re.I),
+    re.compile(r"\b(?:i'?m|i am|aged?|age is|age of|at)\s+(\d{2,3})\b(?!\s*(?:years? of|%|percent|hours?))", re.I),
+]
+
+
+@functools.lru_cache(maxsize=1)
+def lexicon() -> Dict[str, Any]:
+    with (Path(__file__).parent / "profile_lexicon.yml").open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def _find(text: str, words: List[str]) -> Optional[Tuple[int, int]]:
+    for w in sorted(words, key=len, reverse=True):
+        w = normalize(w)
+        if w.isascii():
+            m = re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", text)
+            if m:
+                return m.span()
+        else:
+            i = text.find(w)
+            if i >= 0:
+                return i, i + len(w)
+    return None
+
+
+def extract(text: str) -> List[Dict[str, Any]]:
+    """Entities for nationality, age and high_end found in `text` (spans in the normalised text)."""
+    norm = normalize(text)
+    found: List[Dict[str, Any]] = []
+    lex = lexicon()
+    for value in ("foreign", "chinese"):  # "非中国籍" is foreign: test foreign first
+        span = _find(norm, lex["nationality"][value])
+        if span:
+            found.append(_entity("nationality", value, span))
+            break
+    no = _find(norm, lex["high_end"]["no"])
+    yes = None if no else _find(norm, lex["high_end"]["yes"])
+    if no or yes:
+        found.append(_entity("high_end", "false" if no else "true", no or yes))
+    for pattern in _AGE_PATTERNS:
+        m = pattern.search(norm)
+        if m and MIN_AGE <= int(m.group(1)) <= MAX_AGE:
+            found.append(_entity("age", int(m.group(1)), m.span(1)))
+            break
+    return found
+
+
+def _entity(name: str, value: Any, span: Tuple[int, int]) -> Dict[str, Any]:
+    return {"entity": name, "value": value, "start": span[0], "end": span[1], "confidence": 1.0}
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
+class ProfileExtractor(GraphComponent, EntityExtractorMixin):
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "ProfileExtractor":
+        return cls()
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT)
+            if isinstance(text, str) and text and not text.startswith("/"):
+                entities = self.add_extractor_name(extract(text))
+                if entities:
+                    message.set(ENTITIES, message.get(ENTITIES, []) + entities, add_to_output=True)
+        return messages

@@ -1,0 +1,55 @@
+"""Fields and countries named in free text (for browsing the catalog by field or country)."""
+from __future__ import annotations
+
+import functools
+import re
+from typing import Dict, List, Optional, Tuple
+
+import yaml
+
+from catalog import config
+from catalog.matcher import COUNTRY_EXTRA
+from catalog.text import normalize
+
+
+@functools.lru_cache(maxsize=4)
+def _terms(data_dir: str) -> Tuple[List[Tuple[str, str]], List[Tuple[str, str]]]:
+    """(term, field key) and (term, country key), longest terms first."""
+    base = config.DATA_DIR if not data_dir else type(config.DATA_DIR)(data_dir)
+    with open(base / "fields.yaml", encoding="utf-8") as fh:
+        fields: Dict[str, str] = yaml.safe_load(fh)
+    with open(base / "field_synonyms.yaml", encoding="utf-8") as fh:
+        synonyms: Dict[str, List[str]] = yaml.safe_load(fh)
+    with open(base / "countries.yaml", encoding="utf-8") as fh:
+        countries: Dict[str, str] = yaml.safe_load(fh)
+    field_terms = [(normalize(t), k) for k, en in fields.items() for t in (k, en, *synonyms.get(k, []))]
+    country_terms = [(normalize(t), k) for k, en in countries.items() if k != "国际"
+                     for t in (k, en, *COUNTRY_EXTRA.get(k, ()))]
+    key = lambda p: -len(p[0])  # noqa: E731
+    return sorted(field_terms, key=key), sorted(country_terms, key=key)
+
+
+def _first(text: str, terms: List[Tuple[str, str]]) -> Optional[Tuple[str, Tuple[int, int]]]:
+    norm = normalize(text)
+    best: Optional[Tuple[str, Tuple[int, int]]] = None
+    for term, key in terms:
+        if not term:
+            continue
+        if term.isascii():
+            m = re.search(rf"(?<![a-z0-9]){re.escape(term)}(?![a-z0-9])", norm)
+            span = m.span() if m else None
+        else:
+            i = norm.find(term)
+            span = (i, i + len(term)) if i >= 0 else None
+        if span and (best is None or span[0] < best[1][0]):
+            best = (key, span)
+    return best
+
+
+def find_field(text: str) -> Optional[Tuple[str, Tuple[int, int]]]:
+    """The field key (e.g. 云计算) the text names first, with its span in the normalised text."""
+    return _first(text, _terms(str(config.data_dir()) if config.data_dir() != config.DATA_DIR else "")[0])
+
+
+def find_country(text: str) -> Optional[Tuple[str, Tuple[int, int]]]:
+    return _first(text, _terms(str(config.data_dir()) if config.data_dir() != config.DATA_DIR else "")[1])

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Train the model (NLU + dialogue) into models/qualibot.tar.gz.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" TF_CPP_MIN_LOG_LEVEL=2 SQLALCHEMY_SILENCE_UBER_WARNING=1 RASA_TELEMETRY_ENABLED=false
+mkdir -p models
+start=$(date +%s)
+.venv/bin/rasa train --config config.yml --domain domain.yml --data data --out models \
+  --fixed-model-name qualibot --num-threads 2 --quiet
+echo "trained models/qualibot.tar.gz in $(( $(date +%s) - start )) s"
