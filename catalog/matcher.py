@@ -68,6 +68,7 @@ class UnlistedHit:
     reason_en: str
     span: Tuple[int, int]
     matched: str
+    kind: str = "known"  # known (unlisted.yaml) | below_level | other_jurisdiction | domestic
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,7 @@ class _Entry:
     alias: str
     ids: FrozenSet[str] = frozenset()
     unlisted_index: Optional[int] = None
+    family: bool = False  # a generic name (families.yaml): where it was issued matters
 
 
 @dataclass
@@ -108,11 +110,13 @@ class _Hit:
         return self.span[1] - self.span[0]
 
 
-@dataclass
-class _Qualifier:
-    """A region or country word that narrows an ambiguous mention."""
+@dataclass(frozen=True)
+class Level:
+    """A level limit parsed from a row's conditions: "二级及以上" -> Level(2, "num", True)."""
 
-    ids: FrozenSet[str]
+    value: int
+    scale: str  # num | letter
+    at_least: bool
 
 
 @dataclass
@@ -121,8 +125,16 @@ class MatcherData:
 
     aliases: Dict[str, Set[str]] = field(default_factory=lambda: defaultdict(set))  # alias -> ids
     unlisted: List[Tuple[str, str, Tuple[str, ...], Tuple[str, ...], str, str]] = field(default_factory=list)
-    qualifiers: Dict[str, Set[str]] = field(default_factory=lambda: defaultdict(set))  # word -> ids
+    places: Dict[str, Set[str]] = field(default_factory=lambda: defaultdict(set))  # country/region word -> ids
+    distinguishers: Dict[str, Set[str]] = field(default_factory=lambda: defaultdict(set))  # word -> ids
+    other_places: Dict[str, str] = field(default_factory=dict)  # unlisted jurisdiction -> country key
+    country_ids: Dict[str, Set[str]] = field(default_factory=lambda: defaultdict(set))  # country key -> ids
+    domestic: List[str] = field(default_factory=list)
+    family_aliases: Set[str] = field(default_factory=set)
+    levels: Dict[str, Level] = field(default_factory=dict)  # id -> level limit
+    level_text: Dict[str, Tuple[str, str]] = field(default_factory=dict)  # id -> (zh, en) of the limit
     names: Dict[str, Tuple[str, str]] = field(default_factory=dict)  # id -> (name_zh, name_en)
+    reasons: Dict[str, Dict[str, str]] = field(default_factory=dict)  # kind -> {zh, en} templates
 
 
 class Matcher:
@@ -134,12 +146,11 @@ class Matcher:
         self._Doc = Doc
         self._nlp = spacy.blank("zh")  # vocab only; docs are built from catalog.text.tokens
         self._vocab = self._nlp.vocab
+        self._data = data
         self._phrases = PhraseMatcher(self._vocab)
-        self._qual_matcher = PhraseMatcher(self._vocab)
+        self._word_matcher = PhraseMatcher(self._vocab)
         self._entries: Dict[str, _Entry] = {}
-        self._unlisted = data.unlisted
-        self._names = data.names
-        self._qualifiers: Dict[str, _Qualifier] = {}
+        self._words: Dict[str, Tuple[str, object]] = {}  # label -> (kind, payload)
 
         by_key: Dict[str, _Entry] = {}
         for alias, ids in data.aliases.items():
@@ -147,7 +158,8 @@ class Matcher:
             if not key:
                 continue
             entry = by_key.get(key)
-            by_key[key] = _Entry(alias, frozenset(ids) | (entry.ids if entry else frozenset()))
+            by_key[key] = _Entry(alias, frozenset(ids) | (entry.ids if entry else frozenset()),
+                                 family=alias in data.family_aliases or bool(entry and entry.family))
         for idx, (_zh, _en, aliases, _nearest, _rz, _re) in enumerate(data.unlisted):
             for alias in aliases:
                 key = _key(alias)
@@ -157,13 +169,13 @@ class Matcher:
             label = f"A{len(self._entries)}"
             self._entries[label] = entry
             self._phrases.add(label, [self._doc(key.split(" "))])
-        for word, ids in data.qualifiers.items():
-            key = _key(word)
-            if not key:
-                continue
-            label = f"Q{len(self._qualifiers)}"
-            self._qualifiers[label] = _Qualifier(frozenset(ids))
-            self._qual_matcher.add(label, [self._doc(key.split(" "))])
+        for kind, table in (("place", data.places), ("dist", data.distinguishers)):
+            for word, ids in table.items():
+                self._add_word(kind, word, frozenset(ids))
+        for word, country in data.other_places.items():
+            self._add_word("other", word, country)
+        for word in data.domestic:
+            self._add_word("domestic", word, None)
 
         # fuzzy choices: Latin aliases by token key, CJK aliases by their characters
         self._fuzzy_latin: Dict[str, _Entry] = {}
@@ -179,6 +191,13 @@ class Matcher:
         self._latin_choices = list(self._fuzzy_latin)
         self._latin_lengths = sorted({len(k.split(" ")) for k in self._latin_choices})
         self._cjk_choices = list(self._fuzzy_cjk)
+
+    def _add_word(self, kind: str, word: str, payload) -> None:
+        key = _key(word)
+        if key:
+            label = f"W{len(self._words)}"
+            self._words[label] = (kind, payload)
+            self._word_matcher.add(label, [self._doc(key.split(" "))])
 
     def _doc(self, words: Sequence[str]):
         return self._Doc(self._vocab, words=list(words), spaces=[False] * len(words))
@@ -198,21 +217,23 @@ class Matcher:
             return MatchResult("none")
         doc = self._doc([t.text for t in toks])
         hits = self._exact_hits(doc, toks)
-        if not hits:
-            hits = self._fuzzy_hits(text, toks)
-        qualifier_sets = [self._qualifiers[self._vocab.strings[m]].ids for m, _s, _e in self._qual_matcher(doc)]
+        if all(h.entry.unlisted_index is None and len(h.entry.ids) > 1 for h in hits):
+            # nothing, or only generic mentions: a typo may hide a specific one ("Kubernets administrator")
+            exact_cjk = any(_is_all_cjk(t.text) for h in hits for t in toks[h.start_tok:h.end_tok])
+            hits = _longest_non_overlapping(hits + self._fuzzy_hits(text, toks, exact_cjk))
+        words = self._found_words(doc, toks)
         restrict = frozenset(restrict_to) if restrict_to else None
-        if restrict and not hits:
-            narrowed = _narrow(restrict, qualifier_sets)
+        if restrict and not [h for h in hits if h.entry.unlisted_index is not None or h.entry.ids & restrict]:
+            narrowed = _narrow(restrict, words.places + words.dists)
             if narrowed != restrict:
-                return _result_for_ids(narrowed, None, text, None)
-            return MatchResult("none")
+                return _result_for_ids(narrowed, None, text)
+            return MatchResult("none") if not hits else self._resolve(text, toks, hits, words, None)
         if not hits:
             return MatchResult("none")
-        return self._resolve(text, hits, qualifier_sets, restrict)
+        return self._resolve(text, toks, hits, words, restrict)
 
     def name(self, qid: str) -> Tuple[str, str]:
-        return self._names.get(qid, (qid, qid))
+        return self._data.names.get(qid, (qid, qid))
 
     # --- internals ------------------------------------------------------------------------------
 
@@ -223,7 +244,26 @@ class Matcher:
             hits.append(_Hit(start, end, (toks[start].start, toks[end - 1].end), entry, 100.0))
         return _longest_non_overlapping(hits)
 
-    def _fuzzy_hits(self, text: str, toks: List[Token]) -> List[_Hit]:
+    def _found_words(self, doc, toks: List[Token]) -> "_Words":
+        words = _Words()
+        found = sorted(self._word_matcher(doc), key=lambda m: (m[1], -(m[2] - m[1])))
+        for match_id, start, end in found:
+            kind, payload = self._words[self._vocab.strings[match_id]]
+            if kind == "place":
+                words.places.append(payload)  # type: ignore[arg-type]
+            elif kind == "dist":
+                words.dists.append(payload)  # type: ignore[arg-type]
+            elif kind == "other":
+                words.other.append((payload, (toks[start].start, toks[end - 1].end)))  # type: ignore[arg-type]
+            else:
+                words.domestic = True
+        return words
+
+    def _fuzzy_hits(self, text: str, toks: List[Token], exact_cjk: bool = False) -> List[_Hit]:
+        """Typos. Latin: n-grams whose every word is close to the alias's word ("Kubernets
+        administrator"), so "a teaching certificate" never becomes "Iowa teaching certificate".
+        CJK: one wrong character, and only where no Chinese alias matched exactly ("得州教师资格证"
+        must stay the family narrowed by 得州, not become "纽约州教师资格证")."""
         hits: List[_Hit] = []
         # Latin n-grams of the alias lengths against Latin aliases
         if self._latin_choices:
@@ -244,28 +284,29 @@ class Matcher:
                 for qi, gram in enumerate(queries):
                     row = scores[qi]
                     best = int(row.argmax())
-                    if row[best] >= FUZZY_MIN_SCORE:
+                    if row[best] >= FUZZY_MIN_SCORE and row[best] < 100 and \
+                            _tokenwise_close(gram, self._latin_choices[best]):
                         s, e = grams[gram]
                         entry = self._fuzzy_latin[self._latin_choices[best]]
                         hits.append(_Hit(s, e, (toks[s].start, toks[e - 1].end), entry, float(row[best])))
-        # CJK: a short message against the Chinese aliases
-        cjk = "".join(t.text for t in toks if _is_all_cjk(t.text))
-        if self._cjk_choices and 0 < len(cjk) <= FUZZY_MAX_CJK_TEXT:
+        # CJK: a short message against the Chinese aliases, at most one wrong character
+        cjk_toks = [i for i, t in enumerate(toks) if _is_all_cjk(t.text)]
+        cjk = "".join(toks[i].text for i in cjk_toks)
+        if self._cjk_choices and 0 < len(cjk) <= FUZZY_MAX_CJK_TEXT and not exact_cjk:
             found = process.extract(cjk, self._cjk_choices, scorer=fuzz.partial_ratio,
                                     score_cutoff=FUZZY_MIN_CJK_SCORE, limit=5)
             for choice, score, _ in found:
-                if score < 100.0 * (1 - 1 / len(choice)) - 0.01:  # more than one character wrong
+                if score >= 100 or score < 100.0 * (1 - 1 / len(choice)) - 0.01:
                     continue
                 align = fuzz.partial_ratio_alignment(choice, cjk)
                 if align is None or align.dest_end - align.dest_start < len(choice) - 1:
                     continue
-                cjk_toks = [i for i, t in enumerate(toks) if _is_all_cjk(t.text)]
                 s = cjk_toks[align.dest_start]
                 e = cjk_toks[min(align.dest_end, len(cjk_toks)) - 1] + 1
                 hits.append(_Hit(s, e, (toks[s].start, toks[e - 1].end), self._fuzzy_cjk[choice], float(score)))
-        return _longest_non_overlapping(hits)
+        return hits
 
-    def _resolve(self, text: str, hits: List[_Hit], qualifier_sets: List[FrozenSet[str]],
+    def _resolve(self, text: str, toks: List[Token], hits: List[_Hit], words: "_Words",
                  restrict: Optional[FrozenSet[str]]) -> MatchResult:
         # the strongest mention first: exact before fuzzy, longer before shorter, earlier first
         hits.sort(key=lambda h: (-h.score, -h.length, h.span[0]))
@@ -274,34 +315,157 @@ class Matcher:
 
         groups: List[Tuple[FrozenSet[str], _Hit]] = []
         for h in listed_hits:
-            ids = _narrow(h.entry.ids, qualifier_sets)
+            ids = h.entry.ids
             if restrict and ids & restrict:
                 ids = ids & restrict
-            if any(ids <= g or g <= ids for g, _ in groups):  # same mention said twice, or a refinement
-                groups = [(g, gh) if not (ids < g) else (ids, h) for g, gh in groups]
-                continue
-            groups.append((ids, h))
-        if groups:
-            # a specific mention (one row) beats a generic one
-            groups.sort(key=lambda g: (len(g[0]) > 1, -g[1].score, -g[1].length))
-            ids, hit = groups[0]
-            others = tuple(_candidate(text, h, i) for g, h in groups[1:] for i in sorted(g) if len(g) == 1)
-            result = _result_for_ids(ids, hit, text, None)
-            if unlisted_hits and result.status != "listed":
-                pass
-            return MatchResult(result.status, result.candidates, None, others)
-        uh = unlisted_hits[0]
-        zh, en, _aliases, nearest, rz, ren = self._unlisted[uh.entry.unlisted_index]  # type: ignore[index]
-        hit = UnlistedHit(zh, en, tuple(nearest), rz, ren, uh.span, text[uh.span[0] : uh.span[1]])
-        cands = tuple(Candidate(i, 0.0, uh.span, hit.matched, uh.entry.alias) for i in nearest)
+            merged = False
+            for gi, (g, gh) in enumerate(groups):
+                inter = ids & g
+                if inter:  # two mentions of the same thing ("国际篮联" + "篮球教练员证书"): keep what both say
+                    best_hit = gh if len(g) <= len(ids) else h
+                    groups[gi] = (inter, best_hit)
+                    merged = True
+                    break
+            if not merged:
+                groups.append((ids, h))
+        if unlisted_hits:
+            u = unlisted_hits[0]
+            nearest = set(self._data.unlisted[u.entry.unlisted_index][3])  # type: ignore[index]
+            # "CAPM from PMI", "Azure Administrator Associate (Microsoft)": the unlisted level is what is meant
+            groups = [(g, h) for g, h in groups if not (g & nearest) and not _overlaps(h, u)]
+            if not groups or u.length >= max(h.length for _, h in groups):
+                return self._unlisted_result(text, u)
+        if not groups:
+            return MatchResult("none")
+        # a specific mention (one row) beats a generic one
+        groups = [(_narrow(g, words.places + words.dists), h) for g, h in groups]
+        groups.sort(key=lambda g: (len(g[0]) > 1, -g[1].score, -g[1].length))
+        ids, hit = groups[0]
+        others = tuple(_candidate(text, h, i) for g, h in groups[1:] for i in sorted(g) if len(g) == 1)
+        if len(ids) > 1 or hit.entry.family:
+            special = self._not_listed_for_place(text, hit, ids, words)
+            if special is not None:
+                return special
+        if len(ids) == 1:
+            below = self._below_level(text, toks, hit, next(iter(ids)))
+            if below is not None:
+                return below
+        result = _result_for_ids(ids, hit, text)
+        return MatchResult(result.status, result.candidates, None, others)
+
+    def _unlisted_result(self, text: str, u: _Hit) -> MatchResult:
+        zh, en, _aliases, nearest, rz, ren = self._data.unlisted[u.entry.unlisted_index]  # type: ignore[index]
+        hit = UnlistedHit(zh, en, tuple(nearest), rz, ren, u.span, text[u.span[0] : u.span[1]])
+        cands = tuple(Candidate(i, 0.0, u.span, hit.matched, u.entry.alias) for i in nearest)
         return MatchResult("unlisted", cands, hit)
+
+    def _synthetic_unlisted(self, kind: str, text: str, hit: _Hit, nearest: Sequence[str],
+                            **values: str) -> MatchResult:
+        matched = text[hit.span[0] : hit.span[1]]
+        tmpl = self._data.reasons.get(kind, {"zh": "", "en": ""})
+        near = sorted(set(nearest), key=_id_order)
+        names_zh = "、".join(self.name(i)[0] for i in near)
+        names_en = "; ".join(self.name(i)[1] for i in near)
+        reason_zh = tmpl["zh"].format(names=names_zh, **values)
+        reason_en = tmpl["en"].format(names=names_en, **values)
+        uh = UnlistedHit(matched, matched, tuple(near), reason_zh, reason_en, hit.span, matched, kind)
+        return MatchResult("unlisted", tuple(Candidate(i, 0.0, hit.span, matched, hit.entry.alias) for i in near), uh)
+
+    def _not_listed_for_place(self, text: str, hit: _Hit, ids: FrozenSet[str], words: "_Words"):
+        """A generic mention narrowed to a place the catalog doesn't cover, or a mainland credential."""
+        if words.domestic:
+            return self._synthetic_unlisted("domestic", text, hit, ())
+        for country, _span in words.other:
+            near = ids & frozenset(self._data.country_ids.get(country, ()))
+            return self._synthetic_unlisted("other_jurisdiction", text, hit, tuple(near) or tuple(ids))
+        if words.places and not any(ids & place_ids for place_ids in words.places):
+            return self._synthetic_unlisted("other_jurisdiction", text, hit, tuple(ids))
+        return None
+
+    def _below_level(self, text: str, toks: List[Token], hit: _Hit, qid: str) -> Optional[MatchResult]:
+        limit = self._data.levels.get(qid)
+        if limit is None:
+            return None
+        norm_window = " ".join(t.text for t in toks[max(0, hit.start_tok - 4) : hit.end_tok + 6])
+        said = _levels_in(norm_window, limit.scale)
+        if not said:
+            return None
+        ok = any((lv >= limit.value) if limit.at_least else (lv == limit.value) for lv in said)
+        if ok:
+            return None
+        zh, en = self._data.level_text.get(qid, ("", ""))
+        return self._synthetic_unlisted("below_level", text, hit, (qid,), level_zh=zh, level_en=en,
+                                        name_zh=self.name(qid)[0], name_en=self.name(qid)[1])
+
+
+@dataclass
+class _Words:
+    places: List[FrozenSet[str]] = field(default_factory=list)
+    dists: List[FrozenSet[str]] = field(default_factory=list)
+    other: List[Tuple[str, Tuple[int, int]]] = field(default_factory=list)
+    domestic: bool = False
+
+
+_CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5}
+_WORD_NUM = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
+_LETTERS = {"c": 1, "b": 2, "a": 3, "pro": 4}
+_NUM_LEVEL = re.compile(r"(?:(\d{1,2})|([一二两三四五六七八九十]))\s*级|(?:level|grade|lv|stufe|niveau)\s*"
+                        r"(\d{1,2}|i{1,3}|iv|v|one|two|three|four|five)\b")
+_LETTER_LEVEL = re.compile(r"(?<![a-z])(pro|[abc])\s*(?:级|licen[cs]e|diploma|证)|(?:licen[cs]e|级别)\s*(pro|[abc])\b")
+
+
+def _levels_in(text: str, scale: str) -> List[int]:
+    found: List[int] = []
+    if scale == "letter":
+        for m in _LETTER_LEVEL.finditer(text):
+            found.append(_LETTERS[(m.group(1) or m.group(2)).lower()])
+        return found
+    for m in _NUM_LEVEL.finditer(text):
+        if m.group(1):
+            found.append(int(m.group(1)))
+        elif m.group(2):
+            found.append(_CN_DIGITS[m.group(2)])
+        else:
+            v = m.group(3).lower()
+            found.append(int(v) if v.isdigit() else _ROMAN.get(v) or _WORD_NUM[v])
+    return found
+
+
+def parse_level(zh: str) -> Optional[Level]:
+    """The level limit in a row's condition text: "二级及以上", "3 级", "Level 4 四级", "B 级及以上"."""
+    at_least = "及以上" in zh
+    m = re.search(r"([A-C])\s*级", zh)
+    if m:
+        return Level(_LETTERS[m.group(1).lower()], "letter", at_least)
+    m = re.search(r"(?:(\d{1,2})|([一二三四五六七八九十]))\s*级", zh) or re.search(r"level\s*(\d)", zh, re.I)
+    if m:
+        value = int(m.group(1)) if m.group(1) else _CN_DIGITS[m.group(2)]
+        return Level(value, "num", at_least)
+    return None
+
+
+def _tokenwise_close(gram: str, alias: str) -> bool:
+    a, b = gram.split(" "), alias.split(" ")
+    if len(a) != len(b):
+        return False
+    for x, y in zip(a, b):
+        if x == y:
+            continue
+        if min(len(x), len(y)) <= 3 or fuzz.ratio(x, y) < 75:
+            return False
+    return True
+
+
+def _overlaps(a: _Hit, b: _Hit) -> bool:
+    return a.span[0] < b.span[1] and b.span[0] < a.span[1]
 
 
 def _candidate(text: str, hit: _Hit, qid: str) -> Candidate:
     return Candidate(qid, hit.score, hit.span, text[hit.span[0] : hit.span[1]], hit.entry.alias)
 
 
-def _result_for_ids(ids: FrozenSet[str], hit: Optional[_Hit], text: str, _unused) -> MatchResult:
+def _result_for_ids(ids: FrozenSet[str], hit: Optional[_Hit], text: str) -> MatchResult:
     ordered = sorted(ids, key=_id_order)
     if hit is None:
         cands = tuple(Candidate(i, 100.0, (0, len(text)), text, text) for i in ordered)
@@ -309,6 +473,8 @@ def _result_for_ids(ids: FrozenSet[str], hit: Optional[_Hit], text: str, _unused
         cands = tuple(_candidate(text, hit, i) for i in ordered)
     if len(cands) == 1:
         return MatchResult("listed", cands)
+    if not cands:
+        return MatchResult("none")
     return MatchResult("ambiguous", cands)
 
 
@@ -357,20 +523,52 @@ _matchers: Dict[Tuple[str, str], Matcher] = {}
 _build_lock = threading.Lock()
 
 
+def _families() -> Dict[str, object]:
+    import yaml
+
+    from catalog import config
+
+    with (config.data_dir() / "families.yaml").open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
 def data_from_snapshot(snap) -> MatcherData:
-    """Aliases from the rows (plus their names and issuer abbreviations), unlisted credentials,
-    and region/country qualifiers."""
+    """Aliases from the rows (plus their names, issuers and families), unlisted credentials,
+    places, distinguishers and level limits."""
     data = MatcherData()
+    fam = _families()
+    issuers: Dict[str, Set[str]] = defaultdict(set)
     for q in snap.qualifications.values():
         data.names[q.id] = (q.name.zh, q.name.en)
         for alias in (*q.aliases, q.name.zh, q.name.en, _without_parenthetical(q.name.en)):
             data.aliases[alias].add(q.id)
+        for issuer in re.split(r"\s*[;；]\s*", q.issuer.en) + re.split(r"[、\s]+", q.issuer.zh):
+            if len(issuer) >= 6 or (len(issuer) >= 4 and _is_all_cjk(issuer)):
+                issuers[issuer].add(q.id)
         if q.region:
             for word in _region_words(q.region.zh, q.region.en):
-                data.qualifiers[word].add(q.id)
+                data.places[word].add(q.id)
         for c in q.countries:
+            data.country_ids[c.zh].add(q.id)
             for word in _country_words(c.zh, c.en):
-                data.qualifiers[word].add(q.id)
+                data.places[word].add(q.id)
+        for c in q.conditions:
+            if c.kind == "level_limit":
+                level = parse_level(c.zh)
+                if level is not None:
+                    data.levels[q.id] = level
+                    data.level_text[q.id] = (c.zh, c.en)
+    for issuer, ids in issuers.items():
+        data.aliases[issuer] |= ids
+    for family in fam.get("families", []):  # type: ignore[union-attr]
+        for alias in family["aliases"]:
+            data.aliases[str(alias)] |= set(family["ids"])
+            data.family_aliases.add(str(alias))
+    for word, ids in (fam.get("distinguishers") or {}).items():  # type: ignore[union-attr]
+        data.distinguishers[str(word)] |= set(ids)
+    data.other_places = {str(k): v for k, v in (fam.get("other_jurisdictions") or {}).items()}  # type: ignore
+    data.domestic = [str(w) for w in fam.get("domestic") or []]  # type: ignore[union-attr]
+    data.reasons = fam.get("reasons") or {}  # type: ignore[assignment]
     for u in snap.unlisted:
         data.unlisted.append((u.name.zh, u.name.en, (u.name.zh, u.name.en, *u.aliases), u.nearest,
                               u.reason.zh, u.reason.en))

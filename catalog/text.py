@@ -5,6 +5,7 @@ CJK characters and runs of Latin letters/digits, each with its span in the *orig
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from typing import List, NamedTuple, Tuple
@@ -35,8 +36,24 @@ def _normalize_char(ch: str) -> str:
     return unicodedata.normalize("NFKC", ch).casefold().translate(_DASHES)
 
 
+@functools.lru_cache(maxsize=1)
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Traditional -> Simplified Chinese (註冊會計師 -> 注册会计师), only where lengths stay equal."""
+    if not any(is_cjk(ch) for ch in text):
+        return text
+    converted = _t2s().convert(text)
+    return converted if len(converted) == len(text) else text
+
+
 def normalize_with_offsets(text: str) -> Tuple[str, List[int]]:
     """The normalised text and, for each of its characters, the index of the original character."""
+    text = to_simplified(text)
     out: List[str] = []
     offsets: List[int] = []
     for i, ch in enumerate(text):

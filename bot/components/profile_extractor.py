@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import re
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Text, Tuple
@@ -19,6 +20,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from catalog.text import normalize
 
+logger = logging.getLogger(__name__)
 MIN_AGE, MAX_AGE = 16, 100
 _AGE_PATTERNS = [
     re.compile(r"(\d{2,3})\s*(?:周岁|岁)"),
@@ -58,8 +60,8 @@ def extract(text: str) -> List[Dict[str, Any]]:
         if span:
             found.append(_entity("nationality", value, span))
             break
-    no = _find(norm, lex["high_end"]["no"])
-    yes = None if no else _find(norm, lex["high_end"]["yes"])
+    no = _find(norm, lex["high_end"]["not_high_end_words"])
+    yes = None if no else _find(norm, lex["high_end"]["high_end_words"])
     if no or yes:
         found.append(_entity("high_end", "false" if no else "true", no or yes))
     for pattern in _AGE_PATTERNS:
@@ -85,7 +87,11 @@ class ProfileExtractor(GraphComponent, EntityExtractorMixin):
         for message in messages:
             text = message.get(TEXT)
             if isinstance(text, str) and text and not text.startswith("/"):
-                entities = self.add_extractor_name(extract(text))
+                try:
+                    entities = self.add_extractor_name(extract(text))
+                except Exception:  # never fail the user's turn over an entity
+                    logger.exception("profile extraction failed")
+                    entities = []
                 if entities:
                     message.set(ENTITIES, message.get(ENTITIES, []) + entities, add_to_output=True)
         return messages

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Start the action server and the Rasa server on localhost and print the URLs.
+#   scripts/run.sh            run until Ctrl-C
+#   scripts/run.sh --shell    chat in the terminal instead
+#   scripts/run.sh --background   start, wait until ready, and leave them running (pids in var/run/)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" TF_CPP_MIN_LOG_LEVEL=2 SQLALCHEMY_SILENCE_UBER_WARNING=1 RASA_TELEMETRY_ENABLED=false
+export ACTION_PORT="${ACTION_PORT:-5055}" RASA_PORT="${RASA_PORT:-5005}"
+mode="${1:-}"
+mkdir -p var/run var/log
+RASA=.venv/bin/rasa
+
+stop() {
+  for f in var/run/actions.pid var/run/rasa.pid; do
+    [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true
+    rm -f "$f"
+  done
+}
+
+wait_for() {  # url seconds
+  local i
+  for ((i = 0; i < $2 * 5; i++)); do
+    curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
+    sleep 0.2
+  done
+  echo "timed out waiting for $1" >&2
+  return 1
+}
+
+stop
+$RASA run actions --actions actions --port "$ACTION_PORT" >var/log/actions.log 2>&1 &
+echo $! >var/run/actions.pid
+if [ "$mode" = "--shell" ]; then
+  trap stop EXIT
+  wait_for "http://127.0.0.1:$ACTION_PORT/health" 60
+  $RASA shell --model models/qualibot.tar.gz --endpoints endpoints.yml
+  exit 0
+fi
+$RASA run --model models/qualibot.tar.gz --endpoints endpoints.yml --credentials credentials.yml \
+  --port "$RASA_PORT" --interface 127.0.0.1 --cors "http://localhost:$RASA_PORT" --cors "http://127.0.0.1:$RASA_PORT" \
+  >var/log/rasa.log 2>&1 &
+echo $! >var/run/rasa.pid
+wait_for "http://127.0.0.1:$ACTION_PORT/health" 60
+wait_for "http://127.0.0.1:$RASA_PORT/status" 120 || wait_for "http://127.0.0.1:$RASA_PORT/" 5
+cat <<MSG
+Qualibot is up.
+  REST:       http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook   (POST {"sender": "me", "message": "我有CFA"})
+  socket.io:  http://127.0.0.1:$RASA_PORT/socket.io
+  actions:    http://127.0.0.1:$ACTION_PORT/health
+  logs:       var/log/rasa.log, var/log/actions.log
+MSG
+if [ "$mode" = "--background" ]; then
+  exit 0
+fi
+trap 'stop; echo stopped.' INT TERM EXIT
+wait
