@@ -33,7 +33,7 @@ FUZZY_MIN_SCORE = 88.0
 FUZZY_MIN_CJK_SCORE = 80.0  # then at most one wrong character per alias
 FUZZY_MIN_ALIAS_CHARS = 6
 FUZZY_MAX_CJK_TEXT = 200
-LONG_TEXT_TOKENS = 400
+FUZZY_INDEX_MAX_ALIASES = 25  # words in more aliases than this ("certified") don't start a fuzzy look
 
 
 def _import_spacy():
@@ -190,6 +190,18 @@ class Matcher:
                 self._fuzzy_latin[key] = entry
         self._latin_choices = list(self._fuzzy_latin)
         self._latin_lengths = sorted({len(k.split(" ")) for k in self._latin_choices})
+        self._latin_single = [k for k in self._latin_choices if " " not in k]
+        self._latin_ntoks = [len(k.split(" ")) for k in self._latin_choices]
+        word_freq: Dict[str, int] = defaultdict(int)
+        for k in self._latin_choices:
+            for w in set(k.split(" ")):
+                word_freq[w] += 1
+        self._latin_index: Dict[str, List[int]] = defaultdict(list)  # rarer alias word -> multi-word aliases
+        for ai, k in enumerate(self._latin_choices):
+            if " " in k:
+                for w in set(k.split(" ")):
+                    if len(w) > 2 and word_freq[w] <= FUZZY_INDEX_MAX_ALIASES:
+                        self._latin_index[w].append(ai)
         self._cjk_choices = list(self._fuzzy_cjk)
 
     def _add_word(self, kind: str, word: str, payload) -> None:
@@ -232,6 +244,26 @@ class Matcher:
             return MatchResult("none")
         return self._resolve(text, toks, hits, words, restrict)
 
+    def mention_spans(self, text: str) -> List[Tuple[int, int, str]]:
+        """Spans of credential mentions ("qualification") and of places ("place") in `text`, exact
+        hits only: the NLU tokenizer masks them so intents are learnt from the words around them."""
+        if not text or not text.strip():
+            return []
+        toks = tokens(text)
+        if not toks:
+            return []
+        doc = self._doc([t.text for t in toks])
+        spans = [(h.span[0], h.span[1], "qualification") for h in self._exact_hits(doc, toks)]
+        taken = [(a, b) for a, b, _ in spans]
+        for match_id, start, end in self._word_matcher(doc):
+            kind, _payload = self._words[self._vocab.strings[match_id]]
+            if kind in ("place", "other"):
+                a, b = toks[start].start, toks[end - 1].end
+                if not any(a < y and x < b for x, y in taken):
+                    spans.append((a, b, "place"))
+                    taken.append((a, b))
+        return sorted(spans)
+
     def name(self, qid: str) -> Tuple[str, str]:
         return self._data.names.get(qid, (qid, qid))
 
@@ -265,30 +297,37 @@ class Matcher:
         CJK: one wrong character, and only where no Chinese alias matched exactly ("得州教师资格证"
         must stay the family narrowed by 得州, not become "纽约州教师资格证")."""
         hits: List[_Hit] = []
-        # Latin n-grams of the alias lengths against Latin aliases
-        if self._latin_choices:
-            grams: Dict[str, Tuple[int, int]] = {}
-            words = [(i, t) for i, t in enumerate(toks) if t.text.isascii()]
-            for n in self._latin_lengths:
-                for j in range(len(words) - n + 1):
-                    window = words[j : j + n]
-                    if window[-1][0] - window[0][0] != n - 1:  # not contiguous (a CJK char between)
-                        continue
-                    gram = " ".join(t.text for _, t in window)
-                    if len(gram.replace(" ", "")) >= FUZZY_MIN_ALIAS_CHARS and gram not in grams:
-                        grams[gram] = (window[0][0], window[-1][0] + 1)
-            if grams:
-                queries = list(grams)
-                scores = process.cdist(queries, self._latin_choices, scorer=fuzz.ratio,
-                                       score_cutoff=FUZZY_MIN_SCORE, workers=1)
-                for qi, gram in enumerate(queries):
-                    row = scores[qi]
-                    best = int(row.argmax())
-                    if row[best] >= FUZZY_MIN_SCORE and row[best] < 100 and \
-                            _tokenwise_close(gram, self._latin_choices[best]):
-                        s, e = grams[gram]
-                        entry = self._fuzzy_latin[self._latin_choices[best]]
-                        hits.append(_Hit(s, e, (toks[s].start, toks[e - 1].end), entry, float(row[best])))
+        # Latin: single words against one-word aliases; longer n-grams only against the aliases that
+        # share one of their rarer words (an index), so a long résumé costs milliseconds
+        ascii_idx = [i for i, t in enumerate(toks) if t.text.isascii()]
+        singles = {toks[i].text: i for i in ascii_idx if len(toks[i].text) >= FUZZY_MIN_ALIAS_CHARS}
+        if singles and self._latin_single:
+            words = list(singles)
+            scores = process.cdist(words, self._latin_single, scorer=fuzz.ratio,
+                                   score_cutoff=FUZZY_MIN_SCORE, workers=1)
+            for wi, word in enumerate(words):
+                best = int(scores[wi].argmax())
+                if FUZZY_MIN_SCORE <= scores[wi][best] < 100:
+                    i = singles[word]
+                    entry = self._fuzzy_latin[self._latin_single[best]]
+                    hits.append(_Hit(i, i + 1, (toks[i].start, toks[i].end), entry, float(scores[wi][best])))
+        seen: Set[Tuple[int, int, int]] = set()
+        for pos, i in enumerate(ascii_idx):
+            for alias_i in self._latin_index.get(toks[i].text, ()):
+                alias = self._latin_choices[alias_i]
+                n = self._latin_ntoks[alias_i]
+                words_at = alias.split(" ")
+                k = words_at.index(toks[i].text)
+                s, e = i - k, i - k + n
+                if s < 0 or e > len(toks) or (s, e, alias_i) in seen:
+                    continue
+                seen.add((s, e, alias_i))
+                if not all(toks[j].text.isascii() for j in range(s, e)):
+                    continue
+                gram = " ".join(toks[j].text for j in range(s, e))
+                score = fuzz.ratio(gram, alias, score_cutoff=FUZZY_MIN_SCORE)
+                if FUZZY_MIN_SCORE <= score < 100 and _tokenwise_close(gram, alias):
+                    hits.append(_Hit(s, e, (toks[s].start, toks[e - 1].end), self._fuzzy_latin[alias], float(score)))
         # CJK: a short message against the Chinese aliases, at most one wrong character
         cjk_toks = [i for i, t in enumerate(toks) if _is_all_cjk(t.text)]
         cjk = "".join(toks[i].text for i in cjk_toks)

@@ -18,6 +18,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
+from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -39,6 +40,8 @@ class BilingualTokenizer(Tokenizer):
             "intent_split_symbol": "_",
             "token_pattern": None,
             "prefix_separator_symbol": None,
+            # replace credential and place names by placeholder tokens (see `mask`)
+            "mask_mentions": True,
         }
 
     @staticmethod
@@ -80,9 +83,46 @@ class BilingualTokenizer(Tokenizer):
     def tokenize(self, message: Message, attribute: Text) -> List[Token]:
         text = message.get(attribute) or ""
         tokens = split(text, self._jieba)
+        if attribute == TEXT and self._config.get("mask_mentions", True):
+            tokens = mask(tokens, mention_spans(text))
         if not tokens:
             tokens = [Token(text, 0)]
         return self._apply_token_pattern(tokens)
+
+
+MASKS = {"qualification": "qualmention", "place": "placemention"}
+
+
+def mention_spans(text: str):
+    """Credential and place mentions found by the catalog matcher ([] if the catalog is not reachable)."""
+    try:
+        from catalog.matcher import get_matcher
+
+        return get_matcher().mention_spans(text)
+    except Exception:  # no catalog DB: tokenize without masking rather than fail the message
+        logger.debug("catalog matcher unavailable for masking", exc_info=True)
+        return []
+
+
+def mask(tokens: List[Token], spans) -> List[Token]:
+    """Replace the tokens inside each mention by one placeholder token ("qualmention", "placemention"):
+    the intent is in the words around a credential's name, not in the name, of which there are a thousand."""
+    if not spans:
+        return tokens
+    out: List[Token] = []
+    i = 0
+    for start, end, kind in spans:
+        while i < len(tokens) and tokens[i].end <= start:
+            out.append(tokens[i])
+            i += 1
+        covered = False
+        while i < len(tokens) and tokens[i].start < end:
+            covered = True
+            i += 1
+        if covered:
+            out.append(Token(MASKS[kind], start, end))
+    out.extend(tokens[i:])
+    return out
 
 
 def split(text: str, segmenter) -> List[Token]:

@@ -10,8 +10,8 @@ import yaml
 CASES = Path(__file__).resolve().parent.parent / "data" / "matcher_cases.yaml"
 
 
-def load_cases() -> List[Dict[str, Any]]:
-    with CASES.open(encoding="utf-8") as fh:
+def load_cases(name: str = "matcher_cases.yaml") -> List[Dict[str, Any]]:
+    with (CASES.parent / name).open(encoding="utf-8") as fh:
         return yaml.safe_load(fh)
 
 
@@ -39,9 +39,9 @@ def judge(case: Dict[str, Any], result) -> bool:
     return result.status == "none"
 
 
-def evaluate(matcher) -> Score:
+def evaluate(matcher, name: str = "matcher_cases.yaml") -> Score:
     score = Score()
-    for case in load_cases():
+    for case in load_cases(name):
         result = matcher.match(case["text"])
         score.total += 1
         if judge(case, result):

@@ -1,0 +1,85 @@
+"""The matcher on the test set (tests/data/matcher_cases.yaml) and on awkward input."""
+from __future__ import annotations
+
+import string
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.catalog.matcher_eval import evaluate, load_cases
+
+
+def test_test_set_is_big_and_covers_every_row():
+    cases = load_cases()
+    assert len(cases) >= 200
+    listed = {c["expect"]["id"] for c in cases if c["expect"]["status"] == "listed"}
+    assert len(listed) == 122
+    assert {c["lang"] for c in cases} == {"zh", "en", "mixed"}
+
+
+def test_top1_accuracy_and_never_unlisted_as_listed(matcher):
+    score = evaluate(matcher)
+    assert not score.unlisted_reported_listed, score.unlisted_reported_listed
+    assert score.accuracy >= 0.97, "\n".join(score.failures)
+
+
+def test_ambiguous_then_narrowed(matcher):
+    r = matcher.match("教师资格证书")
+    assert r.status == "ambiguous" and len(r.ids) >= 20
+    picked = matcher.match("纽约州的", restrict_to=r.ids)
+    assert picked.status == "listed" and picked.best == "R046"
+    picked = matcher.match("the Texas one", restrict_to=r.ids)
+    assert picked.best == "R057"
+    assert matcher.match("英国的药剂师").best == "R113"
+
+
+def test_unlisted_levels_point_to_the_listed_level(matcher):
+    r = matcher.match("I passed AWS Solutions Architect Associate")
+    assert r.status == "unlisted" and "R033" in r.ids
+    r = matcher.match("我有IEEE会员")
+    assert r.status == "unlisted" and {"U01", "U02"} <= set(r.ids)
+    r = matcher.match("国际篮联一级教练员证书")
+    assert r.status == "unlisted" and r.ids == ["R082"]
+    r = matcher.match("瑞士双板滑雪教练证书二级")  # the catalog lists 三级及以上
+    assert r.status == "unlisted" and r.ids == ["R084"] and r.unlisted.kind == "below_level"
+    assert matcher.match("瑞士双板滑雪教练证书四级").best == "R084"
+    assert matcher.match("UEFA C licence").status == "unlisted"
+
+
+def test_spans_point_into_the_original_text(matcher):
+    text = "您好，我有ＣＦＡ证书，想问一下"
+    r = matcher.match(text)
+    assert r.best == "R007"
+    a, b = r.candidates[0].span
+    assert text[a:b] == "ＣＦＡ证书" or text[a:b] == "ＣＦＡ"
+
+
+def test_long_pasted_text(matcher):
+    filler = "I managed budgets and led a team of analysts in Singapore and London. " * 40
+    text = filler + " I also hold the FRM designation from GARP. " + filler
+    assert len(text) > 3000
+    assert matcher.match(text).best == "R029"
+
+
+def test_nothing_found(matcher):
+    for text in ["", "   ", "今天北京天气怎么样", "👍👍", "12345", "asdkjh qwe", "\x00\x01", "'; DROP TABLE x; --"]:
+        assert matcher.match(text).status == "none", text
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300))
+def test_any_text_gives_a_well_formed_result(matcher, text):
+    r = matcher.match(text)
+    assert r.status in ("listed", "ambiguous", "unlisted", "none")
+    for c in r.candidates:
+        assert 0 <= c.span[0] <= c.span[1] <= len(text)
+    if r.status == "listed":
+        assert len(r.candidates) == 1
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(alphabet=string.ascii_letters + " 中文证书资格教师", max_size=80))
+def test_mention_spans_do_not_overlap(matcher, text):
+    spans = matcher.mention_spans(text)
+    for (a1, b1, _), (a2, b2, _) in zip(spans, spans[1:]):
+        assert b1 <= a2
