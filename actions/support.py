@@ -8,6 +8,7 @@ from actions.context import Context
 from catalog import answers, feedback
 
 logger = logging.getLogger(__name__)
+NEGATIVE_FEEDBACK = ("没", "不", "错", "答非所问", "👎", "not", "n't", "wrong", "useless", "down")
 
 
 class ActionAnswerHelp(AnswerAction):
@@ -43,10 +44,13 @@ class ActionRecordFeedback(AnswerAction):
     action_name = "action_record_feedback"
 
     def answer(self, ctx: Context) -> Reply:
-        helpful = str(ctx.entities.get("helpful", "")).lower() in ("yes", "true", "1", "up")
+        if "helpful" in ctx.entities:
+            helpful = str(ctx.entities["helpful"]).lower() in ("yes", "true", "1", "up")
+        else:  # typed feedback: "没帮助", "not helpful", "👎"
+            helpful = not any(w in ctx.text.lower() for w in NEGATIVE_FEEDBACK)
         try:
             feedback.record(ctx.sender, "helpful" if helpful else "unhelpful",
-                            str(ctx.entities.get("answer_text", ""))[:2000],
+                            (str(ctx.entities.get("answer_text", "")) or ctx.text)[:2000],
                             str(ctx.entities.get("answer_kind", "")) or None, ctx.lang)
         except Exception:
             logger.exception("could not record feedback")

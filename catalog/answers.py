@@ -286,10 +286,10 @@ def practice(lang: str, version: Optional[str] = None, qualification: Optional[Q
     name = qualification.name.text(lang)
     if p.profession:
         lines = [t("practice.covered", lang, name=name, profession=t(f"practice.professions.{p.profession}", lang))]
-        if p.registration:
-            lines.append(t("registration", lang, text=p.registration.text(lang).rstrip("。.")))
     else:
         lines = [t("practice.not_covered", lang, name=name)]
+    if p.registration:  # the row's own remark still says what practising needs (e.g. pharmacists)
+        lines.append(t("registration", lang, text=p.registration.text(lang).rstrip("。.")))
     return Answer("practice", lang, "\n".join(lines), (row_cite(qualification, lang), *cites), (), _ver(version),
                   qualification.id)
 

@@ -131,6 +131,7 @@ class MatcherData:
     country_ids: Dict[str, Set[str]] = field(default_factory=lambda: defaultdict(set))  # country key -> ids
     domestic: List[str] = field(default_factory=list)
     family_aliases: Set[str] = field(default_factory=set)
+    case_sensitive: Set[str] = field(default_factory=set)
     levels: Dict[str, Level] = field(default_factory=dict)  # id -> level limit
     level_text: Dict[str, Tuple[str, str]] = field(default_factory=dict)  # id -> (zh, en) of the limit
     names: Dict[str, Tuple[str, str]] = field(default_factory=dict)  # id -> (name_zh, name_en)
@@ -228,7 +229,7 @@ class Matcher:
         if not toks:
             return MatchResult("none")
         doc = self._doc([t.text for t in toks])
-        hits = self._exact_hits(doc, toks)
+        hits = self._exact_hits(doc, toks, text)
         if all(h.entry.unlisted_index is None and len(h.entry.ids) > 1 for h in hits):
             # nothing, or only generic mentions: a typo may hide a specific one ("Kubernets administrator")
             exact_cjk = any(_is_all_cjk(t.text) for h in hits for t in toks[h.start_tok:h.end_tok])
@@ -253,7 +254,7 @@ class Matcher:
         if not toks:
             return []
         doc = self._doc([t.text for t in toks])
-        spans = [(h.span[0], h.span[1], "qualification") for h in self._exact_hits(doc, toks)]
+        spans = [(h.span[0], h.span[1], "qualification") for h in self._exact_hits(doc, toks, text)]
         taken = [(a, b) for a, b, _ in spans]
         for match_id, start, end in self._word_matcher(doc):
             kind, _payload = self._words[self._vocab.strings[match_id]]
@@ -269,11 +270,14 @@ class Matcher:
 
     # --- internals ------------------------------------------------------------------------------
 
-    def _exact_hits(self, doc, toks: List[Token]) -> List[_Hit]:
+    def _exact_hits(self, doc, toks: List[Token], text: str = "") -> List[_Hit]:
         hits = []
         for match_id, start, end in self._phrases(doc):
             entry = self._entries[self._vocab.strings[match_id]]
-            hits.append(_Hit(start, end, (toks[start].start, toks[end - 1].end), entry, 100.0))
+            span = (toks[start].start, toks[end - 1].end)
+            if entry.alias in self._data.case_sensitive and text and not text[span[0] : span[1]].isupper():
+                continue  # "Oct 2019" is not the Ontario College of Teachers
+            hits.append(_Hit(start, end, span, entry, 100.0))
         return _longest_non_overlapping(hits)
 
     def _found_words(self, doc, toks: List[Token]) -> "_Words":
@@ -340,6 +344,8 @@ class Matcher:
                 align = fuzz.partial_ratio_alignment(choice, cjk)
                 if align is None or align.dest_end - align.dest_start < len(choice) - 1:
                     continue
+                if _NUMERALS & (set(choice) ^ set(cjk[align.dest_start : align.dest_end])):
+                    continue  # "四级" is not a typo of "二级"
                 s = cjk_toks[align.dest_start]
                 e = cjk_toks[min(align.dest_end, len(cjk_toks)) - 1] + 1
                 hits.append(_Hit(s, e, (toks[s].start, toks[e - 1].end), self._fuzzy_cjk[choice], float(score)))
@@ -370,15 +376,19 @@ class Matcher:
         if unlisted_hits:
             u = unlisted_hits[0]
             nearest = set(self._data.unlisted[u.entry.unlisted_index][3])  # type: ignore[index]
-            # "CAPM from PMI", "Azure Administrator Associate (Microsoft)": the unlisted level is what is meant
+            # "CAPM from PMI", "Azure Administrator Associate (Microsoft)": the unlisted level is what is
+            # meant; a listed credential unrelated to it ("FCCA … CICPA") is still a listed mention
             groups = [(g, h) for g, h in groups if not (g & nearest) and not _overlaps(h, u)]
-            if not groups or u.length >= max(h.length for _, h in groups):
+            if not groups:
                 return self._unlisted_result(text, u)
         if not groups:
             return MatchResult("none")
         # a specific mention (one row) beats a generic one
         groups = [(_narrow(g, words.places + words.dists), h) for g, h in groups]
-        groups.sort(key=lambda g: (len(g[0]) > 1, -g[1].score, -g[1].length))
+        # a specific mention first; among those, one that fits the places named ("英国GPhC注册药剂师"),
+        # then exact before fuzzy, then the earlier mention ("CKA and CKAD" is first about CKA)
+        groups.sort(key=lambda g: (len(g[0]) > 1, bool(words.places) and not any(g[0] & p for p in words.places),
+                                   -g[1].score, g[1].span[0]))
         ids, hit = groups[0]
         others = tuple(_candidate(text, h, i) for g, h in groups[1:] for i in sorted(g) if len(g) == 1)
         if len(ids) > 1 or hit.entry.family:
@@ -484,6 +494,9 @@ def parse_level(zh: str) -> Optional[Level]:
     return None
 
 
+_NUMERALS = set("0123456789一二两三四五六七八九十")
+
+
 def _tokenwise_close(gram: str, alias: str) -> bool:
     a, b = gram.split(" "), alias.split(" ")
     if len(a) != len(b):
@@ -491,7 +504,7 @@ def _tokenwise_close(gram: str, alias: str) -> bool:
     for x, y in zip(a, b):
         if x == y:
             continue
-        if min(len(x), len(y)) <= 3 or fuzz.ratio(x, y) < 75:
+        if min(len(x), len(y)) <= 3 or fuzz.ratio(x, y) < 75 or _NUMERALS & (set(x) ^ set(y)):
             return False
     return True
 
@@ -580,7 +593,8 @@ def data_from_snapshot(snap) -> MatcherData:
     for q in snap.qualifications.values():
         data.names[q.id] = (q.name.zh, q.name.en)
         for alias in (*q.aliases, q.name.zh, q.name.en, _without_parenthetical(q.name.en)):
-            data.aliases[alias].add(q.id)
+            for variant in _zheng_variants(alias):
+                data.aliases[variant].add(q.id)
         for issuer in re.split(r"\s*[;；]\s*", q.issuer.en) + re.split(r"[、\s]+", q.issuer.zh):
             if len(issuer) >= 6 or (len(issuer) >= 4 and _is_all_cjk(issuer)):
                 issuers[issuer].add(q.id)
@@ -601,17 +615,28 @@ def data_from_snapshot(snap) -> MatcherData:
         data.aliases[issuer] |= ids
     for family in fam.get("families", []):  # type: ignore[union-attr]
         for alias in family["aliases"]:
-            data.aliases[str(alias)] |= set(family["ids"])
-            data.family_aliases.add(str(alias))
+            for variant in _zheng_variants(str(alias)):
+                data.aliases[variant] |= set(family["ids"])
+                data.family_aliases.add(variant)
     for word, ids in (fam.get("distinguishers") or {}).items():  # type: ignore[union-attr]
         data.distinguishers[str(word)] |= set(ids)
     data.other_places = {str(k): v for k, v in (fam.get("other_jurisdictions") or {}).items()}  # type: ignore
     data.domestic = [str(w) for w in fam.get("domestic") or []]  # type: ignore[union-attr]
+    data.case_sensitive = {str(w) for w in fam.get("case_sensitive") or []}  # type: ignore[union-attr]
     data.reasons = fam.get("reasons") or {}  # type: ignore[assignment]
     for u in snap.unlisted:
         data.unlisted.append((u.name.zh, u.name.en, (u.name.zh, u.name.en, *u.aliases), u.nearest,
                               u.reason.zh, u.reason.en))
     return data
+
+
+def _zheng_variants(alias: str) -> Tuple[str, ...]:
+    """证书 and 证 are said interchangeably: "教师资格证书" also as "教师资格证", and back."""
+    if alias.endswith("证书") and len(alias) > 4:
+        return (alias, alias[:-1])
+    if alias.endswith("证") and len(alias) > 3 and _is_all_cjk(alias[-4:]):
+        return (alias, alias + "书")
+    return (alias,)
 
 
 def _without_parenthetical(name: str) -> str:

@@ -27,7 +27,8 @@ from bot.components.catalog_names import chinese_names
 logger = logging.getLogger(__name__)
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_RUNS = re.compile(rf"(?P<cjk>[{_CJK}]+)|(?P<word>[^\W_{_CJK}]+)")
+_RUNS = re.compile(rf"(?P<cjk>[{_CJK}]+)|(?P<word>[^\W_{_CJK}]+)|(?P<q>[?？])")
+QUESTION_MARK = "qmark"  # "CISSP?" asks, "CISSP" informs: keep the question mark as a token
 USER_DICT = "catalog_userdict.txt"
 
 
@@ -129,7 +130,9 @@ def split(text: str, segmenter) -> List[Token]:
     """Tokens of `text`: jieba words inside CJK runs, whole Latin/digit runs elsewhere."""
     tokens: List[Token] = []
     for m in _RUNS.finditer(text):
-        if m.group("cjk"):
+        if m.group("q"):
+            tokens.append(Token(QUESTION_MARK, m.start(), m.end()))
+        elif m.group("cjk"):
             base = m.start()
             for word, start, end in segmenter.tokenize(m.group()):
                 tokens.append(Token(word, base + start, base + end))

@@ -1,0 +1,174 @@
+"""Each action, run with rasa-sdk's CollectingDispatcher and a Tracker built here (no network):
+the content of the answer (the list, the numbers, the clause), and the slots it sets."""
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Dict, List, Optional
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.benefits import (ActionAnswerBenefits, ActionAnswerResidenceCard, ActionAnswerTitle,
+                              ActionAnswerVisa, ActionAnswerWorkPermit)
+from actions.catalog_info import ActionAnswerCatalogStats, ActionAnswerNoticeInfo, ActionBrowseCatalog
+from actions.practice import ActionAnswerPractice
+from actions.recognition import ActionAnswerInform, ActionAnswerRecognition
+from actions.support import ActionAnswerFallback, ActionHandoffHuman, ActionRecordFeedback
+from actions.verification import ActionAnswerVerification
+
+
+def tracker(text: str, intent: str, lang: Optional[str] = "zh", entities: Optional[List[Dict[str, Any]]] = None,
+            sender: str = "test-user", **slots: Any) -> Tracker:
+    ents = list(entities or [])
+    if lang:
+        ents.append({"entity": "language", "value": lang})
+    all_slots = {"language": lang, "qualification": None, "candidates": None, "nationality": None, "age": None,
+                 "high_end": None, "pending_intent": None}
+    all_slots.update(slots)
+    latest = {"text": text, "intent": {"name": intent, "confidence": 1.0}, "entities": ents}
+    return Tracker(sender, all_slots, latest, [], False, None, {}, "action_listen")
+
+
+def run(action, t: Tracker):
+    d = CollectingDispatcher()
+    events = asyncio.run(action.run(d, t, {}))
+    texts = [m["text"] for m in d.messages if m.get("text")]
+    buttons = [b for m in d.messages for b in (m.get("buttons") or [])]
+    slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    return "\n".join(texts), buttons, slots, d.messages
+
+
+@pytest.fixture(autouse=True)
+def _db(catalog_db):
+    yield
+
+
+def test_recognized_listed_zh():
+    text, buttons, slots, msgs = run(ActionAnswerRecognition(), tracker("我有CFA证书，能认可吗", "ask_recognized"))
+    assert "R007" in text and "境外职业资格清单第7项" in text and "中级职称" in text
+    assert "依据：附件1（二）第7项" in text
+    assert slots["qualification"] == "R007" and slots["candidates"] is None
+    custom = [m["custom"] for m in msgs if m.get("custom")][0]
+    assert custom["kind"] == "recognized" and custom["version"] == "3.0"
+
+
+def test_recognized_urgent_en():
+    text, *_ = run(ActionAnswerRecognition(), tracker("Is FCCA recognized?", "ask_recognized", "en"))
+    assert "urgently needed" in text and "item 7" in text and "associate senior" in text
+    assert "Source: Annex 1, list (1), item 7" in text
+
+
+def test_ambiguous_asks_with_buttons_then_the_reply_resolves():
+    text, buttons, slots, _ = run(ActionAnswerRecognition(), tracker("教师资格证书被认可吗", "ask_recognized"))
+    assert "哪一个" in text and len(buttons) >= 20
+    assert any("得克萨斯" in b["title"] or "德克萨斯" in b["title"] for b in buttons)
+    assert slots["qualification"] is None and slots["pending_intent"] == "ask_recognized"
+    cands = slots["candidates"]
+    text, _, slots, _ = run(ActionAnswerInform(), tracker("纽约州的", "inform", candidates=cands,
+                                                          pending_intent="ask_recognized"))
+    assert "R046" in text and slots["qualification"] == "R046"
+    text, _, slots, _ = run(ActionAnswerInform(), tracker("3", "inform", candidates=cands))
+    assert slots["qualification"] == cands.split(",")[2]
+
+
+def test_ambiguous_benefits_question_continues_after_the_choice():
+    text, buttons, slots, _ = run(ActionAnswerBenefits(), tracker("心理治疗师有什么福利", "ask_benefits"))
+    assert len(buttons) == 3 and slots["pending_intent"] == "ask_benefits"
+    text, _, slots, _ = run(ActionAnswerInform(), tracker("英国的", "inform", candidates=slots["candidates"],
+                                                          pending_intent="ask_benefits"))
+    assert "第一条第5项" in text and slots["qualification"] == "R101"
+
+
+def test_unlisted_is_never_a_yes():
+    text, buttons, slots, _ = run(ActionAnswerRecognition(),
+                                  tracker("AWS solutions architect associate recognized?", "ask_recognized", "en"))
+    assert "not in the catalog" in text and "R033" in text and not text.startswith("Yes")
+    assert slots["qualification"] is None
+
+
+def test_nothing_found_says_so():
+    text, *_ = run(ActionAnswerRecognition(), tracker("我的证书能认可吗", "ask_recognized"))
+    assert "没有在您的消息里找到" in text
+
+
+def test_benefits_follow_the_context_and_nationality():
+    text, _, slots, _ = run(ActionAnswerBenefits(), tracker("外籍人员能享受什么？", "ask_benefits",
+                                                            qualification="R007", nationality="foreign"))
+    assert "第一条第3项" in text and "第一条第4项" in text and "工作居住证" not in text
+    assert "第二条" not in text  # CFA is on the regular list
+    text, *_ = run(ActionAnswerBenefits(), tracker("what do I get", "ask_benefits", "en", qualification="U01"))
+    assert "Chinese or a foreign national" in text and "Section 2, item 4" in text
+
+
+def test_nationality_after_benefits_reanswers():
+    text, *_ = run(ActionAnswerInform(), tracker("我是中国籍", "inform", qualification="U07",
+                                                 pending_intent="ask_benefits", nationality="chinese"))
+    assert "第二条第2项" in text and "工作居住证" in text and "第一条第4项" not in text
+
+
+def test_work_permit_ages():
+    text, _, slots, _ = run(ActionAnswerWorkPermit(), tracker(
+        "I'm 68, foreign, PMP, high-end industry — can I get a work permit?", "ask_work_permit", "en",
+        entities=[{"entity": "qualification", "value": "R014"}], age=68, high_end="true", nationality="foreign"))
+    assert "Yes" in text and "70" in text and "Section 1, item 4" in text
+    text, _, slots, _ = run(ActionAnswerWorkPermit(), tracker("我68岁能办工作许可吗", "ask_work_permit", age=68))
+    assert "高精尖" in text and slots["pending_intent"] == "ask_work_permit"
+    text, _, slots, _ = run(ActionAnswerInform(), tracker("是的", "affirm", age=68, pending_intent="ask_work_permit"))
+    assert "可以" in text and slots["high_end"] == "true"
+    text, *_ = run(ActionAnswerWorkPermit(), tracker("72岁还能办吗", "ask_work_permit", age=72, high_end="true"))
+    assert "超过" in text
+
+
+def test_visa_title_residence_practice():
+    text, *_ = run(ActionAnswerVisa(), tracker("签证能办几年", "ask_visa", qualification="U01"))
+    assert "5年" in text and "人才签证确认函" in text and "第二条第4项" in text
+    text, *_ = run(ActionAnswerVisa(), tracker("visa?", "ask_visa", "en", qualification="R007"))
+    assert "5 years" in text and "talent visa" not in text
+    text, *_ = run(ActionAnswerTitle(), tracker("对应什么职称", "ask_title", qualification="R022"))
+    assert "没有写明" in text
+    text, *_ = run(ActionAnswerResidenceCard(), tracker("能办人才引进吗", "ask_residence_card", qualification="R007"))
+    assert "工作居住证" in text and "只适用于急需紧缺清单" in text
+    text, *_ = run(ActionAnswerPractice(), tracker("我能在北京执业吗", "ask_practice", qualification="R112"))
+    assert "药监" in text and "第三条" in text and "不属于这四类" in text
+    text, *_ = run(ActionAnswerPractice(), tracker("can I practise", "ask_practice", "en", qualification="R093"))
+    assert "not one of these" in text
+
+
+def test_verification_stats_browse_notice():
+    text, *_ = run(ActionAnswerVerification(), tracker("证书怎么查验", "ask_verification"))
+    assert "用人单位" in text and "http://easybeijing.fesco.com.cn" in text and "验证码" in text
+    assert "附件2第四步" in text
+    text, *_ = run(ActionAnswerCatalogStats(), tracker("一共多少项", "ask_catalog_stats"))
+    assert "122" in text and "7项" in text and "115项" in text
+    text, *_ = run(ActionBrowseCatalog(), tracker("which cloud certificates?", "ask_catalog_browse", "en",
+                                                  entities=[{"entity": "field", "value": "云计算"}]))
+    assert "5 qualifications" in text and all(i in text for i in ("R004", "R030", "R031", "R032", "R033"))
+    text, *_ = run(ActionBrowseCatalog(), tracker("急需紧缺清单有哪些", "ask_catalog_browse"))
+    assert "共7项" in text and "U01" in text
+    text, *_ = run(ActionAnswerNoticeInfo(), tracker("who issued it", "ask_notice_info", "en"))
+    assert "京人社事业发〔2023〕24号" in text and "京人社事业发〔2022〕19号" in text
+
+
+def test_fallback_is_logged_and_handoff(catalog_db):
+    from catalog import feedback
+
+    text, *_ = run(ActionAnswerFallback(), tracker("asdkjh qwe", "nlu_fallback", "en", sender="fb-user"))
+    assert "Sorry" in text and "rsj.beijing.gov.cn" in text
+    log = feedback.unanswered()
+    assert log[0].conversation_id == "fb-user" and log[0].text == "asdkjh qwe" and log[0].kind == "fallback"
+    text, *_ = run(ActionRecordFeedback(), tracker("没帮助", "feedback", sender="fb-user"))
+    assert "感谢" in text and feedback.unanswered()[0].kind == "unhelpful"
+    text, *_ = run(ActionHandoffHuman(), tracker("转人工", "ask_human"))
+    assert "用人单位人事部门" in text
+
+
+def test_catalog_down_gives_a_polite_answer(monkeypatch):
+    from catalog import queries
+
+    def broken(*a, **k):
+        raise queries.CatalogNotLoaded("down")
+
+    monkeypatch.setattr(queries, "snapshot", broken)
+    text, *_ = run(ActionAnswerCatalogStats(), tracker("how many", "ask_catalog_stats", "en"))
+    assert "temporarily unavailable" in text
