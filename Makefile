@@ -15,7 +15,9 @@ export RASA_TELEMETRY_ENABLED := false
 
 CATALOG_DATA := $(shell find catalog/data -type f 2>/dev/null)
 CATALOG_CODE := $(wildcard catalog/*.py)
-TRAIN_INPUTS := config.yml domain.yml $(shell find data bot -type f \( -name '*.yml' -o -name '*.py' \) 2>/dev/null) $(CATALOG_DATA)
+# what the trained model depends on: training data, config, domain, the tokenizer (and the catalog names it uses)
+TRAIN_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml' 2>/dev/null) \
+                bot/components/bilingual_tokenizer.py bot/components/catalog_names.py $(CATALOG_DATA)
 
 .PHONY: help setup catalog train run shell test test-unit test-data test-stories test-nlu test-e2e bench bench-catalog clean
 
@@ -27,7 +29,7 @@ help:
 $(STAMP): requirements.txt requirements.lock
 	@test -n "$(PYTHON)" || { echo "Python 3.10 not found: install it (pyenv install 3.10.13) or set PYTHON=/path/to/python3.10"; exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade 'pip<25' wheel
+	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements.txt -c requirements.lock
 	@touch $@
 
