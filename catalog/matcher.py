@@ -95,6 +95,7 @@ class _Entry:
     ids: FrozenSet[str] = frozenset()
     unlisted_index: Optional[int] = None
     family: bool = False  # a generic name (families.yaml): where it was issued matters
+    issuer: bool = False  # the name of an issuer: beside another credential it only says who issued it
 
 
 @dataclass
@@ -132,6 +133,11 @@ class MatcherData:
     domestic: List[str] = field(default_factory=list)
     family_aliases: Set[str] = field(default_factory=set)
     case_sensitive: Set[str] = field(default_factory=set)
+    issuer_aliases: Set[str] = field(default_factory=set)
+    grade_words: List[str] = field(default_factory=list)
+    jurisdictional: Set[str] = field(default_factory=set)  # ids of rows that are licences of a jurisdiction
+    not_credentials: Set[str] = field(default_factory=set)
+    row_words: Dict[str, str] = field(default_factory=dict)  # id -> its names and aliases, normalised
     levels: Dict[str, Level] = field(default_factory=dict)  # id -> level limit
     level_text: Dict[str, Tuple[str, str]] = field(default_factory=dict)  # id -> (zh, en) of the limit
     names: Dict[str, Tuple[str, str]] = field(default_factory=dict)  # id -> (name_zh, name_en)
@@ -160,12 +166,14 @@ class Matcher:
                 continue
             entry = by_key.get(key)
             by_key[key] = _Entry(alias, frozenset(ids) | (entry.ids if entry else frozenset()),
-                                 family=alias in data.family_aliases or bool(entry and entry.family))
+                                 family=alias in data.family_aliases or bool(entry and entry.family),
+                                 issuer=normalize(alias) in data.issuer_aliases or bool(entry and entry.issuer))
         for idx, (_zh, _en, aliases, _nearest, _rz, _re) in enumerate(data.unlisted):
             for alias in aliases:
                 key = _key(alias)
                 if key:
                     by_key[key] = _Entry(alias, frozenset(), idx)  # an unlisted alias wins over a listed one
+        self._known_keys = set(by_key)
         for key, entry in by_key.items():
             label = f"A{len(self._entries)}"
             self._entries[label] = entry
@@ -285,14 +293,16 @@ class Matcher:
         found = sorted(self._word_matcher(doc), key=lambda m: (m[1], -(m[2] - m[1])))
         for match_id, start, end in found:
             kind, payload = self._words[self._vocab.strings[match_id]]
+            span = (toks[start].start, toks[end - 1].end)
             if kind == "place":
                 words.places.append(payload)  # type: ignore[arg-type]
+                words.place_spans.append(span)
             elif kind == "dist":
                 words.dists.append(payload)  # type: ignore[arg-type]
             elif kind == "other":
-                words.other.append((payload, (toks[start].start, toks[end - 1].end)))  # type: ignore[arg-type]
+                words.other.append((payload, span))  # type: ignore[arg-type]
             else:
-                words.domestic = True
+                words.domestic_spans.append(span)
         return words
 
     def _fuzzy_hits(self, text: str, toks: List[Token], exact_cjk: bool = False) -> List[_Hit]:
@@ -383,18 +393,35 @@ class Matcher:
                 return self._unlisted_result(text, u)
         if not groups:
             return MatchResult("none")
+        issuer_only = [(g, h) for g, h in groups if h.entry.issuer]
+        named = [(g, h) for g, h in groups if not h.entry.issuer]
+        if issuer_only and named:
+            # "UK HCPC registered physiotherapist": the credential is the physiotherapist; the issuer only narrows
+            g_named, h_named = named[0]
+            inter = g_named & frozenset().union(*(g for g, _ in issuer_only))
+            if not inter:
+                return self._synthetic_unlisted("other_issuer", text, h_named, tuple(g_named))
+            groups = [(inter, h_named)] + named[1:]
+        elif issuer_only and len(groups) == 1:
+            unknown = self._unknown_credential_near(text, toks, groups[0][1])
+            if unknown:  # "ISACA的CISM": another credential of a listed issuer
+                return self._synthetic_unlisted("other_credential", text, groups[0][1], tuple(groups[0][0]),
+                                                credential=unknown)
         # a specific mention (one row) beats a generic one
-        groups = [(_narrow(g, words.places + words.dists), h) for g, h in groups]
+        groups = [(_narrow(g, words.near(h.span).places + words.dists), h) for g, h in groups]
         # a specific mention first; among those, one that fits the places named ("英国GPhC注册药剂师"),
         # then exact before fuzzy, then the earlier mention ("CKA and CKAD" is first about CKA)
         groups.sort(key=lambda g: (len(g[0]) > 1, bool(words.places) and not any(g[0] & p for p in words.places),
                                    -g[1].score, g[1].span[0]))
         ids, hit = groups[0]
         others = tuple(_candidate(text, h, i) for g, h in groups[1:] for i in sorted(g) if len(g) == 1)
-        if len(ids) > 1 or hit.entry.family:
+        if len(ids) > 1 or hit.entry.family or ids <= self._data.jurisdictional:
             special = self._not_listed_for_place(text, hit, ids, words)
             if special is not None:
                 return special
+        grade = self._grade_word_near(toks, hit, ids)
+        if grade:
+            return self._synthetic_unlisted("below_grade", text, hit, tuple(ids), grade=grade)
         if len(ids) == 1:
             below = self._below_level(text, toks, hit, next(iter(ids)))
             if below is not None:
@@ -422,13 +449,33 @@ class Matcher:
 
     def _not_listed_for_place(self, text: str, hit: _Hit, ids: FrozenSet[str], words: "_Words"):
         """A generic mention narrowed to a place the catalog doesn't cover, or a mainland credential."""
-        if words.domestic:
+        words = words.near(hit.span)
+        if words.domestic_spans:
             return self._synthetic_unlisted("domestic", text, hit, ())
         for country, _span in words.other:
             near = ids & frozenset(self._data.country_ids.get(country, ()))
             return self._synthetic_unlisted("other_jurisdiction", text, hit, tuple(near) or tuple(ids))
         if words.places and not any(ids & place_ids for place_ids in words.places):
             return self._synthetic_unlisted("other_jurisdiction", text, hit, tuple(ids))
+        return None
+
+    def _grade_word_near(self, toks: List[Token], hit: _Hit, ids: FrozenSet[str]) -> Optional[str]:
+        window = " ".join(t.text for t in toks[max(0, hit.start_tok - 4) : hit.end_tok + 4])
+        compact = window.replace(" ", "")
+        for w in self._data.grade_words:
+            found = (re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", window) if w.isascii() else w in compact)
+            if found and not any(w in self._data.row_words.get(i, "") for i in ids):
+                return w
+        return None
+
+    def _unknown_credential_near(self, text: str, toks: List[Token], hit: _Hit) -> Optional[str]:
+        """An acronym in capitals next to an issuer's name that is no alias we know ("ISACA的CISM")."""
+        for t in toks[max(0, hit.start_tok - 3) : hit.end_tok + 4]:
+            original = text[t.start : t.end]
+            if (t.start >= hit.span[1] or t.end <= hit.span[0]) and 2 <= len(original) <= 7 and \
+                    original.isascii() and original.isalpha() and original.isupper() and \
+                    original not in self._data.not_credentials and normalize(original) not in self._known_keys:
+                return original
         return None
 
     def _below_level(self, text: str, toks: List[Token], hit: _Hit, qid: str) -> Optional[MatchResult]:
@@ -447,12 +494,25 @@ class Matcher:
                                         name_zh=self.name(qid)[0], name_en=self.name(qid)[1])
 
 
+NEAR_CHARS = 40  # how far from a mention a place or "国内" still speaks about it (long texts name many places)
+
+
 @dataclass
 class _Words:
     places: List[FrozenSet[str]] = field(default_factory=list)
+    place_spans: List[Tuple[int, int]] = field(default_factory=list)
     dists: List[FrozenSet[str]] = field(default_factory=list)
     other: List[Tuple[str, Tuple[int, int]]] = field(default_factory=list)
-    domestic: bool = False
+    domestic_spans: List[Tuple[int, int]] = field(default_factory=list)
+
+    def near(self, span: Tuple[int, int]) -> "_Words":
+        """Only the words within NEAR_CHARS of `span`."""
+        def close(s: Tuple[int, int]) -> bool:
+            return s[1] >= span[0] - NEAR_CHARS and s[0] <= span[1] + NEAR_CHARS
+
+        keep = [i for i, s in enumerate(self.place_spans) if close(s)]
+        return _Words([self.places[i] for i in keep], [self.place_spans[i] for i in keep], self.dists,
+                      [o for o in self.other if close(o[1])], [d for d in self.domestic_spans if close(d)])
 
 
 _CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
@@ -603,6 +663,8 @@ def data_from_snapshot(snap) -> MatcherData:
                 data.places[word].add(q.id)
         for c in q.countries:
             data.country_ids[c.zh].add(q.id)
+            if c.zh == "国际":  # "international" is no place a user is in ("国际学校", "国际计算机协会")
+                continue
             for word in _country_words(c.zh, c.en):
                 data.places[word].add(q.id)
         for c in q.conditions:
@@ -623,6 +685,14 @@ def data_from_snapshot(snap) -> MatcherData:
     data.other_places = {str(k): v for k, v in (fam.get("other_jurisdictions") or {}).items()}  # type: ignore
     data.domestic = [str(w) for w in fam.get("domestic") or []]  # type: ignore[union-attr]
     data.case_sensitive = {str(w) for w in fam.get("case_sensitive") or []}  # type: ignore[union-attr]
+    data.issuer_aliases = {normalize(str(w)) for w in fam.get("issuer_aliases") or []} | {normalize(i) for i in issuers}
+    data.grade_words = [normalize(str(w)) for w in fam.get("grade_words") or []]  # type: ignore[union-attr]
+    data.not_credentials = {str(w).upper() for w in fam.get("not_credentials") or []}  # type: ignore[union-attr]
+    jur_fields = set(fam.get("jurisdictional_fields") or [])  # type: ignore[arg-type]
+    for q in snap.qualifications.values():
+        if jur_fields & set(q.field_keys):
+            data.jurisdictional.add(q.id)
+        data.row_words[q.id] = normalize(" ".join((q.name.zh, q.name.en, *q.aliases)))
     data.reasons = fam.get("reasons") or {}  # type: ignore[assignment]
     for u in snap.unlisted:
         data.unlisted.append((u.name.zh, u.name.en, (u.name.zh, u.name.en, *u.aliases), u.nearest,

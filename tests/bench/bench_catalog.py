@@ -74,7 +74,7 @@ def main() -> None:
           f"unlisted reported as listed: {len(score.unlisted_reported_listed)}")
     try:
         holdout = evaluate(m, "matcher_holdout.yaml")
-        print(f"blind hold-out set: top-1 {holdout.correct}/{holdout.total} = {holdout.accuracy:.1%}; "
+        print(f"hold-out set (written blind to the matcher): top-1 {holdout.correct}/{holdout.total} = {holdout.accuracy:.1%}; "
               f"unlisted reported as listed: {len(holdout.unlisted_reported_listed)}")
     except FileNotFoundError:
         pass
