@@ -3,7 +3,7 @@ the catalog, send it; on a catalog failure, say so politely in the user's langua
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -21,13 +21,16 @@ Reply = Tuple[List[Answer], List[Dict[str, Any]]]
 
 
 class AnswerAction(Action):
+    """Subclasses name the action and the function that answers: `answerer(ctx) -> (answers, events)`."""
+
     action_name = ""
+    answerer: Callable[[Context], Reply]
 
     def name(self) -> str:
         return self.action_name
 
-    def answer(self, ctx: Context) -> Reply:  # pragma: no cover - abstract
-        raise NotImplementedError
+    def answer(self, ctx: Context) -> Reply:
+        return type(self).answerer(ctx)
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[Dict[str, Any]]:

@@ -48,34 +48,24 @@ def residence_card(ctx: Context) -> Reply:
 
 class ActionAnswerBenefits(AnswerAction):
     action_name = "action_answer_benefits"
-
-    def answer(self, ctx: Context) -> Reply:
-        return benefits(ctx)
+    answerer = staticmethod(benefits)
 
 
 class ActionAnswerWorkPermit(AnswerAction):
     action_name = "action_answer_work_permit"
-
-    def answer(self, ctx: Context) -> Reply:
-        return work_permit(ctx)
+    answerer = staticmethod(work_permit)
 
 
 class ActionAnswerVisa(AnswerAction):
     action_name = "action_answer_visa"
-
-    def answer(self, ctx: Context) -> Reply:
-        return visa(ctx)
+    answerer = staticmethod(visa)
 
 
 class ActionAnswerTitle(AnswerAction):
     action_name = "action_answer_title"
-
-    def answer(self, ctx: Context) -> Reply:
-        return title(ctx)
+    answerer = staticmethod(title)
 
 
 class ActionAnswerResidenceCard(AnswerAction):
     action_name = "action_answer_residence_card"
-
-    def answer(self, ctx: Context) -> Reply:
-        return residence_card(ctx)
+    answerer = staticmethod(residence_card)

@@ -30,20 +30,14 @@ def notice_info(ctx: Context) -> Reply:
 
 class ActionAnswerCatalogStats(AnswerAction):
     action_name = "action_answer_catalog_stats"
-
-    def answer(self, ctx: Context) -> Reply:
-        return catalog_stats(ctx)
+    answerer = staticmethod(catalog_stats)
 
 
 class ActionBrowseCatalog(AnswerAction):
     action_name = "action_browse_catalog"
-
-    def answer(self, ctx: Context) -> Reply:
-        return browse(ctx)
+    answerer = staticmethod(browse)
 
 
 class ActionAnswerNoticeInfo(AnswerAction):
     action_name = "action_answer_notice_info"
-
-    def answer(self, ctx: Context) -> Reply:
-        return notice_info(ctx)
+    answerer = staticmethod(notice_info)

@@ -13,6 +13,4 @@ def practice(ctx: Context) -> Reply:
 
 class ActionAnswerPractice(AnswerAction):
     action_name = "action_answer_practice"
-
-    def answer(self, ctx: Context) -> Reply:
-        return practice(ctx)
+    answerer = staticmethod(practice)

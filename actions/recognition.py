@@ -23,9 +23,7 @@ def recognition(ctx: Context) -> Reply:
 
 class ActionAnswerRecognition(AnswerAction):
     action_name = "action_answer_recognition"
-
-    def answer(self, ctx: Context) -> Reply:
-        return recognition(ctx)
+    answerer = staticmethod(recognition)
 
 
 class ActionAnswerInform(AnswerAction):
@@ -33,7 +31,8 @@ class ActionAnswerInform(AnswerAction):
 
     action_name = "action_answer_inform"
 
-    def answer(self, ctx: Context) -> Reply:
+    @staticmethod
+    def answerer(ctx: Context) -> Reply:
         from actions.dispatch import ANSWERERS
 
         pending = ctx.slots.get("pending_intent")

@@ -13,16 +13,12 @@ NEGATIVE_FEEDBACK = ("没", "不", "错", "答非所问", "👎", "not", "n't", 
 
 class ActionAnswerHelp(AnswerAction):
     action_name = "action_answer_help"
-
-    def answer(self, ctx: Context) -> Reply:
-        return one(answers.help_text(ctx.lang))
+    answerer = staticmethod(lambda ctx: one(answers.help_text(ctx.lang)))
 
 
 class ActionHandoffHuman(AnswerAction):
     action_name = "action_handoff_human"
-
-    def answer(self, ctx: Context) -> Reply:
-        return one(answers.human(ctx.lang))
+    answerer = staticmethod(lambda ctx: one(answers.human(ctx.lang)))
 
 
 class ActionAnswerFallback(AnswerAction):
@@ -30,7 +26,8 @@ class ActionAnswerFallback(AnswerAction):
 
     action_name = "action_answer_fallback"
 
-    def answer(self, ctx: Context) -> Reply:
+    @staticmethod
+    def answerer(ctx: Context) -> Reply:
         try:
             feedback.record(ctx.sender, "fallback", ctx.text, None, ctx.lang)
         except Exception:  # the log must never cost the user an answer
@@ -43,7 +40,8 @@ class ActionRecordFeedback(AnswerAction):
 
     action_name = "action_record_feedback"
 
-    def answer(self, ctx: Context) -> Reply:
+    @staticmethod
+    def answerer(ctx: Context) -> Reply:
         if "helpful" in ctx.entities:
             helpful = str(ctx.entities["helpful"]).lower() in ("yes", "true", "1", "up")
         else:  # typed feedback: "没帮助", "not helpful", "👎"

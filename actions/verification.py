@@ -12,6 +12,4 @@ def verification(ctx: Context) -> Reply:
 
 class ActionAnswerVerification(AnswerAction):
     action_name = "action_answer_verification"
-
-    def answer(self, ctx: Context) -> Reply:
-        return verification(ctx)
+    answerer = staticmethod(verification)

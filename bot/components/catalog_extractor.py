@@ -10,13 +10,12 @@ from __future__ import annotations
 import logging
 from typing import Any, Dict, List, Text
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.nlu.extractors.extractor import EntityExtractorMixin
-from rasa.shared.nlu.constants import ENTITIES, TEXT
-from rasa.shared.nlu.training_data.message import Message
+
+from bot.components.text_entity_extractor import TextEntityExtractor
 
 from catalog import matcher, vocabulary
 
@@ -50,7 +49,7 @@ def _entity(name: str, value: Any, span) -> Dict[str, Any]:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
-class CatalogEntityExtractor(GraphComponent, EntityExtractorMixin):
+class CatalogEntityExtractor(TextEntityExtractor):
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
                execution_context: ExecutionContext) -> "CatalogEntityExtractor":
@@ -60,15 +59,5 @@ class CatalogEntityExtractor(GraphComponent, EntityExtractorMixin):
             logger.info("catalog matcher not built at start-up: %s", exc)
         return cls()
 
-    def process(self, messages: List[Message]) -> List[Message]:
-        for message in messages:
-            text = message.get(TEXT)
-            if isinstance(text, str) and text.strip() and not text.startswith("/"):
-                try:
-                    entities = self.add_extractor_name(extract(text))
-                except Exception:  # the catalog DB is down: answer without entities, don't fail the turn
-                    logger.exception("catalog extraction failed")
-                    entities = []
-                if entities:
-                    message.set(ENTITIES, message.get(ENTITIES, []) + entities, add_to_output=True)
-        return messages
+    def entities(self, text: str) -> List[Dict[str, Any]]:
+        return extract(text)

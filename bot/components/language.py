@@ -10,15 +10,11 @@ function words is English unless its Chinese outweighs them. A message with neit
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
-from rasa.nlu.extractors.extractor import EntityExtractorMixin
-from rasa.shared.nlu.constants import ENTITIES, TEXT
-from rasa.shared.nlu.training_data.message import Message
+
+from bot.components.text_entity_extractor import TextEntityExtractor
 
 from catalog.text import script_counts
 
@@ -43,18 +39,7 @@ def detect(text: str) -> Optional[str]:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
-class LanguageDetector(GraphComponent, EntityExtractorMixin):
-    @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "LanguageDetector":
-        return cls()
-
-    def process(self, messages: List[Message]) -> List[Message]:
-        for message in messages:
-            text = message.get(TEXT)
-            lang = detect(text) if isinstance(text, str) and not text.startswith("/") else None
-            if lang:
-                entity = {"entity": "language", "value": lang, "start": 0, "end": len(text), "confidence": 1.0}
-                message.set(ENTITIES, message.get(ENTITIES, []) + self.add_extractor_name([entity]),
-                            add_to_output=True)
-        return messages
+class LanguageDetector(TextEntityExtractor):
+    def entities(self, text: str) -> List[Dict[str, Any]]:
+        lang = detect(text)
+        return [{"entity": "language", "value": lang, "start": 0, "end": len(text), "confidence": 1.0}] if lang else []

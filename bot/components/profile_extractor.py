@@ -4,23 +4,17 @@
 from __future__ import annotations
 
 import functools
-import logging
 import re
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Text, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import yaml
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
-from rasa.nlu.extractors.extractor import EntityExtractorMixin
-from rasa.shared.nlu.constants import ENTITIES, TEXT
-from rasa.shared.nlu.training_data.message import Message
+
+from bot.components.text_entity_extractor import TextEntityExtractor
 
 from catalog.text import normalize
 
-logger = logging.getLogger(__name__)
 MIN_AGE, MAX_AGE = 16, 100
 _AGE_PATTERNS = [
     re.compile(r"(\d{2,3})\s*(?:周岁|岁)"),
@@ -77,21 +71,6 @@ def _entity(name: str, value: Any, span: Tuple[int, int]) -> Dict[str, Any]:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
-class ProfileExtractor(GraphComponent, EntityExtractorMixin):
-    @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "ProfileExtractor":
-        return cls()
-
-    def process(self, messages: List[Message]) -> List[Message]:
-        for message in messages:
-            text = message.get(TEXT)
-            if isinstance(text, str) and text and not text.startswith("/"):
-                try:
-                    entities = self.add_extractor_name(extract(text))
-                except Exception:  # never fail the user's turn over an entity
-                    logger.exception("profile extraction failed")
-                    entities = []
-                if entities:
-                    message.set(ENTITIES, message.get(ENTITIES, []) + entities, add_to_output=True)
-        return messages
+class ProfileExtractor(TextEntityExtractor):
+    def entities(self, text: str) -> List[Dict[str, Any]]:
+        return extract(text)
