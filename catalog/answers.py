@@ -138,8 +138,12 @@ def recognition(result: MatchResult, lang: str, version: Optional[str] = None) -
         return ambiguity(result, lang, version)
     if result.status == "unlisted" and result.unlisted:
         u = result.unlisted
-        text = t("unlisted", lang, matched=u.matched.strip(), name=u.name_zh if lang == "zh" else u.name_en,
-                 reason=u.reason_zh if lang == "zh" else u.reason_en)
+        reason = u.reason_zh if lang == "zh" else u.reason_en
+        if u.kind == "known":
+            text = t("unlisted", lang, matched=u.matched.strip(), name=u.name_zh if lang == "zh" else u.name_en,
+                     reason=reason)
+        else:  # worked out by the matcher (a lower grade, another issuer or jurisdiction): the reason says it
+            text = t("unlisted_generic", lang, reason=reason)
         near = [queries.get(i, version) for i in u.nearest]
         near = [q for q in near if q is not None]
         cites: List[str] = []
@@ -194,10 +198,11 @@ def benefits(b: rules.Benefits, lang: str) -> Answer:
         c = item.clause
         who = t(f"benefits_for_nationality.{item.for_nationality}", lang) if item.for_nationality != "any" else ""
         reason = t(f"benefit_reason.{item.reason}", lang) if item.reason in templates()["benefit_reason"] else ""
-        lines.append(f"• {c.title.text(lang)}{who}：{_clean(c.text.text(lang))}{reason}（{c.cite.text(lang)}）"
-                     if lang == "zh" else
-                     f"• {c.title.text(lang)} {who}: {_clean(c.text.text(lang))}{' ' + reason if reason else ''} "
-                     f"({c.cite.text(lang)})".replace("  ", " "))
+        if lang == "zh":
+            lines.append(f"• {c.title.zh}{who}：{c.summary.zh}{reason}（{c.cite.zh}）")
+        else:
+            lines.append(" ".join(x for x in (f"• {c.title.en}", who) if x) +
+                         f": {c.summary.en}{' ' + reason if reason else ''} ({c.cite.en})")
         cites.append(c.cite.text(lang))
     if b.needs_nationality:
         lines.append(t("benefits_ask_nationality", lang))

@@ -104,6 +104,8 @@ class Clause(Base):
     professions_en = Column(JSON, nullable=False)
     title_zh = Column(Text, nullable=False)
     title_en = Column(Text, nullable=False)
+    summary_zh = Column(Text, nullable=False)
+    summary_en = Column(Text, nullable=False)
     text_zh = Column(Text, nullable=False)
     text_en = Column(Text, nullable=False)
     facts = Column(JSON, nullable=False)

@@ -86,6 +86,7 @@ class ClauseInfo:
     nationality: str
     fields: Tuple[str, ...]
     title: Named
+    summary: Named
     text: Named
     facts: Dict[str, Any] = field(hash=False, compare=False)
 
@@ -282,6 +283,7 @@ def _clause(c: Clause) -> ClauseInfo:
         nationality=c.nationality,
         fields=tuple(c.fields),
         title=Named(c.title_zh, c.title_en),
+        summary=Named(c.summary_zh, c.summary_en),
         text=Named(c.text_zh, c.text_en),
         facts=dict(c.facts),
     )

@@ -132,6 +132,8 @@ class ClauseRow(Strict):
     professions_en: List[str] = []
     title_zh: str
     title_en: str
+    summary_zh: str = Field(..., min_length=1)  # one line, for lists of benefits; text_* is the full clause
+    summary_en: str = Field(..., min_length=1)
     text_zh: str = Field(..., min_length=1)
     text_en: str = Field(..., min_length=1)
     facts: Dict[str, Any] = {}
