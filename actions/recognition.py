@@ -45,6 +45,11 @@ class ActionAnswerInform(AnswerAction):
         if pending in ANSWERERS and pending != "ask_recognized":
             return ANSWERERS[pending](ctx)
         res = context.resolve(ctx)
+        if "age" in ctx.entities and ctx.nationality != "chinese":
+            # "我68岁，外籍，持有PMP，单位属于高精尖产业": an age only matters for the work permit
+            first, first_events = recognition(ctx) if res.new else ([], [])
+            replies, events = ANSWERERS["ask_work_permit"](ctx)
+            return first + replies, first_events + events
         if res.status == "context" and any(k in ctx.entities for k in ("nationality", "age", "high_end")):
             # "我是外籍" / "I'm 68" after a credential: what that means for them
             return ANSWERERS["ask_benefits"](ctx)

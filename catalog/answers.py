@@ -120,8 +120,15 @@ def work_scope(q: QualificationInfo, lang: str) -> str:
     """The remark's first sentence (the work it covers), without the experience note said above."""
     text = q.remark.text(lang)
     first = text.split("。")[0] if lang == "zh" else text.split(". ")[0]
-    first = re.sub(r"\s*[(（]需要有[^)）]*[)）]|\s*\((requires?|at least)[^)]*\)", "", first, flags=re.I)
-    return first.rstrip("。.") + ("。" if lang == "zh" else ".")
+    # drop what the conditions line already says: the experience note and the registration to practise
+    first = re.sub(r"\s*[(（][^)）]*(?:经验|experience)[^)）]*[)）]", "", first, flags=re.I)
+    parts = re.split(r"[，,；;]\s*", first)
+    if q.registration:
+        reg = normalize(q.registration.text(lang))
+        parts = [p for p in parts if not p or normalize(p) not in reg and not any(
+            w in p.lower() for w in ("注册", "许可", "备案", "register", "licen", "permit"))] or parts[:1]
+    sep = "，" if lang == "zh" else ", "
+    return sep.join(p for p in parts if p).rstrip("。.") + ("。" if lang == "zh" else ".")
 
 
 # --- recognition ---------------------------------------------------------------------------------
@@ -179,7 +186,8 @@ def ambiguity(result: MatchResult, lang: str, version: Optional[str] = None) -> 
     mention = result.candidates[0].matched.strip() if result.candidates else ""
     text = t("ambiguous", lang, mention=mention, n=len(quals))
     buttons = tuple(
-        (t("ambiguous_option", lang, name=q.name.text(lang), where=where(q, lang)),
+        (q.name.text(lang) if where(q, lang) in q.name.text(lang) else
+         t("ambiguous_option", lang, name=q.name.text(lang), where=where(q, lang)),
          f'/inform{{"qualification":"{q.id}"}}')
         for q in quals
     )
@@ -275,6 +283,10 @@ def residence_card(lang: str, version: Optional[str] = None,
     if qualification is None or qualification.list == "urgent":
         lines.append(t("residence_card_urgent", lang))
         cites.append(c22.cite.text(lang))
+        if qualification is not None:
+            lines.insert(0, t("recognized_short", lang, name=qualification.name.text(lang),
+                              list_name=list_name(qualification, lang), row=qualification.row))
+            cites.insert(0, row_cite(qualification, lang))
     else:
         lines.append(t("residence_card_not_urgent", lang, name=qualification.name.text(lang)))
         cites.insert(0, row_cite(qualification, lang))

@@ -29,9 +29,17 @@ def _terms(data_dir: str) -> Tuple[List[Tuple[str, str]], List[Tuple[str, str]]]
     return sorted(field_terms, key=key), sorted(country_terms, key=key)
 
 
+CAPITALS_ONLY = {"IT": "信息技术"}  # "IT certificates" names a field; "is it listed?" does not
+
+
 def _first(text: str, terms: List[Tuple[str, str]]) -> Optional[Tuple[str, Tuple[int, int]]]:
     norm = normalize(text)
     best: Optional[Tuple[str, Tuple[int, int]]] = None
+    if terms and terms[0][1] in _field_keys():
+        for word, key in CAPITALS_ONLY.items():
+            m = re.search(rf"(?<![A-Za-z]){word}(?![A-Za-z])", text)
+            if m:
+                best = (key, m.span())
     for term, key in terms:
         if not term:
             continue
@@ -44,6 +52,12 @@ def _first(text: str, terms: List[Tuple[str, str]]) -> Optional[Tuple[str, Tuple
         if span and (best is None or span[0] < best[1][0]):
             best = (key, span)
     return best
+
+
+@functools.lru_cache(maxsize=1)
+def _field_keys() -> frozenset:
+    with open(config.DATA_DIR / "fields.yaml", encoding="utf-8") as fh:
+        return frozenset(yaml.safe_load(fh))
 
 
 def find_field(text: str) -> Optional[Tuple[str, Tuple[int, int]]]:

@@ -172,3 +172,11 @@ def test_catalog_down_gives_a_polite_answer(monkeypatch):
     monkeypatch.setattr(queries, "snapshot", broken)
     text, *_ = run(ActionAnswerCatalogStats(), tracker("how many", "ask_catalog_stats", "en"))
     assert "temporarily unavailable" in text
+
+
+def test_inform_with_an_age_answers_the_work_permit_too():
+    text, _, slots, _ = run(ActionAnswerInform(), tracker(
+        "我68岁，外籍，持有PMP，单位属于高精尖产业", "inform",
+        entities=[{"entity": "qualification", "value": "R014"}, {"entity": "age", "value": 68}],
+        age=68, high_end="true", nationality="foreign"))
+    assert "R014" in text and "在可放宽的范围内" in text and slots["qualification"] == "R014"
