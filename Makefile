@@ -17,7 +17,7 @@ CATALOG_DATA := $(shell find catalog/data -type f 2>/dev/null)
 CATALOG_CODE := $(wildcard catalog/*.py)
 # what the trained model depends on: training data, config, domain, the tokenizer (and the catalog names it uses)
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml' 2>/dev/null) \
-                bot/components/bilingual_tokenizer.py bot/components/catalog_names.py $(CATALOG_DATA)
+                bot/components/bilingual_tokenizer.py bot/components/catalog_names.py bot/components/gibberish.py $(CATALOG_DATA)
 
 .PHONY: help setup catalog train run shell test test-unit test-data test-stories test-nlu test-e2e bench bench-catalog clean
 

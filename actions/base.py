@@ -18,6 +18,7 @@ from catalog.queries import CatalogNotLoaded
 logger = logging.getLogger(__name__)
 
 Reply = Tuple[List[Answer], List[Dict[str, Any]]]
+LONG_MESSAGE = 500  # characters
 
 
 class AnswerAction(Action):
@@ -30,6 +31,13 @@ class AnswerAction(Action):
         return self.action_name
 
     def answer(self, ctx: Context) -> Reply:
+        if len(ctx.text) > LONG_MESSAGE and not self.action_name.startswith("action_answer_recognition"):
+            # a pasted résumé or letter: the question is whether the credential in it is recognised,
+            # whatever intent its many words suggest
+            from actions.recognition import recognition
+
+            if context.resolve(ctx).status != "none":
+                return recognition(ctx)
         return type(self).answerer(ctx)
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,

@@ -8,8 +8,9 @@ from actions.context import Context
 from catalog import answers
 
 
-def _list_named(ctx: Context) -> Optional[str]:
-    text = ctx.text.lower()
+def names_a_list(text: str) -> Optional[str]:
+    """"urgent" when the text names the urgent list (急需紧缺清单)."""
+    text = text.lower()
     if "急需紧缺" in text or "urgent" in text or "紧缺" in text:
         return "urgent"
     return None
@@ -21,7 +22,7 @@ def catalog_stats(ctx: Context) -> Reply:
 
 def browse(ctx: Context) -> Reply:
     return one(answers.browse(ctx.lang, field=ctx.entities.get("field"), country=ctx.entities.get("country"),
-                              list_name_=_list_named(ctx)))
+                              list_name_=names_a_list(ctx.text)))
 
 
 def notice_info(ctx: Context) -> Reply:

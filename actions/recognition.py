@@ -6,6 +6,7 @@ from actions import context
 from actions.base import AnswerAction, Reply
 from actions.context import Context
 from catalog import answers, queries
+from actions.catalog_info import names_a_list
 from catalog.matcher import MatchResult
 
 
@@ -18,6 +19,11 @@ def recognition(ctx: Context) -> Reply:
                 context.Resolution("listed", q.id))
     if res.result is not None:
         return [answers.recognition(res.result, ctx.lang)], context.slot_events(res, pending="ask_recognized")
+    if "field" in ctx.entities or "country" in ctx.entities or names_a_list(ctx.text):
+        # no credential, but a field, a country or a list: "急需紧缺清单里有哪些？", "Which IT certificates…"
+        from actions.catalog_info import browse
+
+        return browse(ctx)
     return [answers.recognition(MatchResult("none"), ctx.lang)], [context.slot("pending_intent", "ask_recognized")]
 
 

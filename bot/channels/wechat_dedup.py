@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Mapping, Optional, Tuple
 
 
@@ -37,7 +37,6 @@ class Entry:
     deferred: bool = False  # a request gave up waiting and answered "success": deliver it later
     passive: bool = False  # the answer went out in an HTTP response
     later: bool = False  # the answer goes out through the customer-service API
-    extra: dict = field(default_factory=dict)
 
     def claim_passive(self) -> bool:
         """May this request put the answer in its response? (No, once it went through the API.)"""
