@@ -8,6 +8,15 @@ cd "$(dirname "$0")/.."
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" TF_CPP_MIN_LOG_LEVEL=2 SQLALCHEMY_SILENCE_UBER_WARNING=1 RASA_TELEMETRY_ENABLED=false
 export ACTION_PORT="${ACTION_PORT:-5055}" RASA_PORT="${RASA_PORT:-5005}"
 mode="${1:-}"
+# WeChat: Rasa refuses a credentials.yml whose ${VAR} is unset, so every variable gets a value here;
+# without WECHAT_TOKEN a development token is made up and printed.
+if [ -z "${WECHAT_TOKEN:-}" ]; then
+  WECHAT_TOKEN="dev-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+  WECHAT_DEV_TOKEN=1
+fi
+export WECHAT_TOKEN WECHAT_APP_ID="${WECHAT_APP_ID:-}" WECHAT_APP_SECRET="${WECHAT_APP_SECRET:-}" \
+  WECHAT_AES_KEY="${WECHAT_AES_KEY:-}" WECHAT_API_BASE="${WECHAT_API_BASE:-}" \
+  WECHAT_TIMESTAMP_WINDOW="${WECHAT_TIMESTAMP_WINDOW:-}" WECHAT_REPLY_TIMEOUT="${WECHAT_REPLY_TIMEOUT:-}"
 mkdir -p var/run var/log
 RASA=.venv/bin/rasa
 
@@ -47,6 +56,7 @@ cat <<MSG
 Qualibot is up.
   REST:       http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook   (POST {"sender": "me", "message": "我有CFA"})
   socket.io:  http://127.0.0.1:$RASA_PORT/socket.io
+  WeChat:     http://127.0.0.1:$RASA_PORT/webhooks/wechat/webhook   (token: $WECHAT_TOKEN${WECHAT_DEV_TOKEN:+, a development token})
   actions:    http://127.0.0.1:$ACTION_PORT/health
   logs:       var/log/rasa.log, var/log/actions.log
 MSG
