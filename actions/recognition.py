@@ -10,13 +10,22 @@ from actions.catalog_info import names_a_list
 from catalog.matcher import MatchResult
 
 
+PRACTISING_WORDS = ("执业", "行医", "practise", "practice medicine", "practice law", "practicing", "practising")
+
+
+def asks_about_practising(text: str) -> bool:
+    return any(w in text.lower() for w in PRACTISING_WORDS)
+
+
 def recognition(ctx: Context) -> Reply:
     res = context.resolve(ctx)
     if res.status in ("listed", "context"):
         q = queries.get(res.qid or "")
         if q is not None:
-            return [answers.qualification_answer(q, ctx.lang)], context.slot_events(
-                context.Resolution("listed", q.id))
+            replies = [answers.qualification_answer(q, ctx.lang)]
+            if asks_about_practising(ctx.text):  # "我有美国行医执照，可以在北京行医吗？": answer that too
+                replies.append(answers.practice(ctx.lang, qualification=q))
+            return replies, context.slot_events(context.Resolution("listed", q.id))
     if res.result is not None:
         return [answers.recognition(res.result, ctx.lang)], context.slot_events(res, pending="ask_recognized")
     if "field" in ctx.entities or "country" in ctx.entities or names_a_list(ctx.text):

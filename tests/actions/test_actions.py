@@ -180,3 +180,8 @@ def test_inform_with_an_age_answers_the_work_permit_too():
         entities=[{"entity": "qualification", "value": "R014"}, {"entity": "age", "value": 68}],
         age=68, high_end="true", nationality="foreign"))
     assert "R014" in text and "在可放宽的范围内" in text and slots["qualification"] == "R014"
+
+
+def test_recognition_also_answers_a_practising_question():
+    text, *_ = run(ActionAnswerRecognition(), tracker("我有美国行医执照，可以在北京行医吗？", "ask_recognized"))
+    assert "R096" in text and "第三条" in text and "短期行医许可" in text
