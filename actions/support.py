@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 
+from actions import context
 from actions.base import AnswerAction, Reply, one
 from actions.context import Context
 from catalog import answers, feedback
@@ -32,6 +33,14 @@ class ActionAnswerFallback(AnswerAction):
             feedback.record(ctx.sender, "fallback", ctx.text, None, ctx.lang)
         except Exception:  # the log must never cost the user an answer
             logger.exception("could not log the unanswered question")
+        # the intent was unclear, but a credential, a field, a country or a list named in the message
+        # is still worth answering ("急需紧缺清单里有哪些证书？"); it stays in the log for the trainers
+        from actions.catalog_info import names_a_list
+        from actions.recognition import recognition
+
+        if ctx.text and (context.resolve(ctx).new or names_a_list(ctx.text) or
+                         "field" in ctx.entities or "country" in ctx.entities):
+            return recognition(ctx)
         return [answers.fallback(ctx.lang), answers.human(ctx.lang)], []
 
 

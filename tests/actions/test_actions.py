@@ -185,3 +185,13 @@ def test_inform_with_an_age_answers_the_work_permit_too():
 def test_recognition_also_answers_a_practising_question():
     text, *_ = run(ActionAnswerRecognition(), tracker("我有美国行医执照，可以在北京行医吗？", "ask_recognized"))
     assert "R096" in text and "第三条" in text and "短期行医许可" in text
+
+
+def test_fallback_still_answers_what_it_can_name():
+    from catalog import feedback
+
+    text, *_ = run(ActionAnswerFallback(), tracker("急需紧缺清单里有哪些证书？", "nlu_fallback", sender="fb-2"))
+    assert "共7项" in text and "U01" in text
+    assert feedback.unanswered()[0].conversation_id == "fb-2"  # still logged for the trainers
+    text, *_ = run(ActionAnswerFallback(), tracker("嗯 CFA 呢", "nlu_fallback"))
+    assert "R007" in text
