@@ -19,7 +19,7 @@ CATALOG_CODE := $(wildcard catalog/*.py)
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml' 2>/dev/null) \
                 bot/components/bilingual_tokenizer.py bot/components/catalog_names.py bot/components/gibberish.py $(CATALOG_DATA)
 
-.PHONY: help setup catalog train run shell test test-unit test-data test-stories test-nlu test-e2e bench bench-catalog clean
+.PHONY: help setup catalog train run shell browser test test-unit test-data test-stories test-nlu test-e2e bench bench-catalog clean
 
 help:
 	@echo "make run    - set up, load the catalog, train if needed, start the assistant (prints URLs)"
@@ -54,7 +54,13 @@ run: train
 shell: train
 	scripts/run.sh --shell
 
-test: train
+# Debian's chromium (and CJK/emoji fonts for readable screenshots) for the browser tests; needs root
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei fonts-noto-color-emoji >/dev/null; \
+	  else echo "chromium missing: run 'sudo apt-get install chromium' for the browser tests"; exit 1; fi; }
+
+test: train browser
 	scripts/test.sh
 
 bench-catalog: catalog

@@ -8,7 +8,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from rasa_sdk import Tracker
 
-from bot.components.language import detect
+from bot.language_rules import detect
 from catalog import matcher
 from catalog.matcher import MatchResult
 

@@ -16,7 +16,8 @@ if [ -z "${WECHAT_TOKEN:-}" ]; then
 fi
 export WECHAT_TOKEN WECHAT_APP_ID="${WECHAT_APP_ID:-}" WECHAT_APP_SECRET="${WECHAT_APP_SECRET:-}" \
   WECHAT_AES_KEY="${WECHAT_AES_KEY:-}" WECHAT_API_BASE="${WECHAT_API_BASE:-}" \
-  WECHAT_TIMESTAMP_WINDOW="${WECHAT_TIMESTAMP_WINDOW:-}" WECHAT_REPLY_TIMEOUT="${WECHAT_REPLY_TIMEOUT:-}"
+  WECHAT_TIMESTAMP_WINDOW="${WECHAT_TIMESTAMP_WINDOW:-}" WECHAT_REPLY_TIMEOUT="${WECHAT_REPLY_TIMEOUT:-}" \
+  QUALIBOT_CONSOLE_TOKEN="${QUALIBOT_CONSOLE_TOKEN:-}"
 mkdir -p var/run var/log
 RASA=.venv/bin/rasa
 
@@ -38,7 +39,7 @@ wait_for() {  # url seconds
 }
 
 stop
-$RASA run actions --actions actions --port "$ACTION_PORT" >var/log/actions.log 2>&1 &
+.venv/bin/python -m rasa_sdk --actions actions --port "$ACTION_PORT" >var/log/actions.log 2>&1 &
 echo $! >var/run/actions.pid
 if [ "$mode" = "--shell" ]; then
   trap stop EXIT
@@ -54,6 +55,8 @@ wait_for "http://127.0.0.1:$ACTION_PORT/health" 60
 wait_for "http://127.0.0.1:$RASA_PORT/status" 120 || wait_for "http://127.0.0.1:$RASA_PORT/" 5
 cat <<MSG
 Qualibot is up.
+  chat page:  http://127.0.0.1:$RASA_PORT/web/chat/
+  console:    http://127.0.0.1:$RASA_PORT/web/console/   (hotline staff)
   REST:       http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook   (POST {"sender": "me", "message": "我有CFA"})
   socket.io:  http://127.0.0.1:$RASA_PORT/socket.io
   WeChat:     http://127.0.0.1:$RASA_PORT/webhooks/wechat/webhook   (token: $WECHAT_TOKEN${WECHAT_DEV_TOKEN:+, a development token})

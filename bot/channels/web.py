@@ -38,7 +38,7 @@ import logging
 import os
 import re
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from sanic import Blueprint, response
 from sanic.request import Request

@@ -72,10 +72,11 @@ class Stack:
         env = dict(os.environ, PYTHONPATH=str(self.cwd), ACTION_PORT=str(self.aport), TF_CPP_MIN_LOG_LEVEL="3",
                    SQLALCHEMY_SILENCE_UBER_WARNING="1", RASA_TELEMETRY_ENABLED="false")
         for var in ("WECHAT_TOKEN", "WECHAT_APP_ID", "WECHAT_APP_SECRET", "WECHAT_AES_KEY", "WECHAT_API_BASE",
-                    "WECHAT_TIMESTAMP_WINDOW", "WECHAT_REPLY_TIMEOUT"):  # credentials.yml reads them
+                    "WECHAT_TIMESTAMP_WINDOW", "WECHAT_REPLY_TIMEOUT", "QUALIBOT_CONSOLE_TOKEN"):  # credentials.yml
             env.setdefault(var, "bench" if var == "WECHAT_TOKEN" else "")
         t0 = time.perf_counter()
-        self.procs.append(subprocess.Popen([RASA, "run", "actions", "--actions", self.actions_module, "--port",
+        python = str(Path(RASA).parent / "python")  # the SDK alone: `rasa run actions` would load all of Rasa
+        self.procs.append(subprocess.Popen([python, "-m", "rasa_sdk", "--actions", self.actions_module, "--port",
                                             str(self.aport)], cwd=self.cwd, env=env, stdout=subprocess.DEVNULL,
                                            stderr=subprocess.DEVNULL, start_new_session=True))
         endpoints = self.endpoints
@@ -185,7 +186,7 @@ def ensure_default_bot() -> Path:
     model_dir = DEFAULT_DIR / "models"
     if not (model_dir.exists() and list(model_dir.glob("*.tar.gz"))):
         shutil.rmtree(DEFAULT_DIR, ignore_errors=True)
-        DEFAULT_DIR.parent.mkdir(parents=True, exist_ok=True)
+        DEFAULT_DIR.mkdir(parents=True)
         print("building the default `rasa init` bot (once)…", flush=True)
         subprocess.run([RASA, "init", "--no-prompt", "--init-dir", str(DEFAULT_DIR)], check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

@@ -128,11 +128,12 @@ def bot(catalog_db, tmp_path_factory):
                 "WECHAT_TIMESTAMP_WINDOW", "WECHAT_REPLY_TIMEOUT"):
         env.setdefault(var, "")
     env.setdefault("WECHAT_TOKEN", "e2e-token")
+    env.setdefault("QUALIBOT_CONSOLE_TOKEN", "")
 
     procs: Dict[str, subprocess.Popen] = {}
     log_files = {name: logs / f"{name}.log" for name in ("actions", "rasa")}
     commands = {
-        "actions": [str(RASA), "run", "actions", "--actions", "actions", "--port", str(action_port)],
+        "actions": [str(ROOT / ".venv" / "bin" / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
         "rasa": [str(RASA), "run", "--model", "models/qualibot.tar.gz", "--endpoints", "endpoints.yml",
                  "--credentials", "credentials.yml", "--port", str(rasa_port), "--interface", "127.0.0.1"],
     }

@@ -1,0 +1,255 @@
+"""Fixtures of the web page and staff console tests: our own action server and Rasa server (with the REST
+channel and bot.channels.web.WebChannel) on free ports, and a headless Chromium driven by Playwright.
+
+The servers use the session's own catalog database (tests/conftest.py `catalog_db`), so the 👎 recorded
+here never reach the developer's var/catalog.sqlite3. Only the processes started here are stopped.
+
+Chromium is Debian's (`apt-get install chromium`, /usr/bin/chromium; QUALIBOT_CHROMIUM overrides the
+path); Playwright's own browser download is not used. Without either, the browser tests are skipped.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+MODEL = ROOT / "models" / "qualibot.tar.gz"
+RASA = ROOT / ".venv" / "bin" / "rasa"
+RESULTS = ROOT / "results"
+CHROMIUM = os.environ.get("QUALIBOT_CHROMIUM", "/usr/bin/chromium")
+BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync"]
+HOTLINE = "010-6000-0000"  # made up: the notice gives no hotline
+HOURS = "工作日 9:00-17:00"
+ACTIONS_READY_TIMEOUT = 90
+RASA_READY_TIMEOUT = 240
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http(method: str, url: str, body: Optional[bytes] = None, headers: Optional[Dict[str, str]] = None,
+         timeout: float = 30) -> Tuple[int, Dict[str, str], bytes]:
+    req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            return resp.status, {k.lower(): v for k, v in resp.headers.items()}, resp.read()
+    except urllib.error.HTTPError as e:
+        return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read()
+
+
+@dataclass
+class Server:
+    """The running Rasa server (with the web channel) and its action server."""
+
+    base: str
+    action_url: str
+
+    def get(self, path: str, headers: Optional[Dict[str, str]] = None) -> Tuple[int, Dict[str, str], bytes]:
+        return http("GET", self.base + path, headers=headers)
+
+    def get_json(self, path: str) -> Tuple[int, Any]:
+        status, _, body = self.get(path)
+        return status, json.loads(body.decode("utf-8"))
+
+    def post_json(self, path: str, payload: Any, content_type: str = "application/json") -> Tuple[int, Any]:
+        raw = payload if isinstance(payload, bytes) else json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        status, _, body = http("POST", self.base + path, raw, {"Content-Type": content_type})
+        try:
+            return status, json.loads(body.decode("utf-8"))
+        except ValueError:
+            return status, body.decode("utf-8", "replace")
+
+    def ask(self, sender: str, text: str) -> List[Dict[str, Any]]:
+        status, data = self.post_json("/webhooks/rest/webhook", {"sender": sender, "message": text})
+        assert status == 200, data
+        return data
+
+
+def _stop(proc: Optional[subprocess.Popen]) -> None:
+    """Stop one of our processes and its children (it leads its own process group)."""
+    if proc is None or proc.poll() is not None:
+        return
+    for sig, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 10)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def _tail(path: Path, n: int = 40) -> str:
+    try:
+        return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-n:])
+    except OSError:
+        return "(no log)"
+
+
+@pytest.fixture(scope="session")
+def web_server(catalog_db, tmp_path_factory) -> Server:
+    if not MODEL.exists():
+        pytest.skip(f"no trained model at {MODEL.relative_to(ROOT)}: run `make train` first")
+    if not RASA.exists():
+        pytest.skip(f"{RASA.relative_to(ROOT)} not found: run `make setup` first")
+    action_port, rasa_port = free_port(), free_port()
+    while rasa_port == action_port:
+        rasa_port = free_port()
+    tmp = tmp_path_factory.mktemp("web-servers")
+    credentials = tmp / "credentials.yml"
+    credentials.write_text("rest:\nbot.channels.web.WebChannel:\n", encoding="utf-8")
+    env = dict(os.environ)
+    env.update({
+        "PYTHONPATH": str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else ""),
+        "ACTION_PORT": str(action_port),
+        "CATALOG_DB_URL": catalog_db,
+        "QUALIBOT_HOTLINE": HOTLINE,
+        "QUALIBOT_HOTLINE_HOURS": HOURS,
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+        "RASA_TELEMETRY_ENABLED": "false",
+    })
+    commands = {
+        "actions": [str(ROOT / ".venv" / "bin" / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
+        "rasa": [str(RASA), "run", "--model", "models/qualibot.tar.gz", "--endpoints", "endpoints.yml",
+                 "--credentials", str(credentials), "--port", str(rasa_port), "--interface", "127.0.0.1"],
+    }
+    logs = {name: tmp / f"{name}.log" for name in commands}
+    procs: Dict[str, subprocess.Popen] = {}
+    server = Server(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}")
+
+    def fail(what: str) -> None:
+        details = "\n".join(f"--- {n} ({logs[n]}):\n{_tail(logs[n])}" for n in procs)
+        for p in procs.values():
+            _stop(p)
+        pytest.fail(f"{what}\n{details}", pytrace=False)
+
+    def ok(check) -> bool:
+        try:
+            return bool(check())
+        except (urllib.error.URLError, OSError, ValueError, AssertionError):
+            return False
+
+    def wait_until(check, seconds: int, what: str) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            for name, p in procs.items():
+                if p.poll() is not None:
+                    fail(f"the {name} server exited with code {p.returncode} while {what}")
+            if ok(check):
+                return
+            time.sleep(0.5)
+        fail(f"timed out after {seconds} s {what}")
+
+    try:
+        for name, cmd in commands.items():
+            with logs[name].open("wb") as log:
+                procs[name] = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                               stdin=subprocess.DEVNULL, start_new_session=True)
+        wait_until(lambda: http("GET", server.action_url + "/health", timeout=5)[0] == 200, ACTIONS_READY_TIMEOUT,
+                   "waiting for the action server")
+        wait_until(lambda: server.get("/web/api/config")[0] == 200
+                   and isinstance(server.ask("web-readiness-probe", "/greet"), list),
+                   RASA_READY_TIMEOUT, "waiting for the Rasa server (web channel and REST webhook)")
+        yield server
+    finally:
+        for p in procs.values():
+            _stop(p)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set QUALIBOT_CHROMIUM)")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@dataclass
+class PageProblems:
+    """What the page reported: uncaught errors, console errors (CSP violations show there) and dialogs."""
+
+    errors: List[str] = field(default_factory=list)
+    dialogs: List[str] = field(default_factory=list)
+    external: List[str] = field(default_factory=list)  # requests to anywhere but the server (refused)
+
+
+def open_context(browser, server: Server, width: int, height: int, **options):
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN",
+                                  base_url=server.base, **options)
+    context.set_default_timeout(30_000)
+    return context
+
+
+def watch(context, page, server: Server) -> PageProblems:
+    """Record the page's errors and dialogs; refuse (and record) any request that leaves the server, as
+    if there were no internet."""
+    problems = PageProblems()
+
+    def offline(route):
+        problems.external.append(route.request.url)
+        route.abort()
+
+    context.route(lambda url: not url.startswith(server.base + "/"), offline)
+    page.on("pageerror", lambda e: problems.errors.append(f"pageerror: {e}"))
+    page.on("console", lambda m: problems.errors.append(f"console: {m.text}") if m.type == "error" else None)
+
+    def on_dialog(d):
+        problems.dialogs.append(d.message)
+        d.dismiss()
+
+    page.on("dialog", on_dialog)
+    return problems
+
+
+@pytest.fixture
+def phone(browser, web_server):
+    """A fresh browser profile (empty localStorage) at 375 x 740 CSS pixels, like a phone."""
+    context = open_context(browser, web_server, 375, 740, device_scale_factor=2, has_touch=True)
+    page = context.new_page()
+    page.problems = watch(context, page, web_server)
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def desk(browser, web_server):
+    """A fresh browser profile at 1280 x 900, allowed to use the clipboard."""
+    context = open_context(browser, web_server, 1280, 900)
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=web_server.base)
+    page = context.new_page()
+    page.problems = watch(context, page, web_server)
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def results_dir() -> Path:
+    RESULTS.mkdir(exist_ok=True)
+    return RESULTS

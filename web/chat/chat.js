@@ -1,0 +1,451 @@
+/* Qualibot web chat: talks to Rasa's REST channel on the same origin.
+ *
+ * - The sender id and the conversation are kept in localStorage, so a reload shows the conversation and
+ *   the server (which keeps the context by sender id) carries on where it was.
+ * - Every text from the user or the bot goes into the page through textContent / text nodes, never
+ *   innerHTML.
+ * - A bot answer is a message with "text" (its last line the source: "依据：…" / "Source: …") and
+ *   optional "buttons", followed by a message with "custom": {kind, lang, source, …}.
+ */
+(function () {
+  "use strict";
+
+  var WEBHOOK = "../../webhooks/rest/webhook";
+  var API = "../api/";
+  var STORE = "qualibot.chat.v1.";
+  var MAX_HISTORY = 200;
+  var TIMEOUT_MS = 30000;
+  var CJK = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/;
+  var LATIN = /[A-Za-z]/;
+  var SOURCE_LINE = /\n((?:依据：|Source: )[^\n]*)\s*$/;
+  var URL_RE = /https?:\/\/[^\s（）()<>"'，。；、]+/g;
+
+  var I18N = {
+    zh: {
+      htmlLang: "zh-CN",
+      docTitle: "境外职业资格咨询 · 北京",
+      title: "境外职业资格咨询",
+      subtitle: "北京市境外职业资格认可目录（3.0版）",
+      skip: "跳到输入框",
+      newChat: "新对话",
+      newChatConfirm: "清除本页的对话记录并开始新对话？",
+      switchTo: "English",
+      switchLabel: "Switch to English",
+      welcome: "您好！我可以解答《北京市境外职业资格认可目录（3.0版）》的问题：证书是否被认可、可享受哪些便利、如何查验。请直接输入证书名称，例如“CFA”。",
+      privacy: "请不要输入身份证号、证书编号等个人信息。",
+      logLabel: "对话记录",
+      chipsLabel: "常见问题",
+      inputLabel: "输入您的问题",
+      placeholder: "例如：我有CFA证书，能认可吗？",
+      send: "发送",
+      human: "转人工",
+      humanMessage: "转人工",
+      hotline: "咨询电话：",
+      you: "您说：",
+      bot: "助手说：",
+      choose: "请选择",
+      helpful: "这个回答有帮助吗？",
+      up: "有帮助",
+      down: "没有帮助",
+      thanks: "谢谢您的反馈！",
+      feedbackFailed: "反馈没有发送成功，请稍后再试。",
+      networkError: "抱歉，暂时连不上服务器，请稍后再试。",
+      empty: "抱歉，我暂时无法回答这个问题。您可以换个说法，或点击“转人工”。",
+      source: "依据"
+    },
+    en: {
+      htmlLang: "en",
+      docTitle: "Overseas qualifications assistant · Beijing",
+      title: "Overseas qualifications assistant",
+      subtitle: "Beijing Catalog of Recognized Overseas Professional Qualifications (Version 3.0)",
+      skip: "Skip to the message box",
+      newChat: "New chat",
+      newChatConfirm: "Clear this conversation and start a new one?",
+      switchTo: "中文",
+      switchLabel: "切换到中文",
+      welcome: "Hello! I answer questions about Beijing's Catalog of Recognized Overseas Professional Qualifications (Version 3.0): whether a certificate is recognized, which benefits it brings, and how it is verified. Just type the certificate's name, e.g. \"CFA\".",
+      privacy: "Please don't type personal data such as ID or certificate numbers.",
+      logLabel: "Conversation",
+      chipsLabel: "Common questions",
+      inputLabel: "Type your question",
+      placeholder: "e.g. Is the CFA recognized?",
+      send: "Send",
+      human: "Talk to a person",
+      humanMessage: "talk to a person",
+      hotline: "Hotline: ",
+      you: "You said:",
+      bot: "Assistant said:",
+      choose: "Please choose",
+      helpful: "Was this helpful?",
+      up: "Helpful",
+      down: "Not helpful",
+      thanks: "Thank you for your feedback!",
+      feedbackFailed: "The feedback could not be sent. Please try again later.",
+      networkError: "Sorry, the server can't be reached right now. Please try again in a moment.",
+      empty: "Sorry, I have no answer to that. Try other words, or choose \"Talk to a person\".",
+      source: "Source"
+    }
+  };
+
+  var CHIPS = {
+    zh: ["我的证书被认可吗？", "外籍人员有哪些便利？", "证书如何查验？", "目录共有多少项？"],
+    en: ["Is my certificate recognized?", "What benefits do foreign nationals get?",
+         "How is a certificate verified?", "How many qualifications are in the catalog?"]
+  };
+
+  // --- storage (localStorage may be unavailable: then the conversation lives in memory only) ---
+
+  var memory = {};
+  function load(key, fallback) {
+    var raw = null;
+    try { raw = window.localStorage.getItem(STORE + key); } catch (e) { raw = memory[key] || null; }
+    if (raw === null || raw === undefined) { return fallback; }
+    try { return JSON.parse(raw); } catch (e) { return fallback; }
+  }
+  function save(key, value) {
+    var raw = JSON.stringify(value);
+    try { window.localStorage.setItem(STORE + key, raw); } catch (e) { memory[key] = raw; }
+  }
+
+  function newId() {
+    if (window.crypto && window.crypto.randomUUID) { return "web-" + window.crypto.randomUUID(); }
+    var bytes = new Uint8Array(16);
+    (window.crypto || window.msCrypto).getRandomValues(bytes);
+    return "web-" + Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  var state = {
+    sender: load("sender", null),
+    lang: load("lang", null),
+    history: load("history", []),
+    queue: Promise.resolve(),
+    pending: 0
+  };
+  if (typeof state.sender !== "string" || !state.sender) { state.sender = newId(); save("sender", state.sender); }
+  if (!Array.isArray(state.history)) { state.history = []; }
+  if (state.lang !== "zh" && state.lang !== "en") {
+    var nav = (navigator.language || "zh").toLowerCase();
+    state.lang = nav.indexOf("zh") === 0 ? "zh" : (nav.indexOf("en") === 0 ? "en" : "zh");
+  }
+
+  /* Saves the last MAX_HISTORY messages (not the notices); the page keeps its indices meanwhile. */
+  function persist() {
+    save("history", state.history.filter(function (e) { return e.role === "user" || e.role === "bot"; })
+      .slice(-MAX_HISTORY));
+  }
+
+  // --- elements ---
+
+  var $ = function (id) { return document.getElementById(id); };
+  var log = $("log"), form = $("form"), input = $("msg"), chips = $("chips"), typing = $("typing");
+  var conversation = $("conversation");
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text !== undefined && text !== null) { node.textContent = text; }
+    return node;
+  }
+
+  function t(key) { return I18N[state.lang][key]; }
+  function langAttr(lang) { return lang === "en" ? "en" : "zh-CN"; }
+
+  /* Text with its http(s) addresses as links; everything through text nodes. */
+  function appendText(parent, text) {
+    var last = 0, m;
+    URL_RE.lastIndex = 0;
+    while ((m = URL_RE.exec(text)) !== null) {
+      if (m.index > last) { parent.appendChild(document.createTextNode(text.slice(last, m.index))); }
+      var a = el("a", null, m[0]);
+      a.href = m[0];
+      a.target = "_blank";
+      a.rel = "noopener noreferrer";
+      parent.appendChild(a);
+      last = m.index + m[0].length;
+    }
+    if (last < text.length) { parent.appendChild(document.createTextNode(text.slice(last))); }
+  }
+
+  // --- UI language ---
+
+  function applyLanguage() {
+    var lang = state.lang;
+    document.documentElement.lang = t("htmlLang");
+    document.title = t("docTitle");
+    var nodes = document.querySelectorAll("[data-i18n]");
+    for (var i = 0; i < nodes.length; i++) {
+      nodes[i].textContent = t(nodes[i].getAttribute("data-i18n"));
+    }
+    input.placeholder = t("placeholder");
+    log.setAttribute("aria-label", t("logLabel"));
+    chips.setAttribute("aria-label", t("chipsLabel"));
+    var toggle = $("lang-toggle");
+    toggle.textContent = t("switchTo");
+    toggle.setAttribute("aria-label", t("switchLabel"));
+    toggle.lang = lang === "zh" ? "en" : "zh-CN";
+    renderChips();
+    renderHotline();
+    // the feedback prompts of earlier answers follow the UI language too
+    var prompts = log.querySelectorAll(".feedback");
+    for (var j = 0; j < prompts.length; j++) { fillFeedback(prompts[j]); }
+  }
+
+  function setLanguage(lang) {
+    if (lang !== state.lang && I18N[lang]) {
+      state.lang = lang;
+      save("lang", lang);
+      applyLanguage();
+    }
+  }
+
+  function followLanguageOf(text) {
+    if (CJK.test(text)) { setLanguage("zh"); } else if (LATIN.test(text)) { setLanguage("en"); }
+  }
+
+  function renderChips() {
+    chips.textContent = "";
+    CHIPS[state.lang].forEach(function (q) {
+      var b = el("button", "chip", q);
+      b.type = "button";
+      b.lang = langAttr(state.lang);
+      b.addEventListener("click", function () { send(q, q); });
+      chips.appendChild(b);
+    });
+  }
+
+  var config = { hotline: "", hours: "" };
+  function renderHotline() {
+    var span = $("hotline");
+    span.textContent = "";
+    if (config.hotline) {
+      span.appendChild(document.createTextNode(t("hotline")));
+      var a = el("a", null, config.hotline);
+      a.href = "tel:" + config.hotline.replace(/[^0-9+]/g, "");
+      span.appendChild(a);
+      if (config.hours) { span.appendChild(document.createTextNode(state.lang === "zh" ? "（" + config.hours + "）" : " (" + config.hours + ")")); }
+    }
+  }
+
+  // --- messages ---
+
+  function scrollToEnd() {
+    conversation.scrollTop = conversation.scrollHeight;
+  }
+
+  function renderEntry(entry, index) {
+    var li = el("li", "msg " + (entry.role === "user" ? "user" : entry.role === "bot" ? "bot" : "notice"));
+    li.lang = langAttr(entry.lang || state.lang);
+    var bubble = el("div", "bubble");
+    li.appendChild(bubble);
+    if (entry.role === "user") {
+      bubble.appendChild(el("span", "sr-only", I18N[entry.lang || state.lang].you + " "));
+      bubble.appendChild(el("p", "text", entry.text));
+    } else if (entry.role === "bot") {
+      bubble.appendChild(el("span", "sr-only", I18N[entry.lang || state.lang].bot + " "));
+      var p = el("p", "text");
+      appendText(p, entry.text || "");
+      bubble.appendChild(p);
+      if (entry.source) {
+        var src = el("p", "source");
+        appendText(src, entry.source);
+        bubble.appendChild(src);
+      }
+      if (entry.buttons && entry.buttons.length) {
+        var group = el("div", "choices");
+        group.setAttribute("role", "group");
+        group.setAttribute("aria-label", I18N[entry.lang || state.lang].choose);
+        entry.buttons.forEach(function (btn) {
+          var b = el("button", "choice", btn.title);
+          b.type = "button";
+          b.addEventListener("click", function () { send(btn.payload, btn.title); });
+          group.appendChild(b);
+        });
+        bubble.appendChild(group);
+      }
+      if (entry.text) {
+        var fb = el("div", "feedback");
+        fb.setAttribute("data-index", String(index));
+        bubble.appendChild(fb);
+        fillFeedback(fb);
+      }
+    } else {
+      bubble.appendChild(el("p", "text", I18N[entry.lang || state.lang][entry.key] || entry.text || ""));
+    }
+    return li;
+  }
+
+  /* The 👍/👎 row of an answer, or the thanks once given. */
+  function fillFeedback(fb) {
+    var index = Number(fb.getAttribute("data-index"));
+    var entry = state.history[index];
+    if (!entry) { return; }
+    var strings = I18N[state.lang];
+    fb.textContent = "";
+    if (entry.feedback === "up" || entry.feedback === "down") {
+      var thanks = el("span", "thanks", strings.thanks);
+      thanks.tabIndex = -1;
+      fb.appendChild(thanks);
+      return;
+    }
+    fb.appendChild(el("span", "prompt", strings.helpful));
+    [["up", "👍", true], ["down", "👎", false]].forEach(function (spec) {
+      var b = el("button", "vote vote-" + spec[0]);
+      b.type = "button";
+      b.setAttribute("aria-label", strings[spec[0]]);
+      b.title = strings[spec[0]];
+      b.appendChild(el("span", null, spec[1])).setAttribute("aria-hidden", "true");
+      b.addEventListener("click", function () { vote(fb, index, spec[2]); });
+      fb.appendChild(b);
+    });
+    if (entry.feedbackError) { fb.appendChild(el("span", "error", strings.feedbackFailed)); }
+  }
+
+  function vote(fb, index, helpful) {
+    var entry = state.history[index];
+    if (!entry || entry.feedback) { return; }
+    var hadFocus = fb.contains(document.activeElement);
+    var buttons = fb.querySelectorAll("button");
+    for (var i = 0; i < buttons.length; i++) { buttons[i].disabled = true; }
+    var answerText = entry.text + (entry.source ? "\n" + entry.source : "");
+    fetch(API + "feedback", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ sender: state.sender, helpful: helpful, answer_text: answerText,
+                             answer_kind: entry.kind || null, lang: entry.lang || state.lang })
+    }).then(function (res) {
+      if (!res.ok) { throw new Error("HTTP " + res.status); }
+      entry.feedback = helpful ? "up" : "down";
+      delete entry.feedbackError;
+    }).catch(function () {
+      entry.feedbackError = true;
+    }).then(function () {
+      persist();
+      fillFeedback(fb);
+      if (hadFocus) {  // keep the keyboard user's place: on the thanks, or on the buttons to try again
+        var target = fb.querySelector("button") || fb.querySelector(".thanks");
+        if (target) { target.focus(); }
+      }
+    });
+  }
+
+  function append(entry) {
+    state.history.push(entry);
+    persist();
+    log.appendChild(renderEntry(entry, state.history.length - 1));
+    scrollToEnd();
+  }
+
+  function renderAll() {
+    log.textContent = "";
+    state.history.forEach(function (entry, i) { log.appendChild(renderEntry(entry, i)); });
+    scrollToEnd();
+  }
+
+  /* Rasa's messages -> answers: a text (with buttons) and the "custom" that follows it. */
+  function toEntries(messages) {
+    var entries = [];
+    var last = null;
+    (messages || []).forEach(function (m) {
+      if (!m || typeof m !== "object") { return; }
+      if (typeof m.text === "string" || Array.isArray(m.buttons)) {
+        last = { role: "bot", text: m.text || "", source: "", kind: null, lang: null, feedback: null,
+                 buttons: (m.buttons || []).filter(function (b) { return b && typeof b.title === "string"; })
+                   .map(function (b) { return { title: b.title, payload: String(b.payload || b.title) }; }) };
+        entries.push(last);
+      } else if (m.custom && typeof m.custom === "object" && last) {
+        var c = m.custom;
+        if (typeof c.kind === "string") { last.kind = c.kind; }
+        if (c.lang === "zh" || c.lang === "en") { last.lang = c.lang; }
+        if (typeof c.source === "string" && c.source) { last.source = c.source; }
+      }
+    });
+    entries.forEach(function (e) {
+      if (e.source) {
+        var idx = e.text.lastIndexOf(e.source);
+        if (idx >= 0 && idx + e.source.length === e.text.length) { e.text = e.text.slice(0, idx).replace(/\s+$/, ""); }
+      } else {
+        var m = SOURCE_LINE.exec(e.text);
+        if (m) { e.source = m[1]; e.text = e.text.slice(0, m.index); }
+      }
+      if (!e.lang) { e.lang = CJK.test(e.text) ? "zh" : "en"; }
+    });
+    return entries;
+  }
+
+  function post(message) {
+    var controller = window.AbortController ? new AbortController() : null;
+    var timer = controller ? setTimeout(function () { controller.abort(); }, TIMEOUT_MS) : null;
+    return fetch(WEBHOOK, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ sender: state.sender, message: message }),
+      signal: controller ? controller.signal : undefined
+    }).then(function (res) {
+      if (!res.ok) { throw new Error("HTTP " + res.status); }
+      return res.json();
+    }).finally(function () { if (timer) { clearTimeout(timer); } });
+  }
+
+  function setBusy(delta) {
+    state.pending += delta;
+    typing.hidden = state.pending === 0;
+    log.setAttribute("aria-busy", state.pending ? "true" : "false");
+    if (state.pending) { scrollToEnd(); }
+  }
+
+  /* Send `message` to the bot, showing `shown` as the user's bubble (a button's title for its payload). */
+  function send(message, shown) {
+    message = (message || "").trim();
+    shown = (shown || message).trim();
+    if (!message) { return; }
+    if (message.charAt(0) !== "/") { followLanguageOf(shown); }
+    append({ role: "user", text: shown, lang: CJK.test(shown) ? "zh" : (LATIN.test(shown) ? "en" : state.lang) });
+    setBusy(1);
+    // one at a time, in order: the tracker sees the messages as they were sent
+    state.queue = state.queue.then(function () {
+      return post(message).then(function (messages) {
+        var entries = toEntries(messages);
+        if (!entries.length) { append({ role: "notice", key: "empty", lang: state.lang }); }
+        entries.forEach(append);
+      }).catch(function () {
+        append({ role: "notice", key: "networkError", lang: state.lang });
+      }).then(function () { setBusy(-1); });
+    });
+  }
+
+  // --- wiring ---
+
+  form.addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var text = input.value;
+    if (!text.trim()) { input.focus(); return; }
+    input.value = "";
+    send(text, text);
+    input.focus();
+  });
+
+  $("lang-toggle").addEventListener("click", function () { setLanguage(state.lang === "zh" ? "en" : "zh"); });
+
+  $("human").addEventListener("click", function () { var m = t("humanMessage"); send(m, m); });
+
+  $("new-chat").addEventListener("click", function () {
+    if (state.history.length && !window.confirm(t("newChatConfirm"))) { return; }
+    state.history = [];
+    state.sender = newId();
+    save("sender", state.sender);
+    persist();
+    renderAll();
+    input.focus();
+  });
+
+  fetch(API + "config").then(function (res) { return res.ok ? res.json() : {}; }).then(function (c) {
+    config.hotline = typeof c.hotline === "string" ? c.hotline : "";
+    config.hours = typeof c.hours === "string" ? c.hours : "";
+    renderHotline();
+  }).catch(function () { /* no hotline shown */ });
+
+  // notices (network errors) are not kept across reloads
+  state.history = state.history.filter(function (e) { return e && (e.role === "user" || e.role === "bot"); });
+  applyLanguage();
+  renderAll();
+})();
