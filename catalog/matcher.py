@@ -242,7 +242,7 @@ class Matcher:
             # nothing, or only generic mentions: a typo may hide a specific one ("Kubernets administrator")
             exact_cjk = any(_is_all_cjk(t.text) for h in hits for t in toks[h.start_tok:h.end_tok])
             hits = _longest_non_overlapping(hits + self._fuzzy_hits(text, toks, exact_cjk))
-        words = self._found_words(doc, toks)
+        words = self._found_words(doc, toks, text)
         restrict = frozenset(restrict_to) if restrict_to else None
         if restrict and not [h for h in hits if h.entry.unlisted_index is not None or h.entry.ids & restrict]:
             narrowed = _narrow(restrict, words.places + words.dists)
@@ -268,6 +268,8 @@ class Matcher:
             kind, _payload = self._words[self._vocab.strings[match_id]]
             if kind in ("place", "other"):
                 a, b = toks[start].start, toks[end - 1].end
+                if _lowercase_short_word(text, (a, b)):
+                    continue
                 if not any(a < y and x < b for x, y in taken):
                     spans.append((a, b, "place"))
                     taken.append((a, b))
@@ -288,12 +290,14 @@ class Matcher:
             hits.append(_Hit(start, end, span, entry, 100.0))
         return _longest_non_overlapping(hits)
 
-    def _found_words(self, doc, toks: List[Token]) -> "_Words":
+    def _found_words(self, doc, toks: List[Token], text: str = "") -> "_Words":
         words = _Words()
         found = sorted(self._word_matcher(doc), key=lambda m: (m[1], -(m[2] - m[1])))
         for match_id, start, end in found:
             kind, payload = self._words[self._vocab.strings[match_id]]
             span = (toks[start].start, toks[end - 1].end)
+            if kind in ("place", "other") and _lowercase_short_word(text, span):
+                continue  # "help us" is not the US, "ca" not California
             if kind == "place":
                 words.places.append(payload)  # type: ignore[arg-type]
                 words.place_spans.append(span)
@@ -555,6 +559,12 @@ def parse_level(zh: str) -> Optional[Level]:
 
 
 _NUMERALS = set("0123456789一二两三四五六七八九十")
+
+
+def _lowercase_short_word(text: str, span: Tuple[int, int]) -> bool:
+    """A place written as a short Latin word must be in capitals ("US", "NY"), not "us"."""
+    word = text[span[0] : span[1]] if text else ""
+    return bool(word) and word.isascii() and len(word) <= 3 and not word.isupper()
 
 
 def _tokenwise_close(gram: str, alias: str) -> bool:
