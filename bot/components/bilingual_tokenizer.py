@@ -126,10 +126,17 @@ def mask(tokens: List[Token], spans) -> List[Token]:
     return out
 
 
+_MARKUP = re.compile(r"<[^<>]{0,200}>")
+
+
 def split(text: str, segmenter) -> List[Token]:
-    """Tokens of `text`: jieba words inside CJK runs, whole Latin/digit runs elsewhere."""
+    """Tokens of `text`: jieba words inside CJK runs, whole Latin/digit runs elsewhere; markup such as
+    "<img src=x onerror=…>" is not words and gives no tokens."""
     tokens: List[Token] = []
+    tags = [m.span() for m in _MARKUP.finditer(text)] if "<" in text else []
     for m in _RUNS.finditer(text):
+        if tags and any(a <= m.start() < b for a, b in tags):
+            continue
         if m.group("q"):
             tokens.append(Token(QUESTION_MARK, m.start(), m.end()))
         elif m.group("cjk"):

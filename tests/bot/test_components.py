@@ -72,3 +72,8 @@ def test_extractors_never_raise(text):
     detect(text)
     for e in extract(text):
         assert e["entity"] in ("nationality", "age", "high_end")
+
+
+def test_markup_gives_no_tokens():
+    assert words("<b>CFA</b><img src=x onerror=alert(1)>") == ["CFA"]
+    assert words("我有<i>FRM</i>证书") == ["我", "有", "FRM", "证书"]
