@@ -52,7 +52,13 @@ $RASA run --model models/qualibot.tar.gz --endpoints endpoints.yml --credentials
   >var/log/rasa.log 2>&1 &
 echo $! >var/run/rasa.pid
 wait_for "http://127.0.0.1:$ACTION_PORT/health" 60
-wait_for "http://127.0.0.1:$RASA_PORT/status" 120 || wait_for "http://127.0.0.1:$RASA_PORT/" 5
+# ready when the REST channel answers (the model loads after the port opens)
+for ((i = 0; i < 600; i++)); do
+  out=$(curl -fsS -H 'Content-Type: application/json' -d '{"sender":"startup-probe","message":"/greet"}' \
+        "http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook" 2>/dev/null || true)
+  [ -n "$out" ] && [ "$out" != "[]" ] && break
+  sleep 0.2
+done
 cat <<MSG
 Qualibot is up.
   chat page:  http://127.0.0.1:$RASA_PORT/web/chat/
