@@ -13,17 +13,17 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import socket
 import subprocess
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List
 
 import pytest
+
+from tests.servers import free_port, log_tail, stop_process
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "qualibot.tar.gz"
@@ -32,11 +32,6 @@ HTTP_TIMEOUT = 30
 ACTIONS_READY_TIMEOUT = 90
 RASA_READY_TIMEOUT = 240
 
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
@@ -61,12 +56,6 @@ class Bot:
         return [m["text"] for m in self.post(sender, text) if m.get("text")]
 
 
-def _log_tail(path: Path, n: int = 40) -> str:
-    try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return "(no log)"
-    return "\n".join(lines[-n:])
 
 
 def _get_ok(url: str) -> bool:
@@ -85,20 +74,6 @@ def _webhook_answers(bot: Bot) -> bool:
         return False
 
 
-def _stop(proc: Optional[subprocess.Popen]) -> None:
-    """Stop one of our processes (and its children: it leads its own process group)."""
-    if proc is None or proc.poll() is not None:
-        return
-    for sig, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 10)):
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            proc.wait(timeout=wait)
-            return
-        except subprocess.TimeoutExpired:
-            continue
 
 
 @pytest.fixture(scope="session")
@@ -140,9 +115,9 @@ def bot(catalog_db, tmp_path_factory):
     bot = Bot(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}")
 
     def fail(what: str) -> None:
-        details = "\n".join(f"--- {n} ({log_files[n]}):\n{_log_tail(log_files[n])}" for n in procs)
+        details = "\n".join(f"--- {n} ({log_files[n]}):\n{log_tail(log_files[n])}" for n in procs)
         for p in procs.values():
-            _stop(p)
+            stop_process(p)
         pytest.fail(f"{what}\n{details}", pytrace=False)
 
     def wait_until(check, seconds: int, what: str) -> None:
@@ -168,7 +143,7 @@ def bot(catalog_db, tmp_path_factory):
         yield bot
     finally:
         for p in procs.values():
-            _stop(p)
+            stop_process(p)
 
 
 @pytest.fixture

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import socket
 import subprocess
 import time
 import urllib.error
@@ -22,6 +20,8 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 import pytest
+
+from tests.servers import free_port, log_tail, stop_process
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "qualibot.tar.gz"
@@ -35,11 +35,6 @@ HOURS = "工作日 9:00-17:00"
 ACTIONS_READY_TIMEOUT = 90
 RASA_READY_TIMEOUT = 240
 
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def http(method: str, url: str, body: Optional[bytes] = None, headers: Optional[Dict[str, str]] = None,
@@ -80,27 +75,8 @@ class Server:
         return data
 
 
-def _stop(proc: Optional[subprocess.Popen]) -> None:
-    """Stop one of our processes and its children (it leads its own process group)."""
-    if proc is None or proc.poll() is not None:
-        return
-    for sig, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 10)):
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            proc.wait(timeout=wait)
-            return
-        except subprocess.TimeoutExpired:
-            continue
 
 
-def _tail(path: Path, n: int = 40) -> str:
-    try:
-        return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-n:])
-    except OSError:
-        return "(no log)"
 
 
 @pytest.fixture(scope="session")
@@ -136,9 +112,9 @@ def web_server(catalog_db, tmp_path_factory) -> Server:
     server = Server(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}")
 
     def fail(what: str) -> None:
-        details = "\n".join(f"--- {n} ({logs[n]}):\n{_tail(logs[n])}" for n in procs)
+        details = "\n".join(f"--- {n} ({logs[n]}):\n{log_tail(logs[n])}" for n in procs)
         for p in procs.values():
-            _stop(p)
+            stop_process(p)
         pytest.fail(f"{what}\n{details}", pytrace=False)
 
     def ok(check) -> bool:
@@ -171,7 +147,7 @@ def web_server(catalog_db, tmp_path_factory) -> Server:
         yield server
     finally:
         for p in procs.values():
-            _stop(p)
+            stop_process(p)
 
 
 @pytest.fixture(scope="session")
