@@ -19,12 +19,13 @@ CATALOG_CODE := $(wildcard catalog/*.py)
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml' 2>/dev/null) \
                 bot/components/bilingual_tokenizer.py bot/components/catalog_names.py bot/components/gibberish.py $(CATALOG_DATA)
 
-.PHONY: help setup catalog train run shell browser test test-unit test-data test-stories test-nlu test-e2e bench bench-catalog clean
+.PHONY: help setup catalog train run run-prod nginx shell browser test test-unit test-data test-stories test-nlu test-e2e bench bench-catalog clean
 
 help:
 	@echo "make run    - set up, load the catalog, train if needed, start the assistant (prints URLs)"
 	@echo "make test   - set up, then every test"
-	@echo "make setup | catalog | train | shell | bench | bench-catalog | clean"
+	@echo "make run-prod - the production stack (PostgreSQL, Redis, 2 replicas behind nginx at :8080)"
+	@echo "make setup | catalog | train | shell | bench | bench-catalog | bench-load | clean"
 
 $(STAMP): requirements.txt requirements.lock
 	@test -n "$(PYTHON)" || { echo "Python 3.10 not found: install it (pyenv install 3.10.13) or set PYTHON=/path/to/python3.10"; exit 1; }
@@ -54,13 +55,23 @@ run: train
 shell: train
 	scripts/run.sh --shell
 
+# the production stack on this machine: PostgreSQL + Redis (local services), 2 Rasa replicas, nginx at :8080
+run-prod: train nginx
+	scripts/run_prod.sh
+
+# Debian's nginx for the production stack's front (needs root to install)
+nginx:
+	@command -v nginx >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null; \
+	  else echo "nginx missing: run 'sudo apt-get install nginx-light' for the production stack"; exit 1; fi; }
+
 # Debian's chromium (and CJK/emoji fonts for readable screenshots) for the browser tests; needs root
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei fonts-noto-color-emoji >/dev/null; \
 	  else echo "chromium missing: run 'sudo apt-get install chromium' for the browser tests"; exit 1; fi; }
 
-test: train browser
+test: train browser nginx
 	scripts/test.sh
 
 bench-catalog: catalog

@@ -39,7 +39,7 @@ wait_for() {  # url seconds
 }
 
 stop
-.venv/bin/python -m rasa_sdk --actions actions --port "$ACTION_PORT" >var/log/actions.log 2>&1 &
+.venv/bin/python -m actions.server --port "$ACTION_PORT" --interface 127.0.0.1 >var/log/actions.log 2>&1 &
 echo $! >var/run/actions.pid
 if [ "$mode" = "--shell" ]; then
   trap stop EXIT

@@ -76,8 +76,11 @@ class Stack:
             env.setdefault(var, "bench" if var == "WECHAT_TOKEN" else "")
         t0 = time.perf_counter()
         python = str(Path(RASA).parent / "python")  # the SDK alone: `rasa run actions` would load all of Rasa
-        self.procs.append(subprocess.Popen([python, "-m", "rasa_sdk", "--actions", self.actions_module, "--port",
-                                            str(self.aport)], cwd=self.cwd, env=env, stdout=subprocess.DEVNULL,
+        if self.actions_module == "actions" and self.cwd == ROOT:  # ours, as `make run` starts it
+            cmd = [python, "-m", "actions.server", "--port", str(self.aport)]
+        else:
+            cmd = [python, "-m", "rasa_sdk", "--actions", self.actions_module, "--port", str(self.aport)]
+        self.procs.append(subprocess.Popen(cmd, cwd=self.cwd, env=env, stdout=subprocess.DEVNULL,
                                            stderr=subprocess.DEVNULL, start_new_session=True))
         endpoints = self.endpoints
         if endpoints is None:

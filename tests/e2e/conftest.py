@@ -108,7 +108,7 @@ def bot(catalog_db, tmp_path_factory):
     procs: Dict[str, subprocess.Popen] = {}
     log_files = {name: logs / f"{name}.log" for name in ("actions", "rasa")}
     commands = {
-        "actions": [str(ROOT / ".venv" / "bin" / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
+        "actions": [str(ROOT / ".venv" / "bin" / "python"), "-m", "actions.server", "--port", str(action_port)],
         "rasa": [str(RASA), "run", "--model", "models/qualibot.tar.gz", "--endpoints", "endpoints.yml",
                  "--credentials", "credentials.yml", "--port", str(rasa_port), "--interface", "127.0.0.1"],
     }

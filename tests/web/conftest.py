@@ -103,7 +103,7 @@ def web_server(catalog_db, tmp_path_factory) -> Server:
         "RASA_TELEMETRY_ENABLED": "false",
     })
     commands = {
-        "actions": [str(ROOT / ".venv" / "bin" / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
+        "actions": [str(ROOT / ".venv" / "bin" / "python"), "-m", "actions.server", "--port", str(action_port)],
         "rasa": [str(RASA), "run", "--model", "models/qualibot.tar.gz", "--endpoints", "endpoints.yml",
                  "--credentials", str(credentials), "--port", str(rasa_port), "--interface", "127.0.0.1"],
     }

@@ -1,0 +1,58 @@
+"""One user turn, guarded: the channel asks `run_turn`, which tells whether the turn really happened.
+
+Rasa 3.6 hides three failures from the channel: a custom action that failed (logged, no reply), a
+tracker read that failed (a new, empty conversation is used), a tracker save that failed (the turn is
+kept in one process's memory only). `run_turn`
+  1. refuses the turn at once when the tracker store or the lock store does not answer (cached probe,
+     bot/health.py), so nothing is half-processed while PostgreSQL or Redis is down;
+  2. runs it with a per-turn record of problems (bot/runtime.py marks failed actions);
+  3. afterwards asks the tracker store whether this conversation's read or save failed during it.
+It returns None when the turn is sound, else a reason; the channel then answers with the
+"temporarily unavailable" wording in the user's language instead of what Rasa produced.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any, Awaitable, Callable, Optional
+
+from rasa.core.channels.channel import UserMessage
+
+from bot import health, runtime
+
+logger = logging.getLogger(__name__)
+
+UNAVAILABLE = "unavailable"
+
+
+def agent_of(request: Any) -> Any:
+    """The Rasa agent serving this request (None before the model is loaded)."""
+    ctx = getattr(getattr(request, "app", None), "ctx", None)
+    return getattr(ctx, "agent", None)
+
+
+async def run_turn(on_new_message: Callable[[UserMessage], Awaitable[Any]], message: UserMessage,
+                   agent: Any) -> Optional[str]:
+    if agent is not None and not await health.STORE_GATE.ready(agent):
+        health.TURN_FAILURES.record(RuntimeError("stores unreachable: turn refused"))
+        logger.warning("turn of %r refused: tracker store or lock store unreachable", message.sender_id)
+        return UNAVAILABLE
+    problems: list = []
+    token = runtime.turn_problems.set(problems)
+    started = time.time()
+    try:
+        await on_new_message(message)
+    except Exception as exc:  # noqa: BLE001 - e.g. the lock store failed mid-turn
+        logger.exception("turn of %r failed", message.sender_id)
+        health.TURN_FAILURES.record(exc)
+        return UNAVAILABLE
+    finally:
+        runtime.turn_problems.reset(token)
+    store = health.inner_tracker_store(agent)
+    if hasattr(store, "turn_failed") and store.turn_failed(message.sender_id, started):
+        problems.append("tracker_store")
+    if problems:
+        health.TURN_FAILURES.record(RuntimeError(", ".join(problems)))
+        logger.error("turn of %r not sound: %s", message.sender_id, ", ".join(problems))
+        return UNAVAILABLE
+    return None

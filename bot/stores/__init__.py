@@ -1,0 +1,1 @@
+"""Rasa stores for the production configuration (endpoints.prod.yml)."""

@@ -1,0 +1,86 @@
+"""Where a turn's time goes, inside the Rasa process (development aid, not a test).
+
+    .venv/bin/python scripts/profile_turn.py [--n 40] [--html results/profile_turn.html]
+
+Loads the trained model in-process (Agent), starts our action server on a free port, warms up, then
+runs the bench's questions through `agent.handle_message` under pyinstrument and prints per-stage
+timings: NLU parse alone, and the whole turn (NLU + policies + action server call + tracker store).
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+QUESTIONS = ["我有CFA证书，能认可吗", "What would I get as a foreigner?", "证书怎么查验", "how many qualifications are there",
+             "我今年66岁，能办工作许可吗", "Is my PMP recognized?", "有哪些云计算证书", "谢谢"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def main(n: int, html: str) -> None:
+    from rasa.core.agent import Agent
+    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+    from rasa.utils.endpoints import EndpointConfig
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "actions.server", "--port", str(port)], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        agent = Agent.load(str(ROOT / "models" / "qualibot.tar.gz"),
+                           action_endpoint=EndpointConfig(f"http://127.0.0.1:{port}/webhook"))
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+
+        async def turn(sender: str, text: str) -> float:
+            t0 = time.perf_counter()
+            await agent.handle_message(UserMessage(text, CollectingOutputChannel(), sender))
+            return time.perf_counter() - t0
+
+        for q in QUESTIONS:
+            await turn("warm", q)
+        parse = []
+        for i in range(n):
+            t0 = time.perf_counter()
+            await agent.parse_message(QUESTIONS[i % len(QUESTIONS)])
+            parse.append(time.perf_counter() - t0)
+        print(f"NLU parse: median {statistics.median(parse) * 1000:.1f} ms")
+        from pyinstrument import Profiler
+
+        prof = Profiler(interval=0.0005, async_mode="enabled")
+        times = []
+        prof.start()
+        for i in range(n):
+            times.append(await turn(f"p{i // len(QUESTIONS)}", QUESTIONS[i % len(QUESTIONS)]))
+        prof.stop()
+        print(f"whole turn: median {statistics.median(times) * 1000:.1f} ms")
+        print(prof.output_text(unicode=True, color=False, show_all=False))
+        if html:
+            Path(html).parent.mkdir(parents=True, exist_ok=True)
+            Path(html).write_text(prof.output_html())
+    finally:
+        proc.terminate()
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=40)
+    ap.add_argument("--html", default="")
+    a = ap.parse_args()
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    asyncio.run(main(a.n, a.html))
