@@ -17,9 +17,10 @@ CATALOG_DATA := $(shell find catalog/data -type f 2>/dev/null)
 CATALOG_CODE := $(wildcard catalog/*.py)
 # what the trained model depends on: training data, config, domain, the tokenizer (and the catalog names it uses)
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml' 2>/dev/null) \
-                bot/components/bilingual_tokenizer.py bot/components/catalog_names.py bot/components/gibberish.py $(CATALOG_DATA)
+                bot/components/bilingual_tokenizer.py bot/components/catalog_names.py bot/components/gibberish.py \
+                bot/policies/bounded_history.py $(CATALOG_DATA)
 
-.PHONY: help setup catalog train run run-prod nginx shell browser test test-unit test-data test-stories test-nlu test-e2e bench bench-catalog clean
+.PHONY: help setup catalog train run run-prod nginx shell browser test test-unit test-data test-stories test-nlu test-e2e bench bench-catalog bench-load clean
 
 help:
 	@echo "make run    - set up, load the catalog, train if needed, start the assistant (prints URLs)"
@@ -79,6 +80,10 @@ bench-catalog: catalog
 
 bench: train
 	$(PY) -m tests.bench.bench_bot
+
+# 200 concurrent conversations x 5 turns for 60 s through nginx, 2 replicas then 1 (PostgreSQL + Redis)
+bench-load: train nginx
+	$(PY) -m tests.bench.load_prod
 
 clean:
 	rm -rf var models results .pytest_cache

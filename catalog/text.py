@@ -32,6 +32,7 @@ def is_cjk(ch: str) -> bool:
     return any(lo <= ch <= hi for lo, hi in CJK_RANGES)
 
 
+@functools.lru_cache(maxsize=8192)
 def _normalize_char(ch: str) -> str:
     return unicodedata.normalize("NFKC", ch).casefold().translate(_DASHES)
 
@@ -51,15 +52,22 @@ def to_simplified(text: str) -> str:
     return converted if len(converted) == len(text) else text
 
 
+@functools.lru_cache(maxsize=8192)
+def _char_out(ch: str) -> str:
+    """What one original character becomes: normalised, or a space (whitespace, control characters)."""
+    norm = _normalize_char(ch)
+    if norm.isspace() or (unicodedata.category(ch)[0] == "C" and ch not in "\t\n"):
+        return " "
+    return norm
+
+
 def normalize_with_offsets(text: str) -> Tuple[str, List[int]]:
     """The normalised text and, for each of its characters, the index of the original character."""
     text = to_simplified(text)
     out: List[str] = []
     offsets: List[int] = []
     for i, ch in enumerate(text):
-        norm = _normalize_char(ch)
-        if norm.isspace() or (unicodedata.category(ch)[0] == "C" and ch not in "\t\n"):
-            norm = " "
+        norm = _char_out(ch)
         out.append(norm)
         offsets.extend([i] * len(norm))
     return "".join(out), offsets

@@ -29,7 +29,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-async def main(n: int, html: str) -> None:
+async def main(n: int, html: str, users: int = 1, show_all: bool = True) -> None:
+    import logging
+
+    from rasa.utils.common import configure_logging_and_warnings
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_logging_and_warnings(logging.WARNING)
+    configure_structlog(logging.WARNING)
     from rasa.core.agent import Agent
     from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
     from rasa.utils.endpoints import EndpointConfig
@@ -62,6 +69,21 @@ async def main(n: int, html: str) -> None:
         print(f"NLU parse: median {statistics.median(parse) * 1000:.1f} ms")
         from pyinstrument import Profiler
 
+        if users > 1:  # the bench's concurrent case: each user one long conversation
+            async def user(u: int) -> None:
+                for i in range(n):
+                    await turn(f"c{u}", QUESTIONS[(u + i) % len(QUESTIONS)])
+
+            prof = Profiler(interval=0.001, async_mode="disabled")
+            t0 = time.perf_counter()
+            prof.start()
+            await asyncio.gather(*(user(u) for u in range(users)))
+            prof.stop()
+            dt = time.perf_counter() - t0
+            print(f"{users} users x {n} turns in-process: {users * n / dt:.1f} msg/s")
+            print(prof.output_text(unicode=True, color=False, show_all=show_all))
+            return
+
         prof = Profiler(interval=0.0005, async_mode="enabled")
         times = []
         prof.start()
@@ -69,7 +91,7 @@ async def main(n: int, html: str) -> None:
             times.append(await turn(f"p{i // len(QUESTIONS)}", QUESTIONS[i % len(QUESTIONS)]))
         prof.stop()
         print(f"whole turn: median {statistics.median(times) * 1000:.1f} ms")
-        print(prof.output_text(unicode=True, color=False, show_all=False))
+        print(prof.output_text(unicode=True, color=False, show_all=show_all))
         if html:
             Path(html).parent.mkdir(parents=True, exist_ok=True)
             Path(html).write_text(prof.output_html())
@@ -81,6 +103,7 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=40)
     ap.add_argument("--html", default="")
+    ap.add_argument("--users", type=int, default=1, help="concurrent users, each one long conversation")
     a = ap.parse_args()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    asyncio.run(main(a.n, a.html))
+    asyncio.run(main(a.n, a.html, a.users))

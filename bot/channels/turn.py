@@ -31,6 +31,37 @@ def agent_of(request: Any) -> Any:
     return getattr(ctx, "agent", None)
 
 
+def current_agent() -> Any:
+    """The agent of this process's Rasa server (rasa.core.run names its Sanic app "rasa_server")."""
+    from sanic import Sanic
+
+    try:
+        return getattr(Sanic.get_app("rasa_server").ctx, "agent", None)
+    except Exception:  # noqa: BLE001 - no Rasa server in this process (unit tests)
+        return None
+
+
+def guarded(on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Callable[[UserMessage], Awaitable[None]]:
+    """`on_new_message` for a channel: a turn that did not really happen is answered with the
+    "temporarily unavailable" wording (bot/channels/guard.py) in the user's language, in place of
+    whatever Rasa collected for it."""
+    from bot.channels.guard import reply_for
+
+    async def handler(message: UserMessage) -> None:
+        reason = await run_turn(on_new_message, message, current_agent())
+        if reason is None:
+            return
+        out = message.output_channel
+        if isinstance(getattr(out, "messages", None), list):
+            out.messages.clear()
+        try:
+            await out.send_text_message(message.sender_id, reply_for(reason, message.text or ""))
+        except Exception:  # noqa: BLE001 - the channel itself is gone; nothing more to tell
+            logger.exception("could not tell %r that the service is unavailable", message.sender_id)
+
+    return handler
+
+
 async def run_turn(on_new_message: Callable[[UserMessage], Awaitable[Any]], message: UserMessage,
                    agent: Any) -> Optional[str]:
     if agent is not None and not await health.STORE_GATE.ready(agent):

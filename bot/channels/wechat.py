@@ -7,6 +7,8 @@ POST a user's message or an event, as XML. Every POST is checked before its text
      defusedxml (no DTD, no entities: else 400), safe mode decrypted and its AppID checked.
      Text goes to Rasa with sender_id = the user's OpenID (FromUserName), input channel "wechat";
      the bot's messages are collected and returned as a passive reply (被动回复) in the response.
+     The text is cleaned first (bot/channels/guard.py: control characters out; empty or too long gets a
+     polite prompt) and each OpenID may send QUALIBOT_RATE_LIMIT messages (default 30 per 60 s).
 
 The platform waits 5 s and retries (3 tries). Each message runs once (wechat_dedup: MsgId). If the
 answer is not ready within `reply_timeout` (4 s) the response is "success" (the platform then stops
@@ -50,6 +52,7 @@ from sanic.response import HTTPResponse
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 
 from bot.channels import wechat_crypto
+from bot.channels.guard import BadInput, RateLimiter, clean_text, problem_with, wording
 from bot.channels.wechat_api import DEFAULT_API_BASE, WeChatAPI
 from bot.channels.wechat_dedup import Deduplicator, Entry, message_key
 
@@ -75,14 +78,11 @@ TEXT_ONLY = (
     "抱歉，我目前只能阅读文字消息。请用文字发送您的问题，如证书名称“CFA”。\n"
     "Sorry, I can only read text messages. Please type your question, e.g. a certificate's name such as \"CFA\"."
 )
-TOO_LONG = (
-    "抱歉，这条消息太长了，我无法处理。请用一两句话提问，如“CFA证书能认可吗？”\n"
-    "Sorry, that message is too long for me. Please ask in a sentence or two, e.g. \"Is the CFA recognized?\""
-)
-EMPTY = (
-    "请发送您想了解的证书名称或问题，如“CFA”。\n"
-    "Please send the certificate's name or your question, e.g. \"CFA\"."
-)
+# empty, too long, rate limited, unreadable text: the public channels' shared wording (bot/channels/guard.py)
+TOO_LONG = wording("too_long")
+EMPTY = wording("empty")
+RATE_LIMITED = wording("rate_limited")
+BAD_TEXT = wording("bad_request")
 ERROR = (
     "抱歉，系统暂时出了点问题，请稍后再试。\n"
     "Sorry, something went wrong on our side. Please try again in a moment."
@@ -297,7 +297,7 @@ class WeChatInput(InputChannel):
     def __init__(self, token: str = "", app_id: str = "", app_secret: str = "", aes_key: str = "",
                  api_base: str = DEFAULT_API_BASE, timestamp_window: float = DEFAULT_TIMESTAMP_WINDOW,
                  reply_timeout: float = DEFAULT_REPLY_TIMEOUT, api: Optional[WeChatAPI] = None,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, limiter: Optional[RateLimiter] = None) -> None:
         self.token = token or ""
         self.app_id = app_id or ""
         self.timestamp_window = float(timestamp_window)
@@ -313,6 +313,7 @@ class WeChatInput(InputChannel):
         self.clock = clock
         self.dedup = Deduplicator(ttl=max(60.0, self.timestamp_window))
         self.options = _Options()
+        self.limiter = limiter or RateLimiter.from_env()  # QUALIBOT_RATE_LIMIT, per OpenID
         self._background: set = set()
         if not self.token:
             logger.warning("wechat: no token configured (WECHAT_TOKEN); the webhook refuses every request")
@@ -426,12 +427,17 @@ class WeChatInput(InputChannel):
             return WELCOME if event == "subscribe" else None  # unsubscribe, menu clicks, location reports…
         if kind != "text":
             return TEXT_ONLY
-        text = msg.get("Content") or ""
-        if len(text.encode("utf-8")) > MAX_CONTENT_BYTES:
+        content = msg.get("Content") or ""
+        if len(content.encode("utf-8", "surrogatepass")) > MAX_CONTENT_BYTES:
             return TOO_LONG
-        if not text.strip():
-            return EMPTY
-        return await self._converse(msg, text.strip(), on_new_message, started)
+        try:
+            text = clean_text(content)  # control characters out, ends trimmed
+        except BadInput:
+            return BAD_TEXT
+        problem = problem_with(text)
+        if problem:
+            return EMPTY if problem == "empty" else TOO_LONG
+        return await self._converse(msg, text, on_new_message, started)
 
     async def _converse(self, msg: Dict[str, str], text: str,
                         on_new_message: Callable[[UserMessage], Awaitable[Any]], started: float) -> Optional[str]:
@@ -472,6 +478,10 @@ class WeChatInput(InputChannel):
 
     async def _run_turn(self, openid: str, text: str, metadata: Dict[str, Any],
                         on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Rendered:
+        # counted here, once per message: the platform's retries of it join this turn (dedup)
+        if not await self.limiter.allow(openid):
+            logger.info("wechat: %s is over the rate limit", openid)
+            return Rendered(RATE_LIMITED)
         collector = CollectingOutputChannel()
         message = UserMessage(self.options.resolve(openid, text), collector, openid,
                               input_channel=self.name(), metadata=metadata)

@@ -30,11 +30,19 @@ def lexicon() -> Dict[str, Any]:
         return yaml.safe_load(fh)
 
 
+@functools.lru_cache(maxsize=64)
+def _prepared(words: Tuple[str, ...]) -> List[Tuple[str, Optional["re.Pattern[str]"]]]:
+    """The words normalised, longest first; Latin ones as a pattern that respects word edges."""
+    out = []
+    for w in sorted((normalize(w) for w in words), key=len, reverse=True):
+        out.append((w, re.compile(rf"(?<![a-z]){re.escape(w)}(?![a-z])") if w.isascii() else None))
+    return out
+
+
 def _find(text: str, words: List[str]) -> Optional[Tuple[int, int]]:
-    for w in sorted(words, key=len, reverse=True):
-        w = normalize(w)
-        if w.isascii():
-            m = re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", text)
+    for w, pattern in _prepared(tuple(words)):
+        if pattern is not None:
+            m = pattern.search(text)
             if m:
                 return m.span()
         else:

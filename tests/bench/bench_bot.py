@@ -70,7 +70,8 @@ class Stack:
 
     def start(self) -> float:
         env = dict(os.environ, PYTHONPATH=str(self.cwd), ACTION_PORT=str(self.aport), TF_CPP_MIN_LOG_LEVEL="3",
-                   SQLALCHEMY_SILENCE_UBER_WARNING="1", RASA_TELEMETRY_ENABLED="false")
+                   SQLALCHEMY_SILENCE_UBER_WARNING="1", RASA_TELEMETRY_ENABLED="false",
+                   QUALIBOT_RATE_LIMIT="0")  # 8 users x hundreds of messages each: measure speed, not the limiter
         for var in ("WECHAT_TOKEN", "WECHAT_APP_ID", "WECHAT_APP_SECRET", "WECHAT_AES_KEY", "WECHAT_API_BASE",
                     "WECHAT_TIMESTAMP_WINDOW", "WECHAT_REPLY_TIMEOUT", "QUALIBOT_CONSOLE_TOKEN"):  # credentials.yml
             env.setdefault(var, "bench" if var == "WECHAT_TOKEN" else "")
@@ -128,6 +129,9 @@ def one_user(port: int, questions: List[str], rounds: int) -> List[float]:
     return times
 
 
+CONVERSATION_TURNS = 8  # a user's conversation: the 8 questions, then a new conversation (0: one endless one)
+
+
 async def _user(port: int, uid: int, questions: List[str], until: float, lat: List[float], errors: List[str]):
     import aiohttp
 
@@ -138,7 +142,8 @@ async def _user(port: int, uid: int, questions: List[str], until: float, lat: Li
             t0 = time.perf_counter()
             try:
                 async with session.post(f"http://127.0.0.1:{port}/webhooks/rest/webhook",
-                                        json={"sender": f"bench-c{uid}", "message": q},
+                                        json={"sender": f"bench-c{uid}-{i // CONVERSATION_TURNS if CONVERSATION_TURNS else 0}",
+                                              "message": q},
                                         timeout=aiohttp.ClientTimeout(total=30)) as resp:
                     await resp.read()
                     if resp.status != 200:
@@ -198,10 +203,15 @@ def ensure_default_bot() -> Path:
 
 
 def main() -> None:
+    global CONVERSATION_TURNS
     ap = argparse.ArgumentParser()
     ap.add_argument("--skip-default", action="store_true")
     ap.add_argument("--train", action="store_true", help="also time a full training of our model")
+    ap.add_argument("--conversation-turns", type=int, default=CONVERSATION_TURNS,
+                    help="turns per conversation of each concurrent user (0: one conversation for the whole run)")
     args = ap.parse_args()
+    CONVERSATION_TURNS = args.conversation_turns
+    print(f"concurrent users: conversations of {CONVERSATION_TURNS or 'unbounded'} turns", flush=True)
     if args.train:
         t0 = time.perf_counter()
         subprocess.run([str(ROOT / "scripts" / "train.sh")], check=True, cwd=ROOT, stdout=subprocess.DEVNULL,

@@ -168,6 +168,45 @@ def test_html_in_a_message_is_shown_as_text(phone):
     assert page.problems.dialogs == []
 
 
+def fulfil_webhook(page, status: int, body: str, content_type: str = "application/json", **headers: str):
+    """The REST webhook answers `status` and `body` (the server's own limits are tested in tests/channels)."""
+    page.route("**/webhooks/rest/webhook", lambda route: route.fulfill(
+        status=status, body=body, content_type=content_type, headers=headers))
+
+
+def test_a_refusal_worded_for_the_user_is_shown_like_an_answer(phone):
+    page = open_chat(phone)
+    polite = "您发送消息的速度太快了，请稍等片刻再试。"  # catalog/data/channel_messages.yaml: rate_limited
+    fulfil_webhook(page, 429, json.dumps([{"recipient_id": "x", "text": polite}], ensure_ascii=False),
+                   **{"Retry-After": "30"})
+    answer = ask(page, "CFA能认可吗？")
+    expect(answer.locator(".text")).to_have_text(polite)
+    assert page.locator("#log > li.msg.notice").count() == 0
+    # the same for a message that is too long (413 with a list of messages)
+    page.unroute("**/webhooks/rest/webhook")
+    too_long = "抱歉，这条消息太长了。"
+    fulfil_webhook(page, 413, json.dumps([{"recipient_id": None, "text": too_long}], ensure_ascii=False))
+    expect(ask(page, "长" * 100).locator(".text")).to_have_text(too_long)
+    assert page.problems.dialogs == [] and page.problems.external == []
+
+
+@pytest.mark.parametrize("status, body, content_type", [
+    (500, "Internal Server Error", "text/plain"),
+    (502, "<html>Bad Gateway</html>", "text/html"),
+    (400, json.dumps({"error": "the body is not valid JSON"}), "application/json"),
+    (429, "Too Many Requests", "text/plain"),
+])
+def test_an_error_shows_the_cannot_reach_the_server_notice(phone, status, body, content_type):
+    page = open_chat(phone)
+    fulfil_webhook(page, status, body, content_type)
+    page.locator("#msg").fill("CFA")
+    page.locator("#msg").press("Enter")
+    wait_for_reply(page)
+    expect(page.locator("#log > li.msg.notice").last).to_contain_text("暂时连不上服务器")
+    assert page.locator("#log > li.msg.bot").count() == 0
+    assert page.problems.dialogs == [] and page.problems.external == []
+
+
 def test_keyboard_and_screen_reader_basics(phone):
     page = open_chat(phone)
     log = page.locator("#log")

@@ -381,9 +381,21 @@
       body: JSON.stringify({ sender: state.sender, message: message }),
       signal: controller ? controller.signal : undefined
     }).then(function (res) {
-      if (!res.ok) { throw new Error("HTTP " + res.status); }
-      return res.json();
+      if (res.ok) { return res.json(); }
+      return refusal(res);
     }).finally(function () { if (timer) { clearTimeout(timer); } });
+  }
+
+  /* A 4xx the server words for the user (413 too long, 429 too many messages) comes as a list of bot
+     messages: show them like any answer. Anything else is an error (the "can't reach the server" notice). */
+  function refusal(res) {
+    var failed = new Error("HTTP " + res.status);
+    if (res.status < 400 || res.status >= 500) { return Promise.reject(failed); }
+    return res.json().then(function (body) {
+      var worded = Array.isArray(body) && body.some(function (m) { return m && typeof m.text === "string"; });
+      if (!worded) { throw failed; }
+      return body;
+    }, function () { throw failed; });
   }
 
   function setBusy(delta) {

@@ -1,0 +1,27 @@
+#!/bin/sh
+# Start the Rasa server of the production configuration inside the image (deploy/docker/Dockerfile.rasa).
+# The same command as scripts/run_prod.sh, with three checks first:
+#   - the model baked into the image matches the sha256 that our training wrote (scripts/train.sh);
+#   - RASA_AUTH_TOKEN is set and not empty (the HTTP API is on: never without a token);
+#   - QUALIBOT_CORS_ORIGINS is set (space-separated origins, each passed to --cors).
+# Every other variable comes from the environment (Kubernetes: ConfigMap qualibot-config and Secret
+# qualibot-secrets); Rasa itself refuses to start when a ${VAR} of endpoints.prod.yml or
+# credentials.prod.yml is unset.
+set -eu
+cd /app
+MODEL=/app/models/qualibot.tar.gz
+if ! (cd /app/models && sha256sum -c --quiet qualibot.tar.gz.sha256); then
+  echo "start-rasa: $MODEL does not match models/qualibot.tar.gz.sha256: not loading it" >&2
+  exit 1
+fi
+if [ -z "${RASA_AUTH_TOKEN:-}" ]; then
+  echo "start-rasa: RASA_AUTH_TOKEN is empty: the HTTP API (--enable-api) needs a token" >&2
+  exit 1
+fi
+if [ -z "${QUALIBOT_CORS_ORIGINS:-}" ]; then
+  echo "start-rasa: QUALIBOT_CORS_ORIGINS is empty: set the origins allowed to call the channels" >&2
+  exit 1
+fi
+set -f  # the origins are split on spaces, never globbed
+# shellcheck disable=SC2086
+exec rasa run --model /app/models/qualibot.tar.gz --endpoints endpoints.prod.yml --credentials credentials.prod.yml --port 5005 --enable-api --auth-token "$RASA_AUTH_TOKEN" --cors $QUALIBOT_CORS_ORIGINS

@@ -1,0 +1,277 @@
+"""bot/channels/rest.py: Rasa's REST channel with its input checked, on a real Sanic server (127.0.0.1).
+
+The channel is mounted by Rasa's own `register()` (tests/channels/test_wechat_harness.py); a recording
+agent stands in for Rasa and answers through the message's output channel.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+
+import pytest
+
+from bot.channels.guard import MAX_TEXT_CHARS, RateLimiter, wording
+from bot.channels.rest import MAX_BODY_BYTES, Parsed, QualibotRestInput, Refusal, parse_body
+from tests.channels.test_wechat_harness import ChannelServer, StubAgent, http
+
+JSON = "application/json"
+INTERNALS = ("Traceback", "File \"", "Error:", "line ", "/work/", "site-packages")
+
+
+class RecordingAgent(StubAgent):
+    """StubAgent (echo[sender]: text; "boom" raises), also keeping the UserMessage objects."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: List[Any] = []
+
+    async def handle_message(self, message: Any) -> None:
+        self.messages.append(message)
+        await super().handle_message(message)
+
+
+class RestServer(ChannelServer):
+    def __init__(self, limiter: Optional[RateLimiter] = None) -> None:
+        super().__init__(QualibotRestInput(limiter or RateLimiter(0, 60)), RecordingAgent())
+        self.url = f"{self.base}/webhooks/rest/webhook"
+
+    def send(self, body: Any, content_type: Optional[str] = JSON,
+             query: str = "") -> Tuple[int, Dict[str, str], Any]:
+        raw = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode("utf-8")
+        headers = {"Content-Type": content_type} if content_type else {}
+        status, headers, data = http("POST", self.url + query, raw, headers)
+        headers = {k.lower(): v for k, v in headers.items()}
+        text = data.decode("utf-8", "replace")
+        try:
+            return status, headers, json.loads(text)
+        except ValueError:
+            return status, headers, text
+
+    def ask(self, sender: Any, message: Any, **extra: Any) -> Tuple[int, Any]:
+        status, _, data = self.send({"sender": sender, "message": message, **extra})
+        return status, data
+
+
+@pytest.fixture
+def server():
+    s = RestServer()
+    yield s
+    s.close()
+
+
+def texts(data: Any) -> List[str]:
+    assert isinstance(data, list), data
+    return [m["text"] for m in data]
+
+
+def assert_error(status: int, data: Any, expected: int) -> None:
+    assert status == expected, data
+    assert isinstance(data, dict) and set(data) == {"error"} and isinstance(data["error"], str), data
+    assert not any(marker in data["error"] for marker in INTERNALS), data
+
+
+# --- normal messages: Rasa's behaviour ---------------------------------------------------------------------
+
+def test_a_message_reaches_the_bot_and_the_reply_comes_back(server):
+    status, data = server.ask("alice", "我有CFA证书，能认可吗", metadata={"page": "chat"})
+    assert status == 200 and data == [{"recipient_id": "alice", "text": "echo[alice]: 我有CFA证书，能认可吗"}]
+    [m] = server.agent.messages
+    assert (m.sender_id, m.text, m.input_channel, m.metadata) == ("alice", "我有CFA证书，能认可吗", "rest",
+                                                                   {"page": "chat"})
+    assert type(m.output_channel).__name__ == "CollectingOutputChannel"
+
+
+def test_rasa_defaults_and_input_channel_are_kept(server):
+    status, _, data = server.send({"message": "hi"})
+    assert status == 200 and texts(data) == ["echo[default]: hi"]
+    server.ask(42, "hello", input_channel="kiosk")
+    m = server.agent.messages[-1]
+    assert m.sender_id == "42" and m.input_channel == "kiosk"
+    server.send({"sender": "x", "message": "charset"}, content_type="application/json; charset=utf-8")
+    assert server.agent.messages[-1].text == "charset"
+
+
+def test_streaming_is_rasa_s(server):
+    status, headers, data = server.send({"sender": "s", "message": "multi"}, query="?stream=true")
+    assert status == 200 and headers["content-type"].startswith("text/event-stream")
+    lines = [json.loads(line) for line in data.splitlines()] if isinstance(data, str) else [data]
+    assert [m.get("text") for m in lines] == ["First message.", None, "Second message."]
+    assert type(server.agent.messages[-1].output_channel).__name__ == "QueueOutputChannel"
+
+
+def test_a_failing_assistant_gives_an_empty_list_not_a_trace(server):
+    status, data = server.ask("bob", "boom")
+    assert status == 200 and data == []
+
+
+def test_injection_strings_reach_the_bot_verbatim(server):
+    for attack in ["'; DROP TABLE events; --", "1' OR '1'='1", "<script>alert(1)</script>",
+                   "<img src=x onerror=alert(1)>CFA", "{{7*7}} ${7*7} %s %n", "../../etc/passwd"]:
+        status, data = server.ask("mallory", attack)
+        assert status == 200 and texts(data) == [f"echo[mallory]: {attack}"]
+        assert server.agent.messages[-1].text == attack
+
+
+def test_control_characters_are_stripped_before_the_bot(server):
+    status, data = server.ask("carol", "\ufeff CFA\x00\x1b[2J证书\u2028能认可吗\x7f\n")
+    assert status == 200
+    assert server.agent.messages[-1].text == "CFA[2J证书 能认可吗"
+    assert texts(data) == ["echo[carol]: CFA[2J证书 能认可吗"]
+
+
+def test_a_pasted_resume_goes_through_unchanged(server):
+    resume = ("Name: Wang Fang\nQualifications:\n\tCFA charterholder, 2018\n\tFRM, 2020\n"
+              "工作经历：某资产管理公司投资经理，负责固定收益组合。\n") * 60
+    resume = resume[:3000].rstrip() + "。"
+    status, _ = server.ask("dan", resume)
+    assert status == 200 and server.agent.messages[-1].text == resume
+    status, _ = server.ask("dan", "x" * MAX_TEXT_CHARS)
+    assert status == 200 and server.agent.messages[-1].text == "x" * MAX_TEXT_CHARS
+
+
+# --- empty and too long: a polite answer, Rasa never sees it -------------------------------------------------
+
+@pytest.mark.parametrize("message", ["", "   ", " \n\t\u3000 ", "\x00\x01\u2028"])
+def test_empty_or_whitespace_gets_please_type_your_question(server, message):
+    status, data = server.ask("erin", message)
+    assert status == 200 and data == [{"recipient_id": "erin", "text": wording("empty")}]
+    assert "请输入您的问题" in data[0]["text"] and "Please type your question" in data[0]["text"]
+    assert server.agent.messages == []
+
+
+def test_too_long_gets_a_polite_answer_in_the_user_s_language(server):
+    status, data = server.ask("frank", "我有CFA证书，" * 900)  # 6,300 characters, ~19 KB
+    assert status == 200 and texts(data) == [wording("too_long", "zh")]
+    status, data = server.ask("frank", "Is my certificate recognized? " * 200)
+    assert status == 200 and texts(data) == [wording("too_long", "en")]
+    assert "just the name of your certificate" in data[0]["text"]
+    assert server.agent.messages == []
+
+
+def test_a_100_kb_message_is_413_with_a_polite_message(server):
+    status, headers, data = server.send({"sender": "gina", "message": "认" * 100_000})
+    assert status == 413 and texts(data) == [wording("too_long")]
+    assert headers["content-type"].startswith("application/json")
+    assert server.agent.messages == []
+
+
+# --- malformed requests: 4xx with a short JSON error ----------------------------------------------------------
+
+@pytest.mark.parametrize("content_type", [None, "text/plain", "application/x-www-form-urlencoded",
+                                          "multipart/form-data; boundary=x", "application/jsonp"])
+def test_wrong_content_type_is_415(server, content_type):
+    status, _, data = server.send({"sender": "h", "message": "hi"}, content_type=content_type)
+    assert_error(status, data, 415)
+    assert server.agent.messages == []
+
+
+@pytest.mark.parametrize("body", [b"\xff\xfe{}", b'{"message": "\xe4\xb8"}', b'{"message": "\xed\xa0\x80"}',
+                                  "{\"message\": \"caf\u00e9\"}".encode("latin-1")])
+def test_invalid_utf8_is_400(server, body):
+    status, _, data = server.send(body)
+    assert_error(status, data, 400)
+    assert "UTF-8" in data["error"]
+
+
+@pytest.mark.parametrize("body", [b"", b"{", b"{'message': 'hi'}", b'{"message": "hi",}', b"\xef\xbb\xbf{}",
+                                  b"NaN]", b'{"message": 1' + b"0" * 5000 + b"}"])
+def test_invalid_json_is_400(server, body):
+    status, _, data = server.send(body)
+    assert_error(status, data, 400)
+
+
+@pytest.mark.parametrize("body", [[], ["hi"], [{"message": "hi"}], "hi", 42, None, True])
+def test_a_json_value_that_is_not_an_object_is_400(server, body):
+    status, _, data = server.send(body)
+    assert_error(status, data, 400)
+    assert "object" in data["error"]
+
+
+@pytest.mark.parametrize("message", [None, 42, 1.5, True, ["hi"], {"text": "hi"}])
+def test_a_message_that_is_not_a_string_is_400(server, message):
+    status, data = server.ask("ivan", message)
+    assert_error(status, data, 400)
+    status, _, data = server.send({"sender": "ivan"})
+    assert_error(status, data, 400)
+    assert server.agent.messages == []
+
+
+@pytest.mark.parametrize("extra", [{"sender": ""}, {"sender": "x" * 129}, {"sender": ["a"]}, {"sender": "a\nb"},
+                                   {"sender": True}, {"metadata": "x"}, {"metadata": [1]},
+                                   {"input_channel": ["x"]}, {"input_channel": ""}])
+def test_bad_sender_metadata_or_input_channel_is_400(server, extra):
+    status, _, data = server.send({"sender": "judy", "message": "hi", **extra})
+    assert_error(status, data, 400)
+    assert server.agent.messages == []
+
+
+def test_a_lone_surrogate_is_400(server):
+    status, _, data = server.send(b'{"sender": "k", "message": "CFA \\ud800"}')
+    assert_error(status, data, 400)
+
+
+def test_deeply_nested_json_is_refused_and_the_server_lives_on(server):
+    deep = b'{"sender": "l", "message": "hi", "metadata": {"x": ' + b"[" * 30_000 + b"]" * 30_000 + b"}}"
+    assert len(deep) < MAX_BODY_BYTES
+    status, _, data = server.send(deep)
+    assert_error(status, data, 400)
+    status, _, data = server.send(b"[" * 100_000)  # 100,000 levels: over the size limit first
+    assert status == 413 and texts(data) == [wording("too_long")]
+    status, _, data = server.send(b"[" * 60_000)
+    assert_error(status, data, 400)
+    status, data = server.ask("l", "still there?")
+    assert status == 200 and texts(data) == ["echo[l]: still there?"]
+    assert [m.text for m in server.agent.messages] == ["still there?"]
+
+
+def test_health_route_still_answers(server):
+    status, _, body = http("GET", server.base + "/webhooks/rest/")
+    assert status == 200 and json.loads(body) == {"status": "ok"}
+
+
+# --- rate limit ---------------------------------------------------------------------------------------------------
+
+def test_rate_limit_is_429_for_that_sender_only():
+    s = RestServer(RateLimiter(3, 60))
+    try:
+        assert [s.ask("noisy", f"第{i}个问题")[0] for i in range(3)] == [200, 200, 200]
+        status, headers, data = s.send({"sender": "noisy", "message": "第4个问题：CFA能认可吗？"})
+        assert status == 429 and data == [{"recipient_id": "noisy", "text": wording("rate_limited", "zh")}]
+        assert 1 <= int(headers["retry-after"]) <= 60
+        status, data = s.ask("noisy", "Is the CFA recognized?")
+        assert status == 429 and texts(data) == [wording("rate_limited", "en")]
+        status, data = s.ask("quiet", "我有CFA证书")  # another conversation is served
+        assert status == 200 and texts(data) == ["echo[quiet]: 我有CFA证书"]
+        assert [m.sender_id for m in s.agent.messages] == ["noisy"] * 3 + ["quiet"]
+    finally:
+        s.close()
+
+
+# --- the parse function, without a server ---------------------------------------------------------------------------
+
+def test_parse_body_returns_the_checked_payload():
+    parsed = parse_body(b'{"sender": 7, "message": " hi\\u0000 ", "metadata": {"a": 1}}', "application/json")
+    assert isinstance(parsed, Parsed) and (parsed.sender, parsed.text) == ("7", "hi")
+    assert parsed.payload == {"sender": "7", "message": "hi", "metadata": {"a": 1}}
+    refused = parse_body(b"{}", "text/plain")
+    assert isinstance(refused, Refusal) and refused.status == 415
+
+
+# --- the project's configuration --------------------------------------------------------------------------------------
+
+def test_credentials_yml_mounts_the_checked_channels(monkeypatch):
+    from rasa.core.run import create_http_input_channels
+
+    from bot.channels.socketio import QualibotSocketIOInput
+
+    for var in ("WECHAT_TOKEN", "WECHAT_APP_ID", "WECHAT_APP_SECRET", "WECHAT_AES_KEY", "WECHAT_API_BASE",
+                "WECHAT_TIMESTAMP_WINDOW", "WECHAT_REPLY_TIMEOUT", "QUALIBOT_CONSOLE_TOKEN"):
+        monkeypatch.setenv(var, "")
+    credentials = Path(__file__).resolve().parents[2] / "credentials.yml"
+    channels = {c.name(): c for c in create_http_input_channels(None, str(credentials))}
+    assert isinstance(channels["rest"], QualibotRestInput) and channels["rest"].url_prefix() == "rest"
+    sio = channels["socketio"]
+    assert isinstance(sio, QualibotSocketIOInput) and sio.session_persistence is True
+    assert (sio.user_message_evt, sio.bot_message_evt, sio.socketio_path) == ("user_uttered", "bot_uttered",
+                                                                              "/socket.io")

@@ -1,0 +1,55 @@
+"""The WeChat channel through bot/channels/guard.py: cleaned text, and the rate limit per OpenID (a retry
+of the same message by the platform is not counted twice)."""
+from __future__ import annotations
+
+import pytest
+
+from bot.channels.guard import RateLimiter
+from bot.channels.wechat import BAD_TEXT, EMPTY, RATE_LIMITED, WeChatInput, parse_xml
+from tests.channels.test_wechat_harness import (APP_ID, APP_SECRET, OPENID, TOKEN, ChannelServer, FakeWeChatAPI,
+                                                StubAgent, plain_params, text_xml)
+
+
+@pytest.fixture
+def server():
+    fake = FakeWeChatAPI()
+    channel = WeChatInput(token=TOKEN, app_id=APP_ID, app_secret=APP_SECRET, api_base=fake.base,
+                          reply_timeout=2.0, limiter=RateLimiter(2, 60))
+    s = ChannelServer(channel, StubAgent())
+    yield s
+    s.close()
+    fake.close()
+
+
+def reply(server, body: bytes) -> str:
+    status, _, data = server.post(body, plain_params())
+    assert status == 200, data
+    return parse_xml(data)["Content"]
+
+
+def test_control_characters_are_stripped_before_rasa(server):
+    assert reply(server, text_xml("\u2028CFA\x85证书\ufeff ")) == f"echo[{OPENID}]: CFA 证书"
+    assert server.agent.calls[-1]["text"] == "CFA 证书"
+
+
+def test_text_that_is_only_invisible_characters_gets_the_prompt(server):
+    assert reply(server, text_xml("\ufeff\u2028\u2029")) == EMPTY
+    assert server.agent.calls == []
+
+
+def test_rate_limit_per_openid_with_a_polite_reply(server):
+    assert reply(server, text_xml("one")) == f"echo[{OPENID}]: one"
+    first = text_xml("two", msg_id="7000000000000000001")
+    assert reply(server, first) == f"echo[{OPENID}]: two"
+    assert reply(server, first) == f"echo[{OPENID}]: two"  # the platform's retry: same answer, not counted
+    assert reply(server, text_xml("three")) == RATE_LIMITED
+    assert "太快" in RATE_LIMITED and "too quickly" in RATE_LIMITED
+    assert reply(server, text_xml("hello", openid="oOtherUser0000000000000000")) == \
+        "echo[oOtherUser0000000000000000]: hello"
+    assert [c["text"] for c in server.agent.calls] == ["one", "two", "hello"]
+
+
+def test_the_wordings_are_bilingual():
+    for text in (EMPTY, RATE_LIMITED, BAD_TEXT):
+        zh, en = text.split("\n")
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in zh) and en.isascii()

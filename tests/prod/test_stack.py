@@ -1,0 +1,364 @@
+"""The production stack as `make run-prod` starts it (scripts/run_prod.sh): two Rasa replicas behind
+nginx, PostgreSQL tracker store, Redis lock store, the action server — with fault proxies between
+Rasa and PostgreSQL, Redis and the action server so the tests can take each one down and bring it back.
+"""
+from __future__ import annotations
+
+import concurrent.futures
+import json
+import os
+import signal
+import subprocess
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Any, Dict, List, Tuple
+
+import pytest
+import yaml
+
+from tests.prod.tcp_proxy import TcpProxy
+from tests.servers import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+ACTION_TIMEOUT = 3
+
+
+def _consecutive_ports(n: int) -> int:
+    import socket
+
+    for _ in range(50):
+        base = free_port()
+        ok = True
+        for i in range(1, n):
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", base + i))
+                except OSError:
+                    ok = False
+        if ok:
+            return base
+    raise RuntimeError("no free consecutive ports")
+
+
+class Stack:
+    def __init__(self, pg: Tuple[str, int], redis: Tuple[str, int]) -> None:
+        self.dir = ROOT / "var" / f"test-prod-{uuid.uuid4().hex[:6]}"
+        self.action_port = free_port()
+        self.pg_proxy = TcpProxy(*pg).start()
+        self.redis_proxy = TcpProxy(*redis).start()
+        self.action_proxy = TcpProxy("127.0.0.1", self.action_port).start()
+        self.front = free_port()
+        self.rasa_ports = [_consecutive_ports(2)]
+        self.rasa_ports.append(self.rasa_ports[0] + 1)
+        self.token = uuid.uuid4().hex
+        self.env = dict(os.environ, QUALIBOT_PROD_DIR=str(self.dir), QUALIBOT_FRONT_PORT=str(self.front),
+                        ACTION_PORT=str(self.action_port), QUALIBOT_RASA_PORT=str(self.rasa_ports[0]),
+                        QUALIBOT_REPLICAS="2", QUALIBOT_PG_HOST="127.0.0.1", QUALIBOT_PG_PORT=str(self.pg_proxy.port),
+                        QUALIBOT_REDIS_HOST="127.0.0.1", QUALIBOT_REDIS_PORT=str(self.redis_proxy.port),
+                        QUALIBOT_REDIS_URL=f"redis://{redis[0]}:{redis[1]}/0",
+                        CATALOG_DB_URL=f"postgresql+psycopg2://postgres@{pg[0]}:{pg[1]}/test",
+                        QUALIBOT_ACTION_URL=f"http://127.0.0.1:{self.action_proxy.port}/webhook",
+                        QUALIBOT_ACTION_TIMEOUT=str(ACTION_TIMEOUT), QUALIBOT_RATE_LIMIT="0",
+                        RASA_AUTH_TOKEN=self.token)
+
+    def script(self, *args: str, timeout: float = 420) -> subprocess.CompletedProcess:
+        return subprocess.run([str(ROOT / "scripts" / "run_prod.sh"), *args], cwd=ROOT, env=self.env,
+                              capture_output=True, text=True, timeout=timeout)
+
+    def start(self) -> None:
+        out = self.script("--background")
+        assert out.returncode == 0, f"run_prod.sh failed:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}"
+
+    def stop(self) -> None:
+        self.script("--stop", timeout=120)
+
+    def close(self) -> None:
+        self.stop()
+        for p in (self.pg_proxy, self.redis_proxy, self.action_proxy):
+            p.stop()
+
+    def pid(self, name: str) -> int:
+        return int((self.dir / "run" / f"{name}.pid").read_text())
+
+    def log_tail(self, name: str, n: int = 40) -> str:
+        path = self.dir / "log" / f"{name}.log"
+        return "\n".join(path.read_text(errors="replace").splitlines()[-n:]) if path.exists() else ""
+
+
+def post(port: int, sender: str, text: str, timeout: float = 60) -> Tuple[int, List[Dict[str, Any]], float]:
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/webhooks/rest/webhook",
+                                 data=json.dumps({"sender": sender, "message": text}).encode(),
+                                 headers={"Content-Type": "application/json"})
+    t0 = time.perf_counter()
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, json.loads(r.read()), time.perf_counter() - t0
+    except urllib.error.HTTPError as e:
+        body = e.read()
+        try:
+            return e.code, json.loads(body), time.perf_counter() - t0
+        except ValueError:
+            return e.code, [{"text": body.decode(errors="replace")}], time.perf_counter() - t0
+
+
+def get(url: str, headers: Dict[str, str] = None, method: str = "GET") -> Tuple[int, Any, Dict[str, str]]:
+    req = urllib.request.Request(url, headers=headers or {}, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            body = r.read()
+            return r.status, (json.loads(body) if body[:1] in (b"{", b"[") else body), dict(r.headers)
+    except urllib.error.HTTPError as e:
+        body = e.read()
+        return e.code, (json.loads(body) if body[:1] in (b"{", b"[") else body), dict(e.headers)
+
+
+def text_of(messages: List[Dict[str, Any]]) -> str:
+    return "\n".join(m.get("text") or "" for m in messages)
+
+
+def unavailable(lang: str) -> str:
+    data = yaml.safe_load((ROOT / "catalog" / "data" / "channel_messages.yaml").read_text(encoding="utf-8"))
+    entry = data.get("unavailable") or data.get("messages", {}).get("unavailable")
+    return entry[lang]
+
+
+def stored_user_texts(sender: str) -> List[str]:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine("postgresql+psycopg2://postgres@127.0.0.1:5432/test", future=True)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT data FROM events WHERE sender_id = :s AND type_name = 'user' ORDER BY id"),
+                            {"s": sender}).all()
+    engine.dispose()
+    return [json.loads(r[0])["text"] for r in rows]
+
+
+def stored_types(sender: str) -> List[Tuple[str, str]]:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine("postgresql+psycopg2://postgres@127.0.0.1:5432/test", future=True)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT type_name, action_name, data FROM events WHERE sender_id = :s ORDER BY id"),
+                            {"s": sender}).all()
+    engine.dispose()
+    return [(t, a or (json.loads(d).get("text") if t == "user" else "")) for t, a, d in rows]
+
+
+@pytest.fixture(scope="module")
+def stack(pg_addr, redis_addr):
+    import shutil
+
+    if shutil.which("nginx") is None:
+        pytest.skip("nginx is not installed: `make nginx` (Debian's nginx-light) for the production stack tests")
+    s = Stack(pg_addr, redis_addr)
+    try:
+        s.start()
+    except AssertionError:
+        print(s.log_tail("rasa-0"), s.log_tail("nginx"))
+        s.close()
+        raise
+    yield s
+    s.close()
+
+
+def wait_until(predicate, timeout: float = 30.0, step: float = 0.3) -> bool:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return False
+
+
+def sender() -> str:
+    return f"prod-{uuid.uuid4().hex[:10]}"
+
+
+# ---------- scale-out ----------
+
+def test_context_survives_turns_landing_on_alternate_replicas(stack):
+    who = sender()
+    status, out, _ = post(stack.rasa_ports[0], who, "我有CFA证书")
+    assert status == 200 and "R007" in json.dumps(out, ensure_ascii=False) or "特许金融分析师" in text_of(out)
+    status, out, _ = post(stack.rasa_ports[1], who, "外籍人士能享受什么")
+    reply = text_of(out)
+    assert status == 200 and "CFA" in reply and "工作许可" in reply, reply
+    status, out, _ = post(stack.rasa_ports[0], who, "How is it verified?")
+    assert status == 200 and "verification" in text_of(out).lower()
+    assert stored_user_texts(who) == ["我有CFA证书", "外籍人士能享受什么", "How is it verified?"]
+
+
+def test_the_front_address_serves_the_rest_channel_and_the_pages(stack):
+    who = sender()
+    status, out, _ = post(stack.front, who, "Is my PMP recognized?")
+    assert status == 200 and "PMP" in text_of(out)
+    status, body, headers = get(f"http://127.0.0.1:{stack.front}/web/chat/")
+    assert status == 200 and b"<html" in body.lower()
+
+
+def test_concurrent_messages_of_one_user_are_processed_one_after_another(stack):
+    who = sender()
+    texts = ["我有CFA证书", "外籍人士能享受什么", "怎么查验", "有哪些云计算证书", "谢谢", "Is my PMP recognized?"]
+    ports = [stack.rasa_ports[i % 2] for i in range(len(texts))]
+    with concurrent.futures.ThreadPoolExecutor(len(texts)) as pool:
+        results = list(pool.map(lambda a: post(a[0], who, a[1]), zip(ports, texts)))
+    assert all(status == 200 and out for status, out, _ in results), results
+    events = stored_types(who)
+    users = [i for i, (t, _) in enumerate(events) if t == "user"]
+    assert sorted(events[i][1] for i in users) == sorted(texts)
+    # between two user messages: the first one's answer and an action_listen, never another user message
+    for a, b in zip(users, users[1:]):
+        between = events[a + 1:b]
+        assert any(t == "bot" for t, _ in between), between
+        assert between[-1] == ("action", "action_listen"), between
+
+
+def test_health_endpoint_reports_every_dependency(stack):
+    status, report, headers = get(f"http://127.0.0.1:{stack.front}/health/ready")
+    assert status == 200, report
+    assert report["tracker_store"]["kind"] == "GuardedSQLTrackerStore" and report["tracker_store"]["ok"]
+    assert report["lock_store"]["kind"] == "RedisLockStore" and report["lock_store"]["ok"]
+    assert report["catalog_db"]["kind"].startswith("postgresql") and report["catalog_db"]["ok"]
+    assert report["action_server"]["ok"]
+    assert get(f"http://127.0.0.1:{stack.front}/health/live")[0] == 200
+    status, report, _ = get(f"http://127.0.0.1:{stack.action_port}/health/ready")
+    assert status == 200 and report["catalog_db"]["ok"]
+
+
+# ---------- security ----------
+
+def test_http_api_needs_the_token_and_is_not_public(stack):
+    who = sender()
+    post(stack.front, who, "hello")
+    api = f"http://127.0.0.1:{stack.rasa_ports[0]}/conversations/{who}/tracker"
+    assert get(api)[0] == 401
+    assert get(api + "?token=wrong")[0] in (401, 403)
+    status, tracker, _ = get(api + f"?token={stack.token}")
+    assert status == 200 and tracker["sender_id"] == who
+    for path in ("/conversations/x/tracker", "/model", "/status", "/version", "/webhooks/../model"):
+        assert get(f"http://127.0.0.1:{stack.front}{path}")[0] == 404, path
+
+
+def test_action_server_and_replicas_listen_on_loopback_only(stack):
+    out = subprocess.run(["ss", "-ltnH"], capture_output=True, text=True).stdout
+    for port in [stack.action_port, *stack.rasa_ports, stack.front]:
+        binds = [line.split()[3] for line in out.splitlines() if line.split()[3].endswith(f":{port}")]
+        assert binds and all(b.startswith("127.0.0.1:") for b in binds), (port, binds)
+
+
+def test_cors_only_for_configured_origins(stack):
+    url = f"http://127.0.0.1:{stack.front}/webhooks/rest/webhook"
+    hdr = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}
+    _, _, good = get(url, dict(hdr, Origin=f"http://localhost:{stack.front}"), method="OPTIONS")
+    _, _, bad = get(url, dict(hdr, Origin="https://evil.example"), method="OPTIONS")
+    good = {k.lower(): v for k, v in good.items()}
+    bad = {k.lower(): v for k, v in bad.items()}
+    assert good.get("access-control-allow-origin") == f"http://localhost:{stack.front}"
+    assert "evil" not in bad.get("access-control-allow-origin", "") and bad.get("access-control-allow-origin") != "*"
+
+
+def test_no_secret_values_in_the_production_files():
+    for name in ("endpoints.prod.yml", "credentials.prod.yml"):
+        data = yaml.safe_load((ROOT / name).read_text())
+
+        def walk(node, path=""):
+            if isinstance(node, dict):
+                for k, v in node.items():
+                    walk(v, f"{path}.{k}")
+            elif isinstance(node, str) and any(w in path for w in ("password", "token", "secret", "aes_key", "url")):
+                assert node.startswith("${") and node.endswith("}"), f"{name}{path} holds a literal value"
+
+        walk(data)
+
+
+# ---------- faults ----------
+
+def test_action_server_down_gives_a_polite_reply_in_time_and_recovers(stack):
+    who = sender()
+    assert post(stack.front, who, "我有CFA证书")[0] == 200
+    stack.action_proxy.mode = "refuse"
+    try:
+        status, out, took = post(stack.front, who, "外籍人士能享受什么")
+        assert status in (200, 503) and unavailable("zh") in text_of(out), out
+        assert took < ACTION_TIMEOUT + 5
+        status, out, _ = post(stack.front, sender(), "What do I get with a PMP as a foreigner?")
+        assert unavailable("en") in text_of(out), out
+        status, report, _ = get(f"http://127.0.0.1:{stack.front}/health/ready")
+        assert status == 503 and not report["action_server"]["ok"]
+    finally:
+        stack.action_proxy.mode = "forward"
+    status, out, _ = post(stack.front, who, "外籍人士能享受什么")
+    assert status == 200 and "CFA" in text_of(out) and "工作许可" in text_of(out)
+
+
+def test_a_hanging_action_server_is_bounded_by_the_timeout(stack):
+    stack.action_proxy.mode = "blackhole"
+    try:
+        status, out, took = post(stack.front, sender(), "Is my CFA recognized?")
+        assert unavailable("en") in text_of(out), out
+        assert ACTION_TIMEOUT - 0.5 <= took < ACTION_TIMEOUT + 5
+    finally:
+        stack.action_proxy.mode = "forward"
+
+
+def test_postgres_outage_gives_a_clear_reply_no_lost_history_and_recovers(stack):
+    who = sender()
+    assert post(stack.front, who, "我有CFA证书")[0] == 200
+    stack.pg_proxy.mode = "refuse"
+    try:
+        status, out, took = post(stack.front, who, "外籍人士能享受什么")
+        assert unavailable("zh") in text_of(out), out
+        assert took < 15
+        assert wait_until(lambda: get(f"http://127.0.0.1:{stack.front}/health/ready")[0] == 503, 10)
+        report = get(f"http://127.0.0.1:{stack.front}/health/ready")[1]
+        assert not report["tracker_store"]["ok"]
+    finally:
+        stack.pg_proxy.mode = "forward"
+    assert wait_until(lambda: get(f"http://127.0.0.1:{stack.front}/health/ready")[0] == 200, 20)
+    status, out, _ = post(stack.front, who, "外籍人士能享受什么")
+    assert status == 200 and "CFA" in text_of(out) and "工作许可" in text_of(out), out
+    # the stored history: the turn before the outage and the one after, nothing made up in between
+    assert stored_user_texts(who) == ["我有CFA证书", "外籍人士能享受什么"]
+
+
+def test_redis_outage_gives_a_clear_reply_and_recovers(stack):
+    who = sender()
+    assert post(stack.front, who, "Is my PMP recognized?")[0] == 200
+    stack.redis_proxy.mode = "refuse"
+    try:
+        status, out, took = post(stack.front, who, "What would I get as a foreigner?")
+        assert unavailable("en") in text_of(out), out
+        assert took < 15
+    finally:
+        stack.redis_proxy.mode = "forward"
+    assert wait_until(lambda: get(f"http://127.0.0.1:{stack.front}/health/ready")[0] == 200, 20)
+    status, out, _ = post(stack.front, who, "What would I get as a foreigner?")
+    assert status == 200 and "PMP" in text_of(out), out
+    assert stored_user_texts(who) == ["Is my PMP recognized?", "What would I get as a foreigner?"]
+
+
+def test_killing_a_replica_mid_conversation_keeps_the_conversation(stack):
+    who = sender()
+    assert post(stack.front, who, "我有CFA证书")[0] == 200
+    os.kill(stack.pid("rasa-0"), signal.SIGKILL)
+    for text in ("外籍人士能享受什么", "怎么查验", "外籍人士能享受什么"):
+        status, out, _ = post(stack.front, who, text)
+        assert status == 200, (status, out)
+    assert "CFA" in text_of(out) and "工作许可" in text_of(out)
+    assert stored_user_texts(who) == ["我有CFA证书", "外籍人士能享受什么", "怎么查验", "外籍人士能享受什么"]
+
+
+def test_restarting_the_whole_stack_keeps_every_history(stack):
+    who = sender()
+    assert post(stack.front, who, "我有CFA证书")[0] == 200
+    before = stored_types(who)
+    stack.stop()
+    stack.start()
+    status, tracker, _ = get(f"http://127.0.0.1:{stack.rasa_ports[1]}/conversations/{who}/tracker?token={stack.token}")
+    assert status == 200 and [e.get("text") for e in tracker["events"] if e["event"] == "user"] == ["我有CFA证书"]
+    status, out, _ = post(stack.front, who, "外籍人士能享受什么")
+    assert status == 200 and "CFA" in text_of(out)
+    assert stored_types(who)[:len(before)] == before
