@@ -30,6 +30,7 @@ from sanic.response import HTTPResponse
 
 from bot.channels.guard import (BadInput, RateLimiter, clean_text, problem_with, reply_for, validate_sender,
                                 wording)
+from bot.channels.turn import guarded
 
 logger = logging.getLogger(__name__)
 
@@ -126,7 +127,8 @@ class QualibotRestInput(RestInput):
         self.limiter = limiter or RateLimiter.from_env()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        bp = super().blueprint(on_new_message)
+        # a turn that did not really happen (stores or action server down) -> "temporarily unavailable"
+        bp = super().blueprint(guarded(on_new_message))
 
         @bp.middleware("request")
         async def guard(request: Request) -> Optional[HTTPResponse]:

@@ -26,6 +26,7 @@ from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
 from bot.channels.guard import BadInput, RateLimiter, clean_text, problem_with, reply_for, validate_sender
+from bot.channels.turn import guarded
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ class QualibotSocketIOInput(SocketIOInput):
         self.limiter = limiter or RateLimiter.from_env()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        on_new_message = guarded(on_new_message)  # stores or action server down -> "temporarily unavailable"
         bp = super().blueprint(on_new_message)
         sio = self.sio
         assert sio is not None  # set by SocketIOInput.blueprint

@@ -53,6 +53,7 @@ from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, Us
 
 from bot.channels import wechat_crypto
 from bot.channels.guard import BadInput, RateLimiter, clean_text, problem_with, wording
+from bot.channels.turn import guarded
 from bot.channels.wechat_api import DEFAULT_API_BASE, WeChatAPI
 from bot.channels.wechat_dedup import Deduplicator, Entry, message_key
 
@@ -326,6 +327,7 @@ class WeChatInput(InputChannel):
     # --- routes ---
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        on_new_message = guarded(on_new_message)  # stores or action server down -> "temporarily unavailable"
         module = inspect.getmodule(self)
         bp = Blueprint(f"wechat_webhook_{type(self).__name__}", module.__name__ if module else None)
 

@@ -100,9 +100,11 @@ def test_streaming_is_rasa_s(server):
     assert type(server.agent.messages[-1].output_channel).__name__ == "QueueOutputChannel"
 
 
-def test_a_failing_assistant_gives_an_empty_list_not_a_trace(server):
+def test_a_failing_assistant_gives_the_unavailable_wording_not_a_trace(server):
     status, data = server.ask("bob", "boom")
-    assert status == 200 and data == []
+    assert status == 200
+    assert texts(data) == [wording("unavailable")]  # "boom" tells no language: both
+    assert "Traceback" not in json.dumps(data) and "the assistant broke" not in json.dumps(data)
 
 
 def test_injection_strings_reach_the_bot_verbatim(server):
