@@ -15,7 +15,9 @@ from typing import Any, Callable, Dict, Optional
 
 PROBE_TIMEOUT = 2.0
 READY_TTL_OK = 1.0  # a good result is trusted this long before the next turn probes again
-READY_TTL_FAILED = 0.5
+# a failure is probed again by the next turn (turns arriving together share one probe), so the first
+# message after PostgreSQL or Redis is back is answered, not refused from a stale result
+READY_TTL_FAILED = 0.0
 
 
 @dataclass

@@ -182,7 +182,7 @@ def sender() -> str:
 def test_context_survives_turns_landing_on_alternate_replicas(stack):
     who = sender()
     status, out, _ = post(stack.rasa_ports[0], who, "我有CFA证书")
-    assert status == 200 and "R007" in json.dumps(out, ensure_ascii=False) or "特许金融分析师" in text_of(out)
+    assert status == 200 and "CFA" in text_of(out), out
     status, out, _ = post(stack.rasa_ports[1], who, "外籍人士能享受什么")
     reply = text_of(out)
     assert status == 200 and "CFA" in reply and "工作许可" in reply, reply
@@ -208,7 +208,7 @@ def test_concurrent_messages_of_one_user_are_processed_one_after_another(stack):
     assert all(status == 200 and out for status, out, _ in results), results
     events = stored_types(who)
     users = [i for i, (t, _) in enumerate(events) if t == "user"]
-    assert sorted(events[i][1] for i in users) == sorted(texts)
+    assert sorted(events[i][1] for i in users) == sorted(texts), [text_of(out) for _, out, _ in results]
     # between two user messages: the first one's answer and an action_listen, never another user message
     for a, b in zip(users, users[1:]):
         between = events[a + 1:b]
@@ -220,7 +220,7 @@ def test_health_endpoint_reports_every_dependency(stack):
     status, report, headers = get(f"http://127.0.0.1:{stack.front}/health/ready")
     assert status == 200, report
     assert report["tracker_store"]["kind"] == "GuardedSQLTrackerStore" and report["tracker_store"]["ok"]
-    assert report["lock_store"]["kind"] == "RedisLockStore" and report["lock_store"]["ok"]
+    assert report["lock_store"]["kind"] == "AtomicRedisLockStore" and report["lock_store"]["ok"]
     assert report["catalog_db"]["kind"].startswith("postgresql") and report["catalog_db"]["ok"]
     assert report["action_server"]["ok"]
     assert get(f"http://127.0.0.1:{stack.front}/health/live")[0] == 200
