@@ -199,7 +199,7 @@ def test_a_refusal_worded_for_the_user_is_shown_like_an_answer(phone):
 def test_an_error_shows_the_cannot_reach_the_server_notice(phone, status, body, content_type):
     page = open_chat(phone)
     fulfil_webhook(page, status, body, content_type)
-    page.locator("#msg").fill("CFA")
+    page.locator("#msg").fill("CFA能认可吗？")  # Chinese: the page answers in the language of the last message
     page.locator("#msg").press("Enter")
     wait_for_reply(page)
     expect(page.locator("#log > li.msg.notice").last).to_contain_text("暂时连不上服务器")
