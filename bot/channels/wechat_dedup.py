@@ -9,8 +9,9 @@ retries, since a retry means the platform did not get the earlier response) or, 
 wait for it, later through the customer-service API. `claim_passive` / `claim_later` decide which,
 and both run on the event loop, so no lock is needed.
 
-In memory, per process: with several Rasa processes behind a load balancer a retry may land on another
-process and run twice; a shared store (Redis) would be needed there.
+In memory, per process. With several Rasa replicas the front sends every request of one OpenID to one
+replica (nginx `hash $arg_openid`, deploy/nginx/qualibot.conf.template; ingress-nginx `upstream-hash-by`,
+deploy/k8s/ingress.yaml), so a retry meets its first try; tests/prod/test_stack.py checks it.
 """
 from __future__ import annotations
 

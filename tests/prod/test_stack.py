@@ -24,6 +24,7 @@ from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 ACTION_TIMEOUT = 3
+WECHAT_TOKEN = "prodstacktesttoken"
 
 
 def _consecutive_ports(n: int) -> int:
@@ -62,7 +63,7 @@ class Stack:
                         CATALOG_DB_URL=f"postgresql+psycopg2://postgres@{pg[0]}:{pg[1]}/test",
                         QUALIBOT_ACTION_URL=f"http://127.0.0.1:{self.action_proxy.port}/webhook",
                         QUALIBOT_ACTION_TIMEOUT=str(ACTION_TIMEOUT), QUALIBOT_RATE_LIMIT="0",
-                        RASA_AUTH_TOKEN=self.token)
+                        RASA_AUTH_TOKEN=self.token, WECHAT_TOKEN=WECHAT_TOKEN)
 
     def script(self, *args: str, timeout: float = 420) -> subprocess.CompletedProcess:
         return subprocess.run([str(ROOT / "scripts" / "run_prod.sh"), *args], cwd=ROOT, env=self.env,
@@ -214,6 +215,29 @@ def test_concurrent_messages_of_one_user_are_processed_one_after_another(stack):
         between = events[a + 1:b]
         assert any(t == "bot" for t, _ in between), between
         assert between[-1] == ("action", "action_listen"), between
+
+
+def test_wechat_retries_of_one_message_make_one_turn_through_the_front(stack):
+    # the platform re-sends a message it got no answer for; a retry must not land on the other replica
+    # and run again (the de-duplication is per process; nginx hashes WeChat by ?openid=)
+    import random
+    import urllib.parse
+
+    from bot.channels.wechat import parse_xml
+    from tests.channels.test_wechat_harness import plain_params, text_xml
+
+    openid = "o" + uuid.uuid4().hex[:27]
+    body = text_xml("我有CFA证书", openid=openid, msg_id=str(random.randrange(10**18, 10**19)))
+    replies = []
+    for _ in range(4):
+        params = dict(plain_params(token=WECHAT_TOKEN), openid=openid)
+        req = urllib.request.Request(f"http://127.0.0.1:{stack.front}/webhooks/wechat/webhook?"
+                                     + urllib.parse.urlencode(params), data=body,
+                                     headers={"Content-Type": "text/xml"})
+        with urllib.request.urlopen(req, timeout=30) as r:
+            replies.append(parse_xml(r.read())["Content"])
+    assert "CFA" in replies[0] and all(r == replies[0] for r in replies), replies
+    assert stored_user_texts(openid) == ["我有CFA证书"]
 
 
 def test_health_endpoint_reports_every_dependency(stack):
