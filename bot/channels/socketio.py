@@ -31,6 +31,17 @@ from bot.channels.turn import guarded
 logger = logging.getLogger(__name__)
 
 
+class QualibotSocketIOOutput(SocketIOOutput):
+    """Rasa's socket.io output, with custom payloads sent as `{"custom": {...}}` (as the REST channel does).
+
+    Rasa 3.6 emits a custom payload as the keyword arguments of `AsyncServer.emit`, so every answer of
+    ours (each carries {"kind", "lang", "cites", …}) raised TypeError mid-turn and the turn was lost.
+    """
+
+    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
+        await self._send_message(recipient_id, {"custom": json_message})
+
+
 class QualibotSocketIOInput(SocketIOInput):
     """socket.io at /socket.io (Rasa's), with the user's messages checked."""
 
@@ -101,7 +112,7 @@ class QualibotSocketIOInput(SocketIOInput):
             await self.say(sid, reply_for(problem, text))
             return
         assert self.sio is not None
-        output = SocketIOOutput(self.sio, self.bot_message_evt)
+        output = QualibotSocketIOOutput(self.sio, self.bot_message_evt)
         await on_new_message(UserMessage(text, output, sender, input_channel=self.name(), metadata=metadata))
 
     def _parse(self, sid: Text, data: Any) -> Tuple[str, str, Dict[str, Any]]:

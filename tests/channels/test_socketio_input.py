@@ -111,6 +111,15 @@ def test_a_message_reaches_the_bot_and_the_answer_reaches_the_tab(server, tab):
     assert call == {"sender_id": "tab-1", "text": "我有CFA证书", "input_channel": "socketio", "metadata": {}}
 
 
+def test_a_custom_payload_reaches_the_tab_as_custom(server, tab):
+    # every answer of ours carries a custom payload; Rasa 3.6's own output raised TypeError on it
+    n = len(tab.got)
+    tab.emit("user_uttered", {"message": "multi", "session_id": "tab-1"})
+    assert wait_until(lambda: len(tab.got) >= n + 3, REPLY_WAIT), tab.got[n:]
+    assert tab.got[n:n + 3] == [{"text": "First message."}, {"custom": {"kind": "recognized", "cites": ["一.4"]}},
+                                {"text": "Second message."}]
+
+
 def test_metadata_as_an_object_or_a_json_string(server, tab):
     tab.say({"message": "a", "session_id": "tab-1", "metadata": {"page": "x"}})
     tab.say({"message": "b", "session_id": "tab-1", "metadata": '{"page": "y"}'})

@@ -240,6 +240,24 @@ def test_wechat_retries_of_one_message_make_one_turn_through_the_front(stack):
     assert stored_user_texts(openid) == ["我有CFA证书"]
 
 
+def test_socketio_through_the_front_keeps_the_conversation(stack):
+    # socket.io's long-polling is many HTTP requests per session: nginx keeps them on one replica
+    from tests.channels.test_socketio_input import Client
+
+    client = Client(f"http://127.0.0.1:{stack.front}")
+    try:
+        who = sender()
+        assert client.session({"session_id": who}) == who
+        first = " ".join(t or "" for t in client.say({"message": "我有CFA证书", "session_id": who}))
+        assert "CFA" in first, first
+        assert wait_until(lambda: stored_user_texts(who) == ["我有CFA证书"], 10)
+        second = " ".join(t or "" for t in client.say({"message": "外籍人士能享受什么", "session_id": who}))
+        assert "工作许可" in second or "CFA" in second, second
+    finally:
+        client.close()
+    assert stored_user_texts(who) == ["我有CFA证书", "外籍人士能享受什么"]
+
+
 def test_health_endpoint_reports_every_dependency(stack):
     status, report, headers = get(f"http://127.0.0.1:{stack.front}/health/ready")
     assert status == 200, report
