@@ -2,3 +2,6 @@
 from bot import runtime as _runtime
 
 _runtime.apply()
+
+# the headers of every JSON answer our channels give themselves (REST refusals, health, the web API)
+JSON_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}

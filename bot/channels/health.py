@@ -20,9 +20,9 @@ from sanic.response import HTTPResponse
 from rasa.core.channels.channel import InputChannel, UserMessage
 
 from bot import health
+from bot.channels import JSON_HEADERS
 from bot.channels.turn import agent_of
 
-HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
 
 class HealthChannel(InputChannel):
@@ -42,11 +42,11 @@ class HealthChannel(InputChannel):
 
         @bp.route("/live", methods=["GET"])
         async def live(_: Request) -> HTTPResponse:
-            return response.json({"ok": True}, headers=HEADERS)
+            return response.json({"ok": True}, headers=JSON_HEADERS)
 
         @bp.route("/ready", methods=["GET"])
         async def ready(request: Request) -> HTTPResponse:
             report = await health.readiness(agent_of(request))
-            return response.json(report, status=200 if report["ok"] else 503, headers=HEADERS)
+            return response.json(report, status=200 if report["ok"] else 503, headers=JSON_HEADERS)
 
         return bp

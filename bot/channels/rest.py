@@ -28,6 +28,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels import JSON_HEADERS
 from bot.channels.guard import (BadInput, RateLimiter, clean_text, problem_with, reply_for, validate_sender,
                                 wording)
 from bot.channels.turn import guarded
@@ -36,7 +37,6 @@ logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_INPUT_CHANNEL_CHARS = 64
-HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
 
 @dataclass(frozen=True)
@@ -105,11 +105,11 @@ def parse_body(body: bytes, content_type: Optional[str]) -> Union[Parsed, Refusa
 def _messages(sender: Optional[str], text: str, status: int = 200,
               headers: Optional[Dict[str, str]] = None) -> HTTPResponse:
     body: List[Dict[str, Any]] = [{"recipient_id": sender, "text": text}]
-    return response.json(body, status=status, headers={**HEADERS, **(headers or {})})
+    return response.json(body, status=status, headers={**JSON_HEADERS, **(headers or {})})
 
 
 def _error(status: int, error: str) -> HTTPResponse:
-    return response.json({"error": error}, status=status, headers=HEADERS)
+    return response.json({"error": error}, status=status, headers=JSON_HEADERS)
 
 
 class QualibotRestInput(RestInput):

@@ -46,6 +46,8 @@ from sanic.response import HTTPResponse
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 
+from bot.channels import JSON_HEADERS
+
 logger = logging.getLogger(__name__)
 
 WEB_ROOT = Path(__file__).resolve().parents[2] / "web"
@@ -75,7 +77,7 @@ PAGE_HEADERS = {
     "X-Frame-Options": "DENY",
     "Cache-Control": "no-cache",
 }
-API_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
+API_HEADERS = JSON_HEADERS
 
 INDEX_HTML = """<!doctype html>
 <html lang="zh-CN">
