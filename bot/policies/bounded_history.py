@@ -64,19 +64,21 @@ def recent_tracker(tracker: DialogueStateTracker, turns: int = RECENT_TURNS) -> 
     return DialogueStateTracker.from_events(tracker.sender_id, slots + events[start:], list(tracker.slots.values()))
 
 
-@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
-class BoundedRulePolicy(RulePolicy):
+class RecentTurnsOnly:
+    """Predicts from `recent_tracker(tracker)`: mixed in before a Rasa policy that has `_prediction_states`."""
+
     def _prediction_states(self, tracker: DialogueStateTracker, domain: Domain,
                            use_text_for_last_user_input: bool = False,
                            rule_only_data: Optional[Dict[Text, Any]] = None) -> List[State]:
-        return super()._prediction_states(recent_tracker(tracker), domain, use_text_for_last_user_input,
-                                          rule_only_data)
+        return super()._prediction_states(recent_tracker(tracker), domain,  # type: ignore[misc]
+                                          use_text_for_last_user_input, rule_only_data)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
-class BoundedMemoizationPolicy(MemoizationPolicy):
-    def _prediction_states(self, tracker: DialogueStateTracker, domain: Domain,
-                           use_text_for_last_user_input: bool = False,
-                           rule_only_data: Optional[Dict[Text, Any]] = None) -> List[State]:
-        return super()._prediction_states(recent_tracker(tracker), domain, use_text_for_last_user_input,
-                                          rule_only_data)
+class BoundedRulePolicy(RecentTurnsOnly, RulePolicy):
+    pass
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
+class BoundedMemoizationPolicy(RecentTurnsOnly, MemoizationPolicy):
+    pass
