@@ -4,15 +4,17 @@
     proxy.mode = "refuse"     # drop every open connection, refuse new ones (the service is down)
     proxy.mode = "blackhole"  # accept and hold connections, forward nothing (the service hangs)
     proxy.mode = "forward"    # normal again
+    with proxy.down("refuse"): ...                # the same, forwarding again when the block ends
     proxy.stop()
 Runs its own event loop in a daemon thread; bounded by the sockets it holds.
 """
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import threading
-from typing import Optional, Set
+from typing import Iterator, Optional, Set
 
 
 class TcpProxy:
@@ -35,6 +37,15 @@ class TcpProxy:
         self._mode = value
         if value != "forward" and self._loop is not None:
             self._loop.call_soon_threadsafe(self._drop_all)
+
+    @contextlib.contextmanager
+    def down(self, mode: str = "refuse") -> Iterator["TcpProxy"]:
+        """The service is down (refuse) or hangs (blackhole) inside the block, and forwarded again after."""
+        self.mode = mode
+        try:
+            yield self
+        finally:
+            self.mode = "forward"
 
     def start(self) -> "TcpProxy":
         with socket.socket() as s:

@@ -116,6 +116,12 @@ def get(url: str, headers: Dict[str, str] = None, method: str = "GET") -> Tuple[
         return e.code, (json.loads(body) if body[:1] in (b"{", b"[") else body), dict(e.headers)
 
 
+def ready(stack: "Stack") -> Tuple[int, Any]:
+    """/health/ready through the front: (status, report)."""
+    status, report, _ = get(f"http://127.0.0.1:{stack.front}/health/ready")
+    return status, report
+
+
 def text_of(messages: List[Dict[str, Any]]) -> str:
     return "\n".join(m.get("text") or "" for m in messages)
 
@@ -259,7 +265,7 @@ def test_socketio_through_the_front_keeps_the_conversation(stack):
 
 
 def test_health_endpoint_reports_every_dependency(stack):
-    status, report, headers = get(f"http://127.0.0.1:{stack.front}/health/ready")
+    status, report = ready(stack)
     assert status == 200, report
     assert report["tracker_store"]["kind"] == "GuardedSQLTrackerStore" and report["tracker_store"]["ok"]
     assert report["lock_store"]["kind"] == "AtomicRedisLockStore" and report["lock_store"]["ok"]
@@ -321,45 +327,35 @@ def test_no_secret_values_in_the_production_files():
 def test_action_server_down_gives_a_polite_reply_in_time_and_recovers(stack):
     who = sender()
     assert post(stack.front, who, "我有CFA证书")[0] == 200
-    stack.action_proxy.mode = "refuse"
-    try:
+    with stack.action_proxy.down("refuse"):
         status, out, took = post(stack.front, who, "外籍人士能享受什么")
         assert status in (200, 503) and unavailable("zh") in text_of(out), out
         assert took < ACTION_TIMEOUT + 5
         status, out, _ = post(stack.front, sender(), "What do I get with a PMP as a foreigner?")
         assert unavailable("en") in text_of(out), out
-        status, report, _ = get(f"http://127.0.0.1:{stack.front}/health/ready")
+        status, report = ready(stack)
         assert status == 503 and not report["action_server"]["ok"]
-    finally:
-        stack.action_proxy.mode = "forward"
     status, out, _ = post(stack.front, who, "外籍人士能享受什么")
     assert status == 200 and "CFA" in text_of(out) and "工作许可" in text_of(out)
 
 
 def test_a_hanging_action_server_is_bounded_by_the_timeout(stack):
-    stack.action_proxy.mode = "blackhole"
-    try:
+    with stack.action_proxy.down("blackhole"):
         status, out, took = post(stack.front, sender(), "Is my CFA recognized?")
         assert unavailable("en") in text_of(out), out
         assert ACTION_TIMEOUT - 0.5 <= took < ACTION_TIMEOUT + 5
-    finally:
-        stack.action_proxy.mode = "forward"
 
 
 def test_postgres_outage_gives_a_clear_reply_no_lost_history_and_recovers(stack):
     who = sender()
     assert post(stack.front, who, "我有CFA证书")[0] == 200
-    stack.pg_proxy.mode = "refuse"
-    try:
+    with stack.pg_proxy.down("refuse"):
         status, out, took = post(stack.front, who, "外籍人士能享受什么")
         assert unavailable("zh") in text_of(out), out
         assert took < 15
-        assert wait_until(lambda: get(f"http://127.0.0.1:{stack.front}/health/ready")[0] == 503, 10)
-        report = get(f"http://127.0.0.1:{stack.front}/health/ready")[1]
-        assert not report["tracker_store"]["ok"]
-    finally:
-        stack.pg_proxy.mode = "forward"
-    assert wait_until(lambda: get(f"http://127.0.0.1:{stack.front}/health/ready")[0] == 200, 20)
+        assert wait_until(lambda: ready(stack)[0] == 503, 10)
+        assert not ready(stack)[1]["tracker_store"]["ok"]
+    assert wait_until(lambda: ready(stack)[0] == 200, 20)
     status, out, _ = post(stack.front, who, "外籍人士能享受什么")
     assert status == 200 and "CFA" in text_of(out) and "工作许可" in text_of(out), out
     # the stored history: the turn before the outage and the one after, nothing made up in between
@@ -369,14 +365,11 @@ def test_postgres_outage_gives_a_clear_reply_no_lost_history_and_recovers(stack)
 def test_redis_outage_gives_a_clear_reply_and_recovers(stack):
     who = sender()
     assert post(stack.front, who, "Is my PMP recognized?")[0] == 200
-    stack.redis_proxy.mode = "refuse"
-    try:
+    with stack.redis_proxy.down("refuse"):
         status, out, took = post(stack.front, who, "What would I get as a foreigner?")
         assert unavailable("en") in text_of(out), out
         assert took < 15
-    finally:
-        stack.redis_proxy.mode = "forward"
-    assert wait_until(lambda: get(f"http://127.0.0.1:{stack.front}/health/ready")[0] == 200, 20)
+    assert wait_until(lambda: ready(stack)[0] == 200, 20)
     status, out, _ = post(stack.front, who, "What would I get as a foreigner?")
     assert status == 200 and "PMP" in text_of(out), out
     assert stored_user_texts(who) == ["Is my PMP recognized?", "What would I get as a foreigner?"]
