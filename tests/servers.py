@@ -1,4 +1,4 @@
-"""Helpers shared by the fixtures that start real servers (tests/e2e, tests/web)."""
+"""Helpers shared by the fixtures and benchmarks that start real servers (tests/e2e, tests/web, tests/prod, tests/bench)."""
 from __future__ import annotations
 
 import os
@@ -13,6 +13,24 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def free_ports(n: int) -> int:
+    """The first of `n` consecutive free ports on 127.0.0.1 (the production stack numbers its replicas so)."""
+    for _ in range(50):
+        base = free_port()
+        if all(_bindable(base + i) for i in range(1, n)):
+            return base
+    raise RuntimeError(f"no {n} consecutive free ports")
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
 
 
 def stop_process(proc: Optional[subprocess.Popen]) -> None:

@@ -13,7 +13,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -22,18 +21,14 @@ import urllib.request
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
+from tests.servers import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 RASA = str(ROOT / ".venv" / "bin" / "rasa")
 DEFAULT_DIR = ROOT / "var" / "bench" / "default_bot"
 QUESTIONS = ["我有CFA证书，能认可吗", "What would I get as a foreigner?", "证书怎么查验", "how many qualifications are there",
              "我今年66岁，能办工作许可吗", "Is my PMP recognized?", "有哪些云计算证书", "谢谢"]
 DEFAULT_QUESTIONS = ["hello", "I am sad", "yes", "great", "bye", "are you a bot?", "no", "hi there"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def rss_mb(pid: int) -> float:
@@ -169,8 +164,9 @@ def concurrent(port: int, questions: List[str], users: int = 8, seconds: float =
 
 
 def pct(values: List[float], p: float) -> float:
+    """The p-quantile of `values` (seconds) in ms; NaN when there are none."""
     values = sorted(values)
-    return values[min(len(values) - 1, int(len(values) * p))] * 1000
+    return values[min(len(values) - 1, int(len(values) * p))] * 1000 if values else float("nan")
 
 
 def measure(name: str, stack: Stack, questions: List[str]) -> Dict[str, float]:

@@ -15,13 +15,15 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
 import uuid
 from pathlib import Path
 from typing import Dict, List, Tuple
+
+from tests.bench.bench_bot import pct
+from tests.servers import free_port, free_ports
 
 ROOT = Path(__file__).resolve().parents[2]
 CONVERSATIONS = [
@@ -33,31 +35,15 @@ CONVERSATIONS = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def pct(values: List[float], p: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(len(values) * p))] * 1000 if values else float("nan")
-
-
 class ProdStack:
     def __init__(self, replicas: int) -> None:
         self.replicas = replicas
         self.front = free_port()
         self.dir = ROOT / "var" / f"load-{replicas}"
         self.env = dict(os.environ, QUALIBOT_REPLICAS=str(replicas), QUALIBOT_FRONT_PORT=str(self.front),
-                        ACTION_PORT=str(free_port()), QUALIBOT_RASA_PORT=str(free_port()),
+                        ACTION_PORT=str(free_port()), QUALIBOT_RASA_PORT=str(free_ports(replicas)),
                         QUALIBOT_PROD_DIR=str(self.dir), QUALIBOT_RATE_LIMIT="0",
                         QUALIBOT_ACTION_TIMEOUT="60")
-        # consecutive ports for the replicas
-        base = int(self.env["QUALIBOT_RASA_PORT"])
-        while any(not _free(base + i) for i in range(replicas)):
-            base = free_port()
-        self.env["QUALIBOT_RASA_PORT"] = str(base)
 
     def start(self) -> float:
         t0 = time.perf_counter()
@@ -70,15 +56,6 @@ class ProdStack:
     def stop(self) -> None:
         subprocess.run([str(ROOT / "scripts" / "run_prod.sh"), "--stop"], cwd=ROOT, env=self.env,
                        capture_output=True, timeout=120)
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-            return True
-        except OSError:
-            return False
 
 
 async def applicant(url: str, uid: int, prefix: str, turns: int, until: float, lat: List[float],

@@ -20,28 +20,11 @@ import pytest
 import yaml
 
 from tests.prod.tcp_proxy import TcpProxy
-from tests.servers import free_port
+from tests.servers import free_port, free_ports
 
 ROOT = Path(__file__).resolve().parents[2]
 ACTION_TIMEOUT = 3
 WECHAT_TOKEN = "prodstacktesttoken"
-
-
-def _consecutive_ports(n: int) -> int:
-    import socket
-
-    for _ in range(50):
-        base = free_port()
-        ok = True
-        for i in range(1, n):
-            with socket.socket() as s:
-                try:
-                    s.bind(("127.0.0.1", base + i))
-                except OSError:
-                    ok = False
-        if ok:
-            return base
-    raise RuntimeError("no free consecutive ports")
 
 
 class Stack:
@@ -52,7 +35,7 @@ class Stack:
         self.redis_proxy = TcpProxy(*redis).start()
         self.action_proxy = TcpProxy("127.0.0.1", self.action_port).start()
         self.front = free_port()
-        self.rasa_ports = [_consecutive_ports(2)]
+        self.rasa_ports = [free_ports(2)]
         self.rasa_ports.append(self.rasa_ports[0] + 1)
         self.token = uuid.uuid4().hex
         self.env = dict(os.environ, QUALIBOT_PROD_DIR=str(self.dir), QUALIBOT_FRONT_PORT=str(self.front),
