@@ -115,18 +115,8 @@ def unavailable(lang: str) -> str:
     return entry[lang]
 
 
-def stored_user_texts(sender: str) -> List[str]:
-    import sqlalchemy as sa
-
-    engine = sa.create_engine("postgresql+psycopg2://postgres@127.0.0.1:5432/test", future=True)
-    with engine.connect() as conn:
-        rows = conn.execute(sa.text("SELECT data FROM events WHERE sender_id = :s AND type_name = 'user' ORDER BY id"),
-                            {"s": sender}).all()
-    engine.dispose()
-    return [json.loads(r[0])["text"] for r in rows]
-
-
-def stored_types(sender: str) -> List[Tuple[str, str]]:
+def stored_events(sender: str) -> List[Tuple[str, str, Dict[str, Any]]]:
+    """(type_name, action_name, data) of every event PostgreSQL holds for `sender`, in order."""
     import sqlalchemy as sa
 
     engine = sa.create_engine("postgresql+psycopg2://postgres@127.0.0.1:5432/test", future=True)
@@ -134,7 +124,15 @@ def stored_types(sender: str) -> List[Tuple[str, str]]:
         rows = conn.execute(sa.text("SELECT type_name, action_name, data FROM events WHERE sender_id = :s ORDER BY id"),
                             {"s": sender}).all()
     engine.dispose()
-    return [(t, a or (json.loads(d).get("text") if t == "user" else "")) for t, a, d in rows]
+    return [(t, a, json.loads(d)) for t, a, d in rows]
+
+
+def stored_user_texts(sender: str) -> List[str]:
+    return [data["text"] for t, _, data in stored_events(sender) if t == "user"]
+
+
+def stored_types(sender: str) -> List[Tuple[str, str]]:
+    return [(t, a or (data.get("text") if t == "user" else "")) for t, a, data in stored_events(sender)]
 
 
 @pytest.fixture(scope="module")
