@@ -65,6 +65,8 @@ def with_qualification(ctx: Context, intent: str, specific, general) -> Reply:
     res: Resolution = context.resolve(ctx)
     if res.status == "ambiguous" and res.result is not None:
         return [answers.ambiguity(res.result, ctx.lang)], context.slot_events(res, pending=intent)
+    if res.status == "confirm" and res.result is not None:
+        return [answers.confirm(res.result, ctx.lang)], context.slot_events(res, pending=intent)
     if res.status == "unlisted" and res.result is not None:
         return [answers.recognition(res.result, ctx.lang)], context.slot_events(res)
     if res.qid:

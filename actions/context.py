@@ -9,8 +9,8 @@ from typing import Any, Dict, List, Optional, Tuple
 from rasa_sdk import Tracker
 
 from bot.language_rules import detect
-from catalog import matcher
-from catalog.matcher import MatchResult
+from catalog import matching as matcher
+from catalog.matching import MatchResult
 
 _PICK = re.compile(r"^\s*(?:第|选|no\.?|number|option|#)?\s*(\d{1,2})\s*(?:个|项|号)?\s*[.。!！]?\s*$", re.I)
 
@@ -52,7 +52,7 @@ def read(tracker: Tracker) -> Context:
         entities.setdefault(e.get("entity"), e.get("value"))
     lang = tracker.get_slot("language") or entities.get("language") or detect(text) or "zh"
     slots = {k: tracker.get_slot(k) for k in
-             ("qualification", "candidates", "nationality", "age", "high_end", "pending_intent")}
+             ("qualification", "candidates", "confirming", "nationality", "age", "high_end", "pending_intent")}
     intent = (latest.get("intent") or {}).get("name") or ""
     return Context(tracker.sender_id, lang if lang in ("zh", "en") else "zh", intent, text, entities, slots)
 
@@ -61,7 +61,8 @@ def read(tracker: Tracker) -> Context:
 class Resolution:
     """Which qualification the latest turn is about.
 
-    status: listed (qid) | ambiguous (result) | unlisted (result) | context (qid from earlier turns) | none
+    status: listed (qid) | confirm (result: generic evidence of one row, ask) | ambiguous (result) |
+    unlisted (result) | context (qid from earlier turns) | none
     """
 
     status: str
@@ -70,7 +71,7 @@ class Resolution:
 
     @property
     def new(self) -> bool:
-        return self.status in ("listed", "ambiguous", "unlisted")
+        return self.status in ("listed", "confirm", "ambiguous", "unlisted")
 
 
 def resolve(ctx: Context) -> Resolution:
@@ -88,7 +89,7 @@ def resolve(ctx: Context) -> Resolution:
         result = matcher.match(ctx.text, restrict_to=candidates or None)
         if result.status == "listed":
             return Resolution("listed", result.candidates[0].id, result)
-        if result.status in ("ambiguous", "unlisted"):
+        if result.status in ("confirm", "ambiguous", "unlisted"):
             return Resolution(result.status, None, result)
     if ctx.slots.get("qualification"):
         return Resolution("context", ctx.slots["qualification"])
@@ -98,12 +99,18 @@ def resolve(ctx: Context) -> Resolution:
 def slot_events(res: Resolution, pending: Optional[str] = None) -> List[Dict[str, Any]]:
     """The slot changes that follow from a resolution (a new mention replaces the old one)."""
     if res.status == "listed":
-        return [_slot("qualification", res.qid), _slot("candidates", None), _slot("pending_intent", None)]
+        return [_slot("qualification", res.qid), _slot("candidates", None), _slot("confirming", None),
+                _slot("pending_intent", None)]
+    if res.status == "confirm" and res.result is not None:
+        # "营养师", "TÜV SÜD": the bot asks whether it is the listed row's credential (yes/no buttons)
+        return [_slot("qualification", None), _slot("candidates", None), _slot("confirming", res.result.ids[0]),
+                _slot("pending_intent", pending)]
     if res.status == "ambiguous" and res.result is not None:
         return [_slot("qualification", None), _slot("candidates", ",".join(res.result.ids)),
-                _slot("pending_intent", pending)]
+                _slot("confirming", None), _slot("pending_intent", pending)]
     if res.status == "unlisted":
-        return [_slot("qualification", None), _slot("candidates", None), _slot("pending_intent", None)]
+        return [_slot("qualification", None), _slot("candidates", None), _slot("confirming", None),
+                _slot("pending_intent", None)]
     return []
 
 

@@ -7,7 +7,10 @@ from actions.base import AnswerAction, Reply
 from actions.context import Context
 from catalog import answers, queries
 from actions.catalog_info import names_a_list
-from catalog.matcher import MatchResult
+from typing import Optional
+
+from catalog import matching as matcher
+from catalog.matching import MatchResult
 
 
 PRACTISING_WORDS = ("执业", "行医", "practise", "practice medicine", "practice law", "practicing", "practising")
@@ -36,6 +39,41 @@ def recognition(ctx: Context) -> Reply:
     return [answers.recognition(MatchResult("none"), ctx.lang)], [context.slot("pending_intent", "ask_recognized")]
 
 
+def answer_confirmation(ctx: Context, qid: str) -> Optional[Reply]:
+    """The reply to "is yours from <issuer>?": yes -> the listed answer (and the question that was pending);
+    no -> not listed; another issuer, place or grade -> not listed; another credential -> about that one.
+    None when the message is about something else (the confirmation is then dropped)."""
+    from actions.dispatch import ANSWERERS
+
+    q = queries.get(qid)
+    if q is None:
+        return None
+    done = [context.slot("confirming", None)]
+    result = None
+    if ctx.text and not ctx.text.startswith("/"):
+        result = matcher.match(ctx.text, restrict_to=[qid])
+    yes = ctx.intent == "affirm" or (result is not None and result.status in ("listed", "confirm")
+                                     and result.ids == [qid])
+    if result is not None and result.status == "unlisted":
+        return [answers.recognition(result, ctx.lang)], done + [context.slot("pending_intent", None)]
+    if result is not None and result.status in ("listed", "confirm", "ambiguous") and not yes:
+        return None  # a new credential: answered as a new question
+    if yes:
+        pending = ctx.slots.get("pending_intent")
+        events = [*done, context.slot("qualification", qid), context.slot("candidates", None),
+                  context.slot("pending_intent", None)]
+        if pending in ANSWERERS and pending != "ask_recognized":
+            ctx.slots["qualification"] = qid
+            ctx.slots["confirming"] = None
+            ctx.entities["qualification"] = qid
+            replies, more = ANSWERERS[pending](ctx)
+            return replies, events + more
+        return [answers.qualification_answer(q, ctx.lang)], events
+    if ctx.intent == "deny":
+        return [answers.confirm_denied(q, ctx.lang)], done + [context.slot("pending_intent", None)]
+    return None
+
+
 class ActionAnswerRecognition(AnswerAction):
     action_name = "action_answer_recognition"
     answerer = staticmethod(recognition)
@@ -51,6 +89,10 @@ class ActionAnswerInform(AnswerAction):
         from actions.dispatch import ANSWERERS
 
         pending = ctx.slots.get("pending_intent")
+        if ctx.slots.get("confirming"):
+            answered = answer_confirmation(ctx, ctx.slots["confirming"])
+            if answered is not None:
+                return answered
         if ctx.intent in ("affirm", "deny"):
             if pending == "ask_work_permit" and ctx.age is not None and ctx.high_end is None:
                 ctx.slots["high_end"] = "true" if ctx.intent == "affirm" else "false"

@@ -15,7 +15,7 @@ import yaml
 
 from catalog import benefits as rules
 from catalog import config, queries
-from catalog.matcher import MatchResult
+from catalog.matching import MatchResult
 from catalog.queries import ClauseInfo, QualificationInfo
 from catalog.text import normalize
 
@@ -143,6 +143,8 @@ def recognition(result: MatchResult, lang: str, version: Optional[str] = None) -
         return qualification_answer(q, lang)
     if result.status == "ambiguous":
         return ambiguity(result, lang, version)
+    if result.status == "confirm":
+        return confirm(result, lang, version)
     if result.status == "unlisted" and result.unlisted:
         u = result.unlisted
         reason = u.reason_zh if lang == "zh" else u.reason_en
@@ -164,6 +166,28 @@ def recognition(result: MatchResult, lang: str, version: Optional[str] = None) -
         return Answer("unlisted", lang, text, tuple(cites), tuple(buttons), ver)
     text = t("not_found", lang) + "\n" + t("not_found_hint", lang, site=queries.notice(version)["code_check"]["url"])
     return Answer("not_found", lang, text, (), (), ver)
+
+
+def confirm(result: MatchResult, lang: str, version: Optional[str] = None) -> Answer:
+    """Only generic evidence of one row (an occupation word, a bare issuer, a shared designation): name
+    what the catalog lists and ask whether that is the user's; never a yes."""
+    lang = _lang(lang)
+    q = queries.get(result.candidates[0].id, version)
+    assert q is not None
+    key = "confirm_issuer" if result.evidence == "issuer" else "confirm"
+    text = t(key, lang, mention=result.candidates[0].matched.strip(), name=q.name.text(lang),
+             issuer=q.issuer.text(lang) or where(q, lang), list_name=list_name(q, lang), row=q.row)
+    buttons = ((t("confirm_yes", lang), "/affirm"), (t("confirm_no", lang), "/deny"))
+    return Answer("confirm", lang, text, (row_cite(q, lang),), buttons, q.version, None, (q.id,))
+
+
+def confirm_denied(q: QualificationInfo, lang: str) -> Answer:
+    """The user says the credential is not the listed one: not listed, and what is."""
+    lang = _lang(lang)
+    text = t("confirm_denied", lang, name=q.name.text(lang), issuer=q.issuer.text(lang) or where(q, lang),
+             list_name=list_name(q, lang), row=q.row)
+    text += "\n" + t("not_found_hint", lang, site=queries.notice(q.version)["code_check"]["url"])
+    return Answer("unlisted", lang, text, (row_cite(q, lang),), (), q.version)
 
 
 def qualification_answer(q: QualificationInfo, lang: str) -> Answer:

@@ -20,7 +20,7 @@ import sys
 from typing import List, Optional
 
 from catalog import answers, benefits, loader, queries
-from catalog.matcher import get_matcher
+from catalog.matching import get_matcher
 from catalog.schema import load_dataset
 
 
@@ -130,15 +130,31 @@ def _check(args) -> int:
 
 
 def _search(args) -> int:
+    from catalog import staff_search
+
     text = " ".join(args.text)
-    result = get_matcher(args.as_of).match(text)
-    print(f"[{result.status}]")
-    for c in result.candidates:
-        q = queries.get(c.id, args.as_of)
-        name = q.name.text(args.lang) if q else c.id
-        print(f"  {c.id}  {name}  score={c.score:.0f}  matched={c.matched!r}")
-    _print(answers.recognition(result, args.lang, args.as_of))
+    found = staff_search.search(text, args.as_of)
+    zh = args.lang == "zh"
+    v = found.verdict
+    print(f"[{found.status}]" + (f" evidence={v.evidence}" if v is not None and v.evidence else "")
+          + (f" ({v.why})" if v is not None and v.why else ""))
+    label = STAFF_REASONS_ZH if zh else STAFF_REASONS_EN
+    for r in found.rows:
+        q = r.qualification
+        score = f"  score={r.score:.0f}" if r.score is not None else ""
+        print(f"  {q.id}  {q.name.zh} / {q.name.en}  [{label.get(r.reason, r.reason)}"
+              f"{': ' + r.matched if r.matched and r.reason in ('field', 'country') else ''}]{score}")
+    if found.rows:
+        print(("共 " if zh else "rows: ") + str(len(found.rows)))
+    if v is not None:
+        _print(answers.recognition(v, args.lang, args.as_of))
     return 0
+
+
+STAFF_REASONS_ZH = {"id": "编号", "verdict": "识别结果", "nearest": "最接近的目录内证书", "alias": "别名", "issuer": "颁发机构",
+                    "name": "名称", "field": "领域", "country": "国家(地区)", "keyword": "备注关键词"}
+STAFF_REASONS_EN = {"id": "id", "verdict": "verdict", "nearest": "nearest listed", "alias": "alias", "issuer": "issuer",
+                    "name": "name", "field": "field", "country": "country/region", "keyword": "remark keyword"}
 
 
 def _show(args) -> int:
@@ -155,7 +171,11 @@ def _show(args) -> int:
              if q.country_filled else ""))
     print(("备注：" if zh else "Remark: ") + q.remark.text(args.lang))
     if q.aliases:
-        print(("别名：" if zh else "Aliases: ") + ", ".join(q.aliases))
+        print(("别名（足以认定）：" if zh else "Aliases (specific): ") + ", ".join(q.aliases))
+    for alias, why in q.generic_aliases:
+        print(("通用名称（需确认）：" if zh else "Generic name (asks to confirm): ") + f"{alias} — {why}")
+    if q.issuer_aliases:
+        print(("颁发机构名称（需确认）：" if zh else "Issuer names (ask to confirm): ") + ", ".join(q.issuer_aliases))
     for note in q.notes:
         print(("校订：" if zh else "Correction: ") + note)
     return 0

@@ -8,7 +8,7 @@ import threading
 from contextlib import contextmanager
 from typing import Dict, Iterator, Optional
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -42,7 +42,25 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - tr
 
 
 def create_schema(engine: Optional[Engine] = None) -> None:
-    Base.metadata.create_all(engine or get_engine())
+    """Create missing tables, and add the columns a newer model has to a table an older one created.
+
+    Only additive changes are made (new nullable or defaulted columns); the loader then replaces the
+    version's rows, so a database from before a column existed (the shared PostgreSQL of a machine, an
+    old var/ file) keeps working without a migration tool.
+    """
+    engine = engine or get_engine()
+    Base.metadata.create_all(engine)
+    existing = inspect(engine)
+    for table in Base.metadata.sorted_tables:
+        have = {c["name"] for c in existing.get_columns(table.name)}
+        for column in table.columns:
+            if column.name in have:
+                continue
+            ddl = column.type.compile(engine.dialect)
+            default = column.default.arg if column.default is not None and column.default.is_scalar else None
+            clause = f" DEFAULT '{default}'" if isinstance(default, str) else ""
+            with engine.begin() as conn:
+                conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN {column.name} {ddl}{clause}'))
 
 
 @contextmanager

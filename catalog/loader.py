@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 
 from catalog import config
 from catalog.db import create_schema, get_engine, session_scope
-from catalog.models import Alias, CatalogVersion, Clause, Qualification, UnlistedCredential
+from catalog.models import Alias, CatalogVersion, Clause, MatchingData, Qualification, UnlistedCredential
 from catalog.schema import Dataset, load_dataset
 from catalog.text import normalize
 
@@ -43,7 +43,7 @@ def load(data_dir: Optional[Path] = None, url: Optional[str] = None, make_curren
     digest = dataset_hash(dataset)
     version = dataset.notice.version
     create_schema(get_engine(url))
-    alias_count = sum(len(q.aliases) for q in dataset.qualifications)
+    alias_count = sum(len(q.aliases) + len(q.generic_aliases) + len(q.issuer_aliases) for q in dataset.qualifications)
     with session_scope(url) as session:
         existing = session.execute(
             select(CatalogVersion).where(CatalogVersion.version == version)
@@ -90,18 +90,21 @@ def _build_version(dataset: Dataset, digest: str) -> CatalogVersion:
         countries=dict(dataset.countries),
     )
     for q in dataset.qualifications:
-        data = q.dict(exclude={"id", "aliases", "conditions"})
+        data = q.dict(exclude={"id", "aliases", "generic_aliases", "issuer_aliases", "conditions"})
         qual = Qualification(qid=q.id, conditions=[c.dict() for c in q.conditions], **data)
         seen = set()
-        for text in q.aliases:
+        kinds = [(a, "specific", None) for a in q.aliases] + [(g.alias, "generic", g.why) for g in q.generic_aliases] \
+            + [(a, "issuer", None) for a in q.issuer_aliases]
+        for text, kind, why in kinds:
             key = normalize(text)
             if key and key not in seen:
                 seen.add(key)
-                qual.aliases.append(Alias(text=text, normalized=key))
+                qual.aliases.append(Alias(text=text, normalized=key, kind=kind, why=why))
         row.qualifications.append(qual)
     for position, c in enumerate(dataset.clauses):
         data = c.dict(exclude={"id"})
         row.clauses.append(Clause(cid=c.id, position=position, **data))
     for u in dataset.unlisted:
         row.unlisted.append(UnlistedCredential(**u.dict()))
+    row.matching = MatchingData(families=json.loads(dataset.families.json()), places=json.loads(dataset.places.json()))
     return row

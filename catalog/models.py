@@ -39,6 +39,8 @@ class CatalogVersion(Base):
     qualifications = relationship("Qualification", back_populates="version", cascade="all, delete-orphan")
     clauses = relationship("Clause", back_populates="version", cascade="all, delete-orphan")
     unlisted = relationship("UnlistedCredential", back_populates="version", cascade="all, delete-orphan")
+    matching = relationship("MatchingData", back_populates="version", cascade="all, delete-orphan",
+                            uselist=False)
 
 
 class Qualification(Base):
@@ -80,6 +82,8 @@ class Alias(Base):
     qualification_id = Column(Integer, ForeignKey("qualifications.id", ondelete="CASCADE"), nullable=False, index=True)
     text = Column(Text, nullable=False)
     normalized = Column(Text, nullable=False, index=True)
+    kind = Column(String(8), default="specific")  # specific | generic | issuer (schema.QualificationRow)
+    why = Column(Text)  # for a generic alias: who else uses the word
 
     qualification = relationship("Qualification", back_populates="aliases")
 
@@ -126,6 +130,20 @@ class UnlistedCredential(Base):
     reason_en = Column(Text, nullable=False)
 
     version = relationship("CatalogVersion", back_populates="unlisted")
+
+
+class MatchingData(Base):
+    """families.yaml and places.yaml of one version: the matcher's knowledge beyond single rows, versioned
+    (and hashed) with the rows it speaks of."""
+
+    __tablename__ = "matching_data"
+
+    id = Column(Integer, primary_key=True)
+    version_id = Column(Integer, ForeignKey("catalog_versions.id", ondelete="CASCADE"), nullable=False, unique=True)
+    families = Column(JSON, nullable=False)
+    places = Column(JSON, nullable=False)
+
+    version = relationship("CatalogVersion", back_populates="matching")
 
 
 class FeedbackEntry(Base):

@@ -63,8 +63,14 @@ class QualificationInfo:
     title_level: Optional[str]
     registration: Optional[Named]
     conditions: Tuple[Condition, ...]
-    aliases: Tuple[str, ...]
+    aliases: Tuple[str, ...]  # specific: enough for "listed"
     notes: Tuple[str, ...]
+    generic_aliases: Tuple[Tuple[str, str], ...] = ()  # (alias, why): asks a confirming question
+    issuer_aliases: Tuple[str, ...] = ()  # the issuing body's names
+
+    @property
+    def all_aliases(self) -> Tuple[str, ...]:
+        return self.aliases + tuple(a for a, _ in self.generic_aliases) + self.issuer_aliases
 
     @property
     def field_keys(self) -> Tuple[str, ...]:
@@ -131,6 +137,8 @@ class Snapshot:
     qualifications: Dict[str, QualificationInfo]
     clauses: Dict[str, ClauseInfo]
     unlisted: Tuple[UnlistedInfo, ...]
+    families: Dict[str, Any] = field(default_factory=dict)  # families.yaml of this version
+    places: Dict[str, Any] = field(default_factory=dict)  # places.yaml of this version
 
 
 _cache: Dict[Tuple[str, str], Snapshot] = {}
@@ -245,6 +253,8 @@ def _read_snapshot(url: str, version: str) -> Snapshot:
             qualifications=qualifications,
             clauses=clauses,
             unlisted=unlisted,
+            families=dict(cv.matching.families) if cv.matching is not None else {},
+            places=dict(cv.matching.places) if cv.matching is not None else {},
         )
 
 
@@ -267,8 +277,10 @@ def _qualification(q: Qualification, version: str, fields_map: Dict[str, str],
         title_level=q.title_level,
         registration=Named(q.registration_zh, q.registration_en or q.registration_zh) if q.registration_zh else None,
         conditions=tuple(Condition(c["kind"], c["zh"], c["en"]) for c in q.conditions),
-        aliases=tuple(a.text for a in q.aliases),
+        aliases=tuple(a.text for a in q.aliases if (a.kind or "specific") == "specific"),
         notes=tuple(q.notes),
+        generic_aliases=tuple((a.text, a.why or "") for a in q.aliases if a.kind == "generic"),
+        issuer_aliases=tuple(a.text for a in q.aliases if a.kind == "issuer"),
     )
 
 

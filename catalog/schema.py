@@ -16,6 +16,8 @@ CONDITION_KINDS = {"level_limit", "exemption", "universal_studios", "scope", "na
 CLAUSE_TOPICS = {"benefit", "practice", "verification", "adjustment"}
 NATIONALITIES = {"any", "chinese", "foreign"}
 LISTS = ("urgent", "regular")
+REASON_KINDS = {"below_level", "other_jurisdiction", "other_issuer", "other_credential", "below_grade", "domestic",
+                "not_yet", "comparison"}
 
 
 class Strict(BaseModel):
@@ -34,6 +36,14 @@ class Condition(Strict):
         if v not in CONDITION_KINDS:
             raise ValueError(f"kind must be one of {sorted(CONDITION_KINDS)}")
         return v
+
+
+class GenericAlias(Strict):
+    """An alias that is not enough for "listed" on its own: an occupation word, a designation several
+    bodies use, a generic credential name. `why` says who else uses it (for staff and reviewers)."""
+
+    alias: str = Field(..., min_length=1)
+    why: str = Field(..., min_length=1)
 
 
 class QualificationRow(Strict):
@@ -57,7 +67,9 @@ class QualificationRow(Strict):
     registration_zh: Optional[str] = None
     registration_en: Optional[str] = None
     conditions: List[Condition] = []
-    aliases: List[str] = []
+    aliases: List[str] = []  # specific: on its own it means this row (or a few listed rows that share it)
+    generic_aliases: List[GenericAlias] = []  # needs a confirming question naming this row's issuer
+    issuer_aliases: List[str] = []  # names the issuing body only
     notes: List[str] = []
 
     @validator("id")
@@ -85,11 +97,26 @@ class QualificationRow(Strict):
             raise ValueError("title_level must be 中级, 副高级 or null")
         return v
 
-    @validator("aliases", each_item=True)
+    @validator("aliases", "issuer_aliases", each_item=True)
     def _alias(cls, v: str) -> str:
         if not str(v).strip():
             raise ValueError("empty alias")
         return str(v).strip()
+
+    @root_validator(skip_on_failure=True)
+    def _one_kind_per_alias(cls, values: Dict[str, Any]) -> Dict[str, Any]:
+        from catalog.text import normalize
+
+        seen: Dict[str, str] = {}
+        kinds = (("specific", values["aliases"]), ("generic", [g.alias for g in values["generic_aliases"]]),
+                 ("issuer", values["issuer_aliases"]))
+        for kind, aliases in kinds:
+            for a in aliases:
+                key = normalize(a)
+                if key in seen and seen[key] != kind:
+                    raise ValueError(f"alias {a!r} is both {seen[key]} and {kind}")
+                seen[key] = kind
+        return values
 
     @root_validator(skip_on_failure=True)
     def _id_matches_row(cls, values: Dict[str, Any]) -> Dict[str, Any]:
@@ -106,6 +133,49 @@ class UnlistedRow(Strict):
     nearest: List[str] = []
     reason_zh: str
     reason_en: str
+
+
+class Family(Strict):
+    """A generic name shared by several rows: alone it asks which; narrowed by a place or issuer it may be one."""
+
+    name: str
+    ids: List[str] = Field(..., min_items=1)
+    aliases: List[str] = Field(..., min_items=1)
+
+
+class Families(Strict):
+    """families.yaml: what the matcher knows beyond single rows (see the file's comments)."""
+
+    families: List[Family]
+    distinguishers: Dict[str, List[str]] = {}
+    domestic: List[str] = []
+    reasons: Dict[str, Dict[str, str]]
+    case_sensitive: List[str] = []
+    issuer_aliases: List[str] = []
+    grade_words: List[str] = []
+    not_yet_words: List[str] = []
+    comparison_before: List[str] = []
+    comparison_after: List[str] = []
+    jurisdictional_fields: List[str] = []
+    not_credentials: List[str] = []
+
+    @validator("reasons")
+    def _reasons(cls, v: Dict[str, Dict[str, str]]) -> Dict[str, Dict[str, str]]:
+        missing = REASON_KINDS - set(v)
+        if missing:
+            raise ValueError(f"reasons lack {sorted(missing)}")
+        for kind, texts in v.items():
+            if set(texts) != {"zh", "en"}:
+                raise ValueError(f"reason {kind} needs zh and en")
+        return v
+
+
+class Places(Strict):
+    """places.yaml: everyday place words (see the file's comments)."""
+
+    regions: Dict[str, List[str]] = {}
+    countries: Dict[str, List[str]] = {}
+    other_jurisdictions: Dict[str, Optional[str]] = {}  # word -> country key (null: a country no row is from)
 
 
 class Section(Strict):
@@ -188,6 +258,8 @@ class Dataset(BaseModel):
     unlisted: List[UnlistedRow]
     fields: Dict[str, str]
     countries: Dict[str, str]
+    families: Families
+    places: Places
 
     @root_validator(skip_on_failure=True)
     def _consistent(cls, values: Dict[str, Any]) -> Dict[str, Any]:
@@ -219,6 +291,33 @@ class Dataset(BaseModel):
             for n in u.nearest:
                 if n not in known:
                     problems.append(f"unlisted {u.name_en!r}: nearest {n} is not a catalog id")
+        fam: Families = values["families"]
+        for f in fam.families:
+            for n in f.ids:
+                if n not in known:
+                    problems.append(f"family {f.name!r}: {n} is not a catalog id")
+        for word, ids_ in fam.distinguishers.items():
+            for n in ids_:
+                if n not in known:
+                    problems.append(f"distinguisher {word!r}: {n} is not a catalog id")
+        for f in fam.jurisdictional_fields:
+            if f not in values["fields"]:
+                problems.append(f"jurisdictional field {f!r} not in fields.yaml")
+        places: Places = values["places"]
+        regions = {q.region_en for q in quals if q.region_en}
+        for r in places.regions:
+            if r not in regions:
+                problems.append(f"places.yaml region {r!r} is no row's region_en")
+        for c in places.countries:
+            if c not in values["countries"]:
+                problems.append(f"places.yaml country {c!r} not in countries.yaml")
+        region_words = {w for q in quals for w in (q.region_zh, q.region_en) if w}
+        region_words |= {w for ws in places.regions.values() for w in ws}
+        for word, c in places.other_jurisdictions.items():
+            if c is not None and c not in values["countries"]:
+                problems.append(f"places.yaml other jurisdiction {word!r}: country {c!r} not in countries.yaml")
+            if word in region_words:
+                problems.append(f"places.yaml: {word!r} is both a listed region and another jurisdiction")
         section_ids = {s.id for s in values["sections"]}
         for c in values["clauses"]:
             if c.section not in section_ids:
@@ -247,6 +346,8 @@ def read_dataset(data_dir: Path) -> Dict[str, Any]:
         "unlisted": _read_yaml(data_dir / "unlisted.yaml") or [],
         "fields": _read_yaml(data_dir / "fields.yaml"),
         "countries": _read_yaml(data_dir / "countries.yaml"),
+        "families": _read_yaml(data_dir / "families.yaml"),
+        "places": _read_yaml(data_dir / "places.yaml"),
     }
 
 

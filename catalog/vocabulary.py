@@ -8,7 +8,6 @@ from typing import Dict, List, Optional, Tuple
 import yaml
 
 from catalog import config
-from catalog.matcher import COUNTRY_EXTRA
 from catalog.text import normalize
 
 
@@ -22,9 +21,11 @@ def _terms(data_dir: str) -> Tuple[List[Tuple[str, str]], List[Tuple[str, str]]]
         synonyms: Dict[str, List[str]] = yaml.safe_load(fh)
     with open(base / "countries.yaml", encoding="utf-8") as fh:
         countries: Dict[str, str] = yaml.safe_load(fh)
+    with open(base / "places.yaml", encoding="utf-8") as fh:
+        country_extra: Dict[str, List[str]] = yaml.safe_load(fh).get("countries") or {}
     field_terms = [(normalize(t), k) for k, en in fields.items() for t in (k, en, *synonyms.get(k, []))]
     country_terms = [(normalize(t), k) for k, en in countries.items() if k != "国际"
-                     for t in (k, en, *COUNTRY_EXTRA.get(k, ()))]
+                     for t in (k, en, *country_extra.get(k, ()))]
     key = lambda p: -len(p[0])  # noqa: E731
     return sorted(field_terms, key=key), sorted(country_terms, key=key)
 

@@ -31,6 +31,6 @@ def catalog_db(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def matcher(catalog_db):
-    from catalog.matcher import get_matcher
+    from catalog.matching import get_matcher
 
     return get_matcher()

@@ -174,43 +174,23 @@ def _row(q: Any) -> Dict[str, Any]:
 
 
 def search(text: str) -> Dict[str, Any]:
-    """The matcher's verdict on `text`, with the rows it names; an ID ("R007") is looked up directly;
-    when the matcher finds nothing, a substring search over names, aliases and issuers."""
-    from catalog import queries
-    from catalog.matcher import get_matcher
-    from catalog.text import normalize
+    """Staff search (catalog.staff_search): the strict verdict an applicant would get, and every row the
+    words name (issuer, field, country, keyword), ranked, each with why it is listed."""
+    from catalog import staff_search
 
-    text = text.strip()
-    if not text:
-        return {"query": text, "status": "empty", "results": [], "total": 0}
-    if _ID.match(text):
-        q = queries.get(text)
-        if q is None and text[1:].isdigit():  # "r7" -> R007
-            q = queries.get(f"{text[0]}{int(text[1:]):03d}") or queries.get(f"{text[0]}{int(text[1:]):02d}")
-        if q is not None:
-            return {"query": text, "status": "listed", "source": "id",
-                    "results": [dict(_row(q), score=100.0, matched=text)], "total": 1}
-    result = get_matcher().match(text)
-    out: Dict[str, Any] = {"query": text, "status": result.status, "source": "matcher"}
-    rows: List[Dict[str, Any]] = []
-    if result.status == "unlisted" and result.unlisted is not None:
-        u = result.unlisted
-        out["unlisted"] = {"name": {"zh": u.name_zh, "en": u.name_en}, "reason": {"zh": u.reason_zh, "en": u.reason_en},
-                           "kind": u.kind, "matched": u.matched}
-        rows = [dict(_row(q), score=None, matched="", nearest=True)
-                for q in (queries.get(i) for i in u.nearest) if q is not None]
-    else:
-        for c in result.candidates:
-            q = queries.get(c.id)
-            if q is not None:
-                rows.append(dict(_row(q), score=round(c.score, 1), matched=c.matched))
-    if result.status == "none":
-        needle = normalize(text)
-        out["source"] = "text"
-        for q in queries.all_qualifications():
-            hay = normalize(" | ".join((q.id, q.name.zh, q.name.en, q.issuer.zh, q.issuer.en, *q.aliases)))
-            if needle and needle in hay:
-                rows.append(dict(_row(q), score=None, matched=""))
+    found = staff_search.search(text)
+    out: Dict[str, Any] = {"query": found.query, "status": found.status, "source": found.source}
+    v = found.verdict
+    if v is not None:
+        out["evidence"] = v.evidence
+        if v.why:
+            out["why"] = v.why
+        if v.status == "unlisted" and v.unlisted is not None:
+            u = v.unlisted
+            out["unlisted"] = {"name": {"zh": u.name_zh, "en": u.name_en},
+                               "reason": {"zh": u.reason_zh, "en": u.reason_en}, "kind": u.kind, "matched": u.matched}
+    rows = [dict(_row(r.qualification), score=r.score, matched=r.matched, reason=r.reason,
+                 **({"nearest": True} if r.reason == "nearest" else {})) for r in found.rows]
     out["total"] = len(rows)
     out["results"] = rows[:MAX_SEARCH_RESULTS]
     return out

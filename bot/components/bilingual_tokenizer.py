@@ -97,7 +97,7 @@ MASKS = {"qualification": "qualmention", "place": "placemention"}
 def mention_spans(text: str):
     """Credential and place mentions found by the catalog matcher ([] if the catalog is not reachable)."""
     try:
-        from catalog.matcher import get_matcher
+        from catalog.matching import get_matcher
 
         return get_matcher().mention_spans(text)
     except Exception:  # no catalog DB: tokenize without masking rather than fail the message

@@ -1,4 +1,4 @@
-"""CatalogEntityExtractor: qualifications found by catalog.matcher, and the field/country a
+"""CatalogEntityExtractor: qualifications found by catalog.matching, and the field/country a
 browsing question names.
 
 Entities: `qualification` (one id, when the mention is specific), `candidates` (comma-joined ids,
@@ -17,7 +17,7 @@ from rasa.engine.storage.storage import ModelStorage
 
 from bot.components.text_entity_extractor import TextEntityExtractor
 
-from catalog import matcher, vocabulary
+from catalog import matching as matcher, vocabulary
 
 logger = logging.getLogger(__name__)
 MAX_TEXT = 20000  # longer messages are matched on their first 20,000 characters

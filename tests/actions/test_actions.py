@@ -195,3 +195,36 @@ def test_fallback_still_answers_what_it_can_name():
     assert feedback.unanswered()[0].conversation_id == "fb-2"  # still logged for the trainers
     text, *_ = run(ActionAnswerFallback(), tracker("嗯 CFA 呢", "nlu_fallback"))
     assert "R007" in text
+
+
+# --- generic evidence asks to confirm (issue 10) ----------------------------------------------------------
+
+
+def test_generic_mention_asks_to_confirm_then_yes_is_listed():
+    text, buttons, slots, _ = run(ActionAnswerRecognition(), tracker("我是营养师", "ask_recognized"))
+    assert "澳大利亚营养师协会" in text and "吗" in text and "是的" not in text
+    assert [b["payload"] for b in buttons] == ["/affirm", "/deny"]
+    assert slots["confirming"] == "R109" and slots["qualification"] is None
+    text, _, slots, _ = run(ActionAnswerInform(), tracker("/affirm", "affirm", confirming="R109",
+                                                          pending_intent="ask_recognized"))
+    assert "R109" in text and "第109项" in text and slots["qualification"] == "R109"
+    assert slots["confirming"] is None
+
+
+def test_generic_mention_no_is_not_listed_en():
+    text, buttons, slots, _ = run(ActionAnswerRecognition(), tracker("I'm a dietitian", "ask_recognized", "en"))
+    assert "Dietitians Association of Australia" in text and "?" in text and "Yes." not in text
+    text, _, slots, _ = run(ActionAnswerInform(), tracker("/deny", "deny", "en", confirming="R109"))
+    assert "not in the catalog" in text and "R109" not in text.split("Source")[0].replace("item 109", "")
+    assert slots["confirming"] is None and slots.get("qualification") is None
+
+
+def test_confirm_answered_with_another_issuer_is_not_listed():
+    text, *_ = run(ActionAnswerInform(), tracker("不是，是中国营养学会发的", "deny", confirming="R109"))
+    assert "不在《目录》内" in text
+
+
+def test_confirm_then_yes_continues_the_pending_question():
+    text, _, slots, _ = run(ActionAnswerInform(), tracker("/affirm", "affirm", confirming="R109",
+                                                          pending_intent="ask_benefits"))
+    assert slots["qualification"] == "R109" and "第一条" in text

@@ -20,7 +20,7 @@ def _ms(samples):
 
 def main() -> None:
     from catalog import loader, queries
-    from catalog.matcher import Matcher, data_from_snapshot
+    from catalog.matching import Matcher, data_from_snapshot
     from tests.catalog.matcher_eval import evaluate, load_cases
 
     tmp = tempfile.mkdtemp()

@@ -32,7 +32,7 @@ def test_every_row_is_complete(ds):
         assert q.issuer_zh or q.issuer_en, q.id
         assert q.fields and q.countries, q.id
         assert q.remark_zh and q.remark_en, q.id
-        assert len(q.aliases) >= 3, q.id
+        assert len(q.aliases) + len(q.generic_aliases) + len(q.issuer_aliases) >= 3, q.id
         if q.country_filled:
             assert q.notes, f"{q.id}: a filled country must say why"
 

@@ -24,6 +24,10 @@ def _future_version(tmp_path):
     for u in unlisted:
         u["nearest"] = [n for n in u["nearest"] if n != "R115"]
     (data / "unlisted.yaml").write_text(yaml.safe_dump(unlisted, allow_unicode=True), encoding="utf-8")
+    families = yaml.safe_load((data / "families.yaml").read_text(encoding="utf-8"))  # versioned with the rows
+    families["families"] = [dict(f, ids=[i for i in f["ids"] if i != "R115"]) for f in families["families"]]
+    families["families"] = [f for f in families["families"] if f["ids"]]
+    (data / "families.yaml").write_text(yaml.safe_dump(families, allow_unicode=True), encoding="utf-8")
     return data
 
 
@@ -46,6 +50,9 @@ def test_a_new_version_becomes_current_and_the_old_stays_queryable(tmp_path):
     assert queries.get("R115", url=url) is None
     assert queries.get("R115", version="3.0", url=url) is not None  # "as of version 3.0"
     assert queries.stats(version="3.0", url=url).total == 122
+    # the matching data is versioned too: 4.0's families no longer name R115, 3.0's still do
+    fam_ids = lambda v: {i for f in queries.snapshot(v, url).families["families"] for i in f["ids"]}  # noqa: E731
+    assert "R115" not in fam_ids("4.0") and "R115" in fam_ids("3.0")
     assert [v for v, _c, _d in queries.versions(url)] == ["3.0", "4.0"]
     with pytest.raises(queries.UnknownVersion):
         queries.stats(version="9.9", url=url)

@@ -1,0 +1,376 @@
+"""Finding mentions: exact alias hits (a spaCy PhraseMatcher over catalog.text tokens), fuzzy hits
+(rapidfuzz, for typos) and the words around them (places, distinguishers, other jurisdictions, mainland
+words). Nothing here decides; catalog.matching.verdict does.
+
+Tokens: every CJK character is one, every Latin/digit run is one, so "CFA" never matches inside "NCFAX"
+and Chinese needs no segmenter to agree with itself. Overlapping hits keep the longest, so "AWS Solutions
+Architect Associate" (unlisted) beats "AWS Solutions Architect", and "West Virginia" beats "Virginia".
+"""
+from __future__ import annotations
+
+import sys
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
+
+from rapidfuzz import fuzz, process
+
+from catalog.matching.build import GENERIC, ISSUER, SPECIFIC, STRENGTH, MatcherData
+from catalog.matching.levels import NUMERALS
+from catalog.text import Token, is_cjk, normalize, tokens
+
+FUZZY_MIN_SCORE = 88.0
+FUZZY_MIN_CJK_SCORE = 80.0  # then at most one wrong character per alias
+FUZZY_MIN_ALIAS_CHARS = 6
+FUZZY_MAX_CJK_TEXT = 200
+FUZZY_INDEX_MAX_ALIASES = 25  # words in more aliases than this ("certified") don't start a fuzzy look
+NEAR_CHARS = 40  # how far from a mention a place or "国内" still speaks about it (long texts name many places)
+
+
+def _import_spacy():
+    """Import spaCy without letting thinc probe TensorFlow (5 s at start-up; the matcher never needs it)."""
+    if "spacy" in sys.modules or "tensorflow" in sys.modules:
+        import spacy
+
+        return spacy
+    sys.modules["tensorflow"] = None  # type: ignore[assignment]
+    try:
+        import spacy
+    finally:
+        del sys.modules["tensorflow"]
+    return spacy
+
+
+@dataclass
+class Entry:
+    """What one alias stands for: listed rows (each with the kind of evidence the alias is for it), or
+    one unlisted credential."""
+
+    alias: str
+    kinds: Dict[str, str] = field(default_factory=dict)  # row id -> specific | generic | issuer
+    unlisted_index: Optional[int] = None
+    family: bool = False  # a generic name shared by rows (families.yaml): where it was issued matters
+    issuer: bool = False  # names an issuing body: beside another credential it only says who issued it
+
+    @property
+    def ids(self) -> FrozenSet[str]:
+        return frozenset(self.kinds)
+
+    @property
+    def strength(self) -> str:
+        """The weakest kind among its rows: a word that is generic for one row is no proof for another."""
+        if not self.kinds:
+            return SPECIFIC
+        return min(self.kinds.values(), key=STRENGTH.__getitem__)
+
+
+@dataclass
+class Hit:
+    start_tok: int
+    end_tok: int
+    span: Tuple[int, int]
+    entry: Entry
+    score: float
+
+    @property
+    def length(self) -> int:
+        return self.span[1] - self.span[0]
+
+
+@dataclass
+class Words:
+    """Place words, distinguishers, other jurisdictions and mainland words found in a text."""
+
+    places: List[FrozenSet[str]] = field(default_factory=list)
+    place_spans: List[Tuple[int, int]] = field(default_factory=list)
+    dists: List[FrozenSet[str]] = field(default_factory=list)
+    other: List[Tuple[str, Tuple[int, int]]] = field(default_factory=list)
+    domestic_spans: List[Tuple[int, int]] = field(default_factory=list)
+
+    def near(self, span: Tuple[int, int]) -> "Words":
+        """Only the words within NEAR_CHARS of `span`."""
+        def close(s: Tuple[int, int]) -> bool:
+            return s[1] >= span[0] - NEAR_CHARS and s[0] <= span[1] + NEAR_CHARS
+
+        keep = [i for i, s in enumerate(self.place_spans) if close(s)]
+        return Words([self.places[i] for i in keep], [self.place_spans[i] for i in keep], self.dists,
+                     [o for o in self.other if close(o[1])], [d for d in self.domestic_spans if close(d)])
+
+
+@dataclass
+class Found:
+    """Everything found in one text, before any decision."""
+
+    text: str
+    toks: List[Token]
+    hits: List[Hit]
+    words: Words
+
+
+class Index:
+    """The phrase and fuzzy indexes of one MatcherData."""
+
+    def __init__(self, data: MatcherData):
+        spacy = _import_spacy()
+        from spacy.matcher import PhraseMatcher
+        from spacy.tokens import Doc
+
+        self._Doc = Doc
+        self._vocab = spacy.blank("zh").vocab  # vocab only; docs are built from catalog.text.tokens
+        self.data = data
+        self._phrases = PhraseMatcher(self._vocab)
+        self._word_matcher = PhraseMatcher(self._vocab)
+        self._entries: Dict[str, Entry] = {}
+        self._words: Dict[str, Tuple[str, object]] = {}  # label -> (kind, payload)
+
+        by_key: Dict[str, Entry] = {}
+        for alias, kinds in data.aliases.items():
+            key = token_key(alias)
+            if not key:
+                continue
+            entry = by_key.setdefault(key, Entry(alias))
+            for qid, kind in kinds.items():
+                old = entry.kinds.get(qid)
+                if old is None or STRENGTH[kind] < STRENGTH[old]:
+                    entry.kinds[qid] = kind
+            entry.family = entry.family or alias in data.family_aliases
+            entry.issuer = entry.issuer or normalize(alias) in data.issuer_aliases or ISSUER in kinds.values()
+        for idx, (_zh, _en, aliases, _nearest, _rz, _re) in enumerate(data.unlisted):
+            for alias in aliases:
+                key = token_key(alias)
+                if key:
+                    by_key[key] = Entry(alias, {}, idx)  # an unlisted alias wins over a listed one
+        self.known_keys = set(by_key)
+        self.listed_keys = {k for k, e in by_key.items() if e.unlisted_index is None}
+        for key, entry in by_key.items():
+            label = f"A{len(self._entries)}"
+            self._entries[label] = entry
+            self._phrases.add(label, [self._doc(key.split(" "))])
+        for kind, table in (("place", data.places), ("dist", data.distinguishers)):
+            for word, ids in table.items():
+                self._add_word(kind, word, frozenset(ids))
+        for word, country in data.other_places.items():
+            self._add_word("other", word, country)
+        for word in data.domestic:
+            self._add_word("domestic", word, None)
+        self._build_fuzzy(by_key)
+
+    def _build_fuzzy(self, by_key: Dict[str, Entry]) -> None:
+        # fuzzy choices: Latin aliases by token key, CJK aliases by their characters
+        self._fuzzy_latin: Dict[str, Entry] = {}
+        self._fuzzy_cjk: Dict[str, Entry] = {}
+        for key, entry in by_key.items():
+            compact = key.replace(" ", "")
+            if len(compact) < FUZZY_MIN_ALIAS_CHARS:
+                continue
+            if is_all_cjk(compact):
+                self._fuzzy_cjk[compact] = entry
+            elif compact.isascii():
+                self._fuzzy_latin[key] = entry
+        self._latin_choices = list(self._fuzzy_latin)
+        self._latin_single = [k for k in self._latin_choices if " " not in k]
+        self._latin_ntoks = [len(k.split(" ")) for k in self._latin_choices]
+        word_freq: Dict[str, int] = defaultdict(int)
+        for k in self._latin_choices:
+            for w in set(k.split(" ")):
+                word_freq[w] += 1
+        self._latin_index: Dict[str, List[int]] = defaultdict(list)  # rarer alias word -> multi-word aliases
+        for ai, k in enumerate(self._latin_choices):
+            if " " in k:
+                for w in set(k.split(" ")):
+                    if len(w) > 2 and word_freq[w] <= FUZZY_INDEX_MAX_ALIASES:
+                        self._latin_index[w].append(ai)
+        self._cjk_choices = list(self._fuzzy_cjk)
+
+    def _add_word(self, kind: str, word: str, payload) -> None:
+        key = token_key(word)
+        if key:
+            label = f"W{len(self._words)}"
+            self._words[label] = (kind, payload)
+            self._word_matcher.add(label, [self._doc(key.split(" "))])
+
+    def _doc(self, words: Sequence[str]):
+        return self._Doc(self._vocab, words=list(words), spaces=[False] * len(words))
+
+    # --- finding ---------------------------------------------------------------------------------
+
+    def find(self, text: str) -> Optional[Found]:
+        """Hits and words in `text` (None for a text without tokens)."""
+        if not text or not text.strip():
+            return None
+        toks = tokens(text)
+        if not toks:
+            return None
+        doc = self._doc([t.text for t in toks])
+        hits = self._exact_hits(doc, toks, text)
+        if all(h.entry.unlisted_index is None and (len(h.entry.ids) > 1 or h.entry.strength != SPECIFIC)
+               for h in hits):
+            # nothing, or only generic mentions: a typo may hide a specific one ("Kubernets administrator")
+            exact_cjk = any(is_all_cjk(t.text) for h in hits for t in toks[h.start_tok:h.end_tok])
+            hits = longest_non_overlapping(hits + self._fuzzy_hits(text, toks, exact_cjk))
+        return Found(text, toks, hits, self._found_words(doc, toks, text, hits))
+
+    def mention_spans(self, text: str) -> List[Tuple[int, int, str]]:
+        """Spans of credential mentions ("qualification") and of places ("place") in `text`, exact
+        hits only: the NLU tokenizer masks them so intents are learnt from the words around them."""
+        if not text or not text.strip():
+            return []
+        toks = tokens(text)
+        if not toks:
+            return []
+        doc = self._doc([t.text for t in toks])
+        spans = [(h.span[0], h.span[1], "qualification") for h in self._exact_hits(doc, toks, text)]
+        taken = [(a, b) for a, b, _ in spans]
+        for kind, _payload, start, end in self._word_matches(doc):
+            if kind in ("place", "other"):
+                a, b = toks[start].start, toks[end - 1].end
+                if _lowercase_short_word(text, (a, b)):
+                    continue
+                if not any(a < y and x < b for x, y in taken):
+                    spans.append((a, b, "place"))
+                    taken.append((a, b))
+        return sorted(spans)
+
+    def _exact_hits(self, doc, toks: List[Token], text: str = "") -> List[Hit]:
+        hits = []
+        for match_id, start, end in self._phrases(doc):
+            entry = self._entries[self._vocab.strings[match_id]]
+            span = (toks[start].start, toks[end - 1].end)
+            if entry.alias in self.data.case_sensitive and text and not text[span[0] : span[1]].isupper():
+                continue  # "Oct 2019" is not the Ontario College of Teachers
+            hits.append(Hit(start, end, span, entry, 100.0))
+        return longest_non_overlapping(hits)
+
+    def _word_matches(self, doc) -> List[Tuple[str, object, int, int]]:
+        """Place and other words, the longest where they overlap ("West Virginia" is not Virginia,
+        "新南威尔士" not "威尔士")."""
+        found = sorted(self._word_matcher(doc), key=lambda m: (-(m[2] - m[1]), m[1]))
+        used: Set[int] = set()
+        out = []
+        for match_id, start, end in found:
+            kind, payload = self._words[self._vocab.strings[match_id]]
+            toks = set(range(start, end))
+            if kind in ("place", "other", "domestic"):
+                if toks & used:
+                    continue
+                used |= toks
+            out.append((kind, payload, start, end))
+        return sorted(out, key=lambda m: (m[2], -(m[3] - m[2])))
+
+    def _found_words(self, doc, toks: List[Token], text: str = "", hits: Sequence[Hit] = ()) -> Words:
+        words = Words()
+        inside = {i for h in hits if h.score >= 100 for i in range(h.start_tok, h.end_tok)}
+        for kind, payload, start, end in self._word_matches(doc):
+            if kind != "dist" and inside.issuperset(range(start, end)):
+                continue  # part of a name ("英格兰及威尔士特许会计师协会" is no place in Wales)
+            span = (toks[start].start, toks[end - 1].end)
+            if kind in ("place", "other") and _lowercase_short_word(text, span):
+                continue  # "help us" is not the US, "ca" not California
+            if kind == "place":
+                words.places.append(payload)  # type: ignore[arg-type]
+                words.place_spans.append(span)
+            elif kind == "dist":
+                words.dists.append(payload)  # type: ignore[arg-type]
+            elif kind == "other":
+                words.other.append((payload, span))  # type: ignore[arg-type]
+            else:
+                words.domestic_spans.append(span)
+        return words
+
+    def _fuzzy_hits(self, text: str, toks: List[Token], exact_cjk: bool = False) -> List[Hit]:
+        """Typos. Latin: n-grams whose every word is close to the alias's word ("Kubernets
+        administrator"), so "a teaching certificate" never becomes "Iowa teaching certificate".
+        CJK: one wrong character, and only where no Chinese alias matched exactly ("得州教师资格证"
+        must stay the family narrowed by 得州, not become "纽约州教师资格证")."""
+        hits: List[Hit] = []
+        # Latin: single words against one-word aliases; longer n-grams only against the aliases that
+        # share one of their rarer words (an index), so a long résumé costs milliseconds
+        ascii_idx = [i for i, t in enumerate(toks) if t.text.isascii()]
+        singles = {toks[i].text: i for i in ascii_idx if len(toks[i].text) >= FUZZY_MIN_ALIAS_CHARS}
+        if singles and self._latin_single:
+            words = list(singles)
+            scores = process.cdist(words, self._latin_single, scorer=fuzz.ratio,
+                                   score_cutoff=FUZZY_MIN_SCORE, workers=1)
+            for wi, word in enumerate(words):
+                best = int(scores[wi].argmax())
+                if FUZZY_MIN_SCORE <= scores[wi][best] < 100:
+                    i = singles[word]
+                    entry = self._fuzzy_latin[self._latin_single[best]]
+                    hits.append(Hit(i, i + 1, (toks[i].start, toks[i].end), entry, float(scores[wi][best])))
+        seen: Set[Tuple[int, int, int]] = set()
+        for i in ascii_idx:
+            for alias_i in self._latin_index.get(toks[i].text, ()):
+                alias = self._latin_choices[alias_i]
+                n = self._latin_ntoks[alias_i]
+                words_at = alias.split(" ")
+                k = words_at.index(toks[i].text)
+                s, e = i - k, i - k + n
+                if s < 0 or e > len(toks) or (s, e, alias_i) in seen:
+                    continue
+                seen.add((s, e, alias_i))
+                if not all(toks[j].text.isascii() for j in range(s, e)):
+                    continue
+                gram = " ".join(toks[j].text for j in range(s, e))
+                score = fuzz.ratio(gram, alias, score_cutoff=FUZZY_MIN_SCORE)
+                if FUZZY_MIN_SCORE <= score < 100 and _tokenwise_close(gram, alias):
+                    hits.append(Hit(s, e, (toks[s].start, toks[e - 1].end), self._fuzzy_latin[alias], float(score)))
+        # CJK: a short message against the Chinese aliases, at most one wrong character
+        cjk_toks = [i for i, t in enumerate(toks) if is_all_cjk(t.text)]
+        cjk = "".join(toks[i].text for i in cjk_toks)
+        if self._cjk_choices and 0 < len(cjk) <= FUZZY_MAX_CJK_TEXT and not exact_cjk:
+            found = process.extract(cjk, self._cjk_choices, scorer=fuzz.partial_ratio,
+                                    score_cutoff=FUZZY_MIN_CJK_SCORE, limit=5)
+            for choice, score, _ in found:
+                if score >= 100 or score < 100.0 * (1 - 1 / len(choice)) - 0.01:
+                    continue
+                align = fuzz.partial_ratio_alignment(choice, cjk)
+                if align is None or align.dest_end - align.dest_start < len(choice) - 1:
+                    continue
+                if NUMERALS & (set(choice) ^ set(cjk[align.dest_start : align.dest_end])):
+                    continue  # "四级" is not a typo of "二级"
+                s = cjk_toks[align.dest_start]
+                e = cjk_toks[min(align.dest_end, len(cjk_toks)) - 1] + 1
+                hits.append(Hit(s, e, (toks[s].start, toks[e - 1].end), self._fuzzy_cjk[choice], float(score)))
+        return hits
+
+
+def _lowercase_short_word(text: str, span: Tuple[int, int]) -> bool:
+    """A place written as a short Latin word must be in capitals ("US", "NY"), not "us"."""
+    word = text[span[0] : span[1]] if text else ""
+    return bool(word) and word.isascii() and len(word) <= 3 and not word.isupper()
+
+
+def _tokenwise_close(gram: str, alias: str) -> bool:
+    a, b = gram.split(" "), alias.split(" ")
+    if len(a) != len(b):
+        return False
+    for x, y in zip(a, b):
+        if x == y:
+            continue
+        if min(len(x), len(y)) <= 3 or fuzz.ratio(x, y) < 75 or NUMERALS & (set(x) ^ set(y)):
+            return False
+    return True
+
+
+def longest_non_overlapping(hits: List[Hit]) -> List[Hit]:
+    hits = sorted(hits, key=lambda h: (-(h.end_tok - h.start_tok), -h.length, -h.score, h.start_tok))
+    taken: List[Hit] = []
+    used: Set[int] = set()
+    for h in hits:
+        toks = set(range(h.start_tok, h.end_tok))
+        if toks & used:
+            continue
+        used |= toks
+        taken.append(h)
+    return taken
+
+
+def token_key(text: str) -> str:
+    return " ".join(t.text for t in tokens(text))
+
+
+def is_all_cjk(s: str) -> bool:
+    return bool(s) and all(is_cjk(ch) for ch in s)
+
+
+__all__ = ["Entry", "Found", "Hit", "Index", "Words", "GENERIC", "ISSUER", "SPECIFIC"]
