@@ -225,13 +225,15 @@ def cleaned(text: str) -> str:
 def test_matcher_on_cleaned_input_is_well_formed(matcher, text):
     text = cleaned(text)
     r = matcher.match(text)
-    assert r.status in ("listed", "ambiguous", "unlisted", "none")
+    assert r.status in ("listed", "confirm", "ambiguous", "unlisted", "none")
     assert all(QID.match(c.id) for c in (*r.candidates, *r.others)), r
     for c in (*r.candidates, *r.others):
         a, b = c.span
         assert 0 <= a < b <= len(text) and text[a:b] == c.matched
     if r.status == "listed":
         assert len(r.candidates) == 1 and r.best == r.candidates[0].id
+    if r.status == "confirm":
+        assert len(r.candidates) == 1 and r.best is None and r.evidence in ("generic", "issuer")
     if r.status == "ambiguous":
         assert len(set(r.ids)) >= 2
     if r.status == "unlisted":
