@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from rapidfuzz import fuzz
 from typing import FrozenSet, List, Optional, Sequence, Tuple
 
 from catalog.matching.build import GENERIC, ISSUER, SPECIFIC, STRENGTH, MatcherData, level_tokens
@@ -358,7 +360,9 @@ class Verdict:
             words = [w for w in re.findall(r"[A-Za-z][\w'’-]*", m.group(0)) if w.lower() not in _JOINERS]
             for k in range(len(words)):  # "US Cybersecurity and Infrastructure Security Agency" spells CISA from its 2nd word
                 name = " ".join(words[k:])
-                if "".join(w[0] for w in words[k:]).upper() == letters.upper() and name.lower() not in own:
+                if "".join(w[0] for w in words[k:]).upper() == letters.upper() and name.lower() not in own \
+                        and not any(fuzz.partial_ratio(normalize(name), self.data.row_words.get(i, "")) >= 85
+                                    for i in hit.entry.ids):  # "Certified Kubernets Administrator" is CKA itself
                     return True
         return False
 
@@ -432,8 +436,8 @@ _JOINERS = {"of", "and", "for", "the", "in", "&"}
 _ORG = re.compile(r"(?:[A-Z][\w'’-]*(?:\s+(?:of|and|for|the|in|&)\s+|\s+)){1,6}[A-Z][\w'’-]*")
 
 
-_EXAM_PART = re.compile(r"(?<![a-z])(?:level|levle|lvl|part|step|paper)\s*(?:i{1,3}|[1-3])(?![a-z0-9])|[一二三]级|"
-                        r"(?<![0-9])[0-9一二三四五六七八九十]{1,2}\s*(?:门|科)|passed\s+(?:level|part)|"
+_EXAM_PART = re.compile(r"(?<![a-z])(?:level|levle|lvl|part|step|paper|module)\s*(?:i{1,3}|[1-3])(?![a-z0-9])|[一二三]级|"
+                        r"(?<![0-9])[0-9一二两三四五六七八九十]{1,2}\s*(?:门|科)|passed\s+(?:level|part)|"
                         r"(?:level|part)\s*(?:i{1,3}|[1-3])\s+(?:passed|pased|done)")
 _HOLDER = re.compile(r"持证|持有|charterholder|charter holder|已获|已取得|拿到证|awarded|granted|全部通过")
 _ORG_WORDS = (r"Institute|Institution|Society|Association|Council|Board|Federation|Academy|College|Agency|Guild|"
@@ -448,7 +452,7 @@ _ACRONYM_BEFORE = re.compile(r"(?<![A-Za-z])(?P<org>[A-Z]{3,6})(?:\s+(?:level|gr
 _NOUN_STOP = {"a", "an", "the", "my", "have", "has", "hold", "holds", "got", "this", "that", "his", "her", "our", "your",
               "teaching", "teacher", "coaching", "valid", "current", "full", "professional", "i", "as", "with", "and"}
 _ACRONYM_CRED = re.compile(r"(?<![A-Za-z])([A-Z]{3,7})\s+(?:certified|certificate|certification|designation|holder)\b")
-_CRED_ZH = re.compile(r"[\u4e00-\u9fff]{1,6}师(?:证书|证|执照|资格)")
+_CRED_ZH = re.compile(r"[\u4e00-\u9fff]{1,6}师(?:证书|证|执照|资格)|(?:注册|执业)[\u4e00-\u9fff]{1,5}师")
 _CRED_EN = re.compile(r"(?:[A-Za-z]+\s+){1,4}(?:permit|licen[cs]e|certificate|certification|designation|diploma|award)\b", re.I)
 
 
