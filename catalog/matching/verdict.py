@@ -95,11 +95,14 @@ class Verdict:
             if not listed_hits and not unlisted_hits:
                 target = compared[0]
                 return self._synthetic("comparison", text, target, tuple(sorted(target.entry.ids, key=id_order)))
-        other_body = [h for h in listed_hits if self._other_body_acronym(text, h)]
+        spelled = [(h, self._other_body_acronym(text, h)) for h in listed_hits]
+        other_body = [h for h, span in spelled if span]
         if other_body:
             # "AMS certified consulting meteorologist (American Meteorological Society)": the same letters,
-            # spelled out as a body that is not the row's issuer
-            listed_hits = [h for h in listed_hits if h not in other_body]
+            # spelled out as a body or credential that is not the row's; what stands inside that name goes too
+            spans = [span for _h, span in spelled if span]
+            listed_hits = [h for h in listed_hits if h not in other_body
+                           and not any(a <= h.span[0] and h.span[1] <= b for a, b in spans)]
             if not listed_hits:
                 h = other_body[0]
                 return self._synthetic("other_issuer", text, h, tuple(sorted(h.entry.ids, key=id_order)))
@@ -136,7 +139,10 @@ class Verdict:
             nearest = set(self.data.unlisted[u.entry.unlisted_index][3])  # type: ignore[index]
             # "CAPM from PMI", "Azure Administrator Associate (Microsoft)": the unlisted level is what is
             # meant; a listed credential unrelated to it ("FCCA … CICPA") is still a listed mention
-            groups = [g for g in groups if not (g.ids & nearest) and not _overlaps(g.hit, u)]
+            # unless the two are listed side by side as two credentials ("ITIL Expert (v3), plus ITIL 4 Foundation")
+            groups = [g for g in groups if not _overlaps(g.hit, u) and
+                      (not (g.ids & nearest) or (g.strength == SPECIFIC and not g.hit.entry.issuer
+                                                 and _BOTH.search(_between(text, g.hit.span, u.span))))]
             # "AIA member - American Institute of Architects": beside a known unlisted credential or body, a
             # generic word or bare issuer is about that one
             groups = [g for g in groups if g.strength == SPECIFIC]
@@ -349,22 +355,25 @@ class Verdict:
         cjk = sum(1 for ch in head_c if not ch.isascii()) - sum(head_c.count(f) for f in _CJK_FILLER)
         return len(content) >= 1 or cjk >= 3
 
-    def _other_body_acronym(self, text: str, hit: Hit) -> bool:
-        """An acronym mention (AMS, DGA, CIPS) whose letters the text spells out as another body's name."""
+    def _other_body_acronym(self, text: str, hit: Hit) -> Optional[Tuple[int, int]]:
+        """An acronym mention (AMS, DGA, CIPS) whose letters the text spells out as another body's or
+        credential's name: the span of that name."""
         word = text[hit.span[0] : hit.span[1]]
         letters = re.sub(r"[^A-Za-z]", "", word)
         if not (2 <= len(letters) <= 6) or not word.replace(".", "").replace(" ", "").isupper():
-            return False
+            return None
         own = " ".join(self.data.issuers.get(i, ("", ""))[1] for i in hit.entry.ids).lower()
         for m in _ORG.finditer(text):
             words = [w for w in re.findall(r"[A-Za-z][\w'’-]*", m.group(0)) if w.lower() not in _JOINERS]
             for k in range(len(words)):  # "US Cybersecurity and Infrastructure Security Agency" spells CISA from its 2nd word
                 name = " ".join(words[k:])
+                mine = [self.data.issuers.get(i, ("", ""))[1].lower() for i in hit.entry.ids]
                 if "".join(w[0] for w in words[k:]).upper() == letters.upper() and name.lower() not in own \
+                        and not any(x and x in name.lower() for x in mine) \
                         and not any(fuzz.partial_ratio(normalize(name), self.data.row_words.get(i, "")) >= 85
                                     for i in hit.entry.ids):  # "Certified Kubernets Administrator" is CKA itself
-                    return True
-        return False
+                    return m.span()
+        return None
 
     def _unknown_credential_near(self, text: str, toks: List[Token], hit: Hit) -> Optional[str]:
         """An acronym in capitals next to an issuer's name that is no alias we know ("ISACA的CISM")."""
@@ -438,6 +447,7 @@ _ORG = re.compile(r"(?:[A-Z][\w'’-]*(?:\s+(?:of|and|for|the|in|&)\s+|\s+)){1,6
 
 _EXAM_PART = re.compile(r"(?<![a-z])(?:level|levle|lvl|part|step|paper|module)\s*(?:i{1,3}|[1-3])(?![a-z0-9])|[一二三]级|"
                         r"(?<![0-9])[0-9一二两三四五六七八九十]{1,2}\s*(?:门|科)|passed\s+(?:level|part)|"
+                        r"(?<![a-z])(?:all\s+)?[0-9]\s+(?:sections|parts|papers|exams)|"
                         r"(?:level|part)\s*(?:i{1,3}|[1-3])\s+(?:passed|pased|done)")
 _HOLDER = re.compile(r"持证|持有|charterholder|charter holder|已获|已取得|拿到证|awarded|granted|全部通过")
 _ORG_WORDS = (r"Institute|Institution|Society|Association|Council|Board|Federation|Academy|College|Agency|Guild|"
@@ -463,6 +473,13 @@ _ORG_AFTER = re.compile(r"^\s*(?:state\s+)?(?:university|college|大学|大學|�
 def _in_org(text: str, span: Tuple[int, int]) -> bool:
     """A place that is part of a body's name ("University of Michigan", "维多利亚大学")."""
     return bool(_IN_ORG.search(text[max(0, span[0] - 20) : span[0]]) or _ORG_AFTER.match(text[span[1] : span[1] + 16]))
+
+
+_BOTH = re.compile(r"(?<![a-z])(?:plus|and also|as well as|also hold|also have)(?![a-z])|以及|还有|另外|另有|同时持有|並持有|并持有", re.I)
+
+
+def _between(text: str, a: Tuple[int, int], b: Tuple[int, int]) -> str:
+    return text[min(a[1], b[1]) : max(a[0], b[0])] if a[1] <= b[0] or b[1] <= a[0] else ""
 
 
 def _attached_place(words: Words, span: Tuple[int, int]):

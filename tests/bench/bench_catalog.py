@@ -3,7 +3,9 @@
 - load: building a fresh SQLite catalog from the data files (and reloading, unchanged);
 - matcher build: from the loaded catalog;
 - matcher time per message: the typical (non-long) test-set messages, and 3,000-character texts;
-- accuracy on the test set and on the blind hold-out set.
+- accuracy on the test set and on the blind hold-out set (confirming questions counted where the evidence is
+  generic are shown apart), and on the near-miss sets (reported listed / sent to a wrong row / strict), by kind
+  and language.
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ def _ms(samples):
 def main() -> None:
     from catalog import loader, queries
     from catalog.matching import Matcher, data_from_snapshot
-    from tests.catalog.matcher_eval import evaluate, load_cases
+    from tests.catalog.matcher_eval import CASES, evaluate, evaluate_nearmiss, load_cases
 
     tmp = tempfile.mkdtemp()
     url = f"sqlite:///{tmp}/bench.sqlite3"
@@ -78,6 +80,17 @@ def main() -> None:
               f"unlisted reported as listed: {len(holdout.unlisted_reported_listed)}")
     except FileNotFoundError:
         pass
+    print(f"  of which a confirming question (generic evidence): test set {len(score.confirmed)}")
+    import glob
+
+    for path in sorted(glob.glob(str(CASES.parent / "nearmiss_*.yaml"))):
+        name = os.path.basename(path)
+        nm = evaluate_nearmiss(m, [name])
+        print(f"near-miss {name}: {nm.total} cases, reported listed {len(nm.false_yes)}, sent to a wrong row "
+              f"{len(nm.wrong_row)}, strict verdict {nm.correct}/{nm.total} = {nm.accuracy:.1%}")
+        worst = min(nm.by.items(), key=lambda kv: kv[1][0] / kv[1][1])
+        print(nm.table())
+        print(f"  worst: {worst[0]} {worst[1][0]}/{worst[1][1]}")
 
 
 if __name__ == "__main__":
