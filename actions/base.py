@@ -31,6 +31,14 @@ class AnswerAction(Action):
         return self.action_name
 
     def answer(self, ctx: Context) -> Reply:
+        if ctx.slots.get("confirming") and not self.action_name.startswith("action_answer_inform") \
+                and context.answers_yes_no(ctx.text):
+            # "不是，是中国营养学会发的" after "is yours from …?": whatever intent NLU saw, it answers the question
+            from actions.recognition import answer_confirmation
+
+            answered = answer_confirmation(ctx, ctx.slots["confirming"])
+            if answered is not None:
+                return answered
         if len(ctx.text) > LONG_MESSAGE and not self.action_name.startswith("action_answer_recognition"):
             # a pasted résumé or letter: the question is whether the credential in it is recognised,
             # whatever intent its many words suggest

@@ -12,6 +12,15 @@ from bot.language_rules import detect
 from catalog import matching as matcher
 from catalog.matching import MatchResult
 
+_YES_NO = re.compile(r"^\s*(?:不是|不对|不|没有|沒有|唔係|唔系|否|no|nope|not|是的|是|对|對|係|系|有|yes|yeah|yep|correct)"
+                     r"(?![a-z])", re.I)
+
+
+def answers_yes_no(text: str) -> bool:
+    """A message that starts by answering a yes/no question ("不是，是…发的", "yes, from DAA")."""
+    return bool(_YES_NO.match(text or ""))
+
+
 _PICK = re.compile(r"^\s*(?:第|选|no\.?|number|option|#)?\s*(\d{1,2})\s*(?:个|项|号)?\s*[.。!！]?\s*$", re.I)
 
 

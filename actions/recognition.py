@@ -7,6 +7,7 @@ from actions.base import AnswerAction, Reply
 from actions.context import Context
 from catalog import answers, queries
 from actions.catalog_info import names_a_list
+import re
 from typing import Optional
 
 from catalog import matching as matcher
@@ -52,8 +53,9 @@ def answer_confirmation(ctx: Context, qid: str) -> Optional[Reply]:
     result = None
     if ctx.text and not ctx.text.startswith("/"):
         result = matcher.match(ctx.text, restrict_to=[qid])
-    yes = ctx.intent == "affirm" or (result is not None and result.status in ("listed", "confirm")
-                                     and result.ids == [qid])
+    said_no = ctx.intent == "deny" or bool(_NO.match(ctx.text or ""))
+    yes = (ctx.intent == "affirm" and not said_no) or (result is not None and result.status in ("listed", "confirm")
+                                                       and result.ids == [qid])
     if result is not None and result.status == "unlisted":
         return [answers.recognition(result, ctx.lang)], done + [context.slot("pending_intent", None)]
     if result is not None and result.status in ("listed", "confirm", "ambiguous") and not yes:
@@ -69,9 +71,12 @@ def answer_confirmation(ctx: Context, qid: str) -> Optional[Reply]:
             replies, more = ANSWERERS[pending](ctx)
             return replies, events + more
         return [answers.qualification_answer(q, ctx.lang)], events
-    if ctx.intent == "deny":
+    if said_no:
         return [answers.confirm_denied(q, ctx.lang)], done + [context.slot("pending_intent", None)]
     return None
+
+
+_NO = re.compile(r"^\s*(?:不是|不对|没有|沒有|唔係|唔系|否|no|nope|not)(?![a-z])", re.I)
 
 
 class ActionAnswerRecognition(AnswerAction):

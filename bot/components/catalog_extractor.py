@@ -1,7 +1,8 @@
 """CatalogEntityExtractor: qualifications found by catalog.matching, and the field/country a
 browsing question names.
 
-Entities: `qualification` (one id, when the mention is specific), `candidates` (comma-joined ids,
+Entities: `qualification` (one id, when the mention is specific), `confirm` (one id, when the evidence is
+only generic: the bot asks whether it is that row's credential), `candidates` (comma-joined ids,
 when it fits several rows: the bot asks which), `unlisted` (the English name of a known credential
 that is not in the catalog), `field` and `country` (catalog vocabulary keys).
 """
@@ -30,6 +31,9 @@ def extract(text: str) -> List[Dict[str, Any]]:
     if result.status == "listed":
         c = result.candidates[0]
         entities.append(_entity("qualification", c.id, c.span))
+    elif result.status == "confirm":  # generic evidence of one row: the bot asks, never a yes
+        c = result.candidates[0]
+        entities.append(_entity("confirm", c.id, c.span))
     elif result.status == "ambiguous":
         c = result.candidates[0]
         entities.append(_entity("candidates", ",".join(result.ids), c.span))

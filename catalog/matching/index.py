@@ -207,7 +207,8 @@ class Index:
                for h in hits):
             # nothing, or only generic mentions: a typo may hide a specific one ("Kubernets administrator")
             exact_cjk = any(is_all_cjk(t.text) for h in hits for t in toks[h.start_tok:h.end_tok])
-            hits = longest_non_overlapping(hits + self._fuzzy_hits(text, toks, exact_cjk))
+            fuzzy = [f for f in self._fuzzy_hits(text, toks, exact_cjk) if not _contradicts_exact(f, hits, toks)]
+            hits = longest_non_overlapping(hits + fuzzy)
         return Found(text, toks, hits, self._found_words(doc, toks, text, hits))
 
     def mention_spans(self, text: str) -> List[Tuple[int, int, str]]:
@@ -350,6 +351,17 @@ def _tokenwise_close(gram: str, alias: str) -> bool:
         if min(len(x), len(y)) <= 3 or fuzz.ratio(x, y) < 75 or NUMERALS & (set(x) ^ set(y)):
             return False
     return True
+
+
+def _contradicts_exact(fuzzy: Hit, exact: List[Hit], toks: List[Token]) -> bool:
+    """A typo reading that would swallow a word matched exactly as something else: "HCPC-registered
+    psychotherapist" is no typo of "HCPC registered physiotherapist"."""
+    alias_words = set(token_key(fuzzy.entry.alias).split(" "))
+    for h in exact:
+        if fuzzy.start_tok <= h.start_tok and h.end_tok <= fuzzy.end_tok:
+            if not {t.text for t in toks[h.start_tok:h.end_tok]} <= alias_words:
+                return True
+    return False
 
 
 def longest_non_overlapping(hits: List[Hit]) -> List[Hit]:

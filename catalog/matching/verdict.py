@@ -324,8 +324,14 @@ class Verdict:
                 if rx is _CRED_EN and all(len(w) == 1 or w.lower() in _NOUN_STOP for w in m.group(0).split()[:-1]):
                     continue  # "a B licence", "my teaching licence": no name of another credential
                 noun = normalize(m.group(0))
-                core = re.sub(r"(证书|证|执照|资格|licen[cs]e|certificate|certification)$", "", noun).strip()
-                if len(core) >= 4 and any(fuzz.partial_ratio(core, w) >= 85 for w in own):
+                if re.search(r"(work|residence|study|entry) permit$", noun):
+                    continue  # what the user asks about, not a credential they hold
+                words = noun.split(" ")
+                while len(words) > 1 and words[0] in _LEADING_STOP:
+                    words = words[1:]  # "i have the performance diploma" -> "performance diploma"
+                noun = " ".join(words)
+                core = re.sub(r"(证书|证|执照|资格|licen[cs]e|certificate|certification|diploma|permit)$", "", noun).strip()
+                if len(core) >= 4 and any(fuzz.partial_ratio(core, w) >= 95 for w in own):
                     continue  # "信息系统审计师证书" beside ISACA is its CISA
                 return m.group(0).strip()
         return None
@@ -461,6 +467,7 @@ _ORG_ZH_BEFORE = re.compile(r"(?P<org>[\u4e00-\u9fff]{2,12}(?:协会|学会|公�
 _ACRONYM_BEFORE = re.compile(r"(?<![A-Za-z])(?P<org>[A-Z]{3,6})(?:\s+(?:level|grade)\s*\w+)?(?:\s+[A-Z][a-z]+){0,2}\s*(?:'s\s+)?$")
 _NOUN_STOP = {"a", "an", "the", "my", "have", "has", "hold", "holds", "got", "this", "that", "his", "her", "our", "your",
               "teaching", "teacher", "coaching", "valid", "current", "full", "professional", "i", "as", "with", "and"}
+_LEADING_STOP = {"a", "an", "the", "my", "i", "have", "has", "hold", "holds", "got", "this", "that", "our", "your"}
 _ACRONYM_CRED = re.compile(r"(?<![A-Za-z])([A-Z]{3,7})\s+(?:certified|certificate|certification|designation|holder)\b")
 _CRED_ZH = re.compile(r"[\u4e00-\u9fff]{1,6}师(?:证书|证|执照|资格)|(?:注册|执业)[\u4e00-\u9fff]{1,5}师")
 _CRED_EN = re.compile(r"(?:[A-Za-z]+\s+){1,4}(?:permit|licen[cs]e|certificate|certification|designation|diploma|award)\b", re.I)

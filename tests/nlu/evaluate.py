@@ -3,7 +3,8 @@
     python -m tests.nlu.evaluate [--model models/qualibot.tar.gz]
 
 Prints, and writes to results/nlu_report.json: intent accuracy per language, qualification
-resolution (the catalog extractor's `qualification` entity equals the annotated row id), and
+resolution (the catalog extractor's `qualification` entity equals the annotated row id, or its `confirm`
+entity does: generic evidence of that row, which the bot asks about instead of saying yes), and
 every error. The pytest test tests/test_nlu_eval.py asserts the thresholds on the same numbers.
 """
 from __future__ import annotations
@@ -39,7 +40,8 @@ async def _parse_all(agent, examples: List[Dict[str, Any]]) -> List[Dict[str, An
         ents = {e["entity"]: e["value"] for e in parsed.get("entities", [])}
         results.append({**ex, "predicted": parsed["intent"]["name"],
                         "confidence": round(parsed["intent"].get("confidence", 0.0), 3),
-                        "predicted_qualification": ents.get("qualification"),
+                        "predicted_qualification": ents.get("qualification") or ents.get("confirm"),
+                        "confirmed": "confirm" in ents,
                         "predicted_language": ents.get("language")})
     return results
 
@@ -66,6 +68,9 @@ def evaluate(model: str = str(ROOT / "models" / "qualibot.tar.gz")) -> Dict[str,
             "intent_accuracy": correct / len(results),
             "qualification_messages": len(with_q),
             "qualification_resolution": q_ok / len(with_q) if with_q else None,
+            # of which the right row was named in a confirming question (generic evidence, per the reviewed data)
+            "qualification_confirmed": sum(r["predicted_qualification"] == r["qualification"] and r["confirmed"]
+                                           for r in with_q),
             "per_intent": {k: round(v["correct"] / v["total"], 3) for k, v in sorted(per_intent.items())},
             "ms_per_message": 1000 * elapsed / len(results),
             "intent_errors": [{k: r[k] for k in ("text", "intent", "predicted", "confidence")}
