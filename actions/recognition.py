@@ -57,7 +57,9 @@ def answer_confirmation(ctx: Context, qid: str) -> Optional[Reply]:
     yes = (ctx.intent == "affirm" and not said_no) or (result is not None and result.status in ("listed", "confirm")
                                                        and result.ids == [qid])
     if result is not None and result.status == "unlisted":
-        return [answers.recognition(result, ctx.lang)], done + [context.slot("pending_intent", None)]
+        # another issuer, place or grade: not listed; with nothing nearer to name, say what is listed
+        reply = answers.recognition(result, ctx.lang) if result.ids else answers.confirm_denied(q, ctx.lang)
+        return [reply], done + [context.slot("pending_intent", None)]
     if result is not None and result.status in ("listed", "confirm", "ambiguous") and not yes:
         return None  # a new credential: answered as a new question
     if yes:
