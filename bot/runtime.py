@@ -7,6 +7,21 @@
   with no reply. A log filter records the failure in the current turn (a context variable set by
   bot/channels/turn.py) so the channel can answer "temporarily unavailable" instead of silence.
 
+- A message that was already answered: a client or the front (nginx `proxy_next_upstream ...
+  non_idempotent`, deploy/nginx/qualibot.conf.template) re-sends a message whose response it lost, e.g.
+  when the replica that ran it died before answering. Rasa 3.6 would run the turn again: a second user
+  event, a second answer, slots set twice. Each message carries an id (the REST channel takes it from
+  the body or nginx's X-Request-Id, bot/channels/rest.py; WeChat from MsgId), which Rasa stores on the
+  `user` event. `MessageProcessor.handle_message` runs inside the conversation lock (Agent.handle_message
+  takes it first), so there it now first reads the stored conversation: if a `user` event has this id,
+  the bot messages that followed it are sent to the output channel again as Rasa sent them (text,
+  buttons, custom, ...) and nothing is stored. A retry that arrives while the first try still runs
+  waits for the lock, then finds the finished turn and replays it. The cost is one more read of the
+  conversation per turn. The read goes to the tracker store itself, not through Rasa's
+  FailSafeTrackerStore (which would turn a failed read into "new conversation"): a conversation that
+  cannot be read cannot be checked, so the turn fails and the channel answers "temporarily unavailable"
+  (bot/channels/turn.py), as it would have after running the turn on an empty history.
+
 - Speed (measured with scripts/profile_turn.py; two-thirds of a turn went here):
   * Rasa validates each action server response with `jsonschema.validate`, which first checks the
     schema itself against the JSON Schema meta-schema: ~75 ms per custom action with jsonschema 4.17.
@@ -22,7 +37,13 @@ from __future__ import annotations
 import contextvars
 import logging
 import os
-from typing import Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional
+
+if TYPE_CHECKING:
+    from rasa.shared.core.events import BotUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_ACTION_TIMEOUT = 8.0
 ACTION_FAILED_PREFIX = "Encountered an exception while running action"
@@ -94,6 +115,48 @@ def _patch_event_type_lookup() -> None:
     Event.resolve_by_type = staticmethod(resolve_by_type)
 
 
+def replies_to(tracker: Optional["DialogueStateTracker"], message_id: Optional[str]) -> Optional[List["BotUttered"]]:
+    """The bot messages that answered the user message `message_id` in `tracker`, in order (perhaps
+    none); None when the tracker holds no user message with that id."""
+    from rasa.shared.core.events import BotUttered, UserUttered
+
+    if tracker is None or not message_id:
+        return None
+    replies: Optional[List[BotUttered]] = None
+    for event in tracker.events:
+        if isinstance(event, UserUttered):
+            if replies is not None:
+                break  # the next user message: its turn is over
+            if event.message_id == message_id:
+                replies = []
+        elif replies is not None and isinstance(event, BotUttered):
+            replies.append(event)
+    return replies
+
+
+def _patch_replayed_messages(processor: type) -> None:
+    from rasa.core.channels.channel import CollectingOutputChannel
+
+    original = processor.handle_message
+
+    async def handle_message(self: Any, message: Any) -> Optional[List[Dict[str, Any]]]:
+        if message.message_id:
+            store = getattr(self.tracker_store, "_tracker_store", self.tracker_store)  # past the FailSafe
+            replies = replies_to(await store.retrieve(message.sender_id), message.message_id)
+            if replies is not None:
+                logger.info("message %r of %r was already answered: %d message(s) sent again, the turn "
+                            "is not run twice", message.message_id, message.sender_id, len(replies))
+                for event in replies:
+                    await message.output_channel.send_response(message.sender_id, event.message())
+                if isinstance(message.output_channel, CollectingOutputChannel):
+                    return message.output_channel.messages
+                return None
+        return await original(self, message)
+
+    handle_message.__doc__ = original.__doc__
+    processor.handle_message = handle_message
+
+
 _applied = False
 
 
@@ -103,8 +166,10 @@ def apply() -> None:
         return
     _applied = True
     import rasa.core.actions.action as rasa_action
+    from rasa.core.processor import MessageProcessor
 
     rasa_action.DEFAULT_REQUEST_TIMEOUT = action_timeout()  # read by RemoteAction.run at call time
     logging.getLogger("rasa.core.processor").addFilter(ActionFailureFilter())
     _patch_response_validation(rasa_action.RemoteAction)
     _patch_event_type_lookup()
+    _patch_replayed_messages(MessageProcessor)

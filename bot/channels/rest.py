@@ -5,10 +5,17 @@ raises) and either answers itself or hands Rasa the checked JSON (`request.parse
 receive route keeps its behaviour: sender ("default" when missing), input_channel, metadata,
 CollectingOutputChannel, ?stream=true.
 
+Every message has an id, recorded on its `user` event in the tracker: the body's optional "message_id",
+else the X-Request-Id header nginx sets (the same for its retries of one request on the other replica),
+else Rasa's random one. A message whose id the conversation already holds is not run again: its stored
+answer is replayed (bot/runtime.py), so a client's or the front's retry after a lost response is safe.
+Rasa's receive route builds the UserMessage itself, so the middleware leaves the id in a context
+variable that the route's `on_new_message` (same request, same task) copies onto the message.
+
   415 {"error"}   Content-Type is not application/json
   413 [message]   body over 64 KB: a polite "too long" in both languages, as a Rasa reply list
   400 {"error"}   not UTF-8, not JSON (or nested too deeply), not an object, "message" not a string,
-                  a bad sender, input_channel or metadata, a lone surrogate
+                  a bad sender, input_channel, metadata or message_id, a lone surrogate
   429 [message]   over QUALIBOT_RATE_LIMIT for this sender (Retry-After header), in the user's language
   200 [message]   empty or over guard.MAX_TEXT_CHARS: a polite prompt; Rasa never sees it
 
@@ -16,8 +23,10 @@ credentials.yml:  bot.channels.rest.QualibotRestInput:   (instead of `rest:`; th
 """
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Union
 
@@ -37,6 +46,11 @@ logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_INPUT_CHANNEL_CHARS = 64
+MESSAGE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")  # the body's "message_id" and the X-Request-Id header
+REQUEST_ID_HEADER = "X-Request-Id"
+
+# the id of the message the current request carries (set by the middleware, read by on_new_message)
+_message_id: contextvars.ContextVar[Optional[str]] = contextvars.ContextVar("rest_message_id", default=None)
 
 
 @dataclass(frozen=True)
@@ -51,6 +65,7 @@ class Parsed:
     payload: Dict[str, Any]  # what Rasa reads: the JSON object with the checked sender and cleaned message
     sender: str
     text: str
+    message_id: Optional[str] = None  # the body's "message_id"
 
 
 def _media_type(content_type: Optional[str]) -> str:
@@ -76,6 +91,9 @@ def _check_extras(payload: Dict[str, Any]) -> Optional[Refusal]:
         return Refusal(400, "'input_channel' must be a short string")
     if metadata is not None and not isinstance(metadata, dict):
         return Refusal(400, "'metadata' must be a JSON object")
+    message_id = payload.get("message_id")
+    if message_id is not None and not (isinstance(message_id, str) and MESSAGE_ID.fullmatch(message_id)):
+        return Refusal(400, "'message_id' must be 1-128 characters of A-Z a-z 0-9 . _ : -")
     return None
 
 
@@ -99,7 +117,16 @@ def parse_body(body: bytes, content_type: Optional[str]) -> Union[Parsed, Refusa
     refusal = _check_extras(payload)
     if refusal is not None:
         return refusal
-    return Parsed({**payload, "sender": sender, "message": text}, sender, text)
+    return Parsed({**payload, "sender": sender, "message": text}, sender, text, payload.get("message_id"))
+
+
+def message_id_of(parsed: Parsed, request_id: Optional[str]) -> Optional[str]:
+    """The body's message_id, else the front's request id if it has the same form, else None (Rasa's uuid)."""
+    if parsed.message_id is not None:
+        return parsed.message_id
+    if request_id is not None and MESSAGE_ID.fullmatch(request_id):
+        return request_id
+    return None
 
 
 def _messages(sender: Optional[str], text: str, status: int = 200,
@@ -128,7 +155,7 @@ class QualibotRestInput(RestInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         # a turn that did not really happen (stores or action server down) -> "temporarily unavailable"
-        bp = super().blueprint(guarded(on_new_message))
+        bp = super().blueprint(_with_message_id(guarded(on_new_message)))
 
         @bp.middleware("request")
         async def guard(request: Request) -> Optional[HTTPResponse]:
@@ -157,4 +184,20 @@ class QualibotRestInput(RestInput):
         if problem:
             return _messages(parsed.sender, reply_for(problem, parsed.text))
         request.parsed_json = parsed.payload
+        _message_id.set(message_id_of(parsed, request.headers.get(REQUEST_ID_HEADER)))
         return None
+
+
+Handler = Callable[[UserMessage], Awaitable[Any]]
+
+
+def _with_message_id(on_new_message: Handler) -> Handler:
+    """`on_new_message` giving each message the id `screen` found for its request (Rasa's uuid if none)."""
+
+    async def handler(message: UserMessage) -> Any:
+        message_id = _message_id.get()
+        if message_id is not None:
+            message.message_id = message_id
+        return await on_new_message(message)
+
+    return handler

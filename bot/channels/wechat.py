@@ -10,7 +10,8 @@ POST a user's message or an event, as XML. Every POST is checked before its text
      The text is cleaned first (bot/channels/guard.py: control characters out; empty or too long gets a
      polite prompt) and each OpenID may send QUALIBOT_RATE_LIMIT messages (default 30 per 60 s).
 
-The platform waits 5 s and retries (3 tries). Each message runs once (wechat_dedup: MsgId). If the
+The platform waits 5 s and retries (3 tries). Each message runs once (wechat_dedup: MsgId; across
+replicas the same key is the message's Rasa id, which bot/runtime.py never runs twice). If the
 answer is not ready within `reply_timeout` (4 s) the response is "success" (the platform then stops
 retrying) and the answer follows through the customer-service message API (wechat_api), which works
 within 48 h of the user's last message.
@@ -445,8 +446,9 @@ class WeChatInput(InputChannel):
                         on_new_message: Callable[[UserMessage], Awaitable[Any]], started: float) -> Optional[str]:
         openid = msg["FromUserName"]
         metadata = {"wechat": {k: msg.get(k) for k in ("ToUserName", "MsgId", "CreateTime") if msg.get(k)}}
+        key = message_key(msg)
         entry, first = self.dedup.get_or_start(
-            message_key(msg), lambda: self._run_turn(openid, text, metadata, on_new_message))
+            key, lambda: self._run_turn(openid, text, metadata, on_new_message, key))
         if first:
             entry.future.add_done_callback(lambda _f, e=entry, o=openid: self._maybe_deliver_later(e, o))
         else:
@@ -479,14 +481,16 @@ class WeChatInput(InputChannel):
         return parts[0]
 
     async def _run_turn(self, openid: str, text: str, metadata: Dict[str, Any],
-                        on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Rendered:
+                        on_new_message: Callable[[UserMessage], Awaitable[Any]], key: str) -> Rendered:
         # counted here, once per message: the platform's retries of it join this turn (dedup)
         if not await self.limiter.allow(openid):
             logger.info("wechat: %s is over the rate limit", openid)
             return Rendered(RATE_LIMITED)
         collector = CollectingOutputChannel()
+        # the dedup key as Rasa's message id: a retry that reaches another replica (nginx, or the platform
+        # after a replica died) finds it in the stored conversation and gets the answer again (bot/runtime.py)
         message = UserMessage(self.options.resolve(openid, text), collector, openid,
-                              input_channel=self.name(), metadata=metadata)
+                              input_channel=self.name(), metadata=metadata, message_id=key)
         try:
             await on_new_message(message)
         except asyncio.CancelledError:

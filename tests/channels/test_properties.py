@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from bot.channels.guard import MAX_SENDER_CHARS, BadInput, clean_text, validate_sender
-from bot.channels.rest import Parsed, Refusal, parse_body
+from bot.channels.rest import MESSAGE_ID, Parsed, Refusal, parse_body
 from bot.channels.socketio import QualibotSocketIOInput
 from bot.channels.wechat import WeChatXMLError, build_xml, parse_xml
 from catalog import config
@@ -118,6 +118,7 @@ def check_parse(body: bytes, content_type: Any) -> Any:
         assert result.payload["message"] == result.text and result.payload["sender"] == result.sender
         assert_clean(result.text)
         validate_sender(result.sender)
+        assert result.message_id is None or MESSAGE_ID.fullmatch(result.message_id)
     return result
 
 
@@ -128,7 +129,8 @@ def test_parse_body_never_raises_on_random_bytes(body, content_type):
 
 
 @settings(max_examples=500, deadline=None)
-@given(st.dictionaries(st.sampled_from(["sender", "message", "metadata", "input_channel", "stream", "x"]),
+@given(st.dictionaries(st.sampled_from(["sender", "message", "metadata", "input_channel", "stream", "message_id",
+                                       "x"]),
                        json_values | any_text | credential_text, max_size=5),
        st.booleans())
 def test_parse_body_on_json_objects(payload, ascii_only):
@@ -142,6 +144,20 @@ def test_parse_body_on_json_objects(payload, ascii_only):
         assert isinstance(message, str) and result.text == clean_text(message)
     elif not isinstance(message, str):
         assert result.status == 400
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.from_regex(r"\A[A-Za-z0-9._:-]{1,128}\Z") | json_values | any_text)
+def test_parse_body_takes_exactly_the_message_ids_of_the_documented_form(message_id):
+    body = json.dumps({"sender": "s", "message": "hi", "message_id": message_id}).encode("utf-8")
+    result = check_parse(body, "application/json")
+    ok = message_id is None or (isinstance(message_id, str) and 1 <= len(message_id) <= 128
+                                and all(c.isascii() and (c.isalnum() or c in "._:-") for c in message_id))
+    assert isinstance(result, Parsed) == ok, (message_id, result)
+    if ok:
+        assert result.message_id == message_id
+    else:
+        assert result.status == 400 and "message_id" in result.error
 
 
 @settings(max_examples=100, deadline=None)

@@ -1,56 +1,23 @@
 """bot/channels/rest.py: Rasa's REST channel with its input checked, on a real Sanic server (127.0.0.1).
 
-The channel is mounted by Rasa's own `register()` (tests/channels/test_wechat_harness.py); a recording
-agent stands in for Rasa and answers through the message's output channel.
+The channel is mounted by Rasa's own `register()` (tests/support/rest_server.py); a recording agent
+stands in for Rasa and answers through the message's output channel.
 """
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, List
 
 import pytest
 
 from bot.channels.guard import MAX_TEXT_CHARS, RateLimiter, wording
 from bot.channels.rest import MAX_BODY_BYTES, Parsed, QualibotRestInput, Refusal, parse_body
-from tests.channels.test_wechat_harness import ChannelServer, StubAgent, http
+from tests.channels.test_wechat_harness import http
+from tests.support.rest_server import RestServer
 
-JSON = "application/json"
 INTERNALS = ("Traceback", "File \"", "Error:", "line ", "/work/", "site-packages")
-
-
-class RecordingAgent(StubAgent):
-    """StubAgent (echo[sender]: text; "boom" raises), also keeping the UserMessage objects."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.messages: List[Any] = []
-
-    async def handle_message(self, message: Any) -> None:
-        self.messages.append(message)
-        await super().handle_message(message)
-
-
-class RestServer(ChannelServer):
-    def __init__(self, limiter: Optional[RateLimiter] = None) -> None:
-        super().__init__(QualibotRestInput(limiter or RateLimiter(0, 60)), RecordingAgent())
-        self.url = f"{self.base}/webhooks/rest/webhook"
-
-    def send(self, body: Any, content_type: Optional[str] = JSON,
-             query: str = "") -> Tuple[int, Dict[str, str], Any]:
-        raw = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode("utf-8")
-        headers = {"Content-Type": content_type} if content_type else {}
-        status, headers, data = http("POST", self.url + query, raw, headers)
-        headers = {k.lower(): v for k, v in headers.items()}
-        text = data.decode("utf-8", "replace")
-        try:
-            return status, headers, json.loads(text)
-        except ValueError:
-            return status, headers, text
-
-    def ask(self, sender: Any, message: Any, **extra: Any) -> Tuple[int, Any]:
-        status, _, data = self.send({"sender": sender, "message": message, **extra})
-        return status, data
 
 
 @pytest.fixture
@@ -130,6 +97,46 @@ def test_a_pasted_resume_goes_through_unchanged(server):
     assert status == 200 and server.agent.messages[-1].text == resume
     status, _ = server.ask("dan", "x" * MAX_TEXT_CHARS)
     assert status == 200 and server.agent.messages[-1].text == "x" * MAX_TEXT_CHARS
+
+
+# --- the message id (bot/runtime.py does not run a message twice) ---------------------------------------------------
+
+HEX32 = re.compile(r"[0-9a-f]{32}")
+
+
+def test_the_message_id_comes_from_the_body_else_the_front_s_request_id_else_rasa(server):
+    server.send({"sender": "m", "message": "one", "message_id": "web-1f3a.2:x_Y"},
+                headers={"X-Request-Id": "0123456789abcdef0123456789abcdef"})
+    server.send({"sender": "m", "message": "two"}, headers={"X-Request-Id": "0123456789abcdef0123456789abcdef"})
+    server.send({"sender": "m", "message": "three"})
+    server.send({"sender": "m", "message": "four"})
+    server.send({"sender": "m", "message": "five", "message_id": None}, headers={"X-Request-Id": "not an id!"})
+    ids = [m.message_id for m in server.agent.messages]
+    assert ids[:2] == ["web-1f3a.2:x_Y", "0123456789abcdef0123456789abcdef"]
+    assert all(HEX32.fullmatch(i) for i in ids[2:]) and len(set(ids)) == 5, ids  # Rasa's uuid4().hex each time
+    status, _, data = server.send({"sender": "m", "message": "six", "message_id": "s-6"}, query="?stream=true")
+    assert status == 200 and server.agent.messages[-1].message_id == "s-6"
+
+
+def test_the_reply_json_has_the_same_shape_with_a_message_id(server):
+    status, data = server.ask("n", "hi", message_id="n-1")
+    assert status == 200 and data == [{"recipient_id": "n", "text": "echo[n]: hi"}]
+
+
+@pytest.mark.parametrize("message_id", ["", "x" * 129, "a b", "a/b", "a\nb", "\u00fc", "\uff11", "id\u200b",
+                                        42, 1.5, True, ["a"], {"id": "a"}])
+def test_a_bad_message_id_is_400(server, message_id):
+    status, _, data = server.send({"sender": "o", "message": "hi", "message_id": message_id})
+    assert_error(status, data, 400)
+    assert "message_id" in data["error"]
+    assert server.agent.messages == []
+
+
+def test_the_longest_message_id_is_accepted(server):
+    longest = "A-z0._:9" * 16
+    assert len(longest) == 128
+    status, _ = server.ask("p", "hi", message_id=longest)
+    assert status == 200 and server.agent.messages[-1].message_id == longest
 
 
 # --- empty and too long: a polite answer, Rasa never sees it -------------------------------------------------
@@ -254,8 +261,10 @@ def test_rate_limit_is_429_for_that_sender_only():
 
 def test_parse_body_returns_the_checked_payload():
     parsed = parse_body(b'{"sender": 7, "message": " hi\\u0000 ", "metadata": {"a": 1}}', "application/json")
-    assert isinstance(parsed, Parsed) and (parsed.sender, parsed.text) == ("7", "hi")
+    assert isinstance(parsed, Parsed) and (parsed.sender, parsed.text, parsed.message_id) == ("7", "hi", None)
     assert parsed.payload == {"sender": "7", "message": "hi", "metadata": {"a": 1}}
+    parsed = parse_body(b'{"message": "hi", "message_id": "m-1"}', "application/json")
+    assert isinstance(parsed, Parsed) and parsed.message_id == "m-1" and parsed.payload["message_id"] == "m-1"
     refused = parse_body(b"{}", "text/plain")
     assert isinstance(refused, Refusal) and refused.status == 415
 

@@ -254,6 +254,8 @@ def test_text_round_trip_uses_the_openid_as_sender(server):
     assert call["sender_id"] == OPENID and call["input_channel"] == "wechat"
     assert call["text"] == "我有CFA证书，能认可吗"
     assert call["metadata"]["wechat"]["MsgId"] == "6054768590064713001"
+    # Rasa's message id: a retry on another replica is answered from the stored turn (bot/runtime.py)
+    assert server.agent.message_ids == ["msg:6054768590064713001"]
 
 
 def test_each_user_is_its_own_conversation(server):

@@ -94,11 +94,13 @@ class StubAgent:
 
     def __init__(self, slow_delay: float = 0.6) -> None:
         self.calls: List[Dict[str, Any]] = []
+        self.message_ids: List[str] = []
         self.slow_delay = slow_delay
 
     async def handle_message(self, message: Any) -> None:
         self.calls.append({"sender_id": message.sender_id, "text": message.text,
                            "input_channel": message.input_channel, "metadata": message.metadata})
+        self.message_ids.append(message.message_id)
         out, who, text = message.output_channel, message.sender_id, message.text
         if text.startswith("slow"):
             await asyncio.sleep(self.slow_delay)

@@ -1,0 +1,160 @@
+"""A message is answered once however often it arrives (bot/runtime.py, ids from bot/channels/rest.py).
+
+The REST channel on a real Sanic server (tests/support/rest_server.py) with the trained model's real Agent
+behind it (in-memory tracker store and lock store, no action server: the questions here are answered by
+the domain's responses). A client's or the front's retry of a message re-sends its id: the second
+request gets the stored answer and the tracker gains nothing.
+"""
+from __future__ import annotations
+
+import asyncio
+import uuid
+from pathlib import Path
+from typing import Any, Dict, List
+
+import pytest
+
+from tests.channels.test_wechat_harness import background
+from tests.support.rest_server import RestServer
+
+MODEL = Path(__file__).resolve().parents[2] / "models" / "qualibot.tar.gz"
+REQUEST_ID = "X-Request-Id"
+
+
+@pytest.fixture(scope="module")
+def agent(catalog_db):
+    import bot.channels  # noqa: F401 - applies bot/runtime.py, as in the Rasa server
+    from rasa.core.agent import Agent
+
+    if not MODEL.exists():
+        pytest.fail("no trained model: run `make train` (make test does it)")
+    return Agent.load(str(MODEL))
+
+
+@pytest.fixture
+def server(agent):
+    s = RestServer(agent=agent)
+    yield s
+    s.close()
+
+
+def sender() -> str:
+    return f"replay-{uuid.uuid4().hex[:8]}"
+
+
+def events(agent: Any, who: str) -> List[Dict[str, Any]]:
+    tracker = background().run(agent.tracker_store.retrieve(who))
+    return [e.as_dict() for e in tracker.events] if tracker else []
+
+
+def user_ids(agent: Any, who: str) -> List[str]:
+    return [e["message_id"] for e in events(agent, who) if e["event"] == "user"]
+
+
+def test_the_same_message_id_twice_is_one_turn_with_the_same_answer(server, agent):
+    who = sender()
+    first = server.send({"sender": who, "message": "hello", "message_id": "m-1"})
+    stored = events(agent, who)
+    again = server.send({"sender": who, "message": "hello", "message_id": "m-1"})
+    assert first[0] == again[0] == 200
+    assert first[2] == again[2] and "Hello" in first[2][0]["text"], (first, again)
+    assert events(agent, who) == stored  # nothing new stored
+    assert user_ids(agent, who) == ["m-1"]
+
+
+def test_different_message_ids_are_two_turns(server, agent):
+    who = sender()
+    a = server.send({"sender": who, "message": "hello", "message_id": "m-1"})
+    b = server.send({"sender": who, "message": "hello", "message_id": "m-2"})
+    assert a[0] == b[0] == 200 and a[2] and b[2]
+    assert user_ids(agent, who) == ["m-1", "m-2"]
+
+
+def test_a_retry_of_an_earlier_message_gets_that_message_s_answer(server, agent):
+    who = sender()
+    _, _, hello = server.send({"sender": who, "message": "hello", "message_id": "m-1"})
+    _, _, thanks = server.send({"sender": who, "message": "谢谢", "message_id": "m-2"})
+    assert hello != thanks
+    _, _, again = server.send({"sender": who, "message": "hello", "message_id": "m-1"})
+    assert again == hello
+    assert user_ids(agent, who) == ["m-1", "m-2"]
+
+
+def test_without_a_message_id_the_front_s_request_id_identifies_the_message(server, agent):
+    # nginx sends X-Request-Id (the same on its retry of one request); without it every request is new
+    who = sender()
+    rid = uuid.uuid4().hex
+    a = server.send({"sender": who, "message": "hello"}, headers={REQUEST_ID: rid})
+    b = server.send({"sender": who, "message": "hello"}, headers={REQUEST_ID: rid})
+    assert a[2] == b[2] and user_ids(agent, who) == [rid]
+    server.send({"sender": who, "message": "hello"})
+    server.send({"sender": who, "message": "hello"})
+    ids = user_ids(agent, who)
+    assert len(ids) == 3 and len(set(ids)) == 3, ids
+
+
+def test_stored_buttons_and_custom_payloads_are_sent_again_as_rasa_sent_them(server, agent):
+    from rasa.shared.core.events import (ActionExecuted, BotUttered, SessionStarted, SlotSet,
+                                         UserUttered)
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    who = sender()
+    buttons = [{"title": "CFA (US)", "payload": '/inform{"qualification":"R001"}'},
+               {"title": "CPA Australia", "payload": '/inform{"qualification":"R007"}'}]
+    custom = {"kind": "recognized", "cites": ["一.4"]}
+    tracker = DialogueStateTracker.from_events(who, [
+        ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen"),
+        UserUttered("CFA", {"name": "inform", "confidence": 1.0}, message_id="m-1"),
+        SlotSet("language", "en"),
+        ActionExecuted("action_recognition"),
+        BotUttered("Which one do you mean?", {"buttons": buttons}),
+        BotUttered(None, {"custom": custom}),
+        ActionExecuted("action_listen"),
+        UserUttered("thanks", {"name": "thank", "confidence": 1.0}, message_id="m-2"),
+        ActionExecuted("utter_thank"), BotUttered("You're welcome."), ActionExecuted("action_listen"),
+    ], agent.domain.slots)
+    background().run(agent.tracker_store.save(tracker))
+    stored = events(agent, who)
+    status, _, data = server.send({"sender": who, "message": "CFA", "message_id": "m-1"})
+    assert status == 200 and data == [
+        {"recipient_id": who, "text": "Which one do you mean?", "buttons": buttons},
+        {"recipient_id": who, "custom": custom},
+    ]
+    _, _, streamed = server.send({"sender": who, "message": "CFA", "message_id": "m-1"}, query="?stream=true")
+    assert "Which one do you mean?" in streamed and "recognized" in streamed
+    assert events(agent, who) == stored
+
+
+def test_a_retry_that_arrives_while_the_first_try_runs_waits_for_it_and_replays_it(agent):
+    # the check is inside the conversation lock: a retry does not see "not there yet" and run again
+    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+    class HeldOutput(CollectingOutputChannel):
+        """Holds the first try inside its turn (the lock taken, nothing saved yet) until released."""
+
+        def __init__(self, holding: asyncio.Event, release: asyncio.Event) -> None:
+            super().__init__()
+            self.holding, self.release = holding, release
+
+        async def _persist_message(self, message: Dict[str, Any]) -> None:
+            self.holding.set()
+            await self.release.wait()
+            await super()._persist_message(message)
+
+    async def scenario(who: str) -> Any:
+        holding, release = asyncio.Event(), asyncio.Event()
+        first_out = HeldOutput(holding, release)
+        first = asyncio.ensure_future(agent.handle_message(UserMessage("hello", first_out, who, message_id="m-1")))
+        await asyncio.wait_for(holding.wait(), 30)
+        retry = asyncio.ensure_future(agent.handle_message(UserMessage("hello", CollectingOutputChannel(), who,
+                                                                       message_id="m-1")))
+        done, _ = await asyncio.wait({retry}, timeout=0.5)
+        waited = not done  # still waiting for the first try's lock
+        release.set()
+        return waited, await asyncio.wait_for(first, 30), await asyncio.wait_for(retry, 30)
+
+    who = sender()
+    waited, first, retry = background().run(scenario(who), timeout=90)
+    assert waited
+    assert first and retry == first
+    assert user_ids(agent, who) == ["m-1"]
