@@ -72,9 +72,10 @@ class Stack:
         return "\n".join(path.read_text(errors="replace").splitlines()[-n:]) if path.exists() else ""
 
 
-def post(port: int, sender: str, text: str, timeout: float = 60) -> Tuple[int, List[Dict[str, Any]], float]:
+def post(port: int, sender: str, text: str, timeout: float = 60,
+         **extra: Any) -> Tuple[int, List[Dict[str, Any]], float]:
     req = urllib.request.Request(f"http://127.0.0.1:{port}/webhooks/rest/webhook",
-                                 data=json.dumps({"sender": sender, "message": text}).encode(),
+                                 data=json.dumps({"sender": sender, "message": text, **extra}).encode(),
                                  headers={"Content-Type": "application/json"})
     t0 = time.perf_counter()
     try:
@@ -131,6 +132,17 @@ def stored_user_texts(sender: str) -> List[str]:
     return [data["text"] for t, _, data in stored_events(sender) if t == "user"]
 
 
+def stored_user_ids(sender: str) -> List[str]:
+    return [data.get("message_id") for t, _, data in stored_events(sender) if t == "user"]
+
+
+def access_log_ids(stack: "Stack") -> List[str]:
+    """The request id (rid=) of every request in nginx's access log, in order."""
+    path = stack.dir / "nginx" / "access.log"
+    lines = path.read_text(errors="replace").splitlines() if path.exists() else []
+    return [part[4:] for line in lines for part in line.split() if part.startswith("rid=")]
+
+
 def stored_types(sender: str) -> List[Tuple[str, str]]:
     return [(t, a or (data.get("text") if t == "user" else "")) for t, a, data in stored_events(sender)]
 
@@ -185,6 +197,27 @@ def test_the_front_address_serves_the_rest_channel_and_the_pages(stack):
     assert status == 200 and "PMP" in text_of(out)
     status, body, headers = get(f"http://127.0.0.1:{stack.front}/web/chat/")
     assert status == 200 and b"<html" in body.lower()
+
+
+def test_a_message_sent_again_with_its_id_is_answered_again_and_stored_once(stack):
+    # a client that lost a response re-sends the message with the same message_id: same answer, one turn,
+    # whichever replica each try lands on (the check reads PostgreSQL inside the Redis conversation lock)
+    who = sender()
+    tries = [post(stack.front, who, "我有CFA证书", message_id="prod-m-1") for _ in range(2)]
+    tries += [post(port, who, "我有CFA证书", message_id="prod-m-1") for port in stack.rasa_ports]
+    assert all(status == 200 for status, _, _ in tries), tries
+    assert "CFA" in text_of(tries[0][1]) and all(out == tries[0][1] for _, out, _ in tries), tries
+    assert stored_user_texts(who) == ["我有CFA证书"] and stored_user_ids(who) == ["prod-m-1"]
+    status, out, _ = post(stack.front, who, "我有CFA证书", message_id="prod-m-2")
+    assert status == 200 and stored_user_ids(who) == ["prod-m-1", "prod-m-2"]
+
+
+def test_a_message_without_an_id_is_stored_under_the_front_s_request_id(stack):
+    # nginx's $request_id (X-Request-Id) is what makes its own retry on the other replica a replay
+    who = sender()
+    assert post(stack.front, who, "Is my PMP recognized?")[0] == 200
+    [message_id] = stored_user_ids(who)
+    assert wait_until(lambda: message_id in access_log_ids(stack), 10), (message_id, access_log_ids(stack)[-3:])
 
 
 def test_concurrent_messages_of_one_user_are_processed_one_after_another(stack):
