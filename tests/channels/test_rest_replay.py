@@ -158,3 +158,25 @@ def test_a_retry_that_arrives_while_the_first_try_runs_waits_for_it_and_replays_
     assert waited
     assert first and retry == first
     assert user_ids(agent, who) == ["m-1"]
+
+
+def test_a_conversation_that_cannot_be_read_is_not_run_but_answered_unavailable(server, agent, monkeypatch):
+    # Rasa's FailSafeTrackerStore would read it as a new, empty conversation and run the turn on that;
+    # the replay check reads past it, so the turn fails first and the channel says so
+    from bot.channels.guard import wording
+
+    class Unreadable:
+        def __init__(self) -> None:
+            self.saved: List[Any] = []
+
+        async def retrieve(self, sender_id: str) -> Any:
+            raise ConnectionError("the database does not answer")
+
+        async def save(self, tracker: Any) -> None:
+            self.saved.append(tracker)
+
+    broken = Unreadable()
+    monkeypatch.setattr(agent.tracker_store, "_tracker_store", broken)
+    status, _, data = server.send({"sender": sender(), "message": "hello", "message_id": "m-1"})
+    assert status == 200 and [m["text"] for m in data] == [wording("unavailable", "en")], data
+    assert broken.saved == []
