@@ -190,20 +190,52 @@ def test_a_refusal_worded_for_the_user_is_shown_like_an_answer(phone):
     assert page.problems.dialogs == [] and page.problems.external == []
 
 
-@pytest.mark.parametrize("status, body, content_type", [
-    (500, "Internal Server Error", "text/plain"),
-    (502, "<html>Bad Gateway</html>", "text/html"),
-    (400, json.dumps({"error": "the body is not valid JSON"}), "application/json"),
-    (429, "Too Many Requests", "text/plain"),
+@pytest.mark.parametrize("status, body, content_type, tries", [
+    (500, "Internal Server Error", "text/plain", 2),
+    (502, "<html>Bad Gateway</html>", "text/html", 2),
+    (400, json.dumps({"error": "the body is not valid JSON"}), "application/json", 1),
+    (429, "Too Many Requests", "text/plain", 1),
 ])
-def test_an_error_shows_the_cannot_reach_the_server_notice(phone, status, body, content_type):
+def test_an_error_shows_the_cannot_reach_the_server_notice(phone, status, body, content_type, tries):
     page = open_chat(phone)
+    sent = []
+    page.on("request", lambda r: sent.append(r) if r.url.endswith("/webhooks/rest/webhook") else None)
     fulfil_webhook(page, status, body, content_type)
     page.locator("#msg").fill("CFA能认可吗？")  # Chinese: the page answers in the language of the last message
     page.locator("#msg").press("Enter")
     wait_for_reply(page)
     expect(page.locator("#log > li.msg.notice").last).to_contain_text("暂时连不上服务器")
     assert page.locator("#log > li.msg.bot").count() == 0
+    assert page.locator("#log > li.msg.notice").count() == 1  # the "sending again" notice has gone
+    assert len(sent) == tries  # a 5xx is tried once more; a refusal (4xx) is not
+    assert page.problems.dialogs == [] and page.problems.external == []
+
+
+def test_a_send_whose_answer_was_lost_is_sent_again_with_the_same_message_id(phone):
+    # the first try reaches the bot, but its answer never arrives (the connection drops): the page says it
+    # sends again, does so with the same message_id, and shows the answer; the next message has its own id
+    page = open_chat(phone)
+    bodies = []
+
+    def lose_the_first_answer(route):
+        bodies.append(json.loads(route.request.post_data))
+        if len(bodies) == 1:
+            route.fetch()  # the server ran the turn ...
+            route.abort("connectionreset")  # ... and the page never hears of it
+        else:
+            route.continue_()
+
+    page.route("**/webhooks/rest/webhook", lose_the_first_answer)
+    page.locator("#msg").fill("我有CFA证书，能认可吗？")
+    page.locator("#msg").press("Enter")
+    expect(page.locator("#log > li.msg.notice.retrying")).to_contain_text("正在为您重新发送")
+    wait_for_reply(page)
+    expect(page.locator("#log > li.msg.bot").last.locator(".text")).to_contain_text("CFA")
+    assert page.locator("#log > li.msg.notice").count() == 0
+    assert len(bodies) == 2 and bodies[0] == bodies[1], bodies
+    assert re.fullmatch(r"web-[0-9a-f-]{32,36}", bodies[0]["message_id"]), bodies[0]
+    ask(page, "外籍人士有哪些便利？")
+    assert len(bodies) == 3 and bodies[2]["message_id"] != bodies[0]["message_id"]
     assert page.problems.dialogs == [] and page.problems.external == []
 
 

@@ -6,6 +6,9 @@
  *   innerHTML.
  * - A bot answer is a message with "text" (its last line the source: "依据：…" / "Source: …") and
  *   optional "buttons", followed by a message with "custom": {kind, lang, source, …}.
+ * - Every message carries a random "message_id". A send that got no answer (network error, time-out, 5xx)
+ *   is sent once more after a short pause with the same id, a notice showing meanwhile: if the first
+ *   try did reach the bot, the server answers from that turn instead of running it twice.
  */
 (function () {
   "use strict";
@@ -15,6 +18,7 @@
   var STORE = "qualibot.chat.v1.";
   var MAX_HISTORY = 200;
   var TIMEOUT_MS = 30000;
+  var RETRY_DELAY_MS = 1500;
   var CJK = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/;
   var LATIN = /[A-Za-z]/;
   var SOURCE_LINE = /\n((?:依据：|Source: )[^\n]*)\s*$/;
@@ -50,6 +54,7 @@
       thanks: "谢谢您的反馈！",
       feedbackFailed: "反馈没有发送成功，请稍后再试。",
       networkError: "抱歉，暂时连不上服务器，请稍后再试。",
+      retrying: "连接中断了，正在为您重新发送……",
       empty: "抱歉，我暂时无法回答这个问题。您可以换个说法，或点击“转人工”。",
       source: "依据"
     },
@@ -82,6 +87,7 @@
       thanks: "Thank you for your feedback!",
       feedbackFailed: "The feedback could not be sent. Please try again later.",
       networkError: "Sorry, the server can't be reached right now. Please try again in a moment.",
+      retrying: "The connection was interrupted. Sending your message again…",
       empty: "Sorry, I have no answer to that. Try other words, or choose \"Talk to a person\".",
       source: "Source"
     }
@@ -372,24 +378,45 @@
     return entries;
   }
 
-  function post(message) {
+  function post(message, messageId) {
     var controller = window.AbortController ? new AbortController() : null;
     var timer = controller ? setTimeout(function () { controller.abort(); }, TIMEOUT_MS) : null;
     return fetch(WEBHOOK, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ sender: state.sender, message: message }),
+      body: JSON.stringify({ sender: state.sender, message: message, message_id: messageId }),
       signal: controller ? controller.signal : undefined
     }).then(function (res) {
       if (res.ok) { return res.json(); }
       return refusal(res);
+    }, function (err) {
+      err.retry = true;  // no answer at all (network, time-out): the message may or may not have arrived
+      throw err;
     }).finally(function () { if (timer) { clearTimeout(timer); } });
+  }
+
+  /* `post` with one more try, after RETRY_DELAY_MS and with the same message id, when the first got no
+     answer or a 5xx (e.g. the front's 502 while a server restarts). A notice says so meanwhile; it is not
+     part of the conversation (not in the history) and goes once the second try has ended. */
+  function postWithRetry(message) {
+    var messageId = newId();  // "web-" + a UUID: fits the server's message_id form
+    return post(message, messageId).catch(function (err) {
+      if (!err.retry) { throw err; }
+      var notice = renderEntry({ role: "notice", key: "retrying", lang: state.lang }, -1);
+      notice.classList.add("retrying");
+      log.appendChild(notice);
+      scrollToEnd();
+      return new Promise(function (resolve) { setTimeout(resolve, RETRY_DELAY_MS); }).then(function () {
+        return post(message, messageId);
+      }).finally(function () { if (notice.parentNode) { notice.parentNode.removeChild(notice); } });
+    });
   }
 
   /* A 4xx the server words for the user (413 too long, 429 too many messages) comes as a list of bot
      messages: show them like any answer. Anything else is an error (the "can't reach the server" notice). */
   function refusal(res) {
     var failed = new Error("HTTP " + res.status);
+    failed.retry = res.status >= 500;  // a refusal (4xx) would be refused again
     if (res.status < 400 || res.status >= 500) { return Promise.reject(failed); }
     return res.json().then(function (body) {
       var worded = Array.isArray(body) && body.some(function (m) { return m && typeof m.text === "string"; });
@@ -415,7 +442,7 @@
     setBusy(1);
     // one at a time, in order: the tracker sees the messages as they were sent
     state.queue = state.queue.then(function () {
-      return post(message).then(function (messages) {
+      return postWithRetry(message).then(function (messages) {
         var entries = toEntries(messages);
         if (!entries.length) { append({ role: "notice", key: "empty", lang: state.lang }); }
         entries.forEach(append);
