@@ -16,7 +16,9 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any, Dict, List
 
-from tests.bench.bench_bot import MODEL, ROOT, Stack, post
+from tests.bench.bench_bot import ROOT, Stack, post
+
+MODEL = ROOT / "models" / "qualibot.tar.gz"
 from tests.eval import grader
 
 
@@ -53,7 +55,7 @@ def main() -> None:
     cases = grader.load(paths)
     if args.limit:
         cases = cases[: args.limit]
-    stack = Stack(ROOT, MODEL, "actions", None)
+    stack = Stack(ROOT, MODEL, "actions", ROOT / "endpoints.yml")
     stack.start()
     try:
         t0 = time.perf_counter()
