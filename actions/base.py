@@ -46,7 +46,7 @@ class AnswerAction(Action):
 
             if context.resolve(ctx).status != "none":
                 return recognition(ctx)
-        return type(self).answerer(ctx)
+        return _with_silence(ctx, type(self).answerer(ctx))
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[Dict[str, Any]]:
@@ -60,6 +60,20 @@ class AnswerAction(Action):
         for a in replies:
             reply.send(dispatcher, a)
         return events
+
+
+def _with_silence(ctx: Context, reply: Reply) -> Reply:
+    """A question about something the notice does not settle (fees, processing time, salary, tax, housing,
+    other cities) is answered first with that plain fact and a person to ask; what the notice does say
+    follows. The fallback's "I didn't understand" is dropped then: the question was understood."""
+    from catalog import silence
+
+    topics = silence.silent_topics(ctx.text)
+    if not topics or ctx.text.startswith("/"):
+        return reply
+    replies, events = reply
+    kept = [a for a in replies if a.kind not in ("fallback", "not_found", "human", "out_of_scope")]
+    return [answers.not_covered(topics, ctx.lang)] + kept, events
 
 
 def with_qualification(ctx: Context, intent: str, specific, general) -> Reply:

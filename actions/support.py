@@ -44,6 +44,16 @@ class ActionAnswerFallback(AnswerAction):
         return [answers.fallback(ctx.lang), answers.human(ctx.lang)], []
 
 
+class ActionAnswerOutOfScope(AnswerAction):
+    """Outside the catalog ("上海认不认？" is answered by the silent-topics check of AnswerAction first)."""
+
+    action_name = "action_answer_out_of_scope"
+
+    @staticmethod
+    def answerer(ctx: Context) -> Reply:
+        return [answers.simple("out_of_scope", ctx.lang)], []
+
+
 class ActionRecordFeedback(AnswerAction):
     """`/feedback{"helpful":"yes|no", ...}` from the web page's 👍/👎."""
 

@@ -421,6 +421,16 @@ def notice_info(lang: str, version: Optional[str] = None) -> Answer:
 # --- help and handoff ----------------------------------------------------------------------------
 
 
+def not_covered(topics: Sequence[str], lang: str, version: Optional[str] = None) -> Answer:
+    """What the notice is silent on (catalog/silence.py), said plainly, with a person to ask."""
+    from catalog import silence
+
+    lang = _lang(lang)
+    text, clause_ids = silence.answer(list(topics), lang)
+    cites = tuple(queries.clause(c, version).cite.text(lang) for c in clause_ids)
+    return Answer("not_covered", lang, text, cites, (), _ver(version))
+
+
 def human(lang: str, version: Optional[str] = None) -> Answer:
     lang = _lang(lang)
     n = queries.notice(version)

@@ -228,3 +228,24 @@ def test_confirm_then_yes_continues_the_pending_question():
     text, _, slots, _ = run(ActionAnswerInform(), tracker("/affirm", "affirm", confirming="R109",
                                                           pending_intent="ask_benefits"))
     assert slots["qualification"] == "R109" and "第一条" in text
+
+
+# --- where the notice is silent (issue 11) ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text, lang, must", [
+    ("证书查验要收费吗？收多少钱？", "zh", "没有规定相关收费"),
+    ("证书查验一般多久出结果", "zh", "没有规定办理或查验所需的时间"),
+    ("How long does the verification take?", "en", "does not set any processing time"),
+    ("Is there a housing allowance for catalog holders?", "en", "does not cover housing"),
+])
+def test_a_question_the_notice_does_not_answer_says_so_and_names_a_person(text, lang, must):
+    text_out, *_ = run(ActionAnswerVerification(), tracker(text, "ask_verification", lang))
+    assert must in text_out
+    assert ("人力资源和社会保障局" in text_out) if lang == "zh" else ("Human Resources and Social Security" in text_out)
+    assert not any(ch.isdigit() for ch in text_out.split("\n")[0])  # no invented number in the lead
+
+
+def test_the_experience_a_remark_states_is_not_a_silent_topic():
+    text_out, *_ = run(ActionAnswerRecognition(), tracker("澳洲营养师需要多久的工作经验", "ask_recognized"))
+    assert "没有规定办理" not in text_out

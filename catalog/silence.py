@@ -1,0 +1,61 @@
+"""Where the notice is silent (catalog/data/silent_topics.yaml): fees, processing times, salary, tax, housing,
+other cities. `silent_topics(text)` finds what a question asks that the notice does not settle; `answer(...)`
+says so plainly and names a person to ask. The wording is data; nothing here states a number."""
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any, Dict, List, Tuple
+
+import yaml
+
+from catalog import config
+from catalog.text import normalize
+
+
+@functools.lru_cache(maxsize=4)
+def _data(path: str) -> Dict[str, Any]:
+    with open(path, encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def _topics() -> Dict[str, Any]:
+    return _data(str(config.data_dir() / "silent_topics.yaml"))
+
+
+def silent_topics(text: str) -> List[str]:
+    """The topics of `text` the notice is silent on, in the file's order."""
+    norm = normalize(text or "")
+    found = []
+    for name, topic in _topics()["topics"].items():
+        if any(_has(norm, normalize(str(u))) for u in topic.get("unless") or []):
+            continue
+        for w in topic["words"]:
+            w = normalize(str(w))
+            hit = (re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", norm) if w.isascii() else w in norm)
+            if hit:
+                found.append(name)
+                break
+    return found
+
+
+def _has(norm: str, w: str) -> bool:
+    return bool(re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", norm)) if w.isascii() else w in norm
+
+
+def answer(topics: List[str], lang: str) -> Tuple[str, Tuple[str, ...]]:
+    """(text, clause ids): "the notice does not say …; ask …", with what the notice does say nearby."""
+    lang = "en" if lang == "en" else "zh"
+    data = _topics()
+    parts = [data["topics"][t][lang] for t in topics]
+    sep = "；" if lang == "zh" else "; "
+    end = "。" if lang == "zh" else "."
+    lines = [sep.join(parts) + end]
+    clauses: List[str] = []
+    for t in topics:
+        also = data["topics"][t].get("also")
+        if also:
+            lines.append(also[lang])
+            clauses.extend(data["topics"][t].get("clauses") or [])
+    lines.append(data["ask_person"][lang])
+    return "\n".join(lines), tuple(clauses)
