@@ -22,6 +22,14 @@ def asks_about_practising(text: str) -> bool:
 
 
 def recognition(ctx: Context) -> Reply:
+    if ctx.text and not ctx.text.startswith("/") and not ctx.candidates and not ctx.entities.get("qualification"):
+        each = matcher.get_matcher().match_each(ctx.text)
+        if len(each) >= 2:  # "我有PMP和ITIL Foundation": every credential gets its own verdict
+            listed = [r.ids[0] for r in each if r.status == "listed"]
+            events = [context.slot("qualification", listed[0])] if listed else []
+            return answers.several(each, ctx.lang), events + [context.slot("candidates", None),
+                                                               context.slot("confirming", None),
+                                                               context.slot("pending_intent", None)]
     res = context.resolve(ctx)
     if res.status in ("listed", "context"):
         q = queries.get(res.qid or "")

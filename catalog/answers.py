@@ -134,6 +134,19 @@ def work_scope(q: QualificationInfo, lang: str) -> str:
 # --- recognition ---------------------------------------------------------------------------------
 
 
+def several(results: Sequence[MatchResult], lang: str, version: Optional[str] = None) -> List[Answer]:
+    """One answer per credential a message names (catalog.matching.Matcher.match_each), after one line saying so."""
+    lang = _lang(lang)
+    out = [Answer("several", lang, t("several", lang, n=len(results)), (), (), _ver(version))]
+    for r in results:
+        if r.status == "none" and r.unlisted is not None:
+            out.append(Answer("not_found", lang, t("not_found_named", lang, name=r.unlisted.matched), (), (),
+                              _ver(version)))
+        else:
+            out.append(recognition(r, lang, version))
+    return out
+
+
 def recognition(result: MatchResult, lang: str, version: Optional[str] = None) -> Answer:
     lang = _lang(lang)
     ver = _ver(version)

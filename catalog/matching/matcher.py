@@ -6,12 +6,13 @@ One matcher per catalog version, built once from the snapshot and cached.
 """
 from __future__ import annotations
 
+import re
 import threading
 from typing import Dict, Iterable, List, Optional, Tuple
 
 from catalog.matching.build import MatcherData, data_from_snapshot
 from catalog.matching.index import Index
-from catalog.matching.results import MatchResult
+from catalog.matching.results import MatchResult, UnlistedHit
 from catalog.matching.verdict import Verdict
 
 
@@ -32,12 +33,60 @@ class Matcher:
             return MatchResult("none")
         return self.verdict.decide(found, frozenset(restrict_to) if restrict_to else None)
 
+    def match_each(self, text: str) -> List[MatchResult]:
+        """One verdict per credential a message names ("我有PMP和ITIL Foundation" -> PMP listed, ITIL Foundation
+        not listed). The text is cut at separators (和, 、, ",", "and", "plus"…) that fall between mentions, never
+        inside one ("英格兰及威尔士特许会计师协会"), and each part is decided alone; a message naming one
+        credential gives the whole-text verdict."""
+        found = self.index.find(text)
+        if found is None:
+            return []
+        whole = self.verdict.decide(found)
+        spans = [h.span for h in found.hits]
+        cuts = [m for m in _SEPARATOR.finditer(text) if not any(a < m.end() and m.start() < b for a, b in spans)]
+        if not cuts or not spans:
+            return [whole]
+        parts, start = [], 0
+        for m in cuts:
+            parts.append((start, m.start()))
+            start = m.end()
+        parts.append((start, len(text)))
+        results: List[MatchResult] = []
+        seen = set()
+        for a, b in parts:
+            if not text[a:b].strip():
+                continue
+            r = self.match(text[a:b])
+            if r.status == "none":
+                part = text[a:b].strip()
+                name = _UNKNOWN_NAME.search(part)  # "CAIA" in "CFA, FRM and CAIA": named, not in the catalog
+                credential_like = len(part.split()) <= 2 or _CREDENTIAL_WORD.search(part)
+                if name and credential_like and name.group(0).upper() not in self.data.not_credentials:
+                    name = _UNKNOWN_NAME.search(text, a)
+                    span = (a + name.start(), a + name.end())
+                    r = MatchResult("none", (), UnlistedHit(name.group(0), name.group(0), (), "", "", span,
+                                                            name.group(0), "unknown"))
+                else:
+                    continue
+            key = (r.status, tuple(r.ids), r.unlisted.matched if r.unlisted else "")
+            if key not in seen:
+                seen.add(key)
+                results.append(r)
+        return results if len(results) >= 2 else [whole]
+
     def mention_spans(self, text: str) -> List[Tuple[int, int, str]]:
         return self.index.mention_spans(text)
 
     def name(self, qid: str) -> Tuple[str, str]:
         return self.verdict.name(qid)
 
+
+# where one credential ends and another begins ("PMP和ITIL", "CFA, FRM and CAIA", "ACCA/CIMA", "CFA plus FRM")
+_SEPARATOR = re.compile(r"[,，、;；/&+]|和|与|與|以及|及|还有|還有|另外|另有|同时|同時|(?<![A-Za-z])(?:and|plus|as well as|also)(?![A-Za-z])",
+                        re.I)
+
+_UNKNOWN_NAME = re.compile(r"(?<![A-Za-z])[A-Z][A-Z0-9-]{2,7}(?![A-Za-z])")
+_CREDENTIAL_WORD = re.compile(r"证|證|资格|資格|执照|執照|cert|licen|qualif|designation|credential|charter", re.I)
 
 _matchers: Dict[Tuple[str, str], Matcher] = {}
 _build_lock = threading.Lock()

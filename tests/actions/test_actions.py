@@ -249,3 +249,22 @@ def test_a_question_the_notice_does_not_answer_says_so_and_names_a_person(text, 
 def test_the_experience_a_remark_states_is_not_a_silent_topic():
     text_out, *_ = run(ActionAnswerRecognition(), tracker("澳洲营养师需要多久的工作经验", "ask_recognized"))
     assert "没有规定办理" not in text_out
+
+
+# --- several credentials in one message (issue 11) ----------------------------------------------------------
+
+
+def test_two_credentials_get_one_verdict_each():
+    text, _, slots, _ = run(ActionAnswerRecognition(), tracker("我有PMP和ITIL Foundation", "ask_recognized"))
+    assert "2项证书" in text and "R014" in text and "不在《目录》内" in text
+    assert slots["qualification"] == "R014"
+
+
+def test_an_unknown_name_beside_listed_ones_is_said_not_found_en():
+    text, *_ = run(ActionAnswerRecognition(), tracker("I hold CFA, FRM and CAIA", "ask_recognized", "en"))
+    assert "R007" in text and "R029" in text and 'no catalog credential called "CAIA"' in text
+
+
+def test_one_name_with_a_conjunction_inside_is_one_credential():
+    text, _, slots, _ = run(ActionAnswerRecognition(), tracker("我是英格兰及威尔士特许会计师协会的会员", "ask_recognized"))
+    assert "逐项" not in text and slots["qualification"] == "R024"

@@ -83,3 +83,20 @@ def test_mention_spans_do_not_overlap(matcher, text):
     spans = matcher.mention_spans(text)
     for (a1, b1, _), (a2, b2, _) in zip(spans, spans[1:]):
         assert b1 <= a2
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(["CFA", "FRM", "PMP", "ITIL Foundation", "营养师", "CAIA", "和", "、", ", ", " and ",
+                                 "我有", "证书", "英格兰及威尔士特许会计师协会", "教师资格证书", "😀", "HSBC"]), max_size=8))
+def test_match_each_gives_one_well_formed_verdict_per_credential(matcher, parts):
+    text = "".join(parts)
+    results = matcher.match_each(text)
+    assert len(results) <= max(1, len(parts))
+    for r in results:
+        assert r.status in ("listed", "confirm", "ambiguous", "unlisted", "none")
+        for c in r.candidates:
+            assert c.id[0] in "UR"
+        if r.status == "listed":
+            assert len(r.candidates) == 1
+    if len(results) >= 2:
+        assert len({(r.status, tuple(r.ids), r.unlisted.matched if r.unlisted else "") for r in results}) == len(results)
