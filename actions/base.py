@@ -46,6 +46,9 @@ class AnswerAction(Action):
 
             if context.resolve(ctx).status != "none":
                 return recognition(ctx)
+        listing = _staff_query(ctx)
+        if listing is not None:
+            return listing
         return _with_silence(ctx, type(self).answerer(ctx))
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -60,6 +63,29 @@ class AnswerAction(Action):
         for a in replies:
             reply.send(dispatcher, a)
         return events
+
+
+def _staff_query(ctx: Context) -> Optional[Reply]:
+    """ "哪些体育类证书要求两年工作经验", "how many finance rows are from the UK": the count and the rows, whatever
+    intent NLU saw. A message naming one credential is about that credential; a generic name shared by rows
+    ("精算师有几项") lists those rows."""
+    from catalog import matching, queries, staff_query
+
+    if not ctx.text or ctx.text.startswith("/") or ctx.candidates or ctx.slots.get("confirming"):
+        return None
+    if not staff_query.asks_for_rows(ctx.text):
+        return None
+    filters = staff_query.parse(ctx.text) or staff_query.Filters()
+    found = matching.match(ctx.text)
+    if found.status in ("listed", "confirm", "unlisted"):
+        return None
+    rows = staff_query.run(filters) if filters.any() else []
+    if found.status == "ambiguous":
+        ids = set(found.ids)
+        rows = [q for q in (rows if filters.any() else queries.all_qualifications()) if q.id in ids]
+    elif not filters.any():
+        return None
+    return [answers.staff_query(filters, rows, ctx.lang)], [context.slot("pending_intent", None)]
 
 
 def _with_silence(ctx: Context, reply: Reply) -> Reply:

@@ -27,12 +27,15 @@ class ActionAnswerFallback(AnswerAction):
 
     action_name = "action_answer_fallback"
 
-    @staticmethod
-    def answerer(ctx: Context) -> Reply:
-        try:
+    def answer(self, ctx: Context) -> Reply:
+        try:  # logged whatever answers it (a staff query, a credential named…): NLU did not understand it
             feedback.record(ctx.sender, "fallback", ctx.text, None, ctx.lang)
         except Exception:  # the log must never cost the user an answer
             logger.exception("could not log the unanswered question")
+        return super().answer(ctx)
+
+    @staticmethod
+    def answerer(ctx: Context) -> Reply:
         # the intent was unclear, but a credential, a field, a country or a list named in the message
         # is still worth answering ("急需紧缺清单里有哪些证书？"); it stays in the log for the trainers
         from actions.catalog_info import names_a_list

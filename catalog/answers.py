@@ -434,6 +434,37 @@ def notice_info(lang: str, version: Optional[str] = None) -> Answer:
 # --- help and handoff ----------------------------------------------------------------------------
 
 
+STAFF_QUERY_LIMIT = 40
+
+
+def staff_query(filters: Any, rows: Sequence[QualificationInfo], lang: str, version: Optional[str] = None) -> Answer:
+    """A count and the rows for a query over the catalog's attributes (catalog.staff_query)."""
+    from catalog import staff_query as sq
+
+    lang = _lang(lang)
+    snap = queries.snapshot(version)
+    parts = []
+    for key, values in sq.describe(filters):
+        if "field_key" in values:
+            values = {"field": values["field_key"] if lang == "zh" else snap.fields.get(values["field_key"], values["field_key"])}
+        if "country_key" in values:
+            values = {"country": values["country_key"] if lang == "zh" else snap.countries.get(values["country_key"],
+                                                                                              values["country_key"])}
+        parts.append(t(key, lang, **values))
+    conditions = ("；" if lang == "zh" else "; ").join(parts)
+    if not rows:
+        return Answer("staff_query", lang, t("staff_query.none", lang, conditions=conditions),
+                      ("附件1" if lang == "zh" else "Annex 1",), (), _ver(version))
+    lines = [t("staff_query.header", lang, conditions=conditions, n=len(rows))]
+    for q in list(rows)[:STAFF_QUERY_LIMIT]:
+        lines.append(f"{q.id} {q.name.text(lang)}（{row_cite(q, lang)}）" if lang == "zh"
+                     else f"{q.id} {q.name.text(lang)} ({row_cite(q, lang)})")
+    if len(rows) > STAFF_QUERY_LIMIT:
+        lines.append(t("staff_query.more", lang, k=len(rows) - STAFF_QUERY_LIMIT))
+    cite = "附件1" if lang == "zh" else "Annex 1"
+    return Answer("staff_query", lang, "\n".join(lines), (cite,), (), _ver(version))
+
+
 def not_covered(topics: Sequence[str], lang: str, version: Optional[str] = None) -> Answer:
     """What the notice is silent on (catalog/silence.py), said plainly, with a person to ask."""
     from catalog import silence

@@ -151,9 +151,9 @@ def _search(args) -> int:
     return 0
 
 
-STAFF_REASONS_ZH = {"id": "编号", "verdict": "识别结果", "nearest": "最接近的目录内证书", "alias": "别名", "issuer": "颁发机构",
+STAFF_REASONS_ZH = {"query": "符合条件", "id": "编号", "verdict": "识别结果", "nearest": "最接近的目录内证书", "alias": "别名", "issuer": "颁发机构",
                     "name": "名称", "field": "领域", "country": "国家(地区)", "keyword": "备注关键词"}
-STAFF_REASONS_EN = {"id": "id", "verdict": "verdict", "nearest": "nearest listed", "alias": "alias", "issuer": "issuer",
+STAFF_REASONS_EN = {"query": "matches", "id": "id", "verdict": "verdict", "nearest": "nearest listed", "alias": "alias", "issuer": "issuer",
                     "name": "name", "field": "field", "country": "country/region", "keyword": "remark keyword"}
 
 

@@ -19,7 +19,7 @@ from catalog.text import normalize
 _ID = re.compile(r"^\s*([URur])\s*0*(\d{1,3})\s*$")
 
 # how a row was found, strongest first (the rank of a row is its strongest reason)
-REASONS = ("id", "verdict", "nearest", "alias", "field", "country", "issuer", "name", "keyword")
+REASONS = ("id", "query", "verdict", "nearest", "alias", "field", "country", "issuer", "name", "keyword")
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,12 @@ def search(text: str, version: Optional[str] = None) -> StaffSearch:
         q = queries.get(f"U{n:02d}" if letter == "U" else f"R{n:03d}", version)
         if q is not None:
             return StaffSearch(text, "listed", "id", None, [Row(q, "id", text, 100.0)])
+    from catalog import staff_query
+
+    filters = staff_query.parse(text)
+    if filters is not None:  # "哪些体育类证书要求两年工作经验": the rows that match, every one
+        rows = [Row(q, "query", text) for q in staff_query.run(filters, version)]
+        return StaffSearch(text, "query", "query", None, rows)
     result = get_matcher(version).match(text)
     out = StaffSearch(text, result.status, "matcher", result)
     seen: Dict[str, int] = {}

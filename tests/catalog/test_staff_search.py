@@ -59,3 +59,10 @@ def test_a_near_miss_is_never_shown_as_listed():
 def test_empty_and_junk():
     assert staff_search.search("   ").status == "empty"
     assert staff_search.search("'; DROP TABLE x; --").rows == []
+
+
+def test_an_attribute_query_lists_every_matching_row():
+    found = staff_search.search("哪些体育类证书要求两年工作经验")
+    sports = {q.id for q in queries.all_qualifications() if "体育" in q.field_keys and q.experience_years == 2
+              and q.experience_unit == "year"}
+    assert found.status == "query" and set(ids(found)) == sports

@@ -142,6 +142,14 @@ def test_search_ambiguous_unlisted_and_nothing(web_server):
     assert code == 200 and body["status"] == "empty"
 
 
+def test_search_confirm_and_attribute_queries(web_server):
+    code, body = web_server.get_json("/web/api/search?q=" + urllib.parse.quote("营养师"))
+    assert body["status"] == "confirm" and body["evidence"] == "generic" and body["results"][0]["id"] == "R109"
+    code, body = web_server.get_json("/web/api/search?q=" + urllib.parse.quote("急需紧缺清单一共几项"))
+    assert body["status"] == "query" and [r["id"] for r in body["results"]] == [f"U0{i}" for i in range(1, 8)]
+    assert all(r["reason"] == "query" for r in body["results"])
+
+
 def test_a_query_over_500_characters_is_a_400(web_server):
     code, body = web_server.get_json("/web/api/search?q=" + "a" * 501)
     assert code == 400 and "500" in body["error"]

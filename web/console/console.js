@@ -21,6 +21,7 @@
       urgent: "急需紧缺清单", regular: "境外职业资格清单",
       loading: "正在查询…", failed: "查询失败：{e}",
       stListed: "找到 1 项（{how}）。", stAmbiguous: "“{m}”对应 {n} 项，请向来电人确认是哪一项。",
+      stQuery: "符合条件的共 {n} 项。",
       stConfirm: "需确认：“{m}”只是通用名称或颁发机构，不能据此认定在《目录》内；请向来电人确认是否为下列证书。{why}",
       stUnlisted: "不在《目录》内。", stText: "按名称、别名、颁发机构的文字找到 {n} 项。",
       stNone: "没有找到。可换个说法，或用筛选浏览。", stList: "共 {n} 项。", stMore: "（只显示前 {k} 项）",
@@ -59,6 +60,7 @@
       urgent: "Urgent list", regular: "Regular list",
       loading: "Searching…", failed: "Search failed: {e}",
       stListed: "1 match ({how}).", stAmbiguous: "\"{m}\" matches {n} rows: ask the caller which one.",
+      stQuery: "{n} rows match.",
       stConfirm: "To confirm: \"{m}\" is only a generic name or an issuer, not proof of a listed credential; ask the caller whether it is the one below. {why}",
       stUnlisted: "Not in the catalog.", stText: "{n} found in names, aliases and issuers.",
       stNone: "Nothing found. Try other words, or browse with the filters.", stList: "{n} qualifications.",
@@ -244,6 +246,8 @@
       var r0 = data.results && data.results[0];
       var how = data.source === "id" ? t("howId") : (r0 && r0.score !== null && r0.score < 100 ? t("howFuzzy") : t("howMatcher"));
       status = t("stListed", { how: how });
+    } else if (data.status === "query") {
+      status = t("stQuery", { n: total });
     } else if (data.status === "confirm") {
       var mc = data.results && data.results[0] ? data.results[0].matched : s.q;
       status = t("stConfirm", { m: mc, why: data.why ? "(" + data.why + ")" : "" });

@@ -1,0 +1,145 @@
+"""Queries over the catalog's attributes, as a hotline agent asks them: "哪些体育类证书要求两年工作经验",
+"how many finance rows are from the UK, and which?", "which rows need registration with a Beijing authority
+before practising", "列出所有加拿大颁发的证书". `parse(text)` reads the filters (list, field, country, years of
+experience, registration, title level, level limits, a condition kind); `run(filters)` returns the rows.
+Pure catalog code: the answer's wording is catalog.answers.staff_query's."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import List, Optional, Tuple
+
+from catalog import queries, vocabulary
+from catalog.queries import QualificationInfo
+from catalog.text import normalize
+
+# a question that asks for a count or a list
+_ASKS = re.compile(r"哪个|哪個|哪一个|哪一項|哪一项|几项|几个|多少|几多|幾多|幾項|幾個|哪些|哪几|哪幾|有哪|列出|列一下|清单|清單|一共|共有|总共|總共|分别|分別|都是啥|"
+                   r"都有啥|都有什么|都有哪些|(?<![a-z])(?:how many|which|list|count|number of|what are the|all the|every)(?![a-z])")
+# ... about rows of the catalog, not about benefits ("急需紧缺的有哪些便利" asks about benefits)
+_OBJECT = re.compile(r"证书|證書|资格|資格|项|項|证|證|执照|執照|(?<![a-z])(?:rows?|qualifications?|certificates?|credentials?|"
+                     r"items?|entries|licen[cs]es?|designations?)(?![a-z])")
+_YEARS = [(re.compile(r"两年|兩年|2\s*年|二年|两学年|兩學年|two years|2 years|2-year|two-year|two school years"), 2),
+          (re.compile(r"三年|3\s*年|three years|3 years|3-year|three-year"), 3)]
+_EXPERIENCE = re.compile(r"经验|經驗|经历|經歷|experience")
+_NO_EXPERIENCE = re.compile(r"不用|不需要|无需|無需|不要求|没有要求|沒有要求|no experience|without experience|don't need|do not need|not require")
+_REGISTRATION = re.compile(r"注册|註冊|备案|備案|regist|licen[cs]e to practi|before practi")
+_BEIJING = re.compile(r"北京|我市|本市|beijing")
+_TITLE = [(re.compile(r"副高|associate senior|deputy senior"), "副高级"), (re.compile(r"中级|中級|intermediate"), "中级")]
+_LEVEL_LIMIT = re.compile(r"及以上|等级要求|等級要求|级别要求|level limit|and above|minimum level|等级下限|等級下限")
+_UNIVERSAL = re.compile(r"环球影城|環球影城|universal studios|universal")
+_URGENT = re.compile(r"急需紧缺|急需緊缺|紧缺|緊缺|urgent")
+_REGULAR = re.compile(r"（二）|\(二\)|list \(2\)|list 2|regular list|境外职业资格清单(?!.*急需)")
+
+
+@dataclass
+class Filters:
+    list: Optional[str] = None
+    field: Optional[str] = None
+    country: Optional[str] = None
+    experience_years: Optional[int] = None
+    experience: Optional[bool] = None  # True: some years required; False: none required
+    school_years: bool = False  # "两学年": years counted in school years
+    registration: Optional[str] = None  # any | beijing
+    title_level: Optional[str] = None
+    level_limit: bool = False
+    condition: Optional[str] = None  # a condition kind (universal_studios)
+
+    def any(self) -> bool:
+        return any((self.list, self.field, self.country, self.experience_years, self.experience is not None,
+                    self.registration, self.title_level, self.level_limit, self.condition))
+
+
+def parse(text: str) -> Optional[Filters]:
+    """The filters of a count or list question, or None when the text asks for no list."""
+    norm = normalize(text or "")
+    if not _ASKS.search(norm) or not _OBJECT.search(norm):
+        return None
+    f = Filters()
+    if _URGENT.search(norm):
+        f.list = "urgent"
+    elif _REGULAR.search(norm):
+        f.list = "regular"
+    hit = vocabulary.find_field(text)
+    if hit:
+        f.field = hit[0]
+    hit = vocabulary.find_country(text)
+    if hit:
+        f.country = hit[0]
+    if _EXPERIENCE.search(norm):
+        f.school_years = bool(re.search(r"学年|學年|school year", norm))
+        years = next((n for rx, n in _YEARS if rx.search(norm)), None)
+        if years is None and f.school_years:
+            years = 2 if re.search(r"两|兩|2|two", norm) else None
+        if years:
+            f.experience_years = years
+        else:
+            f.experience = not _NO_EXPERIENCE.search(norm)
+    if _REGISTRATION.search(norm) and not _EXPERIENCE.search(norm):
+        f.registration = "beijing" if _BEIJING.search(norm) else "any"
+    f.title_level = next((lvl for rx, lvl in _TITLE if rx.search(norm)), None)
+    f.level_limit = bool(_LEVEL_LIMIT.search(norm))
+    if _UNIVERSAL.search(norm):
+        f.condition = "universal_studios"
+    return f if f.any() else None
+
+
+def asks_for_rows(text: str) -> bool:
+    norm = normalize(text or "")
+    return bool(_ASKS.search(norm) and _OBJECT.search(norm))
+
+
+def run(f: Filters, version: Optional[str] = None) -> List[QualificationInfo]:
+    out = []
+    for q in queries.all_qualifications(version):
+        if f.list and q.list != f.list:
+            continue
+        if f.field and f.field not in q.field_keys:
+            continue
+        if f.country and f.country not in q.country_keys:
+            continue
+        if f.experience_years is not None and (q.experience_years != f.experience_years or
+                                               (q.experience_unit == "school_year") != f.school_years):
+            continue
+        if f.experience is True and not q.experience_years:
+            continue
+        if f.experience is False and q.experience_years:
+            continue
+        if f.registration and not q.registration:
+            continue
+        if f.registration == "beijing" and not re.search(r"我市|本市|北京", q.registration.zh if q.registration else ""):
+            continue
+        if f.title_level and q.title_level != f.title_level:
+            continue
+        if f.level_limit and not any(c.kind == "level_limit" for c in q.conditions):
+            continue
+        if f.condition and not any(c.kind == f.condition for c in q.conditions):
+            continue
+        out.append(q)
+    return out
+
+
+def describe(f: Filters) -> List[Tuple[str, dict]]:
+    """(answers.yaml key, values) for each filter, in order."""
+    parts: List[Tuple[str, dict]] = []
+    if f.list:
+        parts.append((f"staff_query.list.{f.list}", {}))
+    if f.field:
+        parts.append(("staff_query.field", {"field_key": f.field}))
+    if f.country:
+        parts.append(("staff_query.country", {"country_key": f.country}))
+    if f.experience_years:
+        parts.append(("staff_query.years", {"n": f.experience_years}))
+    elif f.experience is True:
+        parts.append(("staff_query.experience", {}))
+    elif f.experience is False:
+        parts.append(("staff_query.no_experience", {}))
+    if f.registration:
+        parts.append((f"staff_query.registration_{f.registration}", {}))
+    if f.title_level:
+        parts.append((f"staff_query.title.{f.title_level}", {}))
+    if f.level_limit:
+        parts.append(("staff_query.level_limit", {}))
+    if f.condition:
+        parts.append((f"staff_query.condition.{f.condition}", {}))
+    return parts

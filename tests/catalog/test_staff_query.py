@@ -1,0 +1,52 @@
+"""Queries over the catalog's attributes (catalog/staff_query.py), checked against counts computed here from
+the rows themselves."""
+from __future__ import annotations
+
+import pytest
+
+from catalog import answers, queries, staff_query
+
+
+@pytest.fixture(autouse=True)
+def _db(catalog_db):
+    yield
+
+
+def ids(text):
+    f = staff_query.parse(text)
+    assert f is not None, text
+    return [q.id for q in staff_query.run(f)]
+
+
+def test_field_and_years_of_experience():
+    sports = {q.id for q in queries.all_qualifications() if "体育" in q.field_keys and q.experience_years == 2
+              and q.experience_unit == "year"}
+    assert set(ids("体育类的资格里面哪些要求两年相关工作经验？一共几个？")) == sports
+
+
+def test_registration_with_a_beijing_authority():
+    beijing = {q.id for q in queries.all_qualifications() if q.registration and "我市" in q.registration.zh}
+    assert set(ids("目录里有哪些资格要求在北京市的主管部门注册或者备案之后才能执业？")) == beijing
+    assert beijing and all(q in set(ids("Which qualifications require registration before practising?")) for q in beijing)
+
+
+def test_field_and_country_in_english():
+    uk_finance = {q.id for q in queries.all_qualifications() if "金融" in q.field_keys and "英国" in q.country_keys}
+    assert set(ids("How many finance qualifications are from the UK, and which?")) == uk_finance
+
+
+def test_the_urgent_list_and_a_country():
+    assert ids("急需紧缺清单一共几项 都是啥") == [f"U0{i}" for i in range(1, 8)]
+    assert set(ids("列出所有加拿大颁发的证书")) == {q.id for q in queries.all_qualifications() if "加拿大" in q.country_keys}
+
+
+def test_benefit_questions_are_no_staff_queries():
+    for text in ("我能享受哪些便利", "What do I get as a foreigner?", "我有CFA，能认可吗"):
+        assert staff_query.parse(text) is None, text
+
+
+def test_the_answer_gives_the_count_and_every_row():
+    f = staff_query.parse("哪些资格可以对应副高级职称？")
+    rows = staff_query.run(f)
+    a = answers.staff_query(f, rows, "zh")
+    assert f"共{len(rows)}项" in a.text and all(q.id in a.text for q in rows) and a.source
