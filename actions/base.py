@@ -46,7 +46,8 @@ class AnswerAction(Action):
 
             if context.resolve(ctx).status != "none":
                 return recognition(ctx)
-        listing = _staff_query(ctx)
+        # the count answer gives numbers only: a list, field or country it is asked about gets the rows too
+        listing = _staff_query(ctx, counting=self.action_name == "action_answer_catalog_stats")
         if listing is not None:
             return listing
         return _with_silence(ctx, type(self).answerer(ctx))
@@ -65,7 +66,7 @@ class AnswerAction(Action):
         return events
 
 
-def _staff_query(ctx: Context) -> Optional[Reply]:
+def _staff_query(ctx: Context, counting: bool = False) -> Optional[Reply]:
     """ "哪些体育类证书要求两年工作经验", "how many finance rows are from the UK": the count and the rows, whatever
     intent NLU saw. A message naming one credential is about that credential; a generic name shared by rows
     ("精算师有几项") lists those rows."""
@@ -76,6 +77,8 @@ def _staff_query(ctx: Context) -> Optional[Reply]:
     if not staff_query.asks_for_rows(ctx.text):
         return None
     filters = staff_query.parse(ctx.text) or staff_query.Filters()
+    if filters.any() and not filters.beyond_browsing() and not counting:
+        return None  # "急需紧缺清单里有哪些证书": the browse answer lists them already
     found = matching.match(ctx.text)
     if found.status in ("listed", "confirm", "unlisted"):
         return None

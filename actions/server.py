@@ -37,6 +37,19 @@ def create_app():
 
     app = sdk_app("actions", cors_origins=None)
 
+    @app.before_server_start
+    async def build_matcher(*_args) -> None:
+        """Build the catalog matcher before the first request (seconds with ~1,700 aliases): built lazily, the
+        first user's turn waited for it and could pass Rasa's action timeout on a loaded machine."""
+        from catalog import matching
+
+        t0 = time.perf_counter()
+        try:
+            await asyncio.to_thread(matching.get_matcher)
+            logger.info("catalog matcher built in %.1f s", time.perf_counter() - t0)
+        except Exception:  # noqa: BLE001 - no catalog yet: built on first use, /health/ready says why
+            logger.warning("catalog matcher not built at start-up", exc_info=True)
+
     @app.get("/health/ready")
     async def ready(_: Request) -> HTTPResponse:
         t0 = time.perf_counter()

@@ -45,6 +45,11 @@ class Filters:
     level_limit: bool = False
     condition: Optional[str] = None  # a condition kind (universal_studios)
 
+    def beyond_browsing(self) -> bool:
+        """Filters the browse answer (list, field, country) does not apply."""
+        return any((self.experience_years, self.experience is not None, self.registration, self.title_level,
+                    self.level_limit, self.condition))
+
     def any(self) -> bool:
         return any((self.list, self.field, self.country, self.experience_years, self.experience is not None,
                     self.registration, self.title_level, self.level_limit, self.condition))
