@@ -434,6 +434,14 @@ def notice_info(lang: str, version: Optional[str] = None) -> Answer:
 # --- help and handoff ----------------------------------------------------------------------------
 
 
+def refusal(lang: str) -> Answer:
+    """What the assistant will not do (catalog/refusals.py), said once, politely."""
+    from catalog import refusals
+
+    lang = _lang(lang)
+    return Answer("refusal", lang, refusals.data()["say"][lang], (), (), _ver(None))
+
+
 STAFF_QUERY_LIMIT = 40
 
 

@@ -82,7 +82,7 @@ class Matcher:
 
 
 # where one credential ends and another begins ("PMP和ITIL", "CFA, FRM and CAIA", "ACCA/CIMA", "CFA plus FRM")
-_SEPARATOR = re.compile(r"[,，、;；/&+]|和|与|與|以及|及|还有|還有|另外|另有|同时|同時|(?<![A-Za-z])(?:and|plus|as well as|also)(?![A-Za-z])",
+_SEPARATOR = re.compile(r"[,，、;；/&+。？！?!\n]|和|与|與|以及|及|还有|還有|另外|另有|同时|同時|(?<![A-Za-z])(?:and|plus|as well as|also)(?![A-Za-z])",
                         re.I)
 
 _UNKNOWN_NAME = re.compile(r"(?<![A-Za-z])[A-Z][A-Z0-9-]{2,7}(?![A-Za-z])")
