@@ -3,24 +3,14 @@ other cities. `silent_topics(text)` finds what a question asks that the notice d
 says so plainly and names a person to ask. The wording is data; nothing here states a number."""
 from __future__ import annotations
 
-import functools
-import re
 from typing import Any, Dict, List, Tuple
 
-import yaml
-
-from catalog import config
+from catalog import wordlists
 from catalog.text import normalize
 
 
-@functools.lru_cache(maxsize=4)
-def _data(path: str) -> Dict[str, Any]:
-    with open(path, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
-
-
 def _topics() -> Dict[str, Any]:
-    return _data(str(config.data_dir() / "silent_topics.yaml"))
+    return wordlists.load("silent_topics.yaml")
 
 
 def silent_topics(text: str) -> List[str]:
@@ -28,19 +18,11 @@ def silent_topics(text: str) -> List[str]:
     norm = normalize(text or "")
     found = []
     for name, topic in _topics()["topics"].items():
-        if any(_has(norm, normalize(str(u))) for u in topic.get("unless") or []):
+        if any(wordlists.has(norm, u) for u in topic.get("unless") or []):
             continue
-        for w in topic["words"]:
-            w = normalize(str(w))
-            hit = (re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", norm) if w.isascii() else w in norm)
-            if hit:
-                found.append(name)
-                break
+        if any(wordlists.has(norm, w) for w in topic["words"]):
+            found.append(name)
     return found
-
-
-def _has(norm: str, w: str) -> bool:
-    return bool(re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", norm)) if w.isascii() else w in norm
 
 
 def answer(topics: List[str], lang: str) -> Tuple[str, Tuple[str, ...]]:
