@@ -74,10 +74,11 @@ def _refused(ctx: Context) -> Optional[Reply]:
     refused first; a catalog question in the same message is still answered, credential by credential."""
     from catalog import matching, refusals
 
-    if not ctx.text or ctx.text.startswith("/") or not refusals.refused(ctx.text):
+    kinds = refusals.refused(ctx.text) if ctx.text and not ctx.text.startswith("/") else []
+    if not kinds:
         return None
     replies: List[Answer] = [answers.refusal(ctx.lang)]
-    if "others_data" not in refusals.refused(ctx.text):
+    if "others_data" not in kinds:
         each = matching.get_matcher().match_each(ctx.text)
         if len(each) >= 2:
             replies += answers.several(each, ctx.lang)[1:]

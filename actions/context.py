@@ -12,13 +12,19 @@ from bot.language_rules import detect
 from catalog import matching as matcher
 from catalog.matching import MatchResult
 
-_YES_NO = re.compile(r"^\s*(?:不是|不对|不|没有|沒有|唔係|唔系|否|no|nope|not|是的|是|对|對|係|系|有|yes|yeah|yep|correct)"
-                     r"(?![a-z])", re.I)
+_NO_WORDS = "不是|不对|没有|沒有|唔係|唔系|否|no|nope|not"
+_NO = re.compile(rf"^\s*(?:{_NO_WORDS})(?![a-z])", re.I)
+_YES_NO = re.compile(rf"^\s*(?:{_NO_WORDS}|不|是的|是|对|對|係|系|有|yes|yeah|yep|correct)(?![a-z])", re.I)
 
 
 def answers_yes_no(text: str) -> bool:
     """A message that starts by answering a yes/no question ("不是，是…发的", "yes, from DAA")."""
     return bool(_YES_NO.match(text or ""))
+
+
+def answers_no(text: str) -> bool:
+    """A message that starts with "no" ("不是", "no, mine is from…")."""
+    return bool(_NO.match(text or ""))
 
 
 _PICK = re.compile(r"^\s*(?:第|选|no\.?|number|option|#)?\s*(\d{1,2})\s*(?:个|项|号)?\s*[.。!！]?\s*$", re.I)
@@ -83,9 +89,10 @@ class Resolution:
         return self.status in ("listed", "confirm", "ambiguous", "unlisted")
 
 
-def resolve(ctx: Context) -> Resolution:
+def resolve(ctx: Context, verdict: Optional[MatchResult] = None) -> Resolution:
     """The qualification of this turn: a button's entity, a number picking from the options, a mention
-    in the text (narrowed by earlier options), else the one from earlier turns."""
+    in the text (narrowed by earlier options), else the one from earlier turns. `verdict`: the matcher's
+    verdict on the whole text when the caller has it already (no earlier options to narrow by)."""
     qid = ctx.entities.get("qualification")
     if qid:
         return Resolution("listed", str(qid))
@@ -95,7 +102,8 @@ def resolve(ctx: Context) -> Resolution:
         if m and 1 <= int(m.group(1)) <= len(candidates):
             return Resolution("listed", candidates[int(m.group(1)) - 1])
     if ctx.text and not ctx.text.startswith("/"):
-        result = matcher.match(ctx.text, restrict_to=candidates or None)
+        result = verdict if verdict is not None and not candidates else \
+            matcher.match(ctx.text, restrict_to=candidates or None)
         if result.status == "listed":
             return Resolution("listed", result.candidates[0].id, result)
         if result.status in ("confirm", "ambiguous", "unlisted"):

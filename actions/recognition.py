@@ -7,7 +7,6 @@ from actions.base import AnswerAction, Reply
 from actions.context import Context
 from catalog import answers, queries
 from actions.catalog_info import names_a_list
-import re
 from typing import Optional
 
 from catalog import matching as matcher
@@ -22,15 +21,17 @@ def asks_about_practising(text: str) -> bool:
 
 
 def recognition(ctx: Context) -> Reply:
+    whole = None
     if ctx.text and not ctx.text.startswith("/") and not ctx.candidates and not ctx.entities.get("qualification"):
         each = matcher.get_matcher().match_each(ctx.text)
+        whole = each[0] if len(each) == 1 else None  # the whole-text verdict: resolve needs no second pass
         if len(each) >= 2:  # "我有PMP和ITIL Foundation": every credential gets its own verdict
             listed = [r.ids[0] for r in each if r.status == "listed"]
             events = [context.slot("qualification", listed[0])] if listed else []
             return answers.several(each, ctx.lang), events + [context.slot("candidates", None),
                                                                context.slot("confirming", None),
                                                                context.slot("pending_intent", None)]
-    res = context.resolve(ctx)
+    res = context.resolve(ctx, whole)
     if res.status in ("listed", "context"):
         q = queries.get(res.qid or "")
         if q is not None:
@@ -61,7 +62,7 @@ def answer_confirmation(ctx: Context, qid: str) -> Optional[Reply]:
     result = None
     if ctx.text and not ctx.text.startswith("/"):
         result = matcher.match(ctx.text, restrict_to=[qid])
-    said_no = ctx.intent == "deny" or bool(_NO.match(ctx.text or ""))
+    said_no = ctx.intent == "deny" or context.answers_no(ctx.text)
     yes = (ctx.intent == "affirm" and not said_no) or (result is not None and result.status in ("listed", "confirm")
                                                        and result.ids == [qid])
     if result is not None and result.status == "unlisted":
@@ -85,8 +86,6 @@ def answer_confirmation(ctx: Context, qid: str) -> Optional[Reply]:
         return [answers.confirm_denied(q, ctx.lang)], done + [context.slot("pending_intent", None)]
     return None
 
-
-_NO = re.compile(r"^\s*(?:不是|不对|没有|沒有|唔係|唔系|否|no|nope|not)(?![a-z])", re.I)
 
 
 class ActionAnswerRecognition(AnswerAction):

@@ -14,7 +14,8 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 import yaml
 
 from catalog import benefits as rules
-from catalog import config, queries
+from catalog import config, queries, refusals, silence
+from catalog import staff_query as staff_query_filters
 from catalog.matching import MatchResult
 from catalog.queries import ClauseInfo, QualificationInfo
 from catalog.text import normalize
@@ -436,8 +437,6 @@ def notice_info(lang: str, version: Optional[str] = None) -> Answer:
 
 def refusal(lang: str) -> Answer:
     """What the assistant will not do (catalog/refusals.py), said once, politely."""
-    from catalog import refusals
-
     lang = _lang(lang)
     return Answer("refusal", lang, refusals.data()["say"][lang], (), (), _ver(None))
 
@@ -447,12 +446,10 @@ STAFF_QUERY_LIMIT = 40
 
 def staff_query(filters: Any, rows: Sequence[QualificationInfo], lang: str, version: Optional[str] = None) -> Answer:
     """A count and the rows for a query over the catalog's attributes (catalog.staff_query)."""
-    from catalog import staff_query as sq
-
     lang = _lang(lang)
     snap = queries.snapshot(version)
     parts = []
-    for key, values in sq.describe(filters):
+    for key, values in staff_query_filters.describe(filters):
         if "field_key" in values:
             values = {"field": values["field_key"] if lang == "zh" else snap.fields.get(values["field_key"], values["field_key"])}
         if "country_key" in values:
@@ -475,8 +472,6 @@ def staff_query(filters: Any, rows: Sequence[QualificationInfo], lang: str, vers
 
 def not_covered(topics: Sequence[str], lang: str, version: Optional[str] = None) -> Answer:
     """What the notice is silent on (catalog/silence.py), said plainly, with a person to ask."""
-    from catalog import silence
-
     lang = _lang(lang)
     text, clause_ids = silence.answer(list(topics), lang)
     cites = tuple(queries.clause(c, version).cite.text(lang) for c in clause_ids)

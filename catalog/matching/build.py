@@ -233,7 +233,3 @@ def region_words(zh: str, en: str, extra: Dict[str, List[str]]) -> List[str]:
     words.extend(extra.get(en, ()))
     return [w for w in words if w]
 
-
-def country_words(places: Dict[str, object]) -> Dict[str, List[str]]:
-    """places.yaml's everyday country names (for the browse vocabulary)."""
-    return dict(places.get("countries") or {})  # type: ignore[arg-type]

@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import FrozenSet, List, Optional, Sequence, Tuple
 
 from rapidfuzz import fuzz
-from typing import FrozenSet, List, Optional, Sequence, Tuple
 
 from catalog.matching.build import GENERIC, ISSUER, SPECIFIC, STRENGTH, MatcherData, level_tokens
 from catalog.matching.index import Found, Hit, Words
 from catalog.matching.levels import levels_in
 from catalog.matching.results import Candidate, MatchResult, UnlistedHit
-from catalog.text import Token, normalize
+from catalog.text import Token, normalize, to_simplified
 
 
 REGISTRATION_WORDS = ("registered", "registration", "licensed", "licence", "license", "certificate", "certified",
@@ -304,13 +304,9 @@ class Verdict:
     def _other_credential_noun(self, text: str, hit: Hit, hits: List[Hit], ids: FrozenSet[str]) -> Optional[str]:
         """A credential named beside an issuer that is no alias and is not like the row's own names
         ("會計師證書" beside 考選部, "Child Development Assistant Permit" beside the CTC)."""
-        from rapidfuzz import fuzz
-
         taken = [h.span for h in hits]
         lo, hi = max(0, hit.span[0] - 40), min(len(text), hit.span[1] + 40)
         own = [self.data.row_words.get(i, "") for i in ids]
-        from catalog.text import to_simplified
-
         simple = to_simplified(text)
         for m in _ACRONYM_CRED.finditer(text, lo, hi):
             word = m.group(1)
@@ -368,12 +364,12 @@ class Verdict:
         letters = re.sub(r"[^A-Za-z]", "", word)
         if not (2 <= len(letters) <= 6) or not word.replace(".", "").replace(" ", "").isupper():
             return None
-        own = " ".join(self.data.issuers.get(i, ("", ""))[1] for i in hit.entry.ids).lower()
+        mine = [self.data.issuers.get(i, ("", ""))[1].lower() for i in hit.entry.ids]
+        own = " ".join(mine)
         for m in _ORG.finditer(text):
             words = [w for w in re.findall(r"[A-Za-z][\w'’-]*", m.group(0)) if w.lower() not in _JOINERS]
             for k in range(len(words)):  # "US Cybersecurity and Infrastructure Security Agency" spells CISA from its 2nd word
                 name = " ".join(words[k:])
-                mine = [self.data.issuers.get(i, ("", ""))[1].lower() for i in hit.entry.ids]
                 if "".join(w[0] for w in words[k:]).upper() == letters.upper() and name.lower() not in own \
                         and not any(x and x in name.lower() for x in mine) \
                         and not any(fuzz.partial_ratio(normalize(name), self.data.row_words.get(i, "")) >= 85
@@ -400,16 +396,14 @@ class Verdict:
         if limit is None:  # a limit in words ("国际级", "Expert"): said or not
             said = " ".join(t.text for t in toks)
             return any(t in said or t in said.replace(" ", "") for t in level_tokens(self.data, qid))
-        norm_window = " ".join(t.text for t in toks[max(0, hit.start_tok - 4) : hit.end_tok + 6])
-        said = levels_in(norm_window, limit.scale)
+        said = _levels_said(toks, hit, limit.scale)
         return bool(said) and limit.admits(said)
 
     def _below_level(self, text: str, toks: List[Token], hit: Hit, qid: str) -> Optional[MatchResult]:
         limit = self.data.levels.get(qid)
         if limit is None:
             return None
-        norm_window = " ".join(t.text for t in toks[max(0, hit.start_tok - 4) : hit.end_tok + 6])
-        said = levels_in(norm_window, limit.scale)
+        said = _levels_said(toks, hit, limit.scale)
         if not said or limit.admits(said):
             return None
         zh, en = self.data.level_text.get(qid, ("", ""))
@@ -500,6 +494,11 @@ def _attached_place(words: Words, span: Tuple[int, int]):
             if best is None or s[1] > best[2][1]:
                 best = ("other", country, s)
     return (best[0], best[1]) if best else None
+
+
+def _levels_said(toks: List[Token], hit: Hit, scale: str) -> List[int]:
+    """The levels named beside a mention (4 tokens before it, 6 after)."""
+    return levels_in(" ".join(t.text for t in toks[max(0, hit.start_tok - 4) : hit.end_tok + 6]), scale)
 
 
 def _window(toks: List[Token], a: int, b: int) -> Tuple[str, str]:

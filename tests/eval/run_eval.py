@@ -13,7 +13,6 @@ import json
 import time
 import uuid
 from collections import defaultdict
-from pathlib import Path
 from typing import Any, Dict, List
 
 from tests.bench.bench_bot import ROOT, Stack, post
