@@ -15,10 +15,15 @@ export RASA_TELEMETRY_ENABLED := false
 
 CATALOG_DATA := $(shell find catalog/data -type f 2>/dev/null)
 CATALOG_CODE := $(wildcard catalog/*.py)
+# catalog files that only the actions read (reply templates, word lists for refusals and silent topics):
+# editing them reloads the catalog but does not retrain the model
+ACTION_ONLY_DATA := catalog/data/answers.yaml catalog/data/silent_topics.yaml catalog/data/refusals.yaml \
+                    catalog/data/channel_messages.yaml catalog/data/README.md catalog/data/asked.yaml
+TRAINED_CATALOG_DATA := $(filter-out $(ACTION_ONLY_DATA),$(CATALOG_DATA))
 # what the trained model depends on: training data, config, domain, the tokenizer (and the catalog names it uses)
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml' 2>/dev/null) \
                 bot/components/bilingual_tokenizer.py bot/components/catalog_names.py bot/components/gibberish.py \
-                bot/policies/bounded_history.py $(CATALOG_DATA)
+                bot/policies/bounded_history.py catalog/facts.py $(TRAINED_CATALOG_DATA)
 
 .PHONY: help setup catalog train run run-prod nginx shell browser test test-unit test-data test-stories test-nlu test-e2e bench bench-catalog bench-load clean
 
@@ -44,7 +49,7 @@ $(CATALOG_STAMP): $(STAMP) $(CATALOG_DATA) $(CATALOG_CODE)
 
 catalog: $(CATALOG_STAMP)
 
-$(MODEL_STAMP): $(CATALOG_STAMP) $(TRAIN_INPUTS)
+$(MODEL_STAMP): $(TRAIN_INPUTS) | $(CATALOG_STAMP)
 	scripts/train.sh
 	@touch $@
 

@@ -53,6 +53,11 @@ class AnswerAction(Action):
         listing = _staff_query(ctx, counting=self.action_name == "action_answer_catalog_stats")
         if listing is not None:
             return listing
+        from actions.framed import framed
+
+        answered = framed(ctx)
+        if answered is not None:
+            return _with_silence(ctx, answered)
         return _with_silence(ctx, type(self).answerer(ctx))
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,

@@ -55,6 +55,37 @@ class Context:
         return None if v in (None, "") else str(v).lower() == "true"
 
     @property
+    def facts(self):
+        """The person's facts: the slots (earlier turns, and NLU's entities of this one), with what this message
+        says of experience and a Beijing employer (catalog/facts.py) replacing the earlier value."""
+        from catalog import facts as found
+        from catalog.reasoner import Facts
+
+        years = found.experience_years(self.text) if self.text and not self.text.startswith("/") else None
+        employer = found.beijing_employer(self.text) if self.text and not self.text.startswith("/") else None
+        if years is None and self.slots.get("experience_years") is not None:
+            years = float(self.slots["experience_years"])
+        if employer is None and self.slots.get("beijing_employer") not in (None, ""):
+            employer = str(self.slots["beijing_employer"]).lower() == "true"
+        return Facts(self.nationality if self.nationality in ("chinese", "foreign") else "unknown", self.age,
+                     self.high_end, years, employer)
+
+    def fact_events(self) -> List[Dict[str, Any]]:
+        """Slot events keeping what this message said of experience and a Beijing employer."""
+        from catalog import facts as found
+
+        if not self.text or self.text.startswith("/"):
+            return []
+        out = []
+        years = found.experience_years(self.text)
+        if years is not None:
+            out.append(_slot("experience_years", years))
+        employer = found.beijing_employer(self.text)
+        if employer is not None:
+            out.append(_slot("beijing_employer", "true" if employer else "false"))
+        return out
+
+    @property
     def candidates(self) -> List[str]:
         return [c for c in (self.slots.get("candidates") or "").split(",") if c]
 
@@ -67,7 +98,8 @@ def read(tracker: Tracker) -> Context:
         entities.setdefault(e.get("entity"), e.get("value"))
     lang = tracker.get_slot("language") or entities.get("language") or detect(text) or "zh"
     slots = {k: tracker.get_slot(k) for k in
-             ("qualification", "candidates", "confirming", "nationality", "age", "high_end", "pending_intent")}
+             ("qualification", "candidates", "confirming", "nationality", "age", "high_end", "pending_intent",
+              "experience_years", "beijing_employer")}
     intent = (latest.get("intent") or {}).get("name") or ""
     return Context(tracker.sender_id, lang if lang in ("zh", "en") else "zh", intent, text, entities, slots)
 

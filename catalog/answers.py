@@ -508,3 +508,89 @@ def _clause_with(fact: str, version: Optional[str]) -> ClauseInfo:
 
 def _clause_by_title_level(level: str, version: Optional[str]) -> ClauseInfo:
     return next(c for c in queries.clauses("benefit", version) if c.facts.get("title_level") == level)
+
+
+# --- the reasoner's verdicts ---------------------------------------------------------------------
+
+
+def _num(x: Any) -> str:
+    return str(int(x)) if isinstance(x, float) and x.is_integer() else str(x)
+
+
+def verdict_lines(v: Any, facts: Any, lang: str, q: Optional[QualificationInfo] = None,
+                  with_text: bool = True) -> List[str]:
+    """One clause's verdict for this person: the direct answer, why (or on what condition), the clause."""
+    from catalog import reasoner
+
+    lang = _lang(lang)
+    c = v.clause
+    limit = c.facts.get("age_limit", "")
+    limit_high = c.facts.get("age_limit_high_end", limit)
+    name = q.name.text(lang) if q is not None else ""
+    values = dict(limit=limit, limit_high=limit_high, age=facts.age, name=name,
+                  years=q.experience_years if q is not None and q.experience_years else "",
+                  has=_num(facts.experience_years) if facts.experience_years is not None else "",
+                  list_name=list_name(q, lang) if q is not None else "",
+                  level=(c.facts.get("title_level") if lang == "zh" else c.facts.get("title_level_en", "")) or "")
+    about = t("verdict.about", lang, title=c.title.text(lang), cite=c.cite.text(lang))
+    sep = "" if lang == "zh" else " "
+    if v.outcome == reasoner.NOT_APPLICABLE:
+        lead_key = "not_yet" if v.reason in ("experience_below_remark", "no_beijing_employer") else "not_applicable"
+        reason = t(f"verdict.reason.{v.reason}", lang, **values) if v.reason in templates()["verdict"]["reason"] else ""
+        line = t(f"verdict.lead.{lead_key}", lang) + sep + about + ("：" if lang == "zh" else ": ") + reason
+    elif v.outcome == reasoner.CANNOT_TELL:
+        who = t(f"verdict.who.{c.nationality}", lang) if c.nationality in ("chinese", "foreign") else ""
+        line = t("verdict.lead.cannot_tell", lang) + sep + about + ("：" if lang == "zh" else ": ") + \
+            t(f"verdict.reason.{v.reason}", lang, who=who, **values)
+    else:
+        conds = []
+        for code in v.conditions:
+            if code == "registration":
+                conds.append(q.registration.text(lang) if q is not None and q.registration else "")
+            elif code in templates()["verdict"]["condition"]:
+                conds.append(t(f"verdict.condition.{code}", lang, **values))
+        conds = [x for x in conds if x]
+        if c.topic == "practice" and q is not None and v.reason in templates()["verdict"]["profession"]:
+            head = t("verdict.practice_ok", lang, profession=t(f"verdict.profession.{v.reason}", lang))
+        else:
+            head = ""
+        if v.outcome == reasoner.APPLIES or not conds:
+            line = t("verdict.lead.applies", lang) + sep + about + (("：" + head) if head and lang == "zh" else
+                                                                   (": " + head) if head else "")
+            if conds:
+                line += ("（前提：" + "；".join(conds) + "）") if lang == "zh" else \
+                    (" (provided " + "; ".join(conds) + ")")
+        else:
+            joiner = "；" if lang == "zh" else "; "
+            line = t("verdict.lead.conditional", lang) + joiner.join(conds) + ("。" if lang == "zh" else ".") + \
+                sep + about + ("。" if lang == "zh" else ".") + (sep + head if head else "")
+    lines = [line]
+    if with_text:
+        lines.append(t("verdict.clause_text", lang, cite=c.cite.text(lang), text=c.text.text(lang)))
+    return lines
+
+
+def verdicts(q: Optional[QualificationInfo], items: Sequence[Any], facts: Any, lang: str,
+             version: Optional[str] = None) -> Answer:
+    """The answer to "can I / do I get …" for the clauses asked: for the holder of `q` (or, with no credential
+    known yet, for a holder of any listed one), each clause's verdict first, then why and the clause text."""
+    lang = _lang(lang)
+    lines: List[str] = []
+    cites: List[str] = []
+    if q is not None:
+        lines.append(t("verdict.holder", lang, name=q.name.text(lang), list_name=list_name(q, lang), row=q.row,
+                       id=q.id))
+        cites.append(row_cite(q, lang))
+    for v in items:
+        lines += verdict_lines(v, facts, lang, q, with_text=len(items) <= 3)
+        cites.append(v.clause.cite.text(lang))
+    buttons: Tuple[Tuple[str, str], ...] = ()
+    needs = [n for v in items if v.outcome == "cannot_tell" for n in v.needs]
+    if "high_end" in needs:
+        buttons = ((t("verdict_buttons.high_end_yes", lang), '/inform{"high_end":"true"}'),
+                   (t("verdict_buttons.high_end_no", lang), '/inform{"high_end":"false"}'))
+    elif "nationality" in needs:
+        buttons = ((t("verdict_buttons.chinese", lang), '/inform{"nationality":"chinese"}'),
+                   (t("verdict_buttons.foreign", lang), '/inform{"nationality":"foreign"}'))
+    return Answer("verdict", lang, "\n".join(lines), tuple(dict.fromkeys(cites)), buttons,
+                  q.version if q is not None else _ver(version), q.id if q is not None else None)

@@ -44,6 +44,13 @@ class Matcher:
         whole = self.verdict.decide(found)
         spans = [h.span for h in found.hits]
         cuts = [m for m in _SEPARATOR.finditer(text) if not any(a < m.end() and m.start() < b for a, b in spans)]
+        # "CKA CKAD CKS": a gap of spaces only between mentions of different rows separates them too
+        ordered = sorted(found.hits, key=lambda h: h.span)
+        for h1, h2 in zip(ordered, ordered[1:]):
+            gap = text[h1.span[1]:h2.span[0]]
+            if gap and not gap.strip() and set(_ids(h1)) != set(_ids(h2)) and _ids(h1) and _ids(h2):
+                cuts.append(_Cut(h1.span[1], h2.span[0]))
+        cuts.sort(key=lambda m: m.start())
         if not cuts or not spans:
             return [whole]
         parts, start = [], 0
@@ -81,9 +88,31 @@ class Matcher:
         return self.verdict.name(qid)
 
 
-# where one credential ends and another begins ("PMP和ITIL", "CFA, FRM and CAIA", "ACCA/CIMA", "CFA plus FRM")
-_SEPARATOR = re.compile(r"[,，、;；/&+。？！?!\n]|和|与|與|以及|及|还有|還有|另外|另有|同时|同時|(?<![A-Za-z])(?:and|plus|as well as|also)(?![A-Za-z])",
+# where one credential ends and another begins ("PMP和ITIL", "CFA, FRM and CAIA", "ACCA/CIMA", "CFA plus FRM",
+# Cantonese "FCCA同CPA澳洲", "A同埋B", "A仲有B")
+_SEPARATOR = re.compile(r"[,，、;；/&+。？！?!\n]|和|与|與|以及|及|还有|還有|另外|另有|同时|同時|同埋|同|跟|加上|仲有|外加|或者|或|"
+                        r"(?<![A-Za-z])(?:and|plus|as well as|also|or|along with|together with|with)(?![A-Za-z])",
                         re.I)
+
+
+class _Cut:
+    """A cut between two mentions that no separator word marks (start/end like a regex match)."""
+
+    def __init__(self, start: int, end: int) -> None:
+        self._start, self._end = start, end
+
+    def start(self) -> int:
+        return self._start
+
+    def end(self) -> int:
+        return self._end
+
+
+def _ids(hit) -> Tuple[str, ...]:
+    """The rows a hit names, or its unlisted credential ("u<index>")."""
+    if hit.entry.unlisted_index is not None:
+        return (f"u{hit.entry.unlisted_index}",)
+    return tuple(sorted(hit.entry.ids))
 
 _UNKNOWN_NAME = re.compile(r"(?<![A-Za-z])[A-Z][A-Z0-9-]{2,7}(?![A-Za-z])")
 _CREDENTIAL_WORD = re.compile(r"证|證|资格|資格|执照|執照|cert|licen|qualif|designation|credential|charter", re.I)

@@ -1,0 +1,105 @@
+"""Questions that name a benefit or rule of the notice ("工作许可年龄能放宽吗", "can my family get visas"), answered
+for this person by the reasoner (catalog/reasoner.py): the credential(s) of the message or the conversation, the
+person's facts (slots + this message), the clauses asked (catalog/asked.py). Whatever intent NLU saw: the words
+of the question decide what is asked, the catalog decides the answer."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Tuple
+
+from actions import context
+from actions.context import Context
+from catalog import answers, asked, matching, queries, reasoner
+from catalog.answers import Answer
+
+Reply = Tuple[List[Answer], List[Dict[str, Any]]]
+
+# the urgent list's counterpart of a Section 1 measure, and back: both are said where they differ
+_URGENT_COUNTERPART = {"一.2": "二.1", "一.3": "二.4"}
+_REGULAR_COUNTERPART = {"二.1": "一.2", "二.4": "一.3", "二.2": "一.1"}
+# intents whose questions are about something else even when a benefit word appears in passing
+_NOT_FRAMED = {"ask_verification", "ask_catalog_stats", "ask_catalog_browse", "ask_notice_info", "feedback",
+               "greet", "goodbye", "thank", "bot_challenge", "ask_human", "help"}
+MAX_CLAUSES = 4
+
+
+def _clauses(ids: List[str], q) -> List[Any]:
+    wanted = list(ids)
+    for cid in ids:
+        if q is None or q.list == "urgent":
+            extra = _URGENT_COUNTERPART.get(cid)
+        else:
+            extra = _REGULAR_COUNTERPART.get(cid)
+        if extra and extra not in wanted:
+            wanted.append(extra)
+    by_id = {c.id: c for c in queries.clauses()}
+    return [by_id[i] for i in wanted if i in by_id][:MAX_CLAUSES]
+
+
+# "that is for foreign nationals; what applies to you is …": the measures for the person's own nationality
+_FOR_NATIONALITY = {"chinese": ("一.1", "二.2"), "foreign": ("一.3", "一.4", "二.4")}
+
+
+def _instead(items: List[Any], q, facts) -> List[Any]:
+    if not any(v.outcome == reasoner.NOT_APPLICABLE and v.reason in ("chinese_only", "foreign_only") for v in items):
+        return []
+    have = {v.clause.id for v in items}
+    by_id = {c.id: c for c in queries.clauses()}
+    out = []
+    for cid in _FOR_NATIONALITY.get(facts.nationality, ()):
+        c = by_id.get(cid)
+        if c is None or cid in have or (q is not None and q.list not in c.lists):
+            continue
+        v = reasoner.decide(q, c, facts) if q is not None else reasoner.decide_general(c, facts)
+        if v.positive:
+            out.append(v)
+    return out[:2]
+
+
+def _pending(ctx: Context) -> str:
+    return ctx.intent if ctx.intent.startswith("ask_") and ctx.intent not in _NOT_FRAMED else "ask_benefits"
+
+
+def framed(ctx: Context) -> Optional[Reply]:
+    if not ctx.text or ctx.text.startswith("/") or ctx.slots.get("confirming") or ctx.intent in _NOT_FRAMED:
+        return None
+    ids = [i for i in asked.asked_clauses(ctx.text) if i != "四"]
+    if not ids:
+        return None
+    facts = ctx.facts
+    events = ctx.fact_events()
+    each = matching.get_matcher().match_each(ctx.text) if not ctx.candidates else []
+    if len(each) >= 2:
+        replies: List[Answer] = [answers.several(each, ctx.lang)[0]]
+        for r in each:
+            if r.status == "listed":
+                q = queries.get(r.candidates[0].id)
+                if q is not None:
+                    cls = _clauses(ids, q)
+                    replies.append(answers.verdicts(q, [reasoner.decide(q, c, facts) for c in cls], facts, ctx.lang))
+                    continue
+            replies.append(answers.several([r], ctx.lang)[1])
+        return replies, events + [context.slot("pending_intent", None)]
+    res = context.resolve(ctx, each[0] if each else None)
+    if res.status in ("ambiguous", "confirm") and res.result is not None:
+        # the person's own facts answer what does not depend on which row it is; then: which one?
+        ask = answers.ambiguity(res.result, ctx.lang) if res.status == "ambiguous" else \
+            answers.confirm(res.result, ctx.lang)
+        general = [reasoner.decide_general(c, facts) for c in _clauses(ids, None)]
+        first = [answers.verdicts(None, general, facts, ctx.lang)] if general else []
+        return first + [ask], events + context.slot_events(res, pending=_pending(ctx))
+    if res.status == "unlisted" and res.result is not None:
+        return [answers.recognition(res.result, ctx.lang)], events + context.slot_events(res)
+    q = queries.get(res.qid) if res.qid else None
+    cls = _clauses(ids, q)
+    if not cls:
+        return None
+    if q is not None:
+        items = [reasoner.decide(q, c, facts) for c in cls]
+    else:
+        items = [reasoner.decide_general(c, facts) for c in cls]
+    items += _instead(items, q, facts)
+    answer = answers.verdicts(q, items, facts, ctx.lang)
+    pending = _pending(ctx) if answer.buttons else None
+    slot_events = context.slot_events(res) if res.new else []
+    slot_events = [e for e in slot_events if e.get("name") != "pending_intent"]
+    return [answer], events + slot_events + [context.slot("pending_intent", pending)]

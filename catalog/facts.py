@@ -1,0 +1,217 @@
+"""The person's facts said in one message: nationality, age, 高精尖 or not, years of related experience and
+whether they work for a Beijing employer. Pure Python (the NLU's ProfileExtractor and the actions both use it).
+
+Word lists in data/profile_lexicon.yml. Every finder returns None when the message does not say: a fact
+not said is never guessed, and a fact said earlier is kept by the caller until the person changes it.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+
+import yaml
+
+from catalog.text import normalize
+
+MIN_AGE, MAX_AGE = 16, 100
+MAX_YEARS = 60
+
+_CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "俩": 2, "兩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+              "八": 8, "九": 9, "十": 10, "半": 0.5}
+_EN_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+               "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "a": 1, "an": 1,
+               "half a": 0.5}
+_NUM = r"(\d{1,2}(?:\.\d)?|[一二两俩兩三四五六七八九十]{1,3})"
+_EN_NUM = r"(\d{1,2}(?:\.\d)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty)"
+
+_AGE_PATTERNS = [
+    re.compile(r"(\d{2,3})\s*(?:周岁|岁|歲|週歲)"),
+    re.compile(r"([一二三四五六七八九]十[一二三四五六七八九]?)\s*(?:周岁|岁|歲|週歲)"),
+    re.compile(r"(?:今年|年龄|年紀|年纪|年齡)\s*(?:是|有|已经|已經|已|係|系)?\s*(\d{2,3})"),
+    re.compile(r"\b(\d{2,3})\s*(?:(?:years?|yrs?)[\s-]*old|y/?o)\b", re.I),
+    re.compile(r"\b(?:i'?m|i am|aged?|age is|age of|at|turning|turned)\s+(\d{2,3})\b"
+               r"(?!\s*(?:years? of|%|percent|hours?|years? (?:in|working|experience)))", re.I),
+]
+_EXPERIENCE_PATTERNS = [
+    # 3年相关工作经验 / 两年多的从业经历 / 一年半经验
+    re.compile(_NUM + r"\s*(年半|年多|多年|年以上|年)\s*(?:的)?\s*(?:相关|相關|对口|專業|专业)?\s*(?:工作|从业|從業|执业|執業|行业|行業)?\s*(?:经验|經驗|经历|經歷|年限)"),
+    # 工作了3年 / 从业两年 / 干了三年 / 做了一年半
+    re.compile(r"(?:工作|从业|從業|执业|執業|干|幹|做|做咗|做了|干了|幹了|工作了|从事|從事)[^\d一二两俩兩三四五六七八九十，。,.]{0,8}?"
+               + _NUM + r"\s*(年半|年多|多年|年)"),
+    # 经验3年 / 工作经验：两年
+    re.compile(r"(?:经验|經驗|经历|經歷|年限)\s*(?:是|有|只有|才|约|大概|:|：)?\s*" + _NUM + r"\s*(年半|年多|年)"),
+    # 3 years of (related) experience / 2+ years' experience / two years experience
+    re.compile(r"\b" + _EN_NUM + r"\s*(\+)?\s*(?:full\s+)?years?'?\s*(?:of\s+)?(?:related\s+|relevant\s+|professional\s+|"
+               r"post-qualification\s+|work(?:ing)?\s+|industry\s+|practical\s+)*(?:experience|work)", re.I),
+    # worked (for) 3 years / working for two years
+    re.compile(r"\b(?:worked|working|been working|practi[sc]ed|practi[sc]ing)\b[^.\d]{0,30}?\bfor\s+" + _EN_NUM
+               + r"\s*(\+)?\s*years?", re.I),
+    # experience of 1 year / experience: 2 years / only 1 year of
+    re.compile(r"\bexperience\s*(?:of|is|:|=)?\s*(?:only|just|about)?\s*" + _EN_NUM + r"\s*(\+)?\s*years?", re.I),
+    re.compile(r"\b(?:only|just)\s+" + _EN_NUM + r"\s*(\+)?\s*years?\b", re.I),
+    re.compile(r"\b(half a|a|an)\s+year'?s?\s+(?:of\s+)?(?:related\s+|relevant\s+|work\s+)*experience", re.I),
+]
+
+
+@functools.lru_cache(maxsize=1)
+def lexicon() -> Dict[str, Any]:
+    with (Path(__file__).parent / "data" / "profile_lexicon.yml").open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+@functools.lru_cache(maxsize=64)
+def _prepared(words: Tuple[str, ...]) -> List[Tuple[str, Optional["re.Pattern[str]"]]]:
+    """The words normalised, longest first; Latin ones as a pattern that respects word edges."""
+    out = []
+    for w in sorted((normalize(w) for w in words), key=len, reverse=True):
+        out.append((w, re.compile(rf"(?<![a-z]){re.escape(w)}(?![a-z])") if w.isascii() else None))
+    return out
+
+
+def _find(text: str, words: List[str]) -> Optional[Tuple[int, int]]:
+    for w, pattern in _prepared(tuple(words)):
+        if pattern is not None:
+            m = pattern.search(text)
+            if m:
+                return m.span()
+        else:
+            i = text.find(w)
+            if i >= 0:
+                return i, i + len(w)
+    return None
+
+
+def _last(text: str, words: List[str]) -> Optional[Tuple[int, int]]:
+    """The last occurrence of any of `words` ("我以前是中国籍，现在是美国籍": the latest fact counts)."""
+    best: Optional[Tuple[int, int]] = None
+    for w, pattern in _prepared(tuple(words)):
+        spans = [m.span() for m in pattern.finditer(text)] if pattern is not None else \
+            [(m.start(), m.start() + len(w)) for m in re.finditer(re.escape(w), text)]
+        for span in spans:
+            if best is None or span[0] > best[0] or (span[0] == best[0] and span[1] > best[1]):
+                best = span
+    return best
+
+
+def _number(word: str) -> Optional[float]:
+    word = word.strip().lower()
+    if not word:
+        return None
+    if re.fullmatch(r"\d+(?:\.\d+)?", word):
+        return float(word)
+    if word in _EN_NUMBERS:
+        return float(_EN_NUMBERS[word])
+    if all(ch in _CN_DIGITS for ch in word):
+        if word == "十":
+            return 10.0
+        if "十" in word:
+            head, _, tail = word.partition("十")
+            return float((_CN_DIGITS.get(head, 1) if head else 1) * 10 + (_CN_DIGITS.get(tail, 0) if tail else 0))
+        if len(word) == 1:
+            return float(_CN_DIGITS[word])
+        if word in ("一半",):
+            return 0.5
+    return None
+
+
+_DEMONYMS = ("american|british|english|scottish|welsh|irish|canadian|australian|new zealander|kiwi|german|french|"
+             "italian|spanish|portuguese|dutch|belgian|swiss|austrian|swedish|norwegian|danish|finnish|polish|"
+             "russian|ukrainian|japanese|korean|south korean|indian|pakistani|bangladeshi|singaporean|malaysian|"
+             "indonesian|filipino|thai|vietnamese|brazilian|mexican|argentinian|chilean|colombian|nigerian|"
+             "kenyan|south african|egyptian|turkish|israeli|iranian|emirati|saudi|greek|czech|hungarian|"
+             "romanian|mongolian|kazakh|uzbek|russian")
+# "I'm 66, American", "I'm a Canadian engineer": a demonym said of oneself (not "American Board of …")
+_SELF_DEMONYM = re.compile(r"\b(?:i'?m|i am|im|as an?|being an?)\b[^.;!?]{0,14}?\b(?:" + _DEMONYMS + r")\b"
+                           r"(?!\s+(?:society|institute|board|college|association|academy|council|bar|registry|"
+                           r"institution|chamber|heart|medical|dental|bureau|national|certified|cpa|cfa|"
+                           r"license|licence|certificate|credential|qualification))")
+
+
+def nationality(text: str) -> Optional[Tuple[str, Tuple[int, int]]]:
+    """chinese | foreign, the one said last ("I was Chinese, now I'm Canadian" → foreign)."""
+    norm = normalize(text)
+    lex = lexicon()["nationality"]
+    foreign = _last(norm, lex["foreign"])  # "非中国籍" is foreign: it contains a Chinese word
+    demonyms = [m.span() for m in _SELF_DEMONYM.finditer(norm)]
+    if demonyms and (foreign is None or demonyms[-1][0] > foreign[0]):
+        foreign = demonyms[-1]
+    chinese = _last(norm, lex["chinese"])
+    if foreign and chinese and foreign[0] <= chinese[0] < foreign[1]:
+        chinese = None  # the Chinese word inside the foreign one
+    if chinese and foreign and chinese[0] <= foreign[0] < chinese[1]:
+        foreign = None
+    if foreign and (not chinese or foreign[0] > chinese[0]):
+        return "foreign", foreign
+    if chinese:
+        return "chinese", chinese
+    return None
+
+
+def high_end(text: str) -> Optional[Tuple[bool, Tuple[int, int]]]:
+    norm = normalize(text)
+    lex = lexicon()["high_end"]
+    no = _find(norm, lex["not_high_end_words"])
+    if no:
+        return False, no
+    yes = _find(norm, lex["high_end_words"])
+    return (True, yes) if yes else None
+
+
+def age(text: str) -> Optional[Tuple[int, Tuple[int, int]]]:
+    norm = normalize(text)
+    for pattern in _AGE_PATTERNS:
+        for m in pattern.finditer(norm):
+            value = _number(m.group(1))
+            if value is not None and MIN_AGE <= value <= MAX_AGE:
+                return int(value), m.span(1)
+    return None
+
+
+def experience_years(text: str) -> Optional[float]:
+    """Years of (related) work experience the person says they have ("工作两年多" → 2, "一年半" → 1.5)."""
+    norm = normalize(text)
+    for pattern in _EXPERIENCE_PATTERNS:
+        m = pattern.search(norm)
+        if not m:
+            continue
+        value = _number(m.group(1))
+        if value is None:
+            continue
+        suffix = m.group(2) if m.lastindex and m.lastindex >= 2 else ""
+        if suffix == "年半":
+            value += 0.5
+        if 0 <= value <= MAX_YEARS:
+            return value
+    return None
+
+
+def beijing_employer(text: str) -> Optional[bool]:
+    """Whether the person works for (has a labour relationship with) an employer in Beijing."""
+    norm = normalize(text)
+    lex = lexicon()["employer"]
+    if _find(norm, lex["no_employer"]):
+        return False
+    if _find(norm, lex["has_employer"]):
+        return True
+    return None
+
+
+def extract(text: str) -> List[Dict[str, Any]]:
+    """Entities for nationality, age and high_end found in `text` (spans in the normalised text)."""
+    found: List[Dict[str, Any]] = []
+    nat = nationality(text)
+    if nat:
+        found.append(_entity("nationality", nat[0], nat[1]))
+    he = high_end(text)
+    if he:
+        found.append(_entity("high_end", "true" if he[0] else "false", he[1]))
+    a = age(text)
+    if a:
+        found.append(_entity("age", a[0], a[1]))
+    return found
+
+
+def _entity(name: str, value: Any, span: Tuple[int, int]) -> Dict[str, Any]:
+    return {"entity": name, "value": value, "start": span[0], "end": span[1], "confidence": 1.0}

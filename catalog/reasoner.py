@@ -1,0 +1,198 @@
+"""The eligibility reasoner: for one holder of one catalog row, what each clause of the notice gives them.
+
+Pure Python over the catalog's own data (rows and clauses): no Rasa, no templates. Every verdict names its
+clause and a reason code that the answer templates know. The rules follow the notice's wording only:
+
+- 一 and 二 are for holders "与在京单位建立人事劳动关系": no Beijing employer → does not apply; unknown → applies
+  only with one (`needs_employer`, said once by the answer, not asked).
+- 二 is for the urgent list only (its lead-in "还可享受"); a regular-list holder gets `urgent_only`.
+- a clause for 中国籍人员 / 外籍人员 is decided by nationality; unknown nationality → `cannot_tell` (nationality).
+- 一.2 (中级) and 二.1 (副高级) apply to the rows whose remark states that correspondence, and only if the holder
+  meets the series' education and years standards (the remark's "需符合…基本标准条件").
+- 一.4's age: up to `age_limit` (65); up to `age_limit_high_end` (70) in 高精尖 industries; unknown 高精尖 for
+  66-70 → `cannot_tell` (high_end); beyond 70 → does not apply.
+- a row whose remark asks for N years of related experience: fewer years → not yet (every benefit);
+  unknown → applies only with them.
+- the clauses' own conditions (二.2 recommendation and outstanding performance, 二.3 outstanding contribution,
+  二.5 / 二.6 "符合条件的", 一.6 encouragement only) make the verdict `conditional`, never `applies`.
+- 三 (practice): finance, accounting, physicians and teachers "may" practise under the sector's rules.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Optional, Tuple
+
+from catalog.benefits import profession_of
+from catalog.queries import ClauseInfo, QualificationInfo
+
+APPLIES, CONDITIONAL, NOT_APPLICABLE, CANNOT_TELL = "applies", "conditional", "not_applicable", "cannot_tell"
+OUTCOMES = (APPLIES, CONDITIONAL, NOT_APPLICABLE, CANNOT_TELL)
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the person said of themselves (None / "unknown": not said)."""
+
+    nationality: str = "unknown"  # chinese | foreign | unknown
+    age: Optional[int] = None
+    high_end: Optional[bool] = None
+    experience_years: Optional[float] = None
+    beijing_employer: Optional[bool] = None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    clause: ClauseInfo
+    outcome: str  # applies | conditional | not_applicable | cannot_tell
+    reason: str = ""  # a code: urgent_only, chinese_only, foreign_only, age_over_limit, needs_high_end, …
+    needs: Tuple[str, ...] = ()  # facts that would settle a cannot_tell / conditional verdict
+    conditions: Tuple[str, ...] = field(default=())  # codes of what must also hold (conditional)
+
+    @property
+    def positive(self) -> bool:
+        return self.outcome in (APPLIES, CONDITIONAL)
+
+
+def _verdict(c: ClauseInfo, outcome: str, reason: str = "", needs: Tuple[str, ...] = (),
+             conditions: Tuple[str, ...] = ()) -> Verdict:
+    return Verdict(c, outcome, reason, needs, conditions)
+
+
+def work_permit_age(c: ClauseInfo, age: Optional[int], high_end: Optional[bool]) -> str:
+    """within | over | depends_on_high_end | unknown_age, from the clause's age limits."""
+    limit = int(c.facts["age_limit"])
+    high = int(c.facts.get("age_limit_high_end", limit))
+    if age is None:
+        return "unknown_age"
+    if age <= limit:
+        return "within"
+    if age <= high:
+        if high_end is None:
+            return "depends_on_high_end"
+        return "within" if high_end else "over"
+    return "over"
+
+
+def experience_short(q: QualificationInfo, facts: Facts) -> Optional[bool]:
+    """Whether the person has fewer years of related experience than the row's remark asks
+    (None: the remark asks for none, or the person did not say)."""
+    if not q.experience_years or facts.experience_years is None:
+        return None
+    return facts.experience_years < q.experience_years
+
+
+def decide(q: QualificationInfo, c: ClauseInfo, facts: Facts) -> Verdict:
+    """What clause `c` gives the holder of row `q` with `facts`."""
+    if c.topic == "practice":
+        return _practice(q, c)
+    if c.topic != "benefit":
+        # 四 (verification), 五 (adjustment), Annex 2: about every row, nobody's facts change them
+        return _verdict(c, APPLIES if q.list in c.lists else NOT_APPLICABLE, "" if q.list in c.lists else "urgent_only")
+    if q.list not in c.lists:
+        return _verdict(c, NOT_APPLICABLE, "urgent_only")
+    if facts.beijing_employer is False:
+        return _verdict(c, NOT_APPLICABLE, "no_beijing_employer")
+    if c.nationality != "any":
+        if facts.nationality not in ("chinese", "foreign"):
+            return _verdict(c, CANNOT_TELL, "needs_nationality", ("nationality",))
+        if facts.nationality != c.nationality:
+            return _verdict(c, NOT_APPLICABLE, f"{c.nationality}_only")
+    level = c.facts.get("title_level")
+    if level and q.title_level != level:
+        return _verdict(c, NOT_APPLICABLE, "no_title_correspondence")
+    short = experience_short(q, facts)
+    if short:
+        return _verdict(c, NOT_APPLICABLE, "experience_below_remark", ("experience_years",))
+    conditions = []
+    needs = []
+    if c.facts.get("age_limit"):
+        age = work_permit_age(c, facts.age, facts.high_end)
+        if age == "over":
+            limit = int(c.facts.get("age_limit_high_end", c.facts["age_limit"]))
+            reason = "age_over_limit" if facts.age is not None and facts.age > limit else "age_over_limit_not_high_end"
+            return _verdict(c, NOT_APPLICABLE, reason)
+        if age == "depends_on_high_end":
+            return _verdict(c, CANNOT_TELL, "needs_high_end", ("high_end",))
+        if age == "unknown_age":
+            conditions.append("age_within_limit")
+            needs.append("age")
+    if level:
+        conditions.append("title_standards")
+    if c.facts.get("requires_outstanding_performance") or c.facts.get("requires_employer_recommendation"):
+        conditions.append("outstanding_and_recommended")
+    if c.facts.get("requires_outstanding_contribution"):
+        conditions.append("outstanding_contribution")
+    if c.facts.get("requires_eligibility"):
+        conditions.append("meets_conditions")
+    if c.facts.get("encouraged_only"):
+        conditions.append("encouraged_only")
+    if q.experience_years and short is None:
+        conditions.append("experience_required")
+        needs.append("experience_years")
+    if facts.beijing_employer is None:
+        conditions.append("beijing_employer")
+    core = [x for x in conditions if x != "beijing_employer"]
+    return _verdict(c, CONDITIONAL if core else APPLIES, "", tuple(needs), tuple(conditions))
+
+
+def _practice(q: QualificationInfo, c: ClauseInfo) -> Verdict:
+    profession = profession_of(q)
+    if profession is None:
+        return _verdict(c, NOT_APPLICABLE, "not_practice_field")
+    conditions = ("sector_rules",) + (("registration",) if q.registration else ())
+    return _verdict(c, CONDITIONAL, profession, (), conditions)
+
+
+def decide_all(q: QualificationInfo, clauses: Tuple[ClauseInfo, ...], facts: Facts) -> Tuple[Verdict, ...]:
+    return tuple(decide(q, c, facts) for c in clauses)
+
+
+def with_facts(facts: Facts, **changes: object) -> Facts:
+    """The facts with the ones given replaced (None values ignored: a fact not said again is kept)."""
+    return replace(facts, **{k: v for k, v in changes.items() if v is not None})
+
+
+def decide_general(c: ClauseInfo, facts: Facts) -> Verdict:
+    """What clause `c` gives a person whose credential is not known yet: the person's facts decide what
+    they can; what depends on the row (the urgent list, a title in the remark) becomes a condition."""
+    if c.topic == "practice":
+        return _verdict(c, CONDITIONAL, "", (), ("practice_fields", "sector_rules"))
+    if c.topic != "benefit":
+        return _verdict(c, APPLIES)
+    if facts.beijing_employer is False:
+        return _verdict(c, NOT_APPLICABLE, "no_beijing_employer")
+    if c.nationality != "any":
+        if facts.nationality not in ("chinese", "foreign"):
+            return _verdict(c, CANNOT_TELL, "needs_nationality", ("nationality",))
+        if facts.nationality != c.nationality:
+            return _verdict(c, NOT_APPLICABLE, f"{c.nationality}_only")
+    conditions = []
+    needs = []
+    if c.facts.get("age_limit"):
+        age = work_permit_age(c, facts.age, facts.high_end)
+        if age == "over":
+            limit = int(c.facts.get("age_limit_high_end", c.facts["age_limit"]))
+            reason = "age_over_limit" if facts.age is not None and facts.age > limit else "age_over_limit_not_high_end"
+            return _verdict(c, NOT_APPLICABLE, reason)
+        if age == "depends_on_high_end":
+            return _verdict(c, CANNOT_TELL, "needs_high_end", ("high_end",))
+        if age == "unknown_age":
+            conditions.append("age_within_limit")
+            needs.append("age")
+    if "regular" not in c.lists:
+        conditions.append("urgent_list")
+    if c.facts.get("title_level"):
+        conditions.append("title_in_remark" if "regular" in c.lists else "title_standards")
+    if c.facts.get("requires_outstanding_performance") or c.facts.get("requires_employer_recommendation"):
+        conditions.append("outstanding_and_recommended")
+    if c.facts.get("requires_outstanding_contribution"):
+        conditions.append("outstanding_contribution")
+    if c.facts.get("requires_eligibility"):
+        conditions.append("meets_conditions")
+    if c.facts.get("encouraged_only"):
+        conditions.append("encouraged_only")
+    conditions.append("listed_credential")
+    if facts.beijing_employer is None:
+        conditions.append("beijing_employer")
+    core = [x for x in conditions if x not in ("beijing_employer", "listed_credential")]
+    return _verdict(c, CONDITIONAL if core else APPLIES, "", tuple(needs), tuple(conditions))
