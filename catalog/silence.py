@@ -39,5 +39,9 @@ def answer(topics: List[str], lang: str) -> Tuple[str, Tuple[str, ...]]:
         if also:
             lines.append(also[lang])
             clauses.extend(data["topics"][t].get("clauses") or [])
+    for t in topics:
+        ask = data["topics"][t].get("ask")
+        if ask:
+            lines.append(ask[lang])
     lines.append(data["ask_person"][lang])
     return "\n".join(lines), tuple(clauses)
