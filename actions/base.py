@@ -19,6 +19,9 @@ logger = logging.getLogger(__name__)
 
 Reply = Tuple[List[Answer], List[Dict[str, Any]]]
 LONG_MESSAGE = 500  # characters
+# actions whose answer is generic when NLU did not see a credential question in a short follow-up
+_GENERIC_ACTIONS = ("action_answer_inform", "action_answer_fallback", "action_answer_out_of_scope",
+                    "action_answer_help", "action_browse_catalog", "action_answer_notice_info")
 
 
 class AnswerAction(Action):
@@ -53,11 +56,16 @@ class AnswerAction(Action):
         listing = _staff_query(ctx, counting=self.action_name == "action_answer_catalog_stats")
         if listing is not None:
             return listing
-        from actions.framed import framed
+        from actions.framed import framed, several
 
-        answered = framed(ctx)
+        answered = framed(ctx) or several(ctx)
         if answered is not None:
             return _with_silence(ctx, answered)
+        if self.action_name in _GENERIC_ACTIONS and not ctx.candidates and context.refined(ctx) is not None:
+            # "德州的", "Level 1.", "係C級" after a credential: the earlier mention completed, whatever NLU saw
+            from actions.recognition import recognition
+
+            return recognition(ctx)
         return _with_silence(ctx, type(self).answerer(ctx))
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,

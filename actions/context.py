@@ -39,6 +39,7 @@ class Context:
     entities: Dict[str, Any]
     slots: Dict[str, Any]
     events: List[Dict[str, Any]] = field(default_factory=list)
+    history: List[str] = field(default_factory=list)  # the earlier user messages of this session, oldest first
 
     @property
     def nationality(self) -> str:
@@ -99,9 +100,48 @@ def read(tracker: Tracker) -> Context:
     lang = tracker.get_slot("language") or entities.get("language") or detect(text) or "zh"
     slots = {k: tracker.get_slot(k) for k in
              ("qualification", "candidates", "confirming", "nationality", "age", "high_end", "pending_intent",
-              "experience_years", "beijing_employer")}
+              "experience_years", "beijing_employer", "asked")}
     intent = (latest.get("intent") or {}).get("name") or ""
-    return Context(tracker.sender_id, lang if lang in ("zh", "en") else "zh", intent, text, entities, slots)
+    history: List[str] = []
+    for e in tracker.events or []:
+        if e.get("event") == "session_started":
+            history = []
+        elif e.get("event") == "user" and e.get("text") and not str(e.get("text")).startswith("/"):
+            history.append(str(e["text"]))
+    if history and history[-1] == text:
+        history = history[:-1]
+    return Context(tracker.sender_id, lang if lang in ("zh", "en") else "zh", intent, text, entities, slots,
+                   history=history[-HISTORY_TURNS:])
+
+
+HISTORY_TURNS = 3
+SHORT_MESSAGE = 40  # characters: "德州的", "Level 1.", "UK, registered with the HCPC.", "係C級"
+
+
+def refined(ctx: "Context") -> Optional[MatchResult]:
+    """A short follow-up that names no credential itself but completes the earlier one ("我有美国的教师资格证" →
+    "德州的"; "我有足球教練牌" → "亞足聯嘅" → "係C級"): the verdict on the earlier messages and this one together.
+    None when this message alone says enough, or the earlier messages named nothing."""
+    text = ctx.text or ""
+    if not text or text.startswith("/") or len(text) > SHORT_MESSAGE or not ctx.history:
+        return None
+    m = matcher.get_matcher()
+    alone = m.match(text)
+    if alone.status in ("listed", "unlisted"):
+        return None
+    for k in (1, 2, 3):
+        if k > len(ctx.history):
+            break
+        earlier = ctx.history[-k:]
+        before = m.match(" ".join(earlier))
+        if before.status == "none":
+            continue
+        combined = m.match(" ".join(earlier + [text]))
+        if combined.status == "none":
+            continue
+        if (combined.status, combined.ids) != (before.status, before.ids) or alone.status != "none":
+            return combined
+    return None
 
 
 @dataclass(frozen=True)
@@ -136,6 +176,10 @@ def resolve(ctx: Context, verdict: Optional[MatchResult] = None) -> Resolution:
     if ctx.text and not ctx.text.startswith("/"):
         result = verdict if verdict is not None and not candidates else \
             matcher.match(ctx.text, restrict_to=candidates or None)
+        if result.status in ("none", "ambiguous", "confirm"):
+            better = refined(ctx)
+            if better is not None and not (candidates and result.status != "none"):
+                result = better
         if result.status == "listed":
             return Resolution("listed", result.candidates[0].id, result)
         if result.status in ("confirm", "ambiguous", "unlisted"):

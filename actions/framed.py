@@ -55,6 +55,18 @@ def _instead(items: List[Any], q, facts) -> List[Any]:
     return out[:2]
 
 
+def _corrects(ctx: Context) -> bool:
+    """Whether this message changes what the last question was answered from: a credential named (alone or
+    completing the earlier one), or a fact of the person."""
+    from catalog import facts as found
+
+    text = ctx.text
+    if matching.match(text).status != "none" or context.refined(ctx) is not None:
+        return True
+    return any(f(text) is not None for f in (found.nationality, found.age, found.high_end, found.experience_years,
+                                              found.beijing_employer))
+
+
 def _pending(ctx: Context) -> str:
     return ctx.intent if ctx.intent.startswith("ask_") and ctx.intent not in _NOT_FRAMED else "ask_benefits"
 
@@ -64,9 +76,14 @@ def framed(ctx: Context) -> Optional[Reply]:
         return None
     ids = [i for i in asked.asked_clauses(ctx.text) if i != "四"]
     if not ids:
-        return None
+        # "哦说错了，我考的是PRINCE2", "Sorry, it's the Professional one", "我下个月就66岁": the same question again,
+        # for the credential or the facts this message corrects
+        remembered = [i for i in (ctx.slots.get("asked") or "").split(",") if i]
+        if not remembered or not _corrects(ctx):
+            return None
+        ids = remembered
     facts = ctx.facts
-    events = ctx.fact_events()
+    events = ctx.fact_events() + [context.slot("asked", ",".join(ids))]
     each = matching.get_matcher().match_each(ctx.text) if not ctx.candidates else []
     if len(each) >= 2:
         replies: List[Answer] = [answers.several(each, ctx.lang)[0]]
@@ -103,3 +120,18 @@ def framed(ctx: Context) -> Optional[Reply]:
     slot_events = context.slot_events(res) if res.new else []
     slot_events = [e for e in slot_events if e.get("name") != "pending_intent"]
     return [answer], events + slot_events + [context.slot("pending_intent", pending)]
+
+
+def several(ctx: Context) -> Optional[Reply]:
+    """ "CFA和FRM都有", "我有FCCA同CPA澳洲": whatever intent NLU saw, a message naming several credentials gets a
+    verdict for each (the question it also asks, if it names a measure, is answered by `framed`)."""
+    if not ctx.text or ctx.text.startswith("/") or ctx.candidates or ctx.slots.get("confirming") \
+            or ctx.entities.get("qualification") or ctx.intent in _NOT_FRAMED:
+        return None
+    each = matching.get_matcher().match_each(ctx.text)
+    if len(each) < 2:
+        return None
+    listed = [r.ids[0] for r in each if r.status == "listed"]
+    events = [context.slot("qualification", listed[0])] if listed else []
+    return answers.several(each, ctx.lang), ctx.fact_events() + events + [
+        context.slot("candidates", None), context.slot("confirming", None), context.slot("pending_intent", None)]

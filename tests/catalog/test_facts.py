@@ -1,0 +1,46 @@
+"""The person's facts read from one message (catalog/facts.py): what is said, and nothing that is not."""
+from __future__ import annotations
+
+import pytest
+
+from catalog import facts
+
+
+@pytest.mark.parametrize("text,nationality,age", [
+    ("我是外籍，67岁，持CIMA高级文凭", "foreign", 67),
+    ("我係外國人，今年六十八歲", "foreign", 68),
+    ("I'm 66, American, 3 years of related experience", "foreign", 66),
+    ("I was Chinese but now I'm Canadian", "foreign", None),
+    ("我是中国人，不是外籍", "chinese", None),
+    ("I am Chinese, 40 years old", "chinese", 40),
+    ("my CPA is from the American Institute of CPAs", None, None),  # an issuer's name says nothing of the person
+    ("I have 12 years experience in banking", None, None),  # years of experience are not an age
+])
+def test_nationality_and_age(text, nationality, age):
+    nat = facts.nationality(text)
+    assert (nat[0] if nat else None) == nationality
+    a = facts.age(text)
+    assert (a[0] if a else None) == age
+
+
+@pytest.mark.parametrize("text,years", [
+    ("工作两年多了", 2), ("一年半工作经验", 1.5), ("我做了三年审计", 3), ("only 1 year experience", 1),
+    ("3 years of related experience", 3), ("worked for 5 years as an engineer", 5), ("PMP 考了3年", None),
+    ("I'm 45", None), ("Level 3 coach", None),
+])
+def test_experience_years(text, years):
+    assert facts.experience_years(text) == years
+
+
+@pytest.mark.parametrize("text,employer", [
+    ("在北京的公司上班", True), ("I work for a Beijing company", True), ("还没找到工作", False),
+    ("I haven't found a job yet", False), ("我有CFA", None), ("单位在上海", None),
+])
+def test_beijing_employer(text, employer):
+    assert facts.beijing_employer(text) is employer
+
+
+def test_high_end_negation_wins():
+    assert facts.high_end("单位不属于高精尖")[0] is False
+    assert facts.high_end("我们是高精尖企业")[0] is True
+    assert facts.high_end("普通的问题") is None
