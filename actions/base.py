@@ -3,6 +3,7 @@ the catalog, send it; on a catalog failure, say so politely in the user's langua
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from rasa_sdk import Action, Tracker
@@ -19,6 +20,8 @@ logger = logging.getLogger(__name__)
 
 Reply = Tuple[List[Answer], List[Dict[str, Any]]]
 LONG_MESSAGE = 500  # characters
+# actions whose generic answer gives way to the one sentence of the notice the question is about
+_SENTENCE_ACTIONS = ("action_answer_inform", "action_answer_fallback", "action_answer_out_of_scope", "action_answer_help")
 # actions whose answer is generic when NLU did not see a credential question in a short follow-up
 _GENERIC_ACTIONS = ("action_answer_inform", "action_answer_fallback", "action_answer_out_of_scope",
                     "action_answer_help", "action_browse_catalog", "action_answer_notice_info")
@@ -56,9 +59,9 @@ class AnswerAction(Action):
         listing = _staff_query(ctx, counting=self.action_name == "action_answer_catalog_stats")
         if listing is not None:
             return listing
-        from actions.framed import framed, several
+        from actions.framed import clause_question, framed, sentence_question, several
 
-        answered = framed(ctx) or several(ctx)
+        answered = clause_question(ctx) or framed(ctx) or several(ctx)
         if answered is not None:
             return _with_silence(ctx, answered)
         if self.action_name in _GENERIC_ACTIONS and not ctx.candidates and context.refined(ctx) is not None:
@@ -66,6 +69,10 @@ class AnswerAction(Action):
             from actions.recognition import recognition
 
             return recognition(ctx)
+        if self.action_name in _SENTENCE_ACTIONS:
+            found = sentence_question(ctx)
+            if found is not None:
+                return _with_silence(ctx, found)
         return _with_silence(ctx, type(self).answerer(ctx))
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -111,6 +118,10 @@ def _staff_query(ctx: Context, counting: bool = False) -> Optional[Reply]:
     if not staff_query.asks_for_rows(ctx.text):
         return None
     filters = staff_query.parse(ctx.text) or staff_query.Filters()
+    if _FOLLOW_UP.search(ctx.text) and ctx.history:
+        earlier = staff_query.parse(ctx.history[-1])  # "which of those need two years?"
+        if earlier is not None:
+            filters = filters.merged(earlier)
     if filters.any() and not filters.beyond_browsing() and not counting:
         return None  # "急需紧缺清单里有哪些证书": the browse answer lists them already
     found = matching.match(ctx.text)
@@ -123,6 +134,10 @@ def _staff_query(ctx: Context, counting: bool = False) -> Optional[Reply]:
     elif not filters.any():
         return None
     return [answers.staff_query(filters, rows, ctx.lang)], [context.slot("pending_intent", None)]
+
+
+_FOLLOW_UP = re.compile(r"其中|这些|這些|那些|这几|這幾|它们|它們|佢哋|(?<![a-z])(?:those|these|them|of them|among them)(?![a-z])",
+                        re.I)
 
 
 def _with_silence(ctx: Context, reply: Reply) -> Reply:

@@ -71,10 +71,50 @@ def _pending(ctx: Context) -> str:
     return ctx.intent if ctx.intent.startswith("ask_") and ctx.intent not in _NOT_FRAMED else "ask_benefits"
 
 
+def _says_of_self(text: str) -> bool:
+    from catalog import facts as found
+
+    return any(f(text) is not None for f in (found.nationality, found.age, found.high_end, found.experience_years,
+                                              found.beijing_employer))
+
+
+def clause_question(ctx: Context) -> Optional[Reply]:
+    """ "第二條第3項講嘅認定高級職稱，係根據邊份辦法？", "what's in item 5 of section 2?": a question naming a clause
+    by number, about no credential and no fact of the person, gets the sentence it asks about and the clause."""
+    from catalog import sentences
+
+    if not ctx.text or ctx.text.startswith("/") or ctx.slots.get("confirming"):
+        return None
+    refs = sentences.referenced(ctx.text)
+    if not refs or _says_of_self(ctx.text) or matching.match(ctx.text).status != "none":
+        return None
+    found = sentences.best(ctx.text, refs)
+    answer = answers.clause_sentences(refs, found[0] if found else None, ctx.lang)
+    return [answer], [context.slot("asked", ",".join(refs)), context.slot("pending_intent", None)]
+
+
+def sentence_question(ctx: Context, minimum: float = 6.0) -> Optional[Reply]:
+    """A question NLU could not place that shares enough rare words with one sentence of the notice: that
+    sentence, cited (the caller decides when to try: only instead of a generic answer)."""
+    from catalog import sentences
+
+    if not ctx.text or ctx.text.startswith("/") or matching.match(ctx.text).status != "none":
+        return None
+    found = sentences.best(ctx.text, minimum=minimum)
+    if found is None:
+        return None
+    s = found[0]
+    ids = [s.clause] if s.clause != "notice" else []
+    return [answers.clause_sentences(ids, s, ctx.lang)], [context.slot("pending_intent", None)]
+
+
 def framed(ctx: Context) -> Optional[Reply]:
     if not ctx.text or ctx.text.startswith("/") or ctx.slots.get("confirming") or ctx.intent in _NOT_FRAMED:
         return None
-    ids = [i for i in asked.asked_clauses(ctx.text) if i != "四"]
+    from catalog import sentences
+
+    refs = [r for r in sentences.referenced(ctx.text) if r in {c.id for c in queries.clauses("benefit")}]
+    ids = refs or [i for i in asked.asked_clauses(ctx.text) if i != "四"]
     if not ids:
         # "哦说错了，我考的是PRINCE2", "Sorry, it's the Professional one", "我下个月就66岁": the same question again,
         # for the credential or the facts this message corrects

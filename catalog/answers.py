@@ -594,3 +594,37 @@ def verdicts(q: Optional[QualificationInfo], items: Sequence[Any], facts: Any, l
                    (t("verdict_buttons.foreign", lang), '/inform{"nationality":"foreign"}'))
     return Answer("verdict", lang, "\n".join(lines), tuple(dict.fromkeys(cites)), buttons,
                   q.version if q is not None else _ver(version), q.id if q is not None else None)
+
+
+def clause_sentences(ids: Sequence[str], lead: Any, lang: str, version: Optional[str] = None) -> Answer:
+    """A question about one sentence of the notice: that sentence first, cited, then the whole clause(s) it
+    names (a question that names a clause by number gets its full text)."""
+    lang = _lang(lang)
+    by_id = {c.id: c for c in queries.clauses(version=version)}
+    secs = queries.sections(version)
+    lines: List[str] = []
+    cites: List[str] = []
+    if lead is not None:
+        cite = lead.cite_zh if lang == "zh" else lead.cite_en
+        lines.append(t("sentence_lead", lang, cite=cite, text=lead.zh if lang == "zh" else lead.en))
+        cites.append(cite)
+    for cid in ids[:2]:
+        c = by_id.get(cid)
+        if c is not None:
+            full = c.text.text(lang)
+            if lead is None or (lead.zh if lang == "zh" else lead.en) != full:
+                lines.append(t("verdict.clause_text", lang, cite=c.cite.text(lang), text=full))
+            cites.append(c.cite.text(lang))
+        elif cid in secs:
+            parts = [x for x in queries.clauses(version=version) if x.section == cid]
+            sec = secs[cid]
+            if sec.intro:
+                lines.append(f"{sec.cite.text(lang)}：{sec.intro.text(lang)}" if lang == "zh"
+                             else f"{sec.cite.text(lang)}: {sec.intro.text(lang)}")
+            for x in parts[:6]:
+                if lead is not None and (lead.zh if lang == "zh" else lead.en) == x.text.text(lang):
+                    continue
+                lines.append(f"{x.cite.text(lang)}：{x.text.text(lang)}" if lang == "zh"
+                             else f"{x.cite.text(lang)}: {x.text.text(lang)}")
+            cites.append(sec.cite.text(lang))
+    return Answer("clause", lang, "\n".join(lines), tuple(dict.fromkeys(cites)), (), _ver(version))

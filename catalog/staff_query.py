@@ -15,10 +15,11 @@ from catalog.text import normalize
 
 # a question that asks for a count or a list
 _ASKS = re.compile(r"哪个|哪個|哪一个|哪一項|哪一项|几项|几个|多少|几多|幾多|幾項|幾個|哪些|哪几|哪幾|有哪|列出|列一下|清单|清單|一共|共有|总共|總共|分别|分別|都是啥|"
-                   r"都有啥|都有什么|都有哪些|(?<![a-z])(?:how many|which|list|count|number of|what are the|all the|every)(?![a-z])")
+                   r"都有啥|都有什么|都有哪些|(?<![a-z])(?:how many|which|list|count|number of|what are the|all the|every|any rows?|anything from|"
+                   r"any entries|any qualifications|any certificates|any credentials)(?![a-z])")
 # ... about rows of the catalog, not about benefits ("急需紧缺的有哪些便利" asks about benefits)
 _OBJECT = re.compile(r"证书|證書|资格|資格|项|項|证|證|执照|執照|(?<![a-z])(?:rows?|qualifications?|certificates?|credentials?|"
-                     r"items?|entries|licen[cs]es?|designations?)(?![a-z])")
+                     r"items?|entries|licen[cs]es?|designations?|certs?|anything)(?![a-z])")
 _YEARS = [(re.compile(r"两年|兩年|2\s*年|二年|两学年|兩學年|two years|2 years|2-year|two-year|two school years"), 2),
           (re.compile(r"三年|3\s*年|three years|3 years|3-year|three-year"), 3)]
 _EXPERIENCE = re.compile(r"经验|經驗|经历|經歷|experience")
@@ -44,15 +45,27 @@ class Filters:
     title_level: Optional[str] = None
     level_limit: bool = False
     condition: Optional[str] = None  # a condition kind (universal_studios)
+    countries: Tuple[str, ...] = ()  # several countries asked together ("Japan or Korea"): any of them
+    words: Tuple[str, ...] = ()  # name, issuer or alias words ("精算师", "basketball", "AHPRA"): any of them
+    more_than_years: Optional[int] = None  # "more than two years", "两年以上"
 
     def beyond_browsing(self) -> bool:
         """Filters the browse answer (list, field, country) does not apply."""
         return any((self.experience_years, self.experience is not None, self.registration, self.title_level,
-                    self.level_limit, self.condition))
+                    self.level_limit, self.condition, len(self.countries) > 1, self.words, self.more_than_years))
 
     def any(self) -> bool:
         return any((self.list, self.field, self.country, self.experience_years, self.experience is not None,
-                    self.registration, self.title_level, self.level_limit, self.condition))
+                    self.registration, self.title_level, self.level_limit, self.condition, self.countries,
+                    self.words, self.more_than_years))
+
+    def merged(self, earlier: "Filters") -> "Filters":
+        """ "which of those need two years?": this question's filters over the earlier question's rows."""
+        out = Filters(**{k: v for k, v in earlier.__dict__.items()})
+        for k, v in self.__dict__.items():
+            if v not in (None, False, ()):
+                setattr(out, k, v)
+        return out
 
 
 def parse(text: str) -> Optional[Filters]:
@@ -71,7 +84,16 @@ def parse(text: str) -> Optional[Filters]:
     hit = vocabulary.find_country(text)
     if hit:
         f.country = hit[0]
-    if _EXPERIENCE.search(norm):
+    countries = vocabulary.find_countries(text)
+    if len(countries) > 1:
+        f.countries = tuple(countries)
+    f.words = tuple(_name_words(norm, f))
+    more = _MORE_THAN.search(norm)
+    if more and _EXPERIENCE.search(norm):
+        n = next((n for rx, n in _YEARS if rx.search(more.group(0))), None)
+        if n:
+            f.more_than_years = n
+    if _EXPERIENCE.search(norm) and not f.more_than_years:
         f.school_years = bool(re.search(r"学年|學年|school year", norm))
         years = next((n for rx, n in _YEARS if rx.search(norm)), None)
         if years is None and f.school_years:
@@ -89,6 +111,60 @@ def parse(text: str) -> Optional[Filters]:
     return f if f.any() else None
 
 
+_MORE_THAN = re.compile(r"(?:more than|over|longer than|超过|超過|多于|多於)[^.?？]{0,14}?(?:years?|年)|"
+                        r"(?:两|兩|2|二|三|3)\s*年以上")
+# words of a question that are not names ("how many rows", "证书", "目录")
+_STOP = set("""how many which what rows row list lists all any the of in on from for and or with need needs require
+requires required certificate certificates qualification qualifications credential credentials items item entries
+entry catalog catalogue licence licences license licenses holders holder count please are is there that those
+these do does related experience years year two three work working registration register number total combined
+teacher teachers teaching""".split())
+_CJK_STOP = ("证书", "證書", "资格", "資格", "目录", "目錄", "清单", "清單", "一共", "相关", "相關", "哪些", "多少", "几项",
+             "幾多", "执业", "注册", "经验", "工作", "要求", "领域", "国家", "地区", "教师", "教師")
+
+
+def _name_words(norm: str, f: "Filters") -> List[str]:
+    """Words of the question that name some rows (in their names, issuers or aliases) and not most of them:
+    "精算师", "basketball", "AHPRA", "IEEE和ACM". Field and country words are filters of their own."""
+    for term, _ in vocabulary.country_and_field_terms():
+        if term and term in norm:
+            norm = norm.replace(term, " ")
+    rows = queries.all_qualifications()
+    texts = [normalize(" | ".join((q.name.zh, q.name.en, q.issuer.zh, q.issuer.en) + q.all_aliases)) for q in rows]
+
+    def count(w: str) -> int:
+        pattern = re.compile(rf"(?<![a-z]){re.escape(w)}(?![a-z])") if w.isascii() else None
+        return sum(1 for t in texts if (pattern.search(t) if pattern else w in t))
+
+    out: List[str] = []
+    for w in re.findall(r"[a-z][a-z0-9+&-]{2,}", norm):
+        if w in _STOP or w in out:
+            continue
+        if vocabulary.find_field(w) or vocabulary.find_country(w):
+            continue
+        if 1 <= count(w) <= 15:
+            out.append(w)
+    for run_ in re.findall(r"[\u4e00-\u9fff]{2,}", norm):
+        i = 0
+        while i < len(run_) - 1:
+            best = ""
+            for j in range(min(len(run_), i + 8), i + 1, -1):
+                w = run_[i:j]
+                if any(stop in w for stop in _CJK_STOP) and len(w) <= 3:
+                    continue
+                if vocabulary.find_field(w) or vocabulary.find_country(w):
+                    continue
+                if 1 <= count(w) <= 15:
+                    best = w
+                    break
+            if best:
+                out.append(best)
+                i += len(best)
+            else:
+                i += 1
+    return out
+
+
 def asks_for_rows(text: str) -> bool:
     norm = normalize(text or "")
     return bool(_ASKS.search(norm) and _OBJECT.search(norm))
@@ -101,7 +177,17 @@ def run(f: Filters, version: Optional[str] = None) -> List[QualificationInfo]:
             continue
         if f.field and f.field not in q.field_keys:
             continue
-        if f.country and f.country not in q.country_keys:
+        if f.countries and len(f.countries) > 1:
+            if not any(c in q.country_keys for c in f.countries):
+                continue
+        elif f.country and f.country not in q.country_keys:
+            continue
+        if f.words:
+            hay = normalize(" | ".join((q.name.zh, q.name.en, q.issuer.zh, q.issuer.en) + q.all_aliases))
+            if not any((re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", hay) if w.isascii() else w in hay)
+                       for w in f.words):
+                continue
+        if f.more_than_years is not None and not (q.experience_years or 0) > f.more_than_years:
             continue
         if f.experience_years is not None and (q.experience_years != f.experience_years or
                                                (q.experience_unit == "school_year") != f.school_years):
@@ -131,8 +217,15 @@ def describe(f: Filters) -> List[Tuple[str, dict]]:
         parts.append((f"staff_query.list.{f.list}", {}))
     if f.field:
         parts.append(("staff_query.field", {"field_key": f.field}))
-    if f.country:
+    if f.countries and len(f.countries) > 1:
+        for c in f.countries:
+            parts.append(("staff_query.country", {"country_key": c}))
+    elif f.country:
         parts.append(("staff_query.country", {"country_key": f.country}))
+    if f.words:
+        parts.append(("staff_query.words", {"words": "、".join(f.words)}))
+    if f.more_than_years:
+        parts.append(("staff_query.more_than_years", {"n": f.more_than_years}))
     if f.experience_years:
         parts.append(("staff_query.years", {"n": f.experience_years}))
     elif f.experience is True:

@@ -68,3 +68,31 @@ def find_field(text: str) -> Optional[Tuple[str, Tuple[int, int]]]:
 
 def find_country(text: str) -> Optional[Tuple[str, Tuple[int, int]]]:
     return _first(text, _terms(str(config.data_dir()) if config.data_dir() != config.DATA_DIR else "")[1])
+
+
+def find_countries(text: str) -> List[str]:
+    """Every country (region) the text names, in order ("Japan or Korea", "港澳台"): longest terms first,
+    never two overlapping."""
+    norm = normalize(text)
+    taken: List[Tuple[int, int]] = []
+    found: List[Tuple[int, str]] = []
+    for term, key in _terms(str(config.data_dir()) if config.data_dir() != config.DATA_DIR else "")[1]:
+        if not term:
+            continue
+        pattern = rf"(?<![a-z0-9]){re.escape(term)}(?![a-z0-9])" if term.isascii() else re.escape(term)
+        for m in re.finditer(pattern, norm):
+            if any(a < m.end() and m.start() < b for a, b in taken):
+                continue
+            taken.append(m.span())
+            found.append((m.start(), key))
+    out: List[str] = []
+    for _, key in sorted(found):
+        if key not in out:
+            out.append(key)
+    return out
+
+
+def country_and_field_terms() -> List[Tuple[str, str]]:
+    """Every (term, key) naming a country or a field, longest first."""
+    fields, countries = _terms(str(config.data_dir()) if config.data_dir() != config.DATA_DIR else "")
+    return sorted(fields + countries, key=lambda p: -len(p[0]))
