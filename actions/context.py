@@ -136,7 +136,10 @@ def refined(ctx: "Context") -> Optional[MatchResult]:
         before = m.match(" ".join(earlier))
         if before.status == "none":
             continue
-        combined = m.match(" ".join(earlier + [text]))
+        # the follow-up qualifies the earlier mention: read before it ("德州的 我有美国的教师资格证"), or after it
+        tries = [m.match(" ".join([text] + earlier)), m.match(" ".join(earlier + [text]))]
+        rank = {"listed": 0, "unlisted": 1, "confirm": 2, "ambiguous": 3, "none": 4}
+        combined = min(tries, key=lambda r: rank.get(r.status, 5))
         if combined.status == "none":
             continue
         if (combined.status, combined.ids) != (before.status, before.ids) or alone.status != "none":

@@ -18,7 +18,7 @@ _URGENT_COUNTERPART = {"一.2": "二.1", "一.3": "二.4"}
 _REGULAR_COUNTERPART = {"二.1": "一.2", "二.4": "一.3", "二.2": "一.1"}
 # intents whose questions are about something else even when a benefit word appears in passing
 _NOT_FRAMED = {"ask_verification", "ask_catalog_stats", "ask_catalog_browse", "ask_notice_info", "feedback",
-               "greet", "goodbye", "thank", "bot_challenge", "ask_human", "help"}
+               "ask_human", "help"}
 MAX_CLAUSES = 4
 
 
@@ -165,8 +165,9 @@ def framed(ctx: Context) -> Optional[Reply]:
 def several(ctx: Context) -> Optional[Reply]:
     """ "CFA和FRM都有", "我有FCCA同CPA澳洲": whatever intent NLU saw, a message naming several credentials gets a
     verdict for each (the question it also asks, if it names a measure, is answered by `framed`)."""
+    # (NLU's qualification entity names one of them only: the text decides)
     if not ctx.text or ctx.text.startswith("/") or ctx.candidates or ctx.slots.get("confirming") \
-            or ctx.entities.get("qualification") or ctx.intent in _NOT_FRAMED:
+            or ctx.intent in _NOT_FRAMED:
         return None
     each = matching.get_matcher().match_each(ctx.text)
     if len(each) < 2:

@@ -22,7 +22,7 @@ def asks_about_practising(text: str) -> bool:
 
 def recognition(ctx: Context) -> Reply:
     whole = None
-    if ctx.text and not ctx.text.startswith("/") and not ctx.candidates and not ctx.entities.get("qualification"):
+    if ctx.text and not ctx.text.startswith("/") and not ctx.candidates:
         each = matcher.get_matcher().match_each(ctx.text)
         whole = each[0] if len(each) == 1 else None  # the whole-text verdict: resolve needs no second pass
         if len(each) >= 2:  # "我有PMP和ITIL Foundation": every credential gets its own verdict

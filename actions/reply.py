@@ -8,6 +8,9 @@ from catalog.answers import Answer
 
 
 def send(dispatcher: CollectingDispatcher, answer: Answer) -> None:
+    if answer.kind == "response":  # one of domain.yml's responses (greetings, thanks, goodbye), by name
+        dispatcher.utter_message(response=answer.text)
+        return
     buttons = [{"title": title, "payload": payload} for title, payload in answer.buttons]
     dispatcher.utter_message(
         text=answer.full_text(),

@@ -47,6 +47,25 @@ class ActionAnswerFallback(AnswerAction):
         return [answers.fallback(ctx.lang), answers.human(ctx.lang)], []
 
 
+class ActionAnswerChitchat(AnswerAction):
+    """Greetings, thanks, goodbye and "are you a bot?": the domain's response, unless the message also asks
+    about the catalog ("你个傻X机器人 PMP到底在不在目录", "thanks — and is my CFA listed?"): then AnswerAction's
+    checks (refusals, staff queries, measures, several credentials) or the credential's verdict answer it."""
+
+    action_name = "action_answer_chitchat"
+    RESPONSES = {"greet": "utter_greet", "goodbye": "utter_goodbye", "thank": "utter_thank",
+                 "bot_challenge": "utter_bot_challenge"}
+
+    @staticmethod
+    def answerer(ctx: Context) -> Reply:
+        from actions.recognition import recognition
+
+        if ctx.text and not ctx.text.startswith("/") and context.resolve(ctx).new:
+            return recognition(ctx)
+        name = ActionAnswerChitchat.RESPONSES.get(ctx.intent, "utter_greet")
+        return [answers.Answer("response", ctx.lang, name)], []
+
+
 class ActionAnswerOutOfScope(AnswerAction):
     """Outside the catalog ("上海认不认？" is answered by the silent-topics check of AnswerAction first)."""
 

@@ -435,9 +435,12 @@ def notice_info(lang: str, version: Optional[str] = None) -> Answer:
 # --- help and handoff ----------------------------------------------------------------------------
 
 
-def refusal(lang: str) -> Answer:
+def refusal(lang: str, kinds: Sequence[str] = ()) -> Answer:
     """What the assistant will not do (catalog/refusals.py), said once, politely."""
     lang = _lang(lang)
+    if "fraud" in kinds:
+        return Answer("refusal", lang, refusals.data()["say_fraud"][lang],
+                      ("附件2第四步" if lang == "zh" else "Annex 2, step 4",), (), _ver(None))
     return Answer("refusal", lang, refusals.data()["say"][lang], (), (), _ver(None))
 
 
@@ -575,15 +578,24 @@ def verdicts(q: Optional[QualificationInfo], items: Sequence[Any], facts: Any, l
     """The answer to "can I / do I get …" for the clauses asked: for the holder of `q` (or, with no credential
     known yet, for a holder of any listed one), each clause's verdict first, then why and the clause text."""
     lang = _lang(lang)
-    lines: List[str] = []
+    leads: List[str] = []
+    texts: List[str] = []
     cites: List[str] = []
+    for v in items:
+        first, *rest = verdict_lines(v, facts, lang, q, with_text=len(items) <= 3)
+        leads.append(first)
+        texts += rest
+    lines = leads[:]
     if q is not None:
         lines.append(t("verdict.holder", lang, name=q.name.text(lang), list_name=list_name(q, lang), row=q.row,
                        id=q.id))
+        cond = conditions_lines(q, lang)
+        if cond:  # the remark's own conditions (years of experience, registration, title, levels)
+            sep = "" if lang == "zh" else " "
+            lines.append(t("recognized_conditions_header", lang) + sep + sep.join(cond))
         cites.append(row_cite(q, lang))
-    for v in items:
-        lines += verdict_lines(v, facts, lang, q, with_text=len(items) <= 3)
-        cites.append(v.clause.cite.text(lang))
+    lines += texts
+    cites += [v.clause.cite.text(lang) for v in items]
     buttons: Tuple[Tuple[str, str], ...] = ()
     needs = [n for v in items if v.outcome == "cannot_tell" for n in v.needs]
     if "high_end" in needs:

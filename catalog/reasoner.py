@@ -94,6 +94,10 @@ def decide(q: QualificationInfo, c: ClauseInfo, facts: Facts) -> Verdict:
         return _verdict(c, NOT_APPLICABLE, "no_beijing_employer")
     if c.nationality != "any":
         if facts.nationality not in ("chinese", "foreign"):
+            # a clause for one nationality that would not apply even to it: "no" whatever the nationality
+            as_theirs = decide(q, c, replace(facts, nationality=c.nationality))
+            if as_theirs.outcome == NOT_APPLICABLE:
+                return as_theirs
             return _verdict(c, CANNOT_TELL, "needs_nationality", ("nationality",))
         if facts.nationality != c.nationality:
             return _verdict(c, NOT_APPLICABLE, f"{c.nationality}_only")
@@ -163,6 +167,9 @@ def decide_general(c: ClauseInfo, facts: Facts) -> Verdict:
         return _verdict(c, NOT_APPLICABLE, "no_beijing_employer")
     if c.nationality != "any":
         if facts.nationality not in ("chinese", "foreign"):
+            as_theirs = decide_general(c, replace(facts, nationality=c.nationality))
+            if as_theirs.outcome == NOT_APPLICABLE:
+                return as_theirs
             return _verdict(c, CANNOT_TELL, "needs_nationality", ("nationality",))
         if facts.nationality != c.nationality:
             return _verdict(c, NOT_APPLICABLE, f"{c.nationality}_only")

@@ -54,6 +54,10 @@ def expected(cid, q, nationality, age, high_end, years):
         return reasoner.NOT_APPLICABLE, "urgent_only"
     if cid in CHINESE_ONLY | FOREIGN_ONLY:
         if nationality == "unknown":
+            # what it would be for the nationality it is for: a "no" there is a "no" for everyone
+            theirs = expected(cid, q, "chinese" if cid in CHINESE_ONLY else "foreign", age, high_end, years)
+            if theirs[0] == reasoner.NOT_APPLICABLE:
+                return theirs
             return reasoner.CANNOT_TELL, "needs_nationality"
         if cid in CHINESE_ONLY and nationality != "chinese":
             return reasoner.NOT_APPLICABLE, "chinese_only"
