@@ -4,6 +4,7 @@ person's facts (slots + this message), the clauses asked (catalog/asked.py). Wha
 of the question decide what is asked, the catalog decides the answer."""
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Optional, Tuple
 
 from actions import context
@@ -20,6 +21,7 @@ _REGULAR_COUNTERPART = {"二.1": "一.2", "二.4": "一.3", "二.2": "一.1"}
 _NOT_FRAMED = {"ask_verification", "ask_catalog_stats", "ask_catalog_browse", "ask_notice_info", "feedback",
                "ask_human", "help"}
 MAX_CLAUSES = 4
+_REMARK_ONLY = re.compile(r"备注|備註|remark", re.I)
 
 
 def _clauses(ids: List[str], q) -> List[Any]:
@@ -98,8 +100,14 @@ def sentence_question(ctx: Context, minimum: float = 6.0) -> Optional[Reply]:
     sentence, cited (the caller decides when to try: only instead of a generic answer)."""
     from catalog import sentences
 
+    from actions.catalog_info import names_a_list
+    from catalog import staff_query
+
     if not ctx.text or ctx.text.startswith("/") or matching.match(ctx.text).status != "none":
         return None
+    if names_a_list(ctx.text) or staff_query.asks_for_rows(ctx.text) or "field" in ctx.entities \
+            or "country" in ctx.entities:
+        return None  # "急需紧缺清单里有哪些证书？": the rows, not a sentence
     found = sentences.best(ctx.text, minimum=minimum)
     if found is None:
         return None
@@ -115,6 +123,14 @@ def framed(ctx: Context) -> Optional[Reply]:
 
     refs = [r for r in sentences.referenced(ctx.text) if r in {c.id for c in queries.clauses("benefit")}]
     ids = refs or [i for i in asked.asked_clauses(ctx.text) if i != "四"]
+    if not ids and asked.asks_about_remark(ctx.text):
+        # "Does the USCPA row require any years of experience?": the row's remark, about the credential named
+        res = context.resolve(ctx)
+        q = queries.get(res.qid) if res.status in ("listed", "context") and res.qid else None
+        if q is not None and (res.status == "listed" or not matching.match(ctx.text).status == "none"
+                              or _REMARK_ONLY.search(ctx.text)):
+            return [answers.remark(q, ctx.lang)], ctx.fact_events() + context.slot_events(res) if res.new else \
+                ctx.fact_events()
     if not ids:
         # "哦说错了，我考的是PRINCE2", "Sorry, it's the Professional one", "我下个月就66岁": the same question again,
         # for the credential or the facts this message corrects

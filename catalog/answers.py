@@ -544,7 +544,7 @@ def verdict_lines(v: Any, facts: Any, lang: str, q: Optional[QualificationInfo] 
     elif v.outcome == reasoner.CANNOT_TELL:
         who = t(f"verdict.who.{c.nationality}", lang) if c.nationality in ("chinese", "foreign") else ""
         line = t("verdict.lead.cannot_tell", lang) + sep + about + ("：" if lang == "zh" else ": ") + \
-            t(f"verdict.reason.{v.reason}", lang, who=who, **values)
+            c.summary.text(lang) + sep + t(f"verdict.reason.{v.reason}", lang, who=who, **values)
     else:
         conds = []
         for code in v.conditions:
@@ -555,18 +555,23 @@ def verdict_lines(v: Any, facts: Any, lang: str, q: Optional[QualificationInfo] 
         conds = [x for x in conds if x]
         if c.topic == "practice" and q is not None and v.reason in templates()["verdict"]["profession"]:
             head = t("verdict.practice_ok", lang, profession=t(f"verdict.profession.{v.reason}", lang))
+        elif c.topic == "practice" and q is not None and v.reason == "remark_registration" and q.registration:
+            head = t("verdict.practice_remark", lang, name=name, registration=q.registration.text(lang))
+            conds = []
         else:
             head = ""
-        if v.outcome == reasoner.APPLIES or not conds:
-            line = t("verdict.lead.applies", lang) + sep + about + (("：" + head) if head and lang == "zh" else
-                                                                   (": " + head) if head else "")
+        if c.topic == "practice" and v.reason == "remark_registration" and head:
+            line = t("verdict.lead.by_remark", lang) + sep + head
+        elif v.outcome == reasoner.APPLIES or not conds:
+            said = head or c.summary.text(lang)
+            line = t("verdict.lead.applies", lang) + sep + about + (("：" + said) if lang == "zh" else (": " + said))
             if conds:
                 line += ("（前提：" + "；".join(conds) + "）") if lang == "zh" else \
                     (" (provided " + "; ".join(conds) + ")")
         else:
             joiner = "；" if lang == "zh" else "; "
             line = t("verdict.lead.conditional", lang) + joiner.join(conds) + ("。" if lang == "zh" else ".") + \
-                sep + about + ("。" if lang == "zh" else ".") + (sep + head if head else "")
+                sep + about + ("：" if lang == "zh" else ": ") + (head or c.summary.text(lang))
     lines = [line]
     if with_text:
         lines.append(t("verdict.clause_text", lang, cite=c.cite.text(lang), text=c.text.text(lang)))
@@ -640,3 +645,21 @@ def clause_sentences(ids: Sequence[str], lead: Any, lang: str, version: Optional
                              else f"{x.cite.text(lang)}: {x.text.text(lang)}")
             cites.append(sec.cite.text(lang))
     return Answer("clause", lang, "\n".join(lines), tuple(dict.fromkeys(cites)), (), _ver(version))
+
+
+def remark(q: QualificationInfo, lang: str) -> Answer:
+    """ "Does the USCPA row require any years of experience?", "澳大利亚行医资格凭证这一项的备注是啥": the row's remark,
+    whole, and plainly what it does not ask for (years of experience, a title)."""
+    lang = _lang(lang)
+    lines = [t("verdict.holder", lang, name=q.name.text(lang), list_name=list_name(q, lang), row=q.row, id=q.id),
+             t("verdict.remark", lang, name=q.name.text(lang), list_name=list_name(q, lang), row=q.row, id=q.id,
+               remark=q.remark.text(lang))]
+    cond = conditions_lines(q, lang)
+    if cond:
+        sep = "" if lang == "zh" else " "
+        lines.append(t("recognized_conditions_header", lang) + sep + sep.join(cond))
+    if not q.experience_years:
+        lines.append(t("verdict.no_experience", lang))
+    if not q.title_level:
+        lines.append(t("verdict.no_title", lang))
+    return Answer("remark", lang, "\n".join(lines), (row_cite(q, lang),), (), q.version, q.id)

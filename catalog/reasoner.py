@@ -111,6 +111,9 @@ def decide(q: QualificationInfo, c: ClauseInfo, facts: Facts) -> Verdict:
     needs = []
     if c.facts.get("age_limit"):
         age = work_permit_age(c, facts.age, facts.high_end)
+        if age in ("over", "depends_on_high_end") and any(x.kind == "universal_studios" for x in q.conditions):
+            # the remark: "环球影城项目可不受年龄、工作经验限制"
+            return _verdict(c, CONDITIONAL, "", (), ("universal_studios",))
         if age == "over":
             limit = int(c.facts.get("age_limit_high_end", c.facts["age_limit"]))
             reason = "age_over_limit" if facts.age is not None and facts.age > limit else "age_over_limit_not_high_end"
@@ -142,6 +145,9 @@ def decide(q: QualificationInfo, c: ClauseInfo, facts: Facts) -> Verdict:
 def _practice(q: QualificationInfo, c: ClauseInfo) -> Verdict:
     profession = profession_of(q)
     if profession is None:
+        if q.registration:
+            # not one of 三's four, but the row's remark says how to practise ("执业药师须在我市药监部门注册")
+            return _verdict(c, CONDITIONAL, "remark_registration", (), ("registration",))
         return _verdict(c, NOT_APPLICABLE, "not_practice_field")
     conditions = ("sector_rules",) + (("registration",) if q.registration else ())
     return _verdict(c, CONDITIONAL, profession, (), conditions)

@@ -118,9 +118,11 @@ _STOP = set("""how many which what rows row list lists all any the of in on from
 requires required certificate certificates qualification qualifications credential credentials items item entries
 entry catalog catalogue licence licences license licenses holders holder count please are is there that those
 these do does related experience years year two three work working registration register number total combined
-teacher teachers teaching""".split())
+teacher teachers teaching practising practicing practise practice practitioner authority authorities before after
+can could would should body bodies issued issuer issuers institute council association society board""".split())
 _CJK_STOP = ("证书", "證書", "资格", "資格", "目录", "目錄", "清单", "清單", "一共", "相关", "相關", "哪些", "多少", "几项",
-             "幾多", "执业", "注册", "经验", "工作", "要求", "领域", "国家", "地区", "教师", "教師")
+             "幾多", "执业", "注册", "经验", "工作", "要求", "领域", "国家", "地区", "教师", "教師", "部门", "部門", "主管",
+             "机构", "機構", "协会", "協會", "学会", "學會", "委员会", "政府", "备案", "颁发", "頒發", "发的", "之后")
 
 
 def _name_words(norm: str, f: "Filters") -> List[str]:
@@ -144,6 +146,16 @@ def _name_words(norm: str, f: "Filters") -> List[str]:
             continue
         if 1 <= count(w) <= 15:
             out.append(w)
+    # a Chinese word counts only as the start or the end of a row's name or alias ("精算师", "篮球"), never a
+    # fragment across two words ("部门注册" → "门注")
+    heads = set()
+    for q in rows:
+        for a in (q.name.zh,) + q.all_aliases:
+            a = normalize(a)
+            for part in re.findall(r"[\u4e00-\u9fff]{2,}", a):
+                for k in range(2, len(part) + 1):
+                    heads.add(part[:k])
+                    heads.add(part[-k:])
     for run_ in re.findall(r"[\u4e00-\u9fff]{2,}", norm):
         i = 0
         while i < len(run_) - 1:
@@ -152,7 +164,7 @@ def _name_words(norm: str, f: "Filters") -> List[str]:
                 w = run_[i:j]
                 if any(stop in w for stop in _CJK_STOP) and len(w) <= 3:
                     continue
-                if vocabulary.find_field(w) or vocabulary.find_country(w):
+                if w not in heads or vocabulary.find_field(w) or vocabulary.find_country(w):
                     continue
                 if 1 <= count(w) <= 15:
                     best = w
