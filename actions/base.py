@@ -68,6 +68,11 @@ class AnswerAction(Action):
         return self._rest(ctx)
 
     def _rest(self, ctx: Context) -> Reply:
+        again = _language_switch(ctx)
+        if again is not None:
+            answered = _catalog_answer(again)
+            if answered is not None:
+                return answered
         # the count answer gives numbers only: a list, field or country it is asked about gets the rows too
         listing = _staff_query(ctx, counting=self.action_name == "action_answer_catalog_stats")
         if listing is not None:
@@ -77,6 +82,13 @@ class AnswerAction(Action):
         answered = clause_question(ctx) or framed(ctx) or several(ctx)
         if answered is not None:
             return _with_silence(ctx, answered)
+        if self.action_name in _GENERIC_ACTIONS and ctx.intent != "inform" and not ctx.candidates \
+                and not ctx.slots.get("pending_intent") \
+                and ctx.text and not ctx.text.startswith("/") and context.resolve(ctx).status in ("listed", "unlisted"):
+            # "不对，是ACM高级会员，不是会士" seen as a denial: the credential it names is the answer
+            from actions.recognition import recognition
+
+            return recognition(ctx)
         if self.action_name in _GENERIC_ACTIONS and not ctx.candidates and context.refined(ctx) is not None:
             # "德州的", "Level 1.", "係C級" after a credential: the earlier mention completed, whatever NLU saw
             from actions.recognition import recognition
@@ -133,6 +145,55 @@ def _staff_query(ctx: Context, counting: bool = False) -> Optional[Reply]:
 
 _FOLLOW_UP = re.compile(r"其中|这些|這些|那些|这几|這幾|它们|它們|佢哋|(?<![a-z])(?:those|these|them|of them|among them)(?![a-z])",
                         re.I)
+
+
+_LANG_REQUEST = re.compile(
+    r"(?:answer|reply|respond|say|write|speak|explain|continue)\b[^.?!？。]{0,20}?\b(?:in|to)\s+(?:english|chinese|mandarin|cantonese)"
+    r"|(?:english|chinese|mandarin)\s*,?\s*please|in english\b|switching to english|switch to english|"
+    r"用(?:英文|英语|英語|中文|普通话|普通話|廣東話|广东话|粵語|粤语)|(?:英文|英语|英語|中文|廣東話|广东话|粤语|粵語)(?:回答|答|讲|講|说|說|講返)|"
+    r"講返(?:廣東話|广东话|中文)|讲回(?:中文|广东话)", re.I)
+_FILLER = re.compile(r"[\s,，。.!！?？:：;；~]+|please|pls|吧|啦|唔該|唔该|可以吗|可以嗎|can you|could you|sorry|thanks|thank you|"
+                     r"and|和|同埋|算啦都係|算了|actually|let me ask|ask|我想知|", re.I)
+
+
+def _language_switch(ctx: Context) -> Optional[Context]:
+    """ "Can you answer in English please?", "用中文回答吧：我是中国注册会计师…": the question of this message
+    (what is left of it) or, when nothing is left, the previous one, answered in the language asked for."""
+    if not ctx.text or ctx.text.startswith("/"):
+        return None
+    m = _LANG_REQUEST.search(ctx.text)
+    if not m:
+        return None
+    rest = (ctx.text[:m.start()] + " " + ctx.text[m.end():]).strip()
+    if len(_FILLER.sub("", rest)) >= 4:
+        text = rest
+    elif ctx.history:
+        text = ctx.history[-1]
+    else:
+        return None
+    wanted = ctx.text[m.start():m.end()].lower()
+    lang = "en" if "english" in wanted or "英" in wanted else "zh"
+    from dataclasses import replace
+
+    return replace(ctx, text=text, lang=lang, history=ctx.history[:-1] if text != rest else ctx.history,
+                   intent="")
+
+
+def _catalog_answer(ctx: Context) -> Optional[Reply]:
+    """The catalog answer of a message on its own words, whatever intent: a staff query, a clause, a measure,
+    several credentials, a credential's verdict, or one sentence of the notice."""
+    from actions.framed import clause_question, framed, sentence_question, several
+    from actions.recognition import recognition
+
+    listing = _staff_query(ctx)
+    if listing is not None:
+        return listing
+    answered = clause_question(ctx) or framed(ctx) or several(ctx)
+    if answered is None and context.resolve(ctx).new:
+        answered = recognition(ctx)
+    if answered is None:
+        answered = sentence_question(ctx, minimum=3.0)
+    return _with_silence(ctx, answered) if answered is not None else None
 
 
 def _with_silence(ctx: Context, reply: Reply) -> Reply:

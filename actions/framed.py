@@ -178,6 +178,32 @@ def framed(ctx: Context) -> Optional[Reply]:
     return [answer], events + slot_events + [context.slot("pending_intent", pending)]
 
 
+_CORRECTION = re.compile(r"sorry|i meant|actually|correction|my mistake|not\s|不是|不对|不對|说错|說錯|搞错|搞錯|看错|看錯|其实|其實|更正|"
+                         r"唔係|唔系|应该是|應該是", re.I)
+_NEGATED = re.compile(r"(?:not|no|isn't|不是|唔係|唔系|非|而不是|并非)\s*(?:the\s+|a\s+|an\s+)?$", re.I)
+
+
+def _corrected(ctx: Context, each: List[Any]) -> List[Any]:
+    """ "Sorry, I meant FRM, not CFA", "不对，是ACM高级会员，不是会士": the credential said after "not" is the old one."""
+    if len(each) < 2 or not _CORRECTION.search(ctx.text):
+        return each
+    keep = []
+    for r in each:
+        said = _said(r)
+        at = ctx.text.find(said) if said else -1
+        if at >= 0 and _NEGATED.search(ctx.text[max(0, at - 12):at]):
+            continue
+        keep.append(r)
+    return keep or each
+
+
+def _said(r: Any) -> str:
+    """The words of the message a verdict is about (its spans are the part's, not the message's)."""
+    if r.candidates:
+        return r.candidates[0].matched
+    return r.unlisted.matched if r.unlisted is not None else ""
+
+
 def several(ctx: Context) -> Optional[Reply]:
     """ "CFA和FRM都有", "我有FCCA同CPA澳洲": whatever intent NLU saw, a message naming several credentials gets a
     verdict for each (the question it also asks, if it names a measure, is answered by `framed`)."""
@@ -185,8 +211,17 @@ def several(ctx: Context) -> Optional[Reply]:
     if not ctx.text or ctx.text.startswith("/") or ctx.candidates or ctx.slots.get("confirming") \
             or ctx.intent in _NOT_FRAMED:
         return None
-    each = matching.get_matcher().match_each(ctx.text)
+    original = matching.get_matcher().match_each(ctx.text)
+    each = _corrected(ctx, original)
     if len(each) < 2:
+        if len(original) >= 2 and len(each) == 1:
+            # "Sorry, I meant FRM, not CFA.": the one credential left is the answer
+            from dataclasses import replace
+
+            from actions.recognition import recognition
+
+            said = _said(each[0])
+            return recognition(replace(ctx, text=said or ctx.text, history=[]))
         return None
     listed = [r.ids[0] for r in each if r.status == "listed"]
     events = [context.slot("qualification", listed[0])] if listed else []

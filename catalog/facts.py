@@ -129,12 +129,18 @@ _SELF_DEMONYM = re.compile(r"\b(?:i'?m|i am|im|as an?|being an?)\b[^.;!?]{0,14}?
                            r"license|licence|certificate|credential|qualification))")
 
 
+# "我去年拿了新加坡国籍", "加拿大籍": a nationality that is not China's
+_OTHER_NATIONALITY = re.compile(r"([\u4e00-\u9fff]{1,4}?)(?:国籍|国公民)(?!人员)")
+
+
 def nationality(text: str) -> Optional[Tuple[str, Tuple[int, int]]]:
     """chinese | foreign, the one said last ("I was Chinese, now I'm Canadian" → foreign)."""
     norm = normalize(text)
     lex = lexicon()["nationality"]
     foreign = _last(norm, lex["foreign"])  # "非中国籍" is foreign: it contains a Chinese word
     demonyms = [m.span() for m in _SELF_DEMONYM.finditer(norm)]
+    demonyms += [m.span() for m in _OTHER_NATIONALITY.finditer(norm) if "中" not in m.group(1)[-2:]]
+    demonyms.sort()
     if demonyms and (foreign is None or demonyms[-1][0] > foreign[0]):
         foreign = demonyms[-1]
     chinese = _last(norm, lex["chinese"])
