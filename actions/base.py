@@ -122,13 +122,13 @@ def _staff_query(ctx: Context, counting: bool = False) -> Optional[Reply]:
 
     if not ctx.text or ctx.text.startswith("/") or ctx.candidates or ctx.slots.get("confirming"):
         return None
-    if not staff_query.asks_for_rows(ctx.text):
+    follow = bool(_FOLLOW_UP.search(ctx.text)) and bool(ctx.history)
+    earlier = staff_query.parse(ctx.history[-1]) if follow else None  # "which of those need two years?"
+    if not staff_query.asks_for_rows(ctx.text, follow_up=earlier is not None):
         return None
     filters = staff_query.parse(ctx.text) or staff_query.Filters()
-    if _FOLLOW_UP.search(ctx.text) and ctx.history:
-        earlier = staff_query.parse(ctx.history[-1])  # "which of those need two years?"
-        if earlier is not None:
-            filters = filters.merged(earlier)
+    if earlier is not None:
+        filters = staff_query.parse_more(ctx.text, earlier)
     if filters.any() and not filters.beyond_browsing() and not counting:
         return None  # "急需紧缺清单里有哪些证书": the browse answer lists them already
     found = matching.match(ctx.text)

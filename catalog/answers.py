@@ -465,12 +465,23 @@ def staff_query(filters: Any, rows: Sequence[QualificationInfo], lang: str, vers
                       ("附件1" if lang == "zh" else "Annex 1",), (), _ver(version))
     lines = [t("staff_query.header", lang, conditions=conditions, n=len(rows))]
     for q in list(rows)[:STAFF_QUERY_LIMIT]:
-        lines.append(f"{q.id} {q.name.text(lang)}（{row_cite(q, lang)}）" if lang == "zh"
-                     else f"{q.id} {q.name.text(lang)} ({row_cite(q, lang)})")
+        lines.append(_staff_row(q, lang))
     if len(rows) > STAFF_QUERY_LIMIT:
         lines.append(t("staff_query.more", lang, k=len(rows) - STAFF_QUERY_LIMIT))
     cite = "附件1" if lang == "zh" else "Annex 1"
     return Answer("staff_query", lang, "\n".join(lines), (cite,), (), _ver(version))
+
+
+def _staff_row(q: QualificationInfo, lang: str) -> str:
+    """One row as a hotline agent needs it: id, name, where from, issuer, list and item, the remark's conditions."""
+    place = where(q, lang)
+    issuer = q.issuer.text(lang)
+    cond = " ".join(conditions_lines(q, lang)) if lang == "en" else "".join(conditions_lines(q, lang))
+    if lang == "zh":
+        head = f"{q.id} {q.name.text(lang)}（{place}；{issuer}）" if issuer else f"{q.id} {q.name.text(lang)}（{place}）"
+        return head + f"——{row_cite(q, lang)}" + (f"；{cond}" if cond else "")
+    head = f"{q.id} {q.name.text(lang)} ({place}; {issuer})" if issuer else f"{q.id} {q.name.text(lang)} ({place})"
+    return head + f" — {row_cite(q, lang)}" + (f"; {cond}" if cond else "")
 
 
 def not_covered(topics: Sequence[str], lang: str, version: Optional[str] = None) -> Answer:

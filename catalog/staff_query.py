@@ -16,7 +16,9 @@ from catalog.text import normalize
 # a question that asks for a count or a list
 _ASKS = re.compile(r"哪个|哪個|哪一个|哪一項|哪一项|几项|几个|多少|几多|幾多|幾項|幾個|哪些|哪几|哪幾|有哪|列出|列一下|清单|清單|一共|共有|总共|總共|分别|分別|都是啥|"
                    r"都有啥|都有什么|都有哪些|(?<![a-z])(?:how many|which|list|count|number of|what are the|all the|every|any rows?|anything from|"
-                   r"any entries|any qualifications|any certificates|any credentials)(?![a-z])")
+                   r"any entries|any qualifications|any certificates|any credentials|rows from|entries from|items from|"
+                   r"what [a-z ]{0,30}(?:credentials|qualifications|certificates|rows|entries) (?:are|do|does|is)|"
+                   r"(?:rows?|entries|items|qualifications|certificates|credentials)\s*(?:\([^)]*\)\s*)?(?:that|which|with|requiring|needing))(?![a-z])")
 # ... about rows of the catalog, not about benefits ("急需紧缺的有哪些便利" asks about benefits)
 _OBJECT = re.compile(r"证书|證書|资格|資格|项|項|证|證|执照|執照|(?<![a-z])(?:rows?|qualifications?|certificates?|credentials?|"
                      r"items?|entries|licen[cs]es?|designations?|certs?|anything)(?![a-z])")
@@ -46,13 +48,15 @@ class Filters:
     level_limit: bool = False
     condition: Optional[str] = None  # a condition kind (universal_studios)
     countries: Tuple[str, ...] = ()  # several countries asked together ("Japan or Korea"): any of them
+    fields: Tuple[str, ...] = ()  # several fields ("cloud computing + internet information"): any of them
     words: Tuple[str, ...] = ()  # name, issuer or alias words ("精算师", "basketball", "AHPRA"): any of them
     more_than_years: Optional[int] = None  # "more than two years", "两年以上"
 
     def beyond_browsing(self) -> bool:
         """Filters the browse answer (list, field, country) does not apply."""
         return any((self.experience_years, self.experience is not None, self.registration, self.title_level,
-                    self.level_limit, self.condition, len(self.countries) > 1, self.words, self.more_than_years))
+                    self.level_limit, self.condition, len(self.countries) > 1, self.words, self.more_than_years,
+                    len(self.fields) > 1))
 
     def any(self) -> bool:
         return any((self.list, self.field, self.country, self.experience_years, self.experience is not None,
@@ -73,6 +77,16 @@ def parse(text: str) -> Optional[Filters]:
     norm = normalize(text or "")
     if not _ASKS.search(norm) or not _OBJECT.search(norm):
         return None
+    f = _filters(text, norm)
+    return f if f.any() else None
+
+
+def parse_more(text: str, earlier: "Filters") -> "Filters":
+    """The filters a follow-up adds to the earlier question's ("and which of those need two years?")."""
+    return _filters(text, normalize(text or "")).merged(earlier)
+
+
+def _filters(text: str, norm: str) -> "Filters":
     f = Filters()
     if _URGENT.search(norm):
         f.list = "urgent"
@@ -87,13 +101,18 @@ def parse(text: str) -> Optional[Filters]:
     countries = vocabulary.find_countries(text)
     if len(countries) > 1:
         f.countries = tuple(countries)
+    fields = vocabulary.find_fields(text)
+    if len(fields) > 1:
+        f.fields = tuple(fields)
     f.words = tuple(_name_words(norm, f))
     more = _MORE_THAN.search(norm)
     if more and _EXPERIENCE.search(norm):
         n = next((n for rx, n in _YEARS if rx.search(more.group(0))), None)
         if n:
             f.more_than_years = n
-    if _EXPERIENCE.search(norm) and not f.more_than_years:
+    says_experience = bool(_EXPERIENCE.search(norm)) or bool(
+        re.search(r"(?:requir|need|要求|需要)[^?？]{0,12}(?:年|years?)", norm) and any(rx.search(norm) for rx, _ in _YEARS))
+    if says_experience and not f.more_than_years:
         f.school_years = bool(re.search(r"学年|學年|school year", norm))
         years = next((n for rx, n in _YEARS if rx.search(norm)), None)
         if years is None and f.school_years:
@@ -108,7 +127,7 @@ def parse(text: str) -> Optional[Filters]:
     f.level_limit = bool(_LEVEL_LIMIT.search(norm))
     if _UNIVERSAL.search(norm):
         f.condition = "universal_studios"
-    return f if f.any() else None
+    return f
 
 
 _MORE_THAN = re.compile(r"(?:more than|over|longer than|超过|超過|多于|多於)[^.?？]{0,14}?(?:years?|年)|"
@@ -119,10 +138,14 @@ requires required certificate certificates qualification qualifications credenti
 entry catalog catalogue licence licences license licenses holders holder count please are is there that those
 these do does related experience years year two three work working registration register number total combined
 teacher teachers teaching practising practicing practise practice practitioner authority authorities before after
-can could would should body bodies issued issuer issuers institute council association society board""".split())
+can could would should body bodies issued issuer issuers institute council association society board
+china chinese native language english medical permit short-term short term exemption exemptions exempt mention
+mentions say says holder holders regardless hong kong macau taiwan internet information computing cloud program
+programme project projects universal studios age limit limits""".split())
 _CJK_STOP = ("证书", "證書", "资格", "資格", "目录", "目錄", "清单", "清單", "一共", "相关", "相關", "哪些", "多少", "几项",
              "幾多", "执业", "注册", "经验", "工作", "要求", "领域", "国家", "地区", "教师", "教師", "部门", "部門", "主管",
-             "机构", "機構", "协会", "協會", "学会", "學會", "委员会", "政府", "备案", "颁发", "頒發", "发的", "之后")
+             "机构", "機構", "协会", "協會", "学会", "學會", "委员会", "政府", "备案", "颁发", "頒發", "发的", "之后",
+             "从业", "從業", "项目", "項目", "职业", "職業", "管理", "环球", "影城", "年龄", "限制", "免考", "课程")
 
 
 def _name_words(norm: str, f: "Filters") -> List[str]:
@@ -177,9 +200,9 @@ def _name_words(norm: str, f: "Filters") -> List[str]:
     return out
 
 
-def asks_for_rows(text: str) -> bool:
+def asks_for_rows(text: str, follow_up: bool = False) -> bool:
     norm = normalize(text or "")
-    return bool(_ASKS.search(norm) and _OBJECT.search(norm))
+    return bool(_ASKS.search(norm) and (follow_up or _OBJECT.search(norm)))
 
 
 def run(f: Filters, version: Optional[str] = None) -> List[QualificationInfo]:
@@ -187,7 +210,10 @@ def run(f: Filters, version: Optional[str] = None) -> List[QualificationInfo]:
     for q in queries.all_qualifications(version):
         if f.list and q.list != f.list:
             continue
-        if f.field and f.field not in q.field_keys:
+        if f.fields and len(f.fields) > 1:
+            if not any(x in q.field_keys for x in f.fields):
+                continue
+        elif f.field and f.field not in q.field_keys:
             continue
         if f.countries and len(f.countries) > 1:
             if not any(c in q.country_keys for c in f.countries):
@@ -229,6 +255,10 @@ def describe(f: Filters) -> List[Tuple[str, dict]]:
         parts.append((f"staff_query.list.{f.list}", {}))
     if f.field:
         parts.append(("staff_query.field", {"field_key": f.field}))
+    if f.fields and len(f.fields) > 1:
+        parts = [p for p in parts if p[0] != "staff_query.field"]
+        for x in f.fields:
+            parts.append(("staff_query.field", {"field_key": x}))
     if f.countries and len(f.countries) > 1:
         for c in f.countries:
             parts.append(("staff_query.country", {"country_key": c}))

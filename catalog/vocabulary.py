@@ -96,3 +96,24 @@ def country_and_field_terms() -> List[Tuple[str, str]]:
     """Every (term, key) naming a country or a field, longest first."""
     fields, countries = _terms(str(config.data_dir()) if config.data_dir() != config.DATA_DIR else "")
     return sorted(fields + countries, key=lambda p: -len(p[0]))
+
+
+def find_fields(text: str) -> List[str]:
+    """Every field the text names, in order, never two overlapping ("cloud computing + internet information")."""
+    norm = normalize(text)
+    taken: List[Tuple[int, int]] = []
+    found: List[Tuple[int, str]] = []
+    for term, key in _terms(str(config.data_dir()) if config.data_dir() != config.DATA_DIR else "")[0]:
+        if not term:
+            continue
+        pattern = rf"(?<![a-z0-9]){re.escape(term)}(?![a-z0-9])" if term.isascii() else re.escape(term)
+        for m in re.finditer(pattern, norm):
+            if any(a < m.end() and m.start() < b for a, b in taken):
+                continue
+            taken.append(m.span())
+            found.append((m.start(), key))
+    out: List[str] = []
+    for _, key in sorted(found):
+        if key not in out:
+            out.append(key)
+    return out

@@ -50,3 +50,21 @@ def test_the_answer_gives_the_count_and_every_row():
     rows = staff_query.run(f)
     a = answers.staff_query(f, rows, "zh")
     assert f"共{len(rows)}项" in a.text and all(q.id in a.text for q in rows) and a.source
+
+
+def test_several_countries_fields_and_name_words():
+    by = {q.id: q for q in queries.all_qualifications()}
+    got = set(ids("Hong Kong, Macau and Taiwan combined - how many rows?"))
+    assert got == {i for i, q in by.items() if set(q.country_keys) & {"中国香港", "中国澳门", "中国台湾"}}
+    assert set(ids("精算師嘅資格喺目錄入面有幾多項？")) == {i for i, q in by.items() if "精算师" in q.name.zh}
+    assert set(ids("IEEE和ACM相关的资格有几项")) == {i for i, q in by.items() if "IEEE" in q.name.zh or "ACM" in q.name.zh}
+    assert set(ids("IT rows (cloud computing + internet information) that require two years?")) == {
+        i for i, q in by.items() if set(q.field_keys) & {"云计算", "互联网信息"} and q.experience_years == 2}
+    # a word inside another phrase is no name: "部门注册" is not about rows named "…门注…"
+    assert staff_query.parse("目录里有哪些资格要求在北京市的主管部门注册或者备案之后才能执业？").words == ()
+
+
+def test_a_follow_up_narrows_the_earlier_question():
+    earlier = staff_query.parse("How many sports rows are there?")
+    f = staff_query.parse_more("and which of those need two years of experience?", earlier)
+    assert f.field == "体育" and f.experience_years == 2
