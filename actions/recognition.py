@@ -2,6 +2,8 @@
 affirm / deny): a pick among options, a nationality, an age, a yes/no on the high-end industry."""
 from __future__ import annotations
 
+import re
+
 from actions import context
 from actions.base import AnswerAction, Reply
 from actions.context import Context
@@ -42,10 +44,19 @@ def recognition(ctx: Context) -> Reply:
     if res.result is not None:
         return [answers.recognition(res.result, ctx.lang)], context.slot_events(res, pending="ask_recognized")
     if "field" in ctx.entities or "country" in ctx.entities or names_a_list(ctx.text):
-        # no credential, but a field, a country or a list: "急需紧缺清单里有哪些？", "Which IT certificates…"
+        # no credential, but a field, a country or a list: "急需紧缺清单里有哪些？", "Which IT certificates…";
+        # a credential named beside them that the catalog does not hold ("the US PE", "HKIE 電機工程師") is
+        # said to be not listed first
         from actions.catalog_info import browse
 
-        return browse(ctx)
+        replies, events = browse(ctx)
+        from catalog import staff_query
+
+        named = "" if names_a_list(ctx.text) or staff_query.asks_for_rows(ctx.text) else _unknown_name(ctx.text)
+        if named:
+            replies = [answers.Answer("not_found", ctx.lang, answers.t("not_found_named", ctx.lang, name=named))] + \
+                list(replies)
+        return replies, events
     return [answers.recognition(MatchResult("none"), ctx.lang)], [context.slot("pending_intent", "ask_recognized")]
 
 
@@ -125,3 +136,23 @@ class ActionAnswerInform(AnswerAction):
             # "我是外籍" / "I'm 68" after a credential: what that means for them
             return ANSWERERS["ask_benefits"](ctx)
         return recognition(ctx)
+
+
+_ACRONYM = re.compile(r"(?<![A-Za-z])[A-Z][A-Za-z]?[A-Z0-9]{1,6}(?![A-Za-z])")
+_CREDENTIAL_WORDS = re.compile(r"(?:注册|註冊)[\u4e00-\u9fff]{1,4}|[\u4e00-\u9fff]{1,6}(?:执照|執照|牌照|社工|工程师|工程師)")
+
+
+def _unknown_name(text: str) -> str:
+    """The name of a credential the message asks about that the matcher found nowhere in the catalog."""
+    from catalog import vocabulary
+
+    data = matcher.get_matcher().data
+    for m in _ACRONYM.finditer(text or ""):
+        word = m.group(0)
+        if word.upper() in data.not_credentials or vocabulary.find_country(word) or vocabulary.find_field(word):
+            continue
+        if word.upper() in ("IT", "OK", "HR", "ID", "AI", "US", "UK", "USA", "PRC", "HK"):
+            continue
+        return word
+    m = _CREDENTIAL_WORDS.search(text or "")
+    return m.group(0) if m else ""
