@@ -173,6 +173,13 @@ def framed(ctx: Context) -> Optional[Reply]:
     items += _instead(items, q, facts)
     answer = answers.verdicts(q, items, facts, ctx.lang)
     pending = _pending(ctx) if answer.buttons else None
+    if q is None and res.status == "none":
+        from actions.recognition import _unknown_name
+
+        named = _unknown_name(ctx.text)
+        if named:  # "can I get a work residence permit with my MBA?": the MBA is not in the catalog, first
+            first = answers.Answer("unlisted", ctx.lang, answers.t("not_found_named", ctx.lang, name=named))
+            return [first, answer], events + [context.slot("pending_intent", pending)]
     slot_events = context.slot_events(res) if res.new else []
     slot_events = [e for e in slot_events if e.get("name") != "pending_intent"]
     return [answer], events + slot_events + [context.slot("pending_intent", pending)]

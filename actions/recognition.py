@@ -54,7 +54,7 @@ def recognition(ctx: Context) -> Reply:
 
         named = "" if names_a_list(ctx.text) or staff_query.asks_for_rows(ctx.text) else _unknown_name(ctx.text)
         if named:
-            replies = [answers.Answer("not_found", ctx.lang, answers.t("not_found_named", ctx.lang, name=named))] + \
+            replies = [answers.Answer("unlisted", ctx.lang, answers.t("not_found_named", ctx.lang, name=named))] + \
                 list(replies)
         return replies, events
     return [answers.recognition(MatchResult("none"), ctx.lang)], [context.slot("pending_intent", "ask_recognized")]

@@ -141,7 +141,7 @@ def several(results: Sequence[MatchResult], lang: str, version: Optional[str] = 
     out = [Answer("several", lang, t("several", lang, n=len(results)), (), (), _ver(version))]
     for r in results:
         if r.status == "none" and r.unlisted is not None:
-            out.append(Answer("not_found", lang, t("not_found_named", lang, name=r.unlisted.matched), (), (),
+            out.append(Answer("unlisted", lang, t("not_found_named", lang, name=r.unlisted.matched), (), (),
                               _ver(version)))
         else:
             out.append(recognition(r, lang, version))
@@ -603,7 +603,7 @@ def verdicts(q: Optional[QualificationInfo], items: Sequence[Any], facts: Any, l
         texts += rest
     lines = leads[:]
     if q is not None:
-        lines.append(t("verdict.holder", lang, name=q.name.text(lang), list_name=list_name(q, lang), row=q.row,
+        lines.append(t("verdict.holder", lang, name=q.name.text(lang), where=where(q, lang), list_name=list_name(q, lang), row=q.row,
                        id=q.id))
         cond = conditions_lines(q, lang)
         if cond:  # the remark's own conditions (years of experience, registration, title, levels)
@@ -662,7 +662,7 @@ def remark(q: QualificationInfo, lang: str) -> Answer:
     """ "Does the USCPA row require any years of experience?", "澳大利亚行医资格凭证这一项的备注是啥": the row's remark,
     whole, and plainly what it does not ask for (years of experience, a title)."""
     lang = _lang(lang)
-    lines = [t("verdict.holder", lang, name=q.name.text(lang), list_name=list_name(q, lang), row=q.row, id=q.id),
+    lines = [t("verdict.holder", lang, name=q.name.text(lang), where=where(q, lang), list_name=list_name(q, lang), row=q.row, id=q.id),
              t("verdict.remark", lang, name=q.name.text(lang), list_name=list_name(q, lang), row=q.row, id=q.id,
                remark=q.remark.text(lang))]
     cond = conditions_lines(q, lang)
