@@ -468,6 +468,11 @@ def staff_query(filters: Any, rows: Sequence[QualificationInfo], lang: str, vers
         lines.append(_staff_row(q, lang))
     if len(rows) > STAFF_QUERY_LIMIT:
         lines.append(t("staff_query.more", lang, k=len(rows) - STAFF_QUERY_LIMIT))
+    nums = sorted(q.row for q in rows)
+    if len(rows) >= 3 and len({q.list for q in rows}) == 1 and nums == list(range(nums[0], nums[-1] + 1)):
+        lines.append(t("staff_query.range", lang, list=("附件1（一）" if rows[0].list == "urgent" else "附件1（二）")
+                       if lang == "zh" else ("list (1)" if rows[0].list == "urgent" else "list (2)"),
+                       first=nums[0], last=nums[-1]))
     cite = "附件1" if lang == "zh" else "Annex 1"
     return Answer("staff_query", lang, "\n".join(lines), (cite,), (), _ver(version))
 
