@@ -181,7 +181,8 @@ def resolve(ctx: Context, verdict: Optional[MatchResult] = None) -> Resolution:
             matcher.match(ctx.text, restrict_to=candidates or None)
         if result.status in ("none", "ambiguous", "confirm"):
             better = refined(ctx)
-            if better is not None and not (candidates and result.status != "none"):
+            # with options on screen, only a decisive reading replaces the narrowing ("是美国伊利诺伊州的": not listed)
+            if better is not None and (not candidates or result.status == "none" or better.status in ("listed", "unlisted")):
                 result = better
         if result.status == "listed":
             return Resolution("listed", result.candidates[0].id, result)

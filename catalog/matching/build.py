@@ -7,7 +7,7 @@ matcher of version 3.0 stays the matcher of 3.0 when a 3.1 is loaded beside it.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Set, Tuple
 
@@ -74,8 +74,14 @@ def data_from_snapshot(snap) -> MatcherData:
         # "Teaching Certificate (Texas)" -> "Teaching Certificate": generic where rows share it
         for qid in ids:
             data.add(short, qid, GENERIC if len(ids) > 1 else SPECIFIC)
+    shared_zh = Counter(q.name.zh for q in snap.qualifications.values())
     for q in snap.qualifications.values():
-        data.names[q.id] = (q.name.zh, q.name.en)
+        # a name several rows share ("教师资格证书") is said with its place, so a list of them can be told apart
+        if shared_zh[q.name.zh] > 1 and q.region is not None and q.region.zh not in q.name.zh:
+            data.names[q.id] = (f"{q.name.zh}（{q.region.zh}）",
+                                q.name.en if q.region.en in q.name.en else f"{q.name.en} ({q.region.en})")
+        else:
+            data.names[q.id] = (q.name.zh, q.name.en)
         data.issuers[q.id] = (q.issuer.zh, q.issuer.en)
         generic = {normalize(a): why for a, why in q.generic_aliases}
         issuer_names = {normalize(a) for a in q.issuer_aliases}
