@@ -556,7 +556,8 @@ def verdict_lines(v: Any, facts: Any, lang: str, q: Optional[QualificationInfo] 
     if v.outcome == reasoner.NOT_APPLICABLE:
         lead_key = "not_yet" if v.reason in ("experience_below_remark", "no_beijing_employer") else "not_applicable"
         reason = t(f"verdict.reason.{v.reason}", lang, **values) if v.reason in templates()["verdict"]["reason"] else ""
-        line = t(f"verdict.lead.{lead_key}", lang) + sep + about + ("：" if lang == "zh" else ": ") + reason
+        # the clause by its number only: its title ("对应副高级职称") is what the person does not get
+        line = t(f"verdict.lead.{lead_key}", lang) + sep + c.cite.text(lang) + ("：" if lang == "zh" else ": ") + reason
     elif v.outcome == reasoner.CANNOT_TELL:
         who = t(f"verdict.who.{c.nationality}", lang) if c.nationality in ("chinese", "foreign") else ""
         line = t("verdict.lead.cannot_tell", lang) + sep + about + ("：" if lang == "zh" else ": ") + \
