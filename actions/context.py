@@ -115,6 +115,7 @@ def read(tracker: Tracker) -> Context:
 
 
 HISTORY_TURNS = 3
+MAX_SHOWN = 6  # catalog.answers.MAX_OPTIONS: more candidates than this were shown by country or state
 SHORT_MESSAGE = 40  # characters: "德州的", "Level 1.", "UK, registered with the HCPC.", "係C級"
 
 
@@ -172,7 +173,7 @@ def resolve(ctx: Context, verdict: Optional[MatchResult] = None) -> Resolution:
     if qid:
         return Resolution("listed", str(qid))
     candidates = ctx.candidates
-    if candidates:
+    if candidates and len(candidates) <= MAX_SHOWN:  # a number picks among rows shown as buttons
         m = _PICK.match(ctx.text or "")
         if m and 1 <= int(m.group(1)) <= len(candidates):
             return Resolution("listed", candidates[int(m.group(1)) - 1])

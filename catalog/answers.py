@@ -222,6 +222,8 @@ def ambiguity(result: MatchResult, lang: str, version: Optional[str] = None) -> 
     quals = [queries.get(i, version) for i in result.ids]
     quals = [q for q in quals if q is not None]
     mention = result.candidates[0].matched.strip() if result.candidates else ""
+    if len(quals) > MAX_OPTIONS:
+        return _narrow(result, quals, mention, lang, version)
     text = t("ambiguous", lang, mention=mention, n=len(quals))
     buttons = tuple(
         (q.name.text(lang) if where(q, lang) in q.name.text(lang) else
@@ -230,6 +232,35 @@ def ambiguity(result: MatchResult, lang: str, version: Optional[str] = None) -> 
         for q in quals
     )
     return Answer("ambiguous", lang, text, (), buttons, _ver(version), None, tuple(q.id for q in quals))
+
+
+MAX_OPTIONS = 6  # buttons a phone shows at once
+
+
+def _narrow(result: MatchResult, quals: Sequence[QualificationInfo], mention: str, lang: str,
+            version: Optional[str]) -> Answer:
+    """A large family ("教师资格证书": 28 rows) is narrowed step by step: the country first, then the state or
+    province, never more than MAX_OPTIONS buttons; the rows stay the candidates, so the answer narrows them."""
+    by_country: Dict[str, List[QualificationInfo]] = {}
+    for q in quals:
+        key = q.countries[0].text(lang) if q.countries else where(q, lang)
+        by_country.setdefault(key, []).append(q)
+    ids = tuple(q.id for q in quals)
+    if len(by_country) > 1:
+        ranked = sorted(by_country.items(), key=lambda kv: -len(kv[1]))
+        shown = ranked[:MAX_OPTIONS] if len(ranked) <= MAX_OPTIONS else ranked[:MAX_OPTIONS - 1]
+        buttons = [(f"{c}（{len(qs)}）" if lang == "zh" else f"{c} ({len(qs)})", c) for c, qs in shown]
+        if len(ranked) > len(shown):
+            rest = "、".join(c for c, _ in ranked[len(shown):]) if lang == "zh" else ", ".join(c for c, _ in ranked[len(shown):])
+            buttons.append((t("ambiguous_other", lang), rest.split("、" if lang == "zh" else ", ")[0]))
+        text = t("ambiguous_country", lang, mention=mention, n=len(quals), k=len(by_country))
+        return Answer("ambiguous", lang, text, (), tuple(buttons), _ver(version), None, ids)
+    country, qs = next(iter(by_country.items()))
+    regions = [where(q, lang) for q in qs]
+    text = t("ambiguous_region", lang, mention=mention, n=len(quals), country=country,
+             regions=("、" if lang == "zh" else ", ").join(regions))
+    buttons = tuple((where(q, lang), f'/inform{{"qualification":"{q.id}"}}') for q in qs[:MAX_OPTIONS])
+    return Answer("ambiguous", lang, text, (), buttons if len(qs) <= MAX_OPTIONS else (), _ver(version), None, ids)
 
 
 # --- benefits ------------------------------------------------------------------------------------
