@@ -48,7 +48,8 @@ class ActionAnswerFallback(AnswerAction):
 
 
 class ActionAnswerChitchat(AnswerAction):
-    """Greetings, thanks, goodbye and "are you a bot?": the domain's response, unless the message also asks
+    """Goodbye and "are you a bot?" (greetings and thanks stay the domain's responses, answered without the
+    action server): the domain's response, unless the message also asks
     about the catalog ("你个傻X机器人 PMP到底在不在目录", "thanks — and is my CFA listed?"): then AnswerAction's
     checks (refusals, staff queries, measures, several credentials) or the credential's verdict answer it."""
 
