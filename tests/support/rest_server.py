@@ -28,9 +28,10 @@ class RecordingAgent(StubAgent):
 
 
 class RestServer(ChannelServer):
-    def __init__(self, limiter: Optional[RateLimiter] = None, agent: Any = None) -> None:
-        super().__init__(QualibotRestInput(limiter or RateLimiter(0, 60)), agent or RecordingAgent())
-        self.url = f"{self.base}/webhooks/rest/webhook"
+    def __init__(self, limiter: Optional[RateLimiter] = None, agent: Any = None, channel: Any = None) -> None:
+        channel = channel or QualibotRestInput(limiter or RateLimiter(0, 60))
+        super().__init__(channel, agent or RecordingAgent())
+        self.url = f"{self.base}/webhooks/{channel.name()}/webhook"
 
     def send(self, body: Any, content_type: Optional[str] = JSON, query: str = "",
              headers: Optional[Dict[str, str]] = None) -> Tuple[int, Dict[str, str], Any]:
