@@ -116,7 +116,7 @@ def conversation_id(channel: str, raw_id: str) -> str:
     return f"{channel}:{raw_id}"
 
 
-def json_depth(value: Any, stop_at: int = MAX_JSON_DEPTH + 1) -> int:
+def json_depth(value: Any, stop_at: int = MAX_JSON_DEPTH + 2) -> int:
     """How many objects/arrays deep `value` nests (a scalar: 0), counted without recursion and no further
     than `stop_at`, so a hostile value costs no stack and little time."""
     deepest = 0
