@@ -75,22 +75,26 @@ def _boolean(value: Any) -> str:
     raise Invalid("the value must be true or false")
 
 
-_warned_at = [0.0]
+RETRY_AFTER_FAILURE = 30.0  # seconds: while the catalog cannot be read, ids are checked by form only
+_failed_at: Dict[str, float] = {}  # catalog database URL -> when reading it last failed
 
 
 def row_exists(qid: str) -> Optional[bool]:
     """Whether the current catalog has row `qid`; None when the catalog cannot be read (ids are then
-    checked by form only: a database hiccup must not wipe the conversation's qualification)."""
-    from catalog import queries
+    checked by form only: a database hiccup must not wipe the conversation's qualification). After a
+    failure the catalog is not asked again for RETRY_AFTER_FAILURE seconds (a SlotSet is applied at
+    every replay of a conversation: each must not wait for a database that is down)."""
+    from catalog import config, queries
 
+    url = config.database_url()
+    if time.monotonic() - _failed_at.get(url, float("-inf")) < RETRY_AFTER_FAILURE:
+        return None
     try:
         return qid in queries.snapshot().qualifications
     except Exception as e:  # noqa: BLE001 - not loaded, unreachable
-        now = time.monotonic()
-        if now - _warned_at[0] > 60:
-            _warned_at[0] = now
-            logger.warning("slot values: catalog ids unavailable (%s); checking ids by form only",
-                           type(e).__name__)
+        _failed_at[url] = time.monotonic()
+        logger.warning("slot values: catalog ids unavailable (%s); checking ids by form only for %.0f s",
+                       type(e).__name__, RETRY_AFTER_FAILURE)
         return None
 
 
