@@ -125,3 +125,19 @@ def test_no_slot_event_sets_an_invalid_value_wherever_it_comes_from(rasa_agent):
     tracker.update(SlotSet("age", float("inf")))
     assert tracker.get_slot("age") == 30 and not math.isnan(tracker.get_slot("age"))
     assert tracker.get_slot("qualification") == "R007"
+
+
+def test_which_messages_are_public():
+    from rasa.core.channels.channel import UserMessage
+
+    from bot import runtime
+
+    for channel, public in (("webchat", True), ("socketio", True), ("wechat", True), ("cmdline", False),
+                            ("rest", False), (None, False)):
+        assert runtime.is_public(UserMessage("hi", input_channel=channel)) is public, channel
+    trusted = UserMessage("hi", input_channel="wechat")  # a REST integration claiming another channel's name
+    runtime.mark_public(trusted, False)
+    assert runtime.is_public(trusted) is False
+    untrusted = UserMessage("hi", input_channel="kiosk")  # a REST caller without the token, whatever it claims
+    runtime.mark_public(untrusted, True)
+    assert runtime.is_public(untrusted) is True

@@ -9,6 +9,7 @@ from http.cookies import SimpleCookie
 from typing import Any, Dict, Optional, Tuple
 
 import pytest
+from hypothesis import given, strategies as st
 
 from bot import runtime
 from bot.channels.guard import Limits, RateLimiter, wording
@@ -201,3 +202,19 @@ def test_one_session_is_one_conversation_and_one_counter_on_the_page_and_socket_
         assert [m.sender_id for m in s.agent.messages] == [conversation] * 2
     finally:
         s.close()
+
+
+@given(st.one_of(st.text(max_size=300), st.none(), st.integers(), st.binary(max_size=50)))
+def test_any_token_is_checked_without_an_exception(token):
+    signer = SessionSigner(SECRET)
+    assert signer.verify(token) is None
+    assert signer.status(token) in ("missing", "invalid")
+
+
+def test_a_session_round_trip_and_a_short_secret_is_refused():
+    signer = SessionSigner(SECRET)
+    session = signer.issue()
+    assert signer.verify(session.token) == session and len(session.token) <= 128
+    assert signer.issue(session.id).id == session.id
+    with pytest.raises(ValueError):
+        SessionSigner("short")
