@@ -14,6 +14,9 @@ entities into slot values as they are, and a NaN age made every later benefits a
     qualification  the id of a row of the current catalog (R007); confirming, confirm: the same
     candidates     comma-separated row ids, at most MAX_CANDIDATES
     pending_intent an intent name (lower-case letters and "_")
+    experience_years  a finite number of years, 0-60 (domain.yml's min/max)
+    beijing_employer  "true" | "false", as high_end
+    asked          comma-separated clause ids ("一.4,二.4"), each short and without spaces
     anything else  a short, printable string, a finite number, a boolean, or None
 None always passes (it clears a slot). Pure Python, no Rasa: the catalog is read only for its row ids.
 """
@@ -115,6 +118,31 @@ def _candidates(value: Any) -> str:
     return ",".join(_qualification(i) for i in ids)
 
 
+MAX_YEARS = 60
+_CLAUSE_ID = re.compile(r"[^\s,\x00-\x1f\x7f]{1,16}")
+
+
+def _years(value: Any) -> float:
+    if isinstance(value, bool):
+        raise Invalid("years are a number, not true/false")
+    if isinstance(value, str):
+        if not re.fullmatch(r"\s*\d{1,2}(?:\.\d{1,2})?\s*", value):
+            raise Invalid("years are a number")
+        value = float(value)
+    if not isinstance(value, (int, float)) or not math.isfinite(value) or not 0 <= value <= MAX_YEARS:
+        raise Invalid(f"years are a number from 0 to {MAX_YEARS}")
+    return float(value)
+
+
+def _clause_ids(value: Any) -> str:
+    if not isinstance(value, str):
+        raise Invalid("clause ids are a text")
+    ids = [part for part in value.split(",") if part]
+    if len(ids) > 30 or not all(_CLAUSE_ID.fullmatch(i) for i in ids):
+        raise Invalid("clause ids are short words separated by commas")
+    return ",".join(ids)
+
+
 def _intent(value: Any) -> str:
     if isinstance(value, str) and _INTENT.fullmatch(value):
         return value
@@ -146,6 +174,9 @@ RULES: Dict[str, Callable[[Any], Any]] = {
     "confirm": _qualification,
     "candidates": _candidates,
     "pending_intent": _intent,
+    "experience_years": _years,
+    "beijing_employer": _boolean,
+    "asked": _clause_ids,
 }
 
 

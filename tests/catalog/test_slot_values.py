@@ -70,3 +70,12 @@ def test_the_rules_never_raise_anything_but_invalid(value):
         ok, held = cleaned(name, value)
         if ok and name == "age" and held is not None:
             assert isinstance(held, int) and 16 <= held <= 100
+
+
+def test_years_employer_and_asked_clauses():
+    assert check("experience_years", 3) == 3.0 and check("experience_years", "2.5") == 2.5
+    for bad in (math.nan, -1, 61, "many", True):
+        assert cleaned("experience_years", bad) == (False, None)
+    assert check("beijing_employer", "false") == "false" and cleaned("beijing_employer", "maybe")[0] is False
+    assert check("asked", "一.4,二.4") == "一.4,二.4" and check("asked", "") == ""
+    assert cleaned("asked", "一.4, 二.4")[0] is False and cleaned("asked", ["一.4"])[0] is False
