@@ -8,6 +8,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from rasa_sdk import Tracker
 
+from actions import slot_values
 from bot.language_rules import detect
 from catalog import matching as matcher
 from catalog.matching import MatchResult
@@ -102,6 +103,7 @@ def read(tracker: Tracker) -> Context:
              ("qualification", "candidates", "confirming", "nationality", "age", "high_end", "pending_intent",
               "experience_years", "beijing_employer", "asked")}
     intent = (latest.get("intent") or {}).get("name") or ""
+    slots, entities = slot_values.checked(slots, entities)  # no NaN age, no unknown row id (issue 12)
     history: List[str] = []
     for e in tracker.events or []:
         if e.get("event") == "session_started":

@@ -29,6 +29,22 @@
   * `Event.resolve_by_type` walks all Event subclasses for every stored event it deserialises; the
     class found for a type name is now remembered.
 
+- A message can set slots (issue 12). Rasa parses any text that starts with "/" as an intent with
+  entities, and entities become slots: `/inform{"age": NaN}` typed on the web page made every later
+  benefits answer fail until /restart. Two checks, both here in `MessageProcessor.parse_message` and in
+  `DialogueStateTracker._set_slot`, the one place every SlotSet is applied:
+  * on a public channel (the web page, socket.io, WeChat, and REST callers without the token: see
+    `is_public`) a "/…" text counts as a payload only when it is one of the buttons of the bot's last
+    turn in this conversation (read from the tracker). Anything else is read as the words it contains
+    (the leading "/" dropped): "/inform{"age":NaN}" reaches NLU as plain text, so the user gets a normal
+    answer to what they typed, never a slot. (A refusal would also do; plain text is kinder to someone
+    who typed "/help", and WeChat's numbered options still work: they are sent as the offered payload.)
+  * every entity of every parsed message and every slot value, wherever it comes from (extraction,
+    actions, the HTTP API, events replayed from the store), must pass catalog/slot_values.py: an age is
+    an integer 16-100, a nationality one of its values, a qualification an existing row id, ... An
+    entity that fails is dropped; a SlotSet that fails leaves the slot as it was (an old conversation
+    holding such a value is read without it).
+
 Applied by bot/channels/__init__.py and bot/components/__init__.py, so every Rasa process that loads
 our model or one of our channels (server, shell, tests) has it. The action server never imports it.
 """
@@ -47,6 +63,9 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_ACTION_TIMEOUT = 8.0
 ACTION_FAILED_PREFIX = "Encountered an exception while running action"
+
+PUBLIC_CHANNELS = ("webchat", "socketio", "wechat")  # input channels anyone can write to
+_PUBLIC_ATTR = "qualibot_public"
 
 # the problems of the turn being processed (None outside a guarded turn)
 turn_problems: contextvars.ContextVar[Optional[List[str]]] = contextvars.ContextVar("turn_problems",
@@ -157,6 +176,96 @@ def _patch_replayed_messages(processor: type) -> None:
     processor.handle_message = handle_message
 
 
+def mark_public(message: Any, public: bool) -> None:
+    """Say whether `message` came from anyone (True) or from a trusted caller (False); the channel knows."""
+    setattr(message, _PUBLIC_ATTR, bool(public))
+
+
+def is_public(message: Any) -> bool:
+    """Is `message` from a channel anyone can write to? The channel's mark, else its input channel's name
+    (WeChat and socket.io messages are public; `rasa shell`, the tests' own processors are not)."""
+    marked = getattr(message, _PUBLIC_ATTR, None)
+    if marked is not None:
+        return bool(marked)
+    return getattr(message, "input_channel", None) in PUBLIC_CHANNELS
+
+
+def offered_payloads(tracker: Optional["DialogueStateTracker"]) -> List[str]:
+    """The payloads of the buttons in the bot's last turn (the bot messages after the last user message)."""
+    from rasa.shared.core.events import BotUttered, UserUttered
+
+    payloads: List[str] = []
+    for event in reversed(list(tracker.events) if tracker is not None else []):
+        if isinstance(event, UserUttered):
+            break
+        if isinstance(event, BotUttered):
+            for button in (event.data or {}).get("buttons") or []:
+                if isinstance(button, dict) and isinstance(button.get("payload"), str):
+                    payloads.append(button["payload"].strip())
+    return payloads
+
+
+def as_public_text(text: Optional[str], tracker: Optional["DialogueStateTracker"]) -> Optional[str]:
+    """`text` as Rasa should read it from a public channel: unchanged unless it starts with "/" and is no
+    button of the bot's last turn; then without the leading slashes (plain words for NLU)."""
+    stripped = (text or "").strip()
+    if not stripped.startswith("/") or stripped in offered_payloads(tracker):
+        return text
+    return stripped.lstrip("/").strip() or text
+
+
+def valid_entities(entities: Any) -> List[Dict[str, Any]]:
+    """The entities whose values pass catalog/slot_values.py (values as the rules hold them)."""
+    from catalog import slot_values
+
+    kept: List[Dict[str, Any]] = []
+    for entity in entities if isinstance(entities, list) else []:
+        if not isinstance(entity, dict) or not isinstance(entity.get("entity"), str):
+            continue
+        ok, value = slot_values.cleaned(entity["entity"], entity.get("value"))
+        if not ok:
+            logger.info("entity %r dropped: its value breaks its rule (catalog/slot_values.py)", entity["entity"])
+            continue
+        kept.append(entity if value == entity.get("value") else {**entity, "value": value})
+    return kept
+
+
+def _patch_payload_gate(processor: type) -> None:
+    original = processor.parse_message
+
+    async def parse_message(self: Any, message: Any, tracker: Any = None,
+                            only_output_properties: bool = True) -> Dict[str, Any]:
+        if tracker is not None and is_public(message):
+            text = as_public_text(message.text, tracker)
+            if text != message.text:
+                logger.info("a '/' message of %r is not a button of the last turn: read as plain text",
+                            message.sender_id)
+                message.text = text
+        parse_data = await original(self, message, tracker, only_output_properties)
+        parse_data["entities"] = valid_entities(parse_data.get("entities"))
+        return parse_data
+
+    parse_message.__doc__ = original.__doc__
+    processor.parse_message = parse_message
+
+
+def _patch_slot_values(tracker_class: type) -> None:
+    from catalog import slot_values
+
+    original = tracker_class._set_slot
+
+    def _set_slot(self: Any, key: str, value: Any) -> None:
+        if key in slot_values.RULES:
+            ok, value = slot_values.cleaned(key, value)
+            if not ok:
+                logger.info("slot %r not set: the value breaks its rule (catalog/slot_values.py)", key)
+                return
+        original(self, key, value)
+
+    _set_slot.__doc__ = original.__doc__
+    tracker_class._set_slot = _set_slot
+
+
 _applied = False
 
 
@@ -173,3 +282,7 @@ def apply() -> None:
     _patch_response_validation(rasa_action.RemoteAction)
     _patch_event_type_lookup()
     _patch_replayed_messages(MessageProcessor)
+    _patch_payload_gate(MessageProcessor)
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    _patch_slot_values(DialogueStateTracker)

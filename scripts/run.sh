@@ -63,7 +63,7 @@ cat <<MSG
 Qualibot is up.
   chat page:  http://127.0.0.1:$RASA_PORT/web/chat/
   console:    http://127.0.0.1:$RASA_PORT/web/console/   (hotline staff)
-  REST:       http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook   (POST {"sender": "me", "message": "我有CFA"})
+  REST:       http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook   (POST {"sender": "me", "message": "我有CFA"}; from this machine, or with Authorization: Bearer \$QUALIBOT_REST_TOKEN)
   socket.io:  http://127.0.0.1:$RASA_PORT/socket.io
   WeChat:     http://127.0.0.1:$RASA_PORT/webhooks/wechat/webhook   (token: $WECHAT_TOKEN${WECHAT_DEV_TOKEN:+, a development token})
   actions:    http://127.0.0.1:$ACTION_PORT/health

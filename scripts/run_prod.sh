@@ -47,7 +47,11 @@ REPLICAS="${QUALIBOT_REPLICAS:-2}"
 FIRST_RASA_PORT="${QUALIBOT_RASA_PORT:-5006}"
 export QUALIBOT_ACTION_URL="${QUALIBOT_ACTION_URL:-http://127.0.0.1:$ACTION_PORT/webhook}"
 export QUALIBOT_CORS_ORIGINS="${QUALIBOT_CORS_ORIGINS:-http://localhost:$FRONT_PORT http://127.0.0.1:$FRONT_PORT}"
-export QUALIBOT_RATE_LIMIT="${QUALIBOT_RATE_LIMIT:-30/60}"
+export QUALIBOT_RATE_LIMIT="${QUALIBOT_RATE_LIMIT:-30/60}" QUALIBOT_ADDRESS_RATE_LIMIT="${QUALIBOT_ADDRESS_RATE_LIMIT:-120/60}"
+# nginx's own limit per client address on the public paths (deploy/nginx/qualibot.conf.template)
+FRONT_RATE="${QUALIBOT_FRONT_RATE:-20r/s}" FRONT_BURST="${QUALIBOT_FRONT_BURST:-40}"
+export QUALIBOT_REST_TOKEN="${QUALIBOT_REST_TOKEN:-}" QUALIBOT_SESSION_SECRET="${QUALIBOT_SESSION_SECRET:-}" \
+  QUALIBOT_SESSION_TTL="${QUALIBOT_SESSION_TTL:-}"
 export WECHAT_TOKEN="${WECHAT_TOKEN:-}" WECHAT_APP_ID="${WECHAT_APP_ID:-}" WECHAT_APP_SECRET="${WECHAT_APP_SECRET:-}" \
   WECHAT_AES_KEY="${WECHAT_AES_KEY:-}" WECHAT_API_BASE="${WECHAT_API_BASE:-}" \
   WECHAT_TIMESTAMP_WINDOW="${WECHAT_TIMESTAMP_WINDOW:-}" WECHAT_REPLY_TIMEOUT="${WECHAT_REPLY_TIMEOUT:-}" \
@@ -57,6 +61,17 @@ if [ -z "${RASA_AUTH_TOKEN:-}" ]; then
   RASA_AUTH_TOKEN="$(cat "$PROD/auth-token")"
 fi
 if [ -z "$WECHAT_TOKEN" ]; then echo "note: WECHAT_TOKEN is empty: the WeChat channel refuses every request"; fi
+# the REST channel is for integrations and needs a token in production: no default, no start without it
+if [ -z "$QUALIBOT_REST_TOKEN" ]; then
+  echo "QUALIBOT_REST_TOKEN is empty: the REST channel (integrations) needs a token in production;" \
+       "e.g. export QUALIBOT_REST_TOKEN=\"\$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \\n')\"" >&2
+  exit 1
+fi
+# the web sessions' signing secret, shared by the replicas: generated once here when not given (mode 600)
+if [ -z "$QUALIBOT_SESSION_SECRET" ]; then
+  if [ ! -s "$PROD/session-secret" ]; then (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$PROD/session-secret"); fi
+  QUALIBOT_SESSION_SECRET="$(cat "$PROD/session-secret")"
+fi
 
 # ---- preconditions ----
 command -v nginx >/dev/null || { echo "nginx is missing: 'make nginx' (Debian package, needs root) or 'sudo apt-get install nginx-light'" >&2; exit 1; }
@@ -93,11 +108,11 @@ for ((i = 0; i < REPLICAS; i++)); do
   upstreams+="        server 127.0.0.1:$port max_fails=1 fail_timeout=5s;"$'\n'
 done
 upstreams="${upstreams%$'\n'}"
-UPSTREAMS="$upstreams" PREFIX="$PROD/nginx" LISTEN="127.0.0.1:$FRONT_PORT" .venv/bin/python - \
-  deploy/nginx/qualibot.conf.template "$PROD/nginx.conf" <<'PY'
+UPSTREAMS="$upstreams" PREFIX="$PROD/nginx" LISTEN="127.0.0.1:$FRONT_PORT" RATE="$FRONT_RATE" BURST="$FRONT_BURST" \
+  .venv/bin/python - deploy/nginx/qualibot.conf.template "$PROD/nginx.conf" <<'PY'
 import os, sys
 text = open(sys.argv[1]).read()
-for key in ("UPSTREAMS", "PREFIX", "LISTEN"):
+for key in ("UPSTREAMS", "PREFIX", "LISTEN", "RATE", "BURST"):
     text = text.replace(f"@{key}@", os.environ[key])
 open(sys.argv[2], "w").write(text)
 PY
@@ -121,7 +136,7 @@ done
 cat <<MSG
 Qualibot (production configuration) is up: $REPLICAS Rasa replica(s) behind nginx.
   front:      http://localhost:$FRONT_PORT   (chat page /web/chat/, console /web/console/)
-  REST:       http://localhost:$FRONT_PORT/webhooks/rest/webhook
+  REST:       http://localhost:$FRONT_PORT/webhooks/rest/webhook   (integrations: Authorization: Bearer \$QUALIBOT_REST_TOKEN)
   health:     http://localhost:$FRONT_PORT/health/ready
   replicas:   $(for ((i = 0; i < REPLICAS; i++)); do printf 'http://127.0.0.1:%s ' $((FIRST_RASA_PORT + i)); done)(HTTP API: token in RASA_AUTH_TOKEN${RASA_AUTH_TOKEN:+ / var/prod/auth-token})
   actions:    http://127.0.0.1:$ACTION_PORT/health/ready (private)

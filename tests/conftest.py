@@ -34,3 +34,17 @@ def matcher(catalog_db):
     from catalog.matching import get_matcher
 
     return get_matcher()
+
+
+@pytest.fixture(scope="session")
+def rasa_agent(catalog_db):
+    """The trained model's real Agent (in-memory stores, no action server), loaded once per session."""
+    from pathlib import Path
+
+    import bot.channels  # noqa: F401 - applies bot/runtime.py, as in the Rasa server
+    from rasa.core.agent import Agent
+
+    model = Path(__file__).resolve().parents[1] / "models" / "qualibot.tar.gz"
+    if not model.exists():
+        pytest.fail("no trained model: run `make train` (make test does it)")
+    return Agent.load(str(model))

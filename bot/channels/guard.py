@@ -10,14 +10,27 @@
   through Redis when QUALIBOT_REDIS_URL is set, falling back to memory (with a warning) while Redis
   is unreachable, so a Redis outage never blocks a user.
 
-Environment (read in `rate_limit_config` only):
-  QUALIBOT_RATE_LIMIT  "30/60" = 30 messages per 60 s per sender (the default); "0" turns it off
-  QUALIBOT_REDIS_URL   e.g. redis://127.0.0.1:6379/0: the limit is shared by every server process
+* `conversation_id`: conversation ids are namespaced by channel ("web:<session id>", "rest:<sender>",
+  "wechat:<openid>"), so one id is never one conversation on two channels (issue 12).
+* `json_depth`: how deeply a decoded JSON value nests (metadata 500 levels deep used to fail the turn
+  with a 124 kB traceback; the channels refuse more than MAX_JSON_DEPTH with a 400).
+* `client_address`: the caller's address, from X-Forwarded-For only when the peer is a trusted front.
+* `Limits`: the checks every public message passes: per conversation (whatever channel it came through:
+  the web page's posts and socket.io share a session's counter) and per client address.
+
+Environment (read in `rate_limit_config` and `trusted_proxies` only):
+  QUALIBOT_RATE_LIMIT          "30/60" = 30 messages per 60 s per conversation (the default); "0" turns it off
+  QUALIBOT_ADDRESS_RATE_LIMIT  "120/60" = 120 messages (and new web sessions) per 60 s per client address
+                               on the public web channels (web page, socket.io); "0" turns it off
+  QUALIBOT_TRUSTED_PROXIES     addresses or networks whose X-Forwarded-For is believed (default: loopback,
+                               where nginx runs in `make run-prod`); space or comma separated
+  QUALIBOT_REDIS_URL           e.g. redis://127.0.0.1:6379/0: the counters are shared by every server process
 """
 from __future__ import annotations
 
 import asyncio
 import functools
+import ipaddress
 import logging
 import math
 import os
@@ -25,7 +38,7 @@ import re
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import yaml
 
@@ -41,6 +54,10 @@ SITUATIONS = ("empty", "too_long", "rate_limited", "bad_request", "unavailable")
 MESSAGES_FILE = DATA_DIR / "channel_messages.yaml"
 
 DEFAULT_RATE_LIMIT = (30, 60.0)
+DEFAULT_ADDRESS_RATE_LIMIT = (120, 60.0)
+MAX_JSON_DEPTH = 32  # objects and arrays inside one another: Rasa's own payloads need 3 or 4
+CHANNEL_PREFIXES = ("web", "rest", "wechat")
+DEFAULT_TRUSTED_PROXIES = "127.0.0.1 ::1"
 MAX_TRACKED_SENDERS = 100_000
 REDIS_TIMEOUT = 0.5  # seconds: a slow Redis must not slow every message down
 REDIS_RETRY_AFTER = 30.0  # seconds in memory after Redis failed, before trying it again
@@ -87,6 +104,43 @@ def validate_sender(value: Any) -> str:
     if not sender.isprintable():
         raise BadInput("the sender must not contain control or invisible characters")
     return sender
+
+
+def conversation_id(channel: str, raw_id: str) -> str:
+    """The conversation id of `raw_id` on `channel` ("web", "rest", "wechat"): "<channel>:<raw_id>".
+
+    Rasa keys trackers, locks and replays by this id; with the channel in it, a REST sender "abc", a web
+    session "abc" and a WeChat OpenID "abc" are three conversations, never one."""
+    if channel not in CHANNEL_PREFIXES:
+        raise ValueError(f"unknown channel {channel!r}")
+    return f"{channel}:{raw_id}"
+
+
+def json_depth(value: Any, stop_at: int = MAX_JSON_DEPTH + 2) -> int:
+    """How many objects/arrays deep `value` nests (a scalar: 0), counted without recursion and no further
+    than `stop_at`, so a hostile value costs no stack and little time."""
+    deepest = 0
+    stack: List[Tuple[Any, int]] = [(value, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children: Any = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        depth += 1
+        deepest = max(deepest, depth)
+        if deepest >= stop_at:
+            return deepest
+        stack.extend((child, depth) for child in children if isinstance(child, (dict, list)))
+    return deepest
+
+
+def check_depth(value: Any, what: str = "the metadata") -> None:
+    """BadInput when `value` nests more than MAX_JSON_DEPTH levels."""
+    if json_depth(value) > MAX_JSON_DEPTH:
+        raise BadInput(f"{what} is nested too deeply (at most {MAX_JSON_DEPTH} levels)")
 
 
 # --- the channels' own replies ----------------------------------------------------------------------------
@@ -138,10 +192,15 @@ def parse_rate_limit(value: Optional[str]) -> Tuple[int, float]:
     return int(m.group(1)), float(m.group(2))
 
 
-def rate_limit_config(environ: Optional[Mapping[str, str]] = None) -> RateLimitConfig:
-    """QUALIBOT_RATE_LIMIT and QUALIBOT_REDIS_URL: the only place they are read."""
+def rate_limit_config(environ: Optional[Mapping[str, str]] = None, kind: str = "conversation") -> RateLimitConfig:
+    """QUALIBOT_RATE_LIMIT (kind "conversation") or QUALIBOT_ADDRESS_RATE_LIMIT (kind "address"), and
+    QUALIBOT_REDIS_URL: the only place they are read."""
     env = os.environ if environ is None else environ
-    limit, window = parse_rate_limit(env.get("QUALIBOT_RATE_LIMIT"))
+    if kind == "address":
+        raw = env.get("QUALIBOT_ADDRESS_RATE_LIMIT")
+        limit, window = parse_rate_limit(raw) if (raw or "").strip() else DEFAULT_ADDRESS_RATE_LIMIT
+    else:
+        limit, window = parse_rate_limit(env.get("QUALIBOT_RATE_LIMIT"))
     return RateLimitConfig(limit, window, (env.get("QUALIBOT_REDIS_URL") or "").strip())
 
 
@@ -204,9 +263,20 @@ class RateLimiter:
         self._redis_down_until = 0.0
 
     @classmethod
-    def from_env(cls, environ: Optional[Mapping[str, str]] = None) -> "RateLimiter":
-        c = rate_limit_config(environ)
+    def from_env(cls, environ: Optional[Mapping[str, str]] = None, kind: str = "conversation") -> "RateLimiter":
+        c = rate_limit_config(environ, kind)
         return cls(c.limit, c.window, c.redis_url)
+
+    @classmethod
+    def shared(cls, kind: str = "conversation") -> "RateLimiter":
+        """One limiter of `kind` per process, from the environment: every channel that counts a
+        conversation (or an address) counts it in the same place, in memory or in Redis."""
+        c = rate_limit_config(None, kind)
+        key = (kind, c)
+        limiter = _SHARED.get(key)
+        if limiter is None:
+            limiter = _SHARED[key] = cls(c.limit, c.window, c.redis_url)
+        return limiter
 
     @property
     def enabled(self) -> bool:
@@ -235,3 +305,97 @@ class RateLimiter:
                                "%.0f s", type(e).__name__, REDIS_RETRY_AFTER)
         return self.memory.hit(sender, window)
 
+
+
+_SHARED: Dict[Tuple[str, RateLimitConfig], RateLimiter] = {}
+
+
+# --- client addresses and the checks of a public message ---------------------------------------------------
+
+Network = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
+
+
+def trusted_proxies(environ: Optional[Mapping[str, str]] = None) -> Tuple[Network, ...]:
+    """QUALIBOT_TRUSTED_PROXIES (default loopback): the fronts whose X-Forwarded-For is believed."""
+    env = os.environ if environ is None else environ
+    raw = env.get("QUALIBOT_TRUSTED_PROXIES")
+    words = re.split(r"[\s,]+", (raw if raw is not None and raw.strip() else DEFAULT_TRUSTED_PROXIES).strip())
+    try:
+        return tuple(ipaddress.ip_network(w, strict=False) for w in words if w)
+    except ValueError:
+        raise ValueError(f"QUALIBOT_TRUSTED_PROXIES must list addresses or networks, got {raw!r}") from None
+
+
+def _address(text: str) -> Optional[Union[ipaddress.IPv4Address, ipaddress.IPv6Address]]:
+    text = (text or "").strip()
+    if text.startswith("[") and "]" in text:  # [::1]:port
+        text = text[1:text.index("]")]
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    mapped = getattr(address, "ipv4_mapped", None)
+    return mapped or address
+
+
+def _trusted(address: Any, proxies: Sequence[Network]) -> bool:
+    return address is not None and any(address.version == n.version and address in n for n in proxies)
+
+
+def is_trusted_proxy(peer: Optional[str], proxies: Optional[Sequence[Network]] = None) -> bool:
+    """Is `peer` one of the fronts whose X-Forwarded-For (and -Proto) is believed?"""
+    return _trusted(_address(peer or ""), TRUSTED_PROXIES if proxies is None else proxies)
+
+
+def is_loopback(peer: Optional[str]) -> bool:
+    address = _address(peer or "")
+    return address is not None and address.is_loopback
+
+
+def client_address(peer: Optional[str], forwarded_for: Optional[str],
+                   proxies: Optional[Sequence[Network]] = None) -> str:
+    """The address a message came from: the peer, unless the peer is a trusted front (nginx on loopback),
+    then the right-most X-Forwarded-For entry that is not itself a trusted front. An entry a client wrote
+    (the left part of the header) is never believed: nginx appends the address it saw to the right."""
+    proxies = TRUSTED_PROXIES if proxies is None else proxies
+    current = (peer or "").strip() or "unknown"
+    if not forwarded_for or not _trusted(_address(current), proxies):
+        return current
+    for hop in reversed(forwarded_for.split(",")):
+        address = _address(hop)
+        if address is None:
+            return current  # a malformed entry: stop at the last address we can vouch for
+        current = str(address)
+        if not _trusted(address, proxies):
+            return current
+    return current
+
+
+TRUSTED_PROXIES = trusted_proxies()
+
+
+@dataclass
+class Limits:
+    """The rate limits a public message passes: its conversation's (every channel counts a conversation id
+    in the same counter) and its client address's. `check` names the limit hit, or None."""
+
+    conversation: RateLimiter
+    address: Optional[RateLimiter] = None
+
+    @classmethod
+    def shared(cls, per_address: bool = True) -> "Limits":
+        return cls(RateLimiter.shared("conversation"), RateLimiter.shared("address") if per_address else None)
+
+    async def check(self, conversation: Optional[str], address: Optional[str] = None) -> Optional[str]:
+        # the address first: a flood of new conversation ids from one address stops there
+        if self.address is not None and address and not await self.address.allow("addr:" + address):
+            logger.info("rate limit: address %s is over its limit", address)
+            return "address"
+        if conversation is not None and not await self.conversation.allow(conversation):
+            logger.info("rate limit: conversation %r is over its limit", conversation)
+            return "conversation"
+        return None
+
+    def retry_after(self, which: Optional[str]) -> int:
+        limiter = self.address if which == "address" and self.address is not None else self.conversation
+        return limiter.retry_after()

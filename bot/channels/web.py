@@ -1,7 +1,7 @@
 """The web chat page (applicants) and the hotline staff console, served by the Rasa server itself.
 
     /web/                     a small page linking the two
-    /web/chat/                the chat page: talks to Rasa's REST channel (/webhooks/rest/webhook)
+    /web/chat/                the chat page: talks to its own channel (/webhooks/webchat/, bot/channels/webchat.py)
     /web/console/             the staff console
     /web/api/config           GET  {hotline, hours} (QUALIBOT_HOTLINE, QUALIBOT_HOTLINE_HOURS)
     /web/api/feedback         POST {sender, helpful, answer_text, answer_kind[, lang]}: a 👍/👎
@@ -24,7 +24,8 @@ credentials.yml:
   bot.channels.web.WebChannel:            # no values needed
     console_token: ${QUALIBOT_CONSOLE_TOKEN}   # optional (empty: the unanswered log is not protected)
 
-The channel never calls Rasa itself (the page talks to the REST channel), so `rest:` must be enabled too.
+The channel never calls Rasa itself (the page talks to bot.channels.webchat.WebChatInput, with a signed
+session), so that channel must be enabled too.
 """
 from __future__ import annotations
 

@@ -53,7 +53,7 @@ from sanic.response import HTTPResponse
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 
 from bot.channels import wechat_crypto
-from bot.channels.guard import BadInput, RateLimiter, clean_text, problem_with, wording
+from bot.channels.guard import BadInput, RateLimiter, clean_text, conversation_id, problem_with, wording
 from bot.channels.turn import guarded
 from bot.channels.wechat_api import DEFAULT_API_BASE, WeChatAPI
 from bot.channels.wechat_dedup import Deduplicator, Entry, message_key
@@ -489,7 +489,7 @@ class WeChatInput(InputChannel):
         collector = CollectingOutputChannel()
         # the dedup key as Rasa's message id: a retry that reaches another replica (nginx, or the platform
         # after a replica died) finds it in the stored conversation and gets the answer again (bot/runtime.py)
-        message = UserMessage(self.options.resolve(openid, text), collector, openid,
+        message = UserMessage(self.options.resolve(openid, text), collector, conversation_id("wechat", openid),
                               input_channel=self.name(), metadata=metadata, message_id=key)
         try:
             await on_new_message(message)

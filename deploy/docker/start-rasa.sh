@@ -1,8 +1,9 @@
 #!/bin/sh
 # Start the Rasa server of the production configuration inside the image (deploy/docker/Dockerfile.rasa).
-# The same command as scripts/run_prod.sh, with three checks first:
+# The same command as scripts/run_prod.sh, with these checks first:
 #   - the model baked into the image matches the sha256 that our training wrote (scripts/train.sh);
 #   - RASA_AUTH_TOKEN is set and not empty (the HTTP API is on: never without a token);
+#   - QUALIBOT_REST_TOKEN and QUALIBOT_SESSION_SECRET are not empty (REST integrations, web sessions);
 #   - QUALIBOT_CORS_ORIGINS is set (space-separated origins, each passed to --cors).
 # Every other variable comes from the environment (Kubernetes: ConfigMap qualibot-config and Secret
 # qualibot-secrets); Rasa itself refuses to start when a ${VAR} of endpoints.prod.yml or
@@ -16,6 +17,14 @@ if ! (cd /app/models && sha256sum -c --quiet qualibot.tar.gz.sha256); then
 fi
 if [ -z "${RASA_AUTH_TOKEN:-}" ]; then
   echo "start-rasa: RASA_AUTH_TOKEN is empty: the HTTP API (--enable-api) needs a token" >&2
+  exit 1
+fi
+if [ -z "${QUALIBOT_REST_TOKEN:-}" ]; then
+  echo "start-rasa: QUALIBOT_REST_TOKEN is empty: the REST channel (integrations) needs a token" >&2
+  exit 1
+fi
+if [ -z "${QUALIBOT_SESSION_SECRET:-}" ]; then
+  echo "start-rasa: QUALIBOT_SESSION_SECRET is empty: the web sessions need a secret shared by every replica" >&2
   exit 1
 fi
 if [ -z "${QUALIBOT_CORS_ORIGINS:-}" ]; then

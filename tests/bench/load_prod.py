@@ -26,6 +26,7 @@ from tests.bench.bench_bot import pct
 from tests.servers import free_port, free_ports
 
 ROOT = Path(__file__).resolve().parents[2]
+REST_TOKEN = f"load-{uuid.uuid4().hex}"  # the REST channel wants an integration's token in production
 CONVERSATIONS = [
     ["我有CFA证书", "外籍人士能享受什么", "怎么查验", "最大年龄放宽到多少", "谢谢"],
     ["Is my PMP recognized?", "What would I get as a foreigner?", "how is it verified", "how many are listed", "bye"],
@@ -42,7 +43,9 @@ class ProdStack:
         self.dir = ROOT / "var" / f"load-{replicas}"
         self.env = dict(os.environ, QUALIBOT_REPLICAS=str(replicas), QUALIBOT_FRONT_PORT=str(self.front),
                         ACTION_PORT=str(free_port()), QUALIBOT_RASA_PORT=str(free_ports(replicas)),
-                        QUALIBOT_PROD_DIR=str(self.dir), QUALIBOT_RATE_LIMIT="0",
+                        QUALIBOT_PROD_DIR=str(self.dir), QUALIBOT_RATE_LIMIT="0", QUALIBOT_REST_TOKEN=REST_TOKEN,
+                        # every simulated applicant comes from 127.0.0.1: no per-address limit in the front
+                        QUALIBOT_FRONT_RATE="100000r/s", QUALIBOT_FRONT_BURST="100000",
                         QUALIBOT_ACTION_TIMEOUT="60")
 
     def start(self) -> float:
@@ -63,7 +66,7 @@ async def applicant(url: str, uid: int, prefix: str, turns: int, until: float, l
     import aiohttp
 
     timeout = aiohttp.ClientTimeout(total=120)
-    async with aiohttp.ClientSession(timeout=timeout) as session:
+    async with aiohttp.ClientSession(timeout=timeout, headers={"Authorization": f"Bearer {REST_TOKEN}"}) as session:
         n = 0
         while time.perf_counter() < until:
             sender = f"{prefix}-{uid}-{n}"
@@ -92,12 +95,12 @@ def stored_turns(senders: List[str]) -> Dict[str, List[str]]:
     found: Dict[str, List[str]] = {s: [] for s in senders}
     with engine.connect() as conn:
         for i in range(0, len(senders), 500):
-            chunk = senders[i:i + 500]
+            chunk = [f"rest:{s}" for s in senders[i:i + 500]]
             rows = conn.execute(sa.text("SELECT sender_id, data FROM events WHERE type_name = 'user' "
                                         "AND sender_id IN :s ORDER BY id").bindparams(sa.bindparam("s", expanding=True)),
                                 {"s": chunk})
             for sender, data in rows:
-                found[sender].append(json.loads(data).get("text"))
+                found[sender.split(":", 1)[1]].append(json.loads(data).get("text"))  # "rest:<sender>"
     engine.dispose()
     return found
 

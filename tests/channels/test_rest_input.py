@@ -42,19 +42,25 @@ def assert_error(status: int, data: Any, expected: int) -> None:
 
 def test_a_message_reaches_the_bot_and_the_reply_comes_back(server):
     status, data = server.ask("alice", "我有CFA证书，能认可吗", metadata={"page": "chat"})
-    assert status == 200 and data == [{"recipient_id": "alice", "text": "echo[alice]: 我有CFA证书，能认可吗"}]
+    assert status == 200 and data == [{"recipient_id": "alice", "text": "echo[rest:alice]: 我有CFA证书，能认可吗"}]
     [m] = server.agent.messages
-    assert (m.sender_id, m.text, m.input_channel, m.metadata) == ("alice", "我有CFA证书，能认可吗", "rest",
+    # the conversation is namespaced by channel; the reply is addressed to the sender the caller wrote
+    assert (m.sender_id, m.text, m.input_channel, m.metadata) == ("rest:alice", "我有CFA证书，能认可吗", "rest",
                                                                    {"page": "chat"})
     assert type(m.output_channel).__name__ == "CollectingOutputChannel"
 
 
-def test_rasa_defaults_and_input_channel_are_kept(server):
+def test_a_missing_sender_is_refused_not_the_shared_default_conversation(server):
+    # Rasa puts every message without a sender into one conversation, "default": anyone read everyone's
     status, _, data = server.send({"message": "hi"})
-    assert status == 200 and texts(data) == ["echo[default]: hi"]
+    assert_error(status, data, 400)
+    assert "sender" in data["error"] and server.agent.messages == []
+
+
+def test_rasa_defaults_and_input_channel_are_kept(server):
     server.ask(42, "hello", input_channel="kiosk")
     m = server.agent.messages[-1]
-    assert m.sender_id == "42" and m.input_channel == "kiosk"
+    assert m.sender_id == "rest:42" and m.input_channel == "kiosk"
     server.send({"sender": "x", "message": "charset"}, content_type="application/json; charset=utf-8")
     assert server.agent.messages[-1].text == "charset"
 
@@ -78,7 +84,7 @@ def test_injection_strings_reach_the_bot_verbatim(server):
     for attack in ["'; DROP TABLE events; --", "1' OR '1'='1", "<script>alert(1)</script>",
                    "<img src=x onerror=alert(1)>CFA", "{{7*7}} ${7*7} %s %n", "../../etc/passwd"]:
         status, data = server.ask("mallory", attack)
-        assert status == 200 and texts(data) == [f"echo[mallory]: {attack}"]
+        assert status == 200 and texts(data) == [f"echo[rest:mallory]: {attack}"]
         assert server.agent.messages[-1].text == attack
 
 
@@ -86,7 +92,7 @@ def test_control_characters_are_stripped_before_the_bot(server):
     status, data = server.ask("carol", "\ufeff CFA\x00\x1b[2J证书\u2028能认可吗\x7f\n")
     assert status == 200
     assert server.agent.messages[-1].text == "CFA[2J证书 能认可吗"
-    assert texts(data) == ["echo[carol]: CFA[2J证书 能认可吗"]
+    assert texts(data) == ["echo[rest:carol]: CFA[2J证书 能认可吗"]
 
 
 def test_a_pasted_resume_goes_through_unchanged(server):
@@ -120,7 +126,7 @@ def test_the_message_id_comes_from_the_body_else_the_front_s_request_id_else_ras
 
 def test_the_reply_json_has_the_same_shape_with_a_message_id(server):
     status, data = server.ask("n", "hi", message_id="n-1")
-    assert status == 200 and data == [{"recipient_id": "n", "text": "echo[n]: hi"}]
+    assert status == 200 and data == [{"recipient_id": "n", "text": "echo[rest:n]: hi"}]
 
 
 @pytest.mark.parametrize("message_id", ["", "x" * 129, "a b", "a/b", "a\nb", "\u00fc", "\uff11", "id\u200b",
@@ -230,7 +236,7 @@ def test_deeply_nested_json_is_refused_and_the_server_lives_on(server):
     status, _, data = server.send(b"[" * 60_000)
     assert_error(status, data, 400)
     status, data = server.ask("l", "still there?")
-    assert status == 200 and texts(data) == ["echo[l]: still there?"]
+    assert status == 200 and texts(data) == ["echo[rest:l]: still there?"]
     assert [m.text for m in server.agent.messages] == ["still there?"]
 
 
@@ -251,8 +257,8 @@ def test_rate_limit_is_429_for_that_sender_only():
         status, data = s.ask("noisy", "Is the CFA recognized?")
         assert status == 429 and texts(data) == [wording("rate_limited", "en")]
         status, data = s.ask("quiet", "我有CFA证书")  # another conversation is served
-        assert status == 200 and texts(data) == ["echo[quiet]: 我有CFA证书"]
-        assert [m.sender_id for m in s.agent.messages] == ["noisy"] * 3 + ["quiet"]
+        assert status == 200 and texts(data) == ["echo[rest:quiet]: 我有CFA证书"]
+        assert [m.sender_id for m in s.agent.messages] == ["rest:noisy"] * 3 + ["rest:quiet"]
     finally:
         s.close()
 
@@ -261,9 +267,9 @@ def test_rate_limit_is_429_for_that_sender_only():
 
 def test_parse_body_returns_the_checked_payload():
     parsed = parse_body(b'{"sender": 7, "message": " hi\\u0000 ", "metadata": {"a": 1}}', "application/json")
-    assert isinstance(parsed, Parsed) and (parsed.sender, parsed.text, parsed.message_id) == ("7", "hi", None)
-    assert parsed.payload == {"sender": "7", "message": "hi", "metadata": {"a": 1}}
-    parsed = parse_body(b'{"message": "hi", "message_id": "m-1"}', "application/json")
+    assert isinstance(parsed, Parsed) and (parsed.sender, parsed.text, parsed.message_id) == ("rest:7", "hi", None)
+    assert parsed.payload == {"sender": "rest:7", "message": "hi", "metadata": {"a": 1}} and parsed.raw_sender == "7"
+    parsed = parse_body(b'{"sender": "s", "message": "hi", "message_id": "m-1"}', "application/json")
     assert isinstance(parsed, Parsed) and parsed.message_id == "m-1" and parsed.payload["message_id"] == "m-1"
     refused = parse_body(b"{}", "text/plain")
     assert isinstance(refused, Refusal) and refused.status == 415

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from pathlib import Path
 from typing import Any, Dict, List
 
 import pytest
@@ -17,18 +16,12 @@ import pytest
 from tests.channels.test_wechat_harness import background
 from tests.support.rest_server import RestServer
 
-MODEL = Path(__file__).resolve().parents[2] / "models" / "qualibot.tar.gz"
 REQUEST_ID = "X-Request-Id"
 
 
 @pytest.fixture(scope="module")
-def agent(catalog_db):
-    import bot.channels  # noqa: F401 - applies bot/runtime.py, as in the Rasa server
-    from rasa.core.agent import Agent
-
-    if not MODEL.exists():
-        pytest.fail("no trained model: run `make train` (make test does it)")
-    return Agent.load(str(MODEL))
+def agent(rasa_agent):
+    return rasa_agent
 
 
 @pytest.fixture
@@ -42,8 +35,13 @@ def sender() -> str:
     return f"replay-{uuid.uuid4().hex[:8]}"
 
 
+def conversation(who: str) -> str:
+    """The conversation id of REST sender `who` (namespaced by channel, bot/channels/guard.py)."""
+    return f"rest:{who}"
+
+
 def events(agent: Any, who: str) -> List[Dict[str, Any]]:
-    tracker = background().run(agent.tracker_store.retrieve(who))
+    tracker = background().run(agent.tracker_store.retrieve(conversation(who)))
     return [e.as_dict() for e in tracker.events] if tracker else []
 
 
@@ -102,7 +100,7 @@ def test_stored_buttons_and_custom_payloads_are_sent_again_as_rasa_sent_them(ser
     buttons = [{"title": "CFA (US)", "payload": '/inform{"qualification":"R001"}'},
                {"title": "CPA Australia", "payload": '/inform{"qualification":"R007"}'}]
     custom = {"kind": "recognized", "cites": ["一.4"]}
-    tracker = DialogueStateTracker.from_events(who, [
+    tracker = DialogueStateTracker.from_events(conversation(who), [
         ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen"),
         UserUttered("CFA", {"name": "inform", "confidence": 1.0}, message_id="m-1"),
         SlotSet("language", "en"),
@@ -144,10 +142,11 @@ def test_a_retry_that_arrives_while_the_first_try_runs_waits_for_it_and_replays_
     async def scenario(who: str) -> Any:
         holding, release = asyncio.Event(), asyncio.Event()
         first_out = HeldOutput(holding, release)
-        first = asyncio.ensure_future(agent.handle_message(UserMessage("hello", first_out, who, message_id="m-1")))
+        first = asyncio.ensure_future(agent.handle_message(UserMessage("hello", first_out, conversation(who),
+                                                                      message_id="m-1")))
         await asyncio.wait_for(holding.wait(), 30)
-        retry = asyncio.ensure_future(agent.handle_message(UserMessage("hello", CollectingOutputChannel(), who,
-                                                                       message_id="m-1")))
+        retry = asyncio.ensure_future(agent.handle_message(UserMessage("hello", CollectingOutputChannel(),
+                                                                       conversation(who), message_id="m-1")))
         done, _ = await asyncio.wait({retry}, timeout=0.5)
         waited = not done  # still waiting for the first try's lock
         release.set()

@@ -249,9 +249,9 @@ def test_text_round_trip_uses_the_openid_as_sender(server):
     reply = parse_xml(body)
     assert reply["ToUserName"] == OPENID and reply["FromUserName"] == ACCOUNT  # swapped
     assert reply["MsgType"] == "text" and before - 1 <= int(reply["CreateTime"]) <= time.time() + 1
-    assert reply["Content"] == f"echo[{OPENID}]: 我有CFA证书，能认可吗"
+    assert reply["Content"] == f"echo[wechat:{OPENID}]: 我有CFA证书，能认可吗"
     [call] = server.agent.calls
-    assert call["sender_id"] == OPENID and call["input_channel"] == "wechat"
+    assert call["sender_id"] == f"wechat:{OPENID}" and call["input_channel"] == "wechat"  # namespaced
     assert call["text"] == "我有CFA证书，能认可吗"
     assert call["metadata"]["wechat"]["MsgId"] == "6054768590064713001"
     # Rasa's message id: a retry on another replica is answered from the stored turn (bot/runtime.py)
@@ -261,7 +261,7 @@ def test_text_round_trip_uses_the_openid_as_sender(server):
 def test_each_user_is_its_own_conversation(server):
     ask(server, "hello", openid="oUserA")
     ask(server, "hello", openid="oUserB")
-    assert [c["sender_id"] for c in server.agent.calls] == ["oUserA", "oUserB"]
+    assert [c["sender_id"] for c in server.agent.calls] == ["wechat:oUserA", "wechat:oUserB"]
 
 
 def test_a_retry_with_the_same_msgid_runs_once_and_gets_the_same_reply(server):
@@ -372,8 +372,8 @@ def test_safe_mode_round_trip(safe_server):
     status, _, resp = safe_server.post(body, params)
     assert status == 200 and b"CPA" not in resp
     reply = _decrypt_reply(resp, params)
-    assert reply["Content"] == f"echo[{OPENID}]: CPA Australia" and reply["ToUserName"] == OPENID
-    assert safe_server.agent.calls[0]["sender_id"] == OPENID
+    assert reply["Content"] == f"echo[wechat:{OPENID}]: CPA Australia" and reply["ToUserName"] == OPENID
+    assert safe_server.agent.calls[0]["sender_id"] == f"wechat:{OPENID}"
 
 
 def test_safe_mode_subscribe_is_encrypted_too(safe_server):
@@ -466,7 +466,7 @@ def test_slow_answer_outside_the_48_hours_is_logged_not_raised(slow_server, fake
     # the delivery task finished (no exception left hanging); its done-callback runs just after the log line
     assert wait_until(lambda: not slow_server.channel._background, timeout=2)
     _, body = ask(slow_server, "still alive")  # and the channel keeps working
-    assert content_of(body) == f"echo[{OPENID}]: still alive"
+    assert content_of(body) == f"echo[wechat:{OPENID}]: still alive"
 
 
 def test_a_reply_too_long_for_one_message_goes_out_in_order_through_the_api(server, fake):

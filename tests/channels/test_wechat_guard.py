@@ -28,7 +28,7 @@ def reply(server, body: bytes) -> str:
 
 
 def test_control_characters_are_stripped_before_rasa(server):
-    assert reply(server, text_xml("\u2028CFA\x85证书\ufeff ")) == f"echo[{OPENID}]: CFA 证书"
+    assert reply(server, text_xml("\u2028CFA\x85证书\ufeff ")) == f"echo[wechat:{OPENID}]: CFA 证书"
     assert server.agent.calls[-1]["text"] == "CFA 证书"
 
 
@@ -38,14 +38,14 @@ def test_text_that_is_only_invisible_characters_gets_the_prompt(server):
 
 
 def test_rate_limit_per_openid_with_a_polite_reply(server):
-    assert reply(server, text_xml("one")) == f"echo[{OPENID}]: one"
+    assert reply(server, text_xml("one")) == f"echo[wechat:{OPENID}]: one"
     first = text_xml("two", msg_id="7000000000000000001")
-    assert reply(server, first) == f"echo[{OPENID}]: two"
-    assert reply(server, first) == f"echo[{OPENID}]: two"  # the platform's retry: same answer, not counted
+    assert reply(server, first) == f"echo[wechat:{OPENID}]: two"
+    assert reply(server, first) == f"echo[wechat:{OPENID}]: two"  # the platform's retry: same answer, not counted
     assert reply(server, text_xml("three")) == RATE_LIMITED
     assert "太快" in RATE_LIMITED and "too quickly" in RATE_LIMITED
     assert reply(server, text_xml("hello", openid="oOtherUser0000000000000000")) == \
-        "echo[oOtherUser0000000000000000]: hello"
+        "echo[wechat:oOtherUser0000000000000000]: hello"
     assert [c["text"] for c in server.agent.calls] == ["one", "two", "hello"]
 
 

@@ -55,6 +55,8 @@ PRODUCTION_VARS = {
     "QUALIBOT_REDIS_HOST", "QUALIBOT_REDIS_PORT", "QUALIBOT_REDIS_PASSWORD", "QUALIBOT_REDIS_DB",
     "QUALIBOT_REDIS_URL", "QUALIBOT_ACTION_URL", "RASA_AUTH_TOKEN", "QUALIBOT_CORS_ORIGINS",
     "QUALIBOT_RATE_LIMIT", "QUALIBOT_CONSOLE_TOKEN",
+    "QUALIBOT_REST_TOKEN", "QUALIBOT_SESSION_SECRET", "QUALIBOT_SESSION_TTL", "QUALIBOT_ADDRESS_RATE_LIMIT",
+    "QUALIBOT_TRUSTED_PROXIES",
     "WECHAT_TOKEN", "WECHAT_APP_ID", "WECHAT_APP_SECRET", "WECHAT_AES_KEY",
     "WECHAT_API_BASE", "WECHAT_TIMESTAMP_WINDOW", "WECHAT_REPLY_TIMEOUT",
     "QUALIBOT_HOTLINE", "QUALIBOT_HOTLINE_HOURS", "SANIC_WORKERS", "ACTION_SERVER_SANIC_WORKERS",
@@ -63,6 +65,7 @@ PRODUCTION_VARS = {
 SECRET_VARS = {
     "QUALIBOT_PG_PASSWORD", "CATALOG_DB_URL", "QUALIBOT_REDIS_PASSWORD", "QUALIBOT_REDIS_URL",
     "RASA_AUTH_TOKEN", "QUALIBOT_CONSOLE_TOKEN", "WECHAT_TOKEN", "WECHAT_APP_SECRET", "WECHAT_AES_KEY",
+    "QUALIBOT_REST_TOKEN", "QUALIBOT_SESSION_SECRET",
 }
 SECRETISH_NAME = re.compile(r"PASSWORD|TOKEN|SECRET|AES_KEY|PRIVATE_KEY|_DB_URL$|REDIS_URL$")
 ACTIONS_NEEDS = {"CATALOG_DB_URL", "ACTION_SERVER_SANIC_WORKERS"}
@@ -73,7 +76,7 @@ RASA_COMMAND = ("rasa run --model /app/models/qualibot.tar.gz --endpoints endpoi
                 "--auth-token \"$RASA_AUTH_TOKEN\" --cors $QUALIBOT_CORS_ORIGINS")
 ACTIONS_COMMAND = ["python", "-m", "actions.server", "--port", "5055", "--interface", "0.0.0.0", "--workers", "2"]
 START_SCRIPT = "/app/deploy/docker/start-rasa.sh"
-PUBLIC_PATHS = {"/webhooks/rest/", "/webhooks/wechat/", "/socket.io/", "/web/", "/health/live"}
+PUBLIC_PATHS = {"/webhooks/rest/", "/webhooks/webchat/", "/webhooks/wechat/", "/socket.io/", "/web/", "/health/live"}
 VAR_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -700,8 +703,11 @@ def start_script_sandbox(tmp_path: Path) -> Tuple[Path, Path, Path]:
     return app, script, bin_dir
 
 
+START_SECRETS = {"QUALIBOT_REST_TOKEN": "rest-token", "QUALIBOT_SESSION_SECRET": "a-session-secret-of-32-chars...."}
+
+
 def run_start(script: Path, bin_dir: Path, **env: str) -> subprocess.CompletedProcess:
-    full = {"PATH": f"{bin_dir}:/usr/bin:/bin", **env}
+    full = {"PATH": f"{bin_dir}:/usr/bin:/bin", **START_SECRETS, **env}
     return subprocess.run(["sh", str(script)], env=full, capture_output=True, text=True, timeout=30)
 
 
@@ -747,6 +753,9 @@ def test_start_script_refuses_a_changed_model_or_a_missing_token(tmp_path: Path)
     assert out.returncode != 0 and "RASA_AUTH_TOKEN" in out.stderr
     out = run_start(script, bin_dir, RASA_AUTH_TOKEN="t")
     assert out.returncode != 0 and "QUALIBOT_CORS_ORIGINS" in out.stderr
+    for var in START_SECRETS:  # issue 12: the REST channel's token and the web sessions' secret
+        out = run_start(script, bin_dir, RASA_AUTH_TOKEN="t", QUALIBOT_CORS_ORIGINS="https://a.example", **{var: ""})
+        assert out.returncode != 0 and var in out.stderr
     with (app / "models" / "qualibot.tar.gz").open("ab") as fh:
         fh.write(b"x")
     out = run_start(script, bin_dir, RASA_AUTH_TOKEN="t", QUALIBOT_CORS_ORIGINS="https://a.example")

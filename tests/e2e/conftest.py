@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import uuid
 import time
 import urllib.error
 import urllib.request
@@ -41,10 +42,15 @@ class Bot:
     url: str
     action_url: str
 
-    def post(self, sender: str, text: str) -> List[Dict[str, Any]]:
+    rest_token: str = ""
+
+    def post(self, sender: str, text: str, trusted: bool = False) -> List[Dict[str, Any]]:
+        """Post as a public caller (loopback, no token), or as a trusted integration (the REST token)."""
         body = json.dumps({"sender": sender, "message": text}, ensure_ascii=False).encode("utf-8")
-        req = urllib.request.Request(self.url + "/webhooks/rest/webhook", data=body, method="POST",
-                                     headers={"Content-Type": "application/json; charset=utf-8"})
+        headers = {"Content-Type": "application/json; charset=utf-8"}
+        if trusted:
+            headers["Authorization"] = f"Bearer {self.rest_token}"
+        req = urllib.request.Request(self.url + "/webhooks/rest/webhook", data=body, method="POST", headers=headers)
         with urllib.request.urlopen(req, timeout=HTTP_TIMEOUT) as resp:
             assert resp.status == 200, f"HTTP {resp.status}"
             data = json.loads(resp.read().decode("utf-8"))
@@ -104,6 +110,7 @@ def bot(catalog_db, tmp_path_factory):
         env.setdefault(var, "")
     env.setdefault("WECHAT_TOKEN", "e2e-token")
     env.setdefault("QUALIBOT_CONSOLE_TOKEN", "")
+    env["QUALIBOT_REST_TOKEN"] = rest_token = f"e2e-rest-{uuid.uuid4().hex}"  # a trusted integration's
 
     procs: Dict[str, subprocess.Popen] = {}
     log_files = {name: logs / f"{name}.log" for name in ("actions", "rasa")}
@@ -112,7 +119,7 @@ def bot(catalog_db, tmp_path_factory):
         "rasa": [str(RASA), "run", "--model", "models/qualibot.tar.gz", "--endpoints", "endpoints.yml",
                  "--credentials", "credentials.yml", "--port", str(rasa_port), "--interface", "127.0.0.1"],
     }
-    bot = Bot(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}")
+    bot = Bot(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}", rest_token)
 
     def fail(what: str) -> None:
         details = "\n".join(f"--- {n} ({log_files[n]}):\n{log_tail(log_files[n])}" for n in procs)

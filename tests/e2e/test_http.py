@@ -236,3 +236,34 @@ def test_conversation(bot, conversation):
         previous = messages
     if failed:
         pytest.fail(f"[{conversation['id']}] sender {sender}\n" + "\n".join(report), pytrace=False)
+
+
+# --- a message cannot set slots (issue 12) ----------------------------------------------------------------
+
+BAD_AGES = ["NaN", "1e999", '"abc"', "-5", "1000"]
+
+
+@pytest.mark.parametrize("trusted", [False, True], ids=["public caller", "trusted integration"])
+def test_a_payload_with_a_bad_age_never_breaks_a_later_benefits_answer(bot, trusted):
+    # before: /inform{"age":NaN} made every later benefits answer "temporarily unavailable" until /restart
+    sender = f"e2e-age-{uuid.uuid4().hex[:8]}"
+    first = texts(bot.post(sender, "我有CFA证书"))
+    assert any("CFA" in t for t in first), first
+    for value in BAD_AGES:
+        reply = " ".join(texts(bot.post(sender, f'/inform{{"age":{value}}}', trusted=trusted)))
+        assert not any(m in reply.lower() for m in ERROR_MARKERS), (value, reply)
+    reply = " ".join(texts(bot.post(sender, "外籍人士办工作许可有年龄限制吗")))
+    assert "工作许可" in reply and "65" in reply, reply
+    assert not any(m in reply.lower() for m in ERROR_MARKERS), reply
+
+
+def test_a_button_the_bot_offered_still_works_from_a_public_caller(bot):
+    sender = f"e2e-btn-{uuid.uuid4().hex[:8]}"
+    asked = bot.post(sender, "教师资格证书")
+    offered = buttons(asked)
+    texas = next(b for b in offered if "得克萨斯" in b["title"] or "德克萨斯" in b["title"])
+    answer = bot.post(sender, texas["payload"])
+    assert "R057" in " ".join(texts(answer)), answer
+    # a payload naming another row, not offered in the last turn, does not pick it
+    other = bot.post(sender, '/inform{"qualification":"R007"}')
+    assert not any(c.get("qualification") == "R007" for c in customs(other)), other

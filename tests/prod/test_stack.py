@@ -25,6 +25,7 @@ from tests.servers import free_port, free_ports
 ROOT = Path(__file__).resolve().parents[2]
 ACTION_TIMEOUT = 3
 WECHAT_TOKEN = "prodstacktesttoken"
+REST_TOKEN = f"prod-rest-{uuid.uuid4().hex}"  # the integrations' REST token (required in production)
 
 
 class Stack:
@@ -46,7 +47,8 @@ class Stack:
                         CATALOG_DB_URL=f"postgresql+psycopg2://postgres@{pg[0]}:{pg[1]}/test",
                         QUALIBOT_ACTION_URL=f"http://127.0.0.1:{self.action_proxy.port}/webhook",
                         QUALIBOT_ACTION_TIMEOUT=str(ACTION_TIMEOUT), QUALIBOT_RATE_LIMIT="0",
-                        RASA_AUTH_TOKEN=self.token, WECHAT_TOKEN=WECHAT_TOKEN)
+                        RASA_AUTH_TOKEN=self.token, WECHAT_TOKEN=WECHAT_TOKEN, QUALIBOT_REST_TOKEN=REST_TOKEN,
+                        QUALIBOT_ADDRESS_RATE_LIMIT="0", QUALIBOT_FRONT_RATE="1000r/s", QUALIBOT_FRONT_BURST="1000")
 
     def script(self, *args: str, timeout: float = 420) -> subprocess.CompletedProcess:
         return subprocess.run([str(ROOT / "scripts" / "run_prod.sh"), *args], cwd=ROOT, env=self.env,
@@ -72,11 +74,13 @@ class Stack:
         return "\n".join(path.read_text(errors="replace").splitlines()[-n:]) if path.exists() else ""
 
 
-def post(port: int, sender: str, text: str, timeout: float = 60,
+def post(port: int, sender: str, text: str, timeout: float = 60, token: str = REST_TOKEN,
          **extra: Any) -> Tuple[int, List[Dict[str, Any]], float]:
+    """A message of an integration (the REST channel wants its token in production)."""
+    headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
     req = urllib.request.Request(f"http://127.0.0.1:{port}/webhooks/rest/webhook",
                                  data=json.dumps({"sender": sender, "message": text, **extra}).encode(),
-                                 headers={"Content-Type": "application/json"})
+                                 headers=headers)
     t0 = time.perf_counter()
     try:
         with urllib.request.urlopen(req, timeout=timeout) as r:
@@ -117,7 +121,10 @@ def unavailable(lang: str) -> str:
 
 
 def stored_events(sender: str) -> List[Tuple[str, str, Dict[str, Any]]]:
-    """(type_name, action_name, data) of every event PostgreSQL holds for `sender`, in order."""
+    """(type_name, action_name, data) of every event PostgreSQL holds for REST sender `sender` (conversation
+    "rest:<sender>"), or for a conversation id given whole ("wechat:…", "web:…"), in order."""
+    if not sender.startswith(("rest:", "wechat:", "web:")):
+        sender = f"rest:{sender}"
     import sqlalchemy as sa
 
     engine = sa.create_engine("postgresql+psycopg2://postgres@127.0.0.1:5432/test", future=True)
@@ -257,7 +264,7 @@ def test_wechat_retries_of_one_message_make_one_turn_through_the_front(stack):
         with urllib.request.urlopen(req, timeout=30) as r:
             replies.append(parse_xml(r.read())["Content"])
     assert "CFA" in replies[0] and all(r == replies[0] for r in replies), replies
-    assert stored_user_texts(openid) == ["我有CFA证书"]
+    assert stored_user_texts(f"wechat:{openid}") == ["我有CFA证书"]
 
 
 def test_socketio_through_the_front_keeps_the_conversation(stack):
@@ -266,12 +273,12 @@ def test_socketio_through_the_front_keeps_the_conversation(stack):
 
     client = Client(f"http://127.0.0.1:{stack.front}")
     try:
-        who = sender()
-        assert client.session({"session_id": who}) == who
-        first = " ".join(t or "" for t in client.say({"message": "我有CFA证书", "session_id": who}))
+        token = client.session()  # signed with the secret every replica shares
+        who = "web:" + token.split(".")[1]
+        first = " ".join(t or "" for t in client.say({"message": "我有CFA证书", "session_id": token}))
         assert "CFA" in first, first
         assert wait_until(lambda: stored_user_texts(who) == ["我有CFA证书"], 10)
-        second = " ".join(t or "" for t in client.say({"message": "外籍人士能享受什么", "session_id": who}))
+        second = " ".join(t or "" for t in client.say({"message": "外籍人士能享受什么", "session_id": token}))
         assert "工作许可" in second or "CFA" in second, second
     finally:
         client.close()
@@ -295,13 +302,53 @@ def test_health_endpoint_reports_every_dependency(stack):
 def test_http_api_needs_the_token_and_is_not_public(stack):
     who = sender()
     post(stack.front, who, "hello")
-    api = f"http://127.0.0.1:{stack.rasa_ports[0]}/conversations/{who}/tracker"
+    api = f"http://127.0.0.1:{stack.rasa_ports[0]}/conversations/rest:{who}/tracker"
     assert get(api)[0] == 401
     assert get(api + "?token=wrong")[0] in (401, 403)
     status, tracker, _ = get(api + f"?token={stack.token}")
-    assert status == 200 and tracker["sender_id"] == who
+    assert status == 200 and tracker["sender_id"] == f"rest:{who}"
     for path in ("/conversations/x/tracker", "/model", "/status", "/version", "/webhooks/../model"):
         assert get(f"http://127.0.0.1:{stack.front}{path}")[0] == 404, path
+
+
+def test_the_rest_channel_needs_its_token_in_production(stack):
+    # nginx is on loopback too: without the token, loopback is no pass in production
+    for port in (stack.front, stack.rasa_ports[0]):
+        status, out, _ = post(port, sender(), "Is my CFA recognized?", token="")
+        assert status == 401, (port, status, out)
+        status, out, _ = post(port, sender(), "Is my CFA recognized?", token="wrong-token")
+        assert status == 403, (port, status, out)
+
+
+def test_the_chat_page_s_session_works_on_every_replica(stack):
+    # the session is signed with the secret the replicas share: issued by one, accepted by the other
+    import http.cookiejar
+
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+
+    def page_post(port: int, path: str, body: Dict[str, Any]) -> Tuple[int, Any]:
+        req = urllib.request.Request(f"http://127.0.0.1:{port}/webhooks/webchat/{path}", data=json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json"})
+        try:
+            with opener.open(req, timeout=60) as r:
+                return r.status, json.loads(r.read())
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read())
+
+    status, session = page_post(stack.rasa_ports[0], "session", {})
+    assert status == 200 and session["conversation_id"].startswith("web:")
+    status, out = page_post(stack.rasa_ports[1], "webhook", {"message": "我有CFA证书"})
+    assert status == 200 and "CFA" in text_of(out), out
+    assert stored_user_texts(session["conversation_id"]) == ["我有CFA证书"]
+
+
+def test_run_prod_refuses_to_start_without_the_rest_token(tmp_path):
+    env = dict(os.environ, QUALIBOT_REST_TOKEN="", QUALIBOT_PROD_DIR=str(tmp_path))
+    out = subprocess.run([str(ROOT / "scripts" / "run_prod.sh"), "--background"], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode != 0 and "QUALIBOT_REST_TOKEN" in out.stderr
+    assert not list((tmp_path / "run").glob("*.pid")), "nothing may have been started"
 
 
 def test_action_server_and_replicas_listen_on_loopback_only(stack):
@@ -406,7 +453,8 @@ def test_restarting_the_whole_stack_keeps_every_history(stack):
     before = stored_types(who)
     stack.stop()
     stack.start()
-    status, tracker, _ = get(f"http://127.0.0.1:{stack.rasa_ports[1]}/conversations/{who}/tracker?token={stack.token}")
+    status, tracker, _ = get(f"http://127.0.0.1:{stack.rasa_ports[1]}/conversations/rest:{who}/tracker"
+                             f"?token={stack.token}")
     assert status == 200 and [e.get("text") for e in tracker["events"] if e["event"] == "user"] == ["我有CFA证书"]
     status, out, _ = post(stack.front, who, "外籍人士能享受什么")
     assert status == 200 and "CFA" in text_of(out)

@@ -90,7 +90,8 @@ def web_server(catalog_db, tmp_path_factory) -> Server:
         rasa_port = free_port()
     tmp = tmp_path_factory.mktemp("web-servers")
     credentials = tmp / "credentials.yml"
-    credentials.write_text("bot.channels.rest.QualibotRestInput:\nbot.channels.web.WebChannel:\n", encoding="utf-8")
+    credentials.write_text("bot.channels.rest.QualibotRestInput:\n  open_on_loopback: true\n"
+                           "bot.channels.webchat.WebChatInput:\nbot.channels.web.WebChannel:\n", encoding="utf-8")
     env = dict(os.environ)
     env.update({
         "PYTHONPATH": str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else ""),

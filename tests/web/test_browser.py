@@ -16,7 +16,8 @@ from tests.web.conftest import HOTLINE
 pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 from playwright.sync_api import expect  # noqa: E402
 
-SENDER_KEY = "qualibot.chat.v1.sender"
+CONVERSATION_KEY = "qualibot.chat.v1.conversation"  # the server's conversation id ("web:…"), not a secret
+WEBHOOK = "**/webhooks/webchat/webhook"
 
 
 # --- helpers -----------------------------------------------------------------------------------------
@@ -42,7 +43,7 @@ def ask(page, text: str):
 
 
 def sender_of(page) -> str:
-    return json.loads(page.evaluate(f"localStorage.getItem('{SENDER_KEY}')"))
+    return json.loads(page.evaluate(f"localStorage.getItem('{CONVERSATION_KEY}')"))
 
 
 def assert_clean(page):
@@ -128,7 +129,7 @@ def test_bot_buttons_feedback_and_reload(phone, web_server):
     assert mine and mine[0]["kind"] == "unhelpful" and "R057" in mine[0]["text"]
     assert mine[0]["answer_kind"] == "recognized" and mine[0]["lang"] == "zh"
 
-    # a reload keeps the conversation (and the vote), with the same sender id
+    # a reload keeps the conversation (and the vote), with the same session
     shown = page.locator("#log > li").count()
     page.reload()
     expect(page.locator("#log > li")).to_have_count(shown)
@@ -136,11 +137,51 @@ def test_bot_buttons_feedback_and_reload(phone, web_server):
     expect(page.locator("#log > li.msg.bot").last.locator(".feedback")).to_have_text("谢谢您的反馈！")
     expect(page.locator("#log > li.msg.user").first).to_have_text("您说： 教师资格证书")
     assert sender_of(page) == sender
-    # the server's tracker (same sender id) carries on: a follow-up about "it" is answered about R057
+    # the server's tracker (same session) carries on: a follow-up about "it" is answered about R057
     follow = ask(page, "外籍人员可以享受什么？")
     expect(follow.locator(".text")).to_contain_text("教师资格证书")
     expect(follow.locator(".source")).to_contain_text("附件1（二）第57项")
     assert_clean(page)
+
+
+def test_the_session_is_the_server_s_and_another_visitor_cannot_take_the_conversation(phone, browser, web_server):
+    # issue 12: the page used to choose its sender id; whoever learnt it got that conversation's answers
+    from tests.web.conftest import open_context, watch
+
+    page = open_chat(phone)
+    expect(ask(page, "我有CFA证书，能认可吗").locator(".text")).to_contain_text("CFA")
+    mine = sender_of(page)
+    assert mine.startswith("web:")
+    assert page.evaluate("document.cookie") == ""  # HttpOnly: no script of the page can read the session
+    [cookie] = [c for c in page.context.cookies() if c["name"] == "qualibot_session"]
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["value"] != mine
+
+    other_context = open_context(browser, web_server, 375, 740)
+    try:
+        other = other_context.new_page()
+        other.problems = watch(other_context, other, web_server)
+        open_chat(other)
+        other.evaluate(f"localStorage.setItem('{CONVERSATION_KEY}', JSON.stringify({json.dumps(mine)}))")
+        other.reload()
+        expect(other.locator("#msg")).to_be_visible()
+        reply = ask(other, "外籍人员可以享受什么？")
+        expect(reply.locator(".text")).not_to_contain_text("CFA")  # not the first visitor's certificate
+        assert sender_of(other) != mine
+    finally:
+        other_context.close()
+    assert_clean(page)
+
+
+def test_new_chat_starts_a_new_conversation_on_the_server(phone):
+    page = open_chat(phone)
+    ask(page, "我有CFA证书，能认可吗")
+    first = sender_of(page)
+    page.evaluate("window.confirm = () => true")  # the user says yes to "start a new conversation?"
+    page.get_by_role("button", name="新对话").click()
+    expect(page.locator("#log > li")).to_have_count(0)
+    reply = ask(page, "外籍人员可以享受什么？")
+    expect(reply.locator(".text")).not_to_contain_text("CFA")  # the new conversation knows no certificate
+    assert sender_of(page) != first
 
 
 def test_talk_to_a_person_gives_the_hotline(phone, web_server):
@@ -169,8 +210,8 @@ def test_html_in_a_message_is_shown_as_text(phone):
 
 
 def fulfil_webhook(page, status: int, body: str, content_type: str = "application/json", **headers: str):
-    """The REST webhook answers `status` and `body` (the server's own limits are tested in tests/channels)."""
-    page.route("**/webhooks/rest/webhook", lambda route: route.fulfill(
+    """The page's webhook answers `status` and `body` (the server's own limits are tested in tests/channels)."""
+    page.route(WEBHOOK, lambda route: route.fulfill(
         status=status, body=body, content_type=content_type, headers=headers))
 
 
@@ -183,7 +224,7 @@ def test_a_refusal_worded_for_the_user_is_shown_like_an_answer(phone):
     expect(answer.locator(".text")).to_have_text(polite)
     assert page.locator("#log > li.msg.notice").count() == 0
     # the same for a message that is too long (413 with a list of messages)
-    page.unroute("**/webhooks/rest/webhook")
+    page.unroute(WEBHOOK)
     too_long = "抱歉，这条消息太长了。"
     fulfil_webhook(page, 413, json.dumps([{"recipient_id": None, "text": too_long}], ensure_ascii=False))
     expect(ask(page, "长" * 100).locator(".text")).to_have_text(too_long)
@@ -199,7 +240,7 @@ def test_a_refusal_worded_for_the_user_is_shown_like_an_answer(phone):
 def test_an_error_shows_the_cannot_reach_the_server_notice(phone, status, body, content_type, tries):
     page = open_chat(phone)
     sent = []
-    page.on("request", lambda r: sent.append(r) if r.url.endswith("/webhooks/rest/webhook") else None)
+    page.on("request", lambda r: sent.append(r) if r.url.endswith("/webhooks/webchat/webhook") else None)
     fulfil_webhook(page, status, body, content_type)
     page.locator("#msg").fill("CFA能认可吗？")  # Chinese: the page answers in the language of the last message
     page.locator("#msg").press("Enter")
@@ -225,7 +266,7 @@ def test_a_send_whose_answer_was_lost_is_sent_again_with_the_same_message_id(pho
         else:
             route.continue_()
 
-    page.route("**/webhooks/rest/webhook", lose_the_first_answer)
+    page.route(WEBHOOK, lose_the_first_answer)
     # every notice the page shows is recorded as it is added (an event, not a race with its 1.5 s on screen)
     page.evaluate("""() => { window.__notices = [];
         new MutationObserver(ms => ms.forEach(m => m.addedNodes.forEach(n => {

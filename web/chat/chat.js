@@ -1,7 +1,12 @@
-/* Qualibot web chat: talks to Rasa's REST channel on the same origin.
+/* Qualibot web chat: talks to the chat page's own channel on the same origin (bot/channels/webchat.py).
  *
- * - The sender id and the conversation are kept in localStorage, so a reload shows the conversation and
- *   the server (which keeps the context by sender id) carries on where it was.
+ * - The server issues the session: POST webhooks/webchat/session sets it as an HttpOnly cookie (this
+ *   script never sees it) and answers the conversation id. The page asks for it on every load (which
+ *   renews it), and for a new one on "New chat". Messages go to webhooks/webchat/webhook with the cookie;
+ *   a 401 (session expired or lost) gets a new session and the message is sent once more.
+ * - The conversation is kept in localStorage with the conversation id it belongs to, so a reload shows it
+ *   and the server (the same session) carries on where it was; a history of another conversation (the
+ *   session expired meanwhile) is not shown.
  * - Every text from the user or the bot goes into the page through textContent / text nodes, never
  *   innerHTML.
  * - A bot answer is a message with "text" (its last line the source: "依据：…" / "Source: …") and
@@ -13,7 +18,8 @@
 (function () {
   "use strict";
 
-  var WEBHOOK = "../../webhooks/rest/webhook";
+  var WEBHOOK = "../../webhooks/webchat/webhook";
+  var SESSION = "../../webhooks/webchat/session";
   var API = "../api/";
   var STORE = "qualibot.chat.v1.";
   var MAX_HISTORY = 200;
@@ -121,13 +127,12 @@
   }
 
   var state = {
-    sender: load("sender", null),
+    conversation: load("conversation", null),  // the server's conversation id ("web:…"), not a secret
     lang: load("lang", null),
     history: load("history", []),
     queue: Promise.resolve(),
     pending: 0
   };
-  if (typeof state.sender !== "string" || !state.sender) { state.sender = newId(); save("sender", state.sender); }
   if (!Array.isArray(state.history)) { state.history = []; }
   if (state.lang !== "zh" && state.lang !== "en") {
     var nav = (navigator.language || "zh").toLowerCase();
@@ -316,7 +321,7 @@
     fetch(API + "feedback", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ sender: state.sender, helpful: helpful, answer_text: answerText,
+      body: JSON.stringify({ sender: state.conversation || "web", helpful: helpful, answer_text: answerText,
                              answer_kind: entry.kind || null, lang: entry.lang || state.lang })
     }).then(function (res) {
       if (!res.ok) { throw new Error("HTTP " + res.status); }
@@ -378,16 +383,57 @@
     return entries;
   }
 
+  // --- the session (set by the server as an HttpOnly cookie) ---
+
+  /* Ask the server for the session: the current one renewed, or a new one (`fresh`). Resolves with the
+     conversation id. On a page load a stored history of another conversation is cleared (the server no
+     longer has its context); a session renewed mid-conversation (after a 401) keeps what is shown. */
+  function requestSession(fresh, keepShown) {
+    return fetch(SESSION, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(fresh ? { "new": true } : {})
+    }).then(function (res) {
+      if (!res.ok) { throw new Error("HTTP " + res.status); }
+      return res.json();
+    }).then(function (body) {
+      var id = body && typeof body.conversation_id === "string" ? body.conversation_id : null;
+      if (id !== state.conversation) {
+        if (!keepShown && state.conversation !== null && state.history.length) { state.history = []; renderAll(); }
+        state.conversation = id;
+        save("conversation", id);
+        persist();
+      }
+      return id;
+    });
+  }
+
+  var sessionReady = null;
+  function ensureSession(fresh, keepShown) {
+    if (fresh || !sessionReady) {
+      sessionReady = requestSession(fresh, keepShown);
+      sessionReady.catch(function () { sessionReady = null; });  // asked again with the next message
+    }
+    return sessionReady;
+  }
+
   function post(message, messageId) {
     var controller = window.AbortController ? new AbortController() : null;
     var timer = controller ? setTimeout(function () { controller.abort(); }, TIMEOUT_MS) : null;
     return fetch(WEBHOOK, {
       method: "POST",
+      credentials: "same-origin",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ sender: state.sender, message: message, message_id: messageId }),
+      body: JSON.stringify({ message: message, message_id: messageId }),
       signal: controller ? controller.signal : undefined
     }).then(function (res) {
       if (res.ok) { return res.json(); }
+      if (res.status === 401) {  // no valid session (expired, cookie lost): a new one, then once more
+        var expired = new Error("HTTP 401");
+        expired.session = true;
+        throw expired;
+      }
       return refusal(res);
     }, function (err) {
       err.retry = true;  // no answer at all (network, time-out): the message may or may not have arrived
@@ -400,7 +446,12 @@
      part of the conversation (not in the history) and goes once the second try has ended. */
   function postWithRetry(message) {
     var messageId = newId();  // "web-" + a UUID: fits the server's message_id form
-    return post(message, messageId).catch(function (err) {
+    return ensureSession(false).then(function () {
+      return post(message, messageId);
+    }).catch(function (err) {
+      if (err.session) {
+        return ensureSession(true, true).then(function () { return post(message, messageId); });
+      }
       if (!err.retry) { throw err; }
       var notice = renderEntry({ role: "notice", key: "retrying", lang: state.lang }, -1);
       notice.classList.add("retrying");
@@ -470,10 +521,10 @@
   $("new-chat").addEventListener("click", function () {
     if (state.history.length && !window.confirm(t("newChatConfirm"))) { return; }
     state.history = [];
-    state.sender = newId();
-    save("sender", state.sender);
     persist();
     renderAll();
+    // a new session, so a new conversation on the server too (after any message still on its way)
+    state.queue = state.queue.then(function () { return ensureSession(true, true); }).catch(function () {});
     input.focus();
   });
 
@@ -487,4 +538,5 @@
   state.history = state.history.filter(function (e) { return e && (e.role === "user" || e.role === "bot"); });
   applyLanguage();
   renderAll();
+  ensureSession(false).catch(function () { /* asked again with the first message */ });
 })();
