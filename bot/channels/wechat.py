@@ -54,7 +54,7 @@ import logging
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Text, Tuple, Union
+from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Text, Union
 from xml.etree.ElementTree import ParseError
 
 from defusedxml import DefusedXmlException
@@ -613,13 +613,12 @@ class WeChatInput(InputChannel):
             rendered = await asyncio.wait_for(asyncio.shield(entry.future), timeout=max(remaining, 0.0))
         except asyncio.TimeoutError:
             # "success" now; the answer goes through the API when it is ready (here or on its replica)
-            await self.dedup.mark_deferred(entry)
-            self._maybe_deliver_later(entry, openid)  # (in case it finished meanwhile)
+            self._defer(entry, openid)
             return None
         except asyncio.CancelledError:
             if entry.future.cancelled():  # the server is shutting down
                 return None
-            self._in_background(self._defer(entry, openid))  # the platform hung up: nobody reads this
+            self._defer(entry, openid)  # the platform hung up: nobody reads this response
             raise
         except StillInProgress:
             logger.warning("wechat: no answer for %s from the replica that runs it", entry.key)
@@ -629,7 +628,7 @@ class WeChatInput(InputChannel):
             return None
         if len(parts) > 1 and self.api.configured:
             # too long for one reply: all parts through the API, in order
-            await self._defer(entry, openid)
+            self._defer(entry, openid)
             return None
         if not await self.dedup.claim_passive(key):
             return None  # it went (or goes) through the customer-service API
@@ -671,9 +670,17 @@ class WeChatInput(InputChannel):
         await self.pages.keep(openid, pages[1:])
         return Rendered(pages[0] if pages else "", rendered.payloads)
 
-    async def _defer(self, entry: Entry, openid: str) -> None:
-        await self.dedup.mark_deferred(entry)
-        self._maybe_deliver_later(entry, openid)
+    def _defer(self, entry: Entry, openid: str) -> None:
+        """This request answers "success": the answer must go out later. Recorded here at once and in the
+        shared store in the background (the response must not wait for Redis); then, if the answer is
+        known already, delivered (else the entry's done-callback delivers it)."""
+        entry.deferred = True
+
+        async def record_and_deliver() -> None:
+            await self.dedup.mark_deferred(entry)
+            self._maybe_deliver_later(entry, openid)
+
+        self._in_background(record_and_deliver())
 
     def _maybe_deliver_later(self, entry: Entry, openid: str) -> None:
         """Once the answer is known and some request gave up waiting for it: send it through the API,

@@ -124,7 +124,7 @@ class RedisStore:
     async def _call(self, op: Callable[[Any], Awaitable[T]], fallback: Callable[[], Awaitable[T]]) -> T:
         if time.monotonic() >= self._down_until:
             try:
-                return await asyncio.wait_for(op(self._connection()), timeout=self.timeout * 4)
+                return await asyncio.wait_for(op(self._connection()), timeout=self.timeout * 2)
             except asyncio.CancelledError:
                 raise
             except Exception as e:  # noqa: BLE001 - unreachable, timed out, refused, a bad URL…

@@ -11,6 +11,7 @@ import pytest
 from bot.channels import wechat_crypto
 from bot.channels.guard import wording
 from bot.channels.wechat import (EMPTY, TEXT_ONLY, TOO_LONG, WELCOME, WeChatInput, parse_xml)
+from bot.channels.wechat_store import MemoryStore
 from tests.channels.test_wechat_harness import (ACCOUNT, AES_KEY, APP_ID, APP_SECRET, OPENID, TOKEN,
                                                 ChannelServer, FakeWeChatAPI, StubAgent, event_xml, media_xml,
                                                 plain_params, safe_request, text_xml, wait_until)
@@ -24,6 +25,8 @@ def fake():
 
 
 def make_server(fake_api, reply_timeout=2.0, aes_key="", slow_delay=0.6, **kw):
+    # a store of its own: nothing from another test (or a QUALIBOT_REDIS_URL in the environment) leaks in
+    kw.setdefault("store", MemoryStore())
     channel = WeChatInput(token=TOKEN, app_id=APP_ID, app_secret=APP_SECRET, aes_key=aes_key,
                           api_base=fake_api.base, reply_timeout=reply_timeout, **kw)
     return ChannelServer(channel, StubAgent(slow_delay=slow_delay))
