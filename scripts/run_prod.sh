@@ -8,7 +8,8 @@
 #   QUALIBOT_REPLICAS=1 scripts/run_prod.sh  one replica (default 2)
 # Settings come from the environment (see endpoints.prod.yml, credentials.prod.yml, docs/production.md);
 # the defaults below are this machine's local services. Secrets are never written to the repository:
-# a missing RASA_AUTH_TOKEN is generated into var/prod/auth-token (mode 600).
+# a missing RASA_AUTH_TOKEN is generated into var/prod/auth-token, a missing QUALIBOT_ACTION_SECRET (the
+# header Rasa sends the action server, endpoints.prod.yml) into var/prod/action-secret (both mode 600).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
@@ -60,6 +61,11 @@ if [ -z "${RASA_AUTH_TOKEN:-}" ]; then
   if [ ! -s "$PROD/auth-token" ]; then (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$PROD/auth-token"); fi
   RASA_AUTH_TOKEN="$(cat "$PROD/auth-token")"
 fi
+if [ -z "${QUALIBOT_ACTION_SECRET:-}" ]; then
+  if [ ! -s "$PROD/action-secret" ]; then (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$PROD/action-secret"); fi
+  QUALIBOT_ACTION_SECRET="$(cat "$PROD/action-secret")"
+fi
+export QUALIBOT_ACTION_SECRET
 if [ -z "$WECHAT_TOKEN" ]; then echo "note: WECHAT_TOKEN is empty: the WeChat channel refuses every request"; fi
 # the REST channel is for integrations and needs a token in production: no default, no start without it
 if [ -z "$QUALIBOT_REST_TOKEN" ]; then

@@ -1,10 +1,19 @@
 """Client of the WeChat customer-service message API (客服消息), used when an answer misses the 5 s window.
 
-* access token: GET {api_base}/cgi-bin/token?grant_type=client_credential&appid=…&secret=…
+* access token: the stable token (getStableAccessToken), POST {api_base}/cgi-bin/stable_token
+  {"grant_type": "client_credential", "appid": …, "secret": …, "force_refresh": false}
   -> {"access_token": "…", "expires_in": 7200}; cached until expiry minus a margin, one fetch at a time.
+  Why not cgi-bin/token: each fetch there invalidates the token fetched before (after 5 minutes), so two
+  replicas, or any other tool holding the AppSecret, invalidate each other's tokens. A stable token in
+  normal mode is the same token for every caller while it is valid: fetching it invalidates nothing (the
+  platform issues the next one in the last 5 minutes and keeps both valid meanwhile), and it is isolated
+  from cgi-bin/token. So each replica may fetch it for itself, with nothing to share or lock across
+  replicas, and a Redis outage cannot stop the API. Force-refresh mode (which invalidates the token for
+  every replica, 20 times a day) is never used: a refused token is fetched again in normal mode, which
+  returns the platform's current one.
 * send:         POST {api_base}/cgi-bin/message/custom/send?access_token=…
   {"touser": openid, "msgtype": "text", "text": {"content": …}} -> {"errcode": 0, "errmsg": "ok"}
-* errcode 40001 / 40014 / 42001 (invalid or expired token): refresh the token and retry once.
+* errcode 40001 / 40014 / 42001 (invalid or expired token): fetch the token again and retry once.
 * errcode 45015 (the user's last message is older than 48 h, or they unsubscribed): logged, given up.
 
 Nothing here raises to the caller: `send_text` returns True or False and logs why (without the
@@ -39,6 +48,8 @@ class WeChatAPI:
     def __init__(self, app_id: str, app_secret: str, api_base: str = DEFAULT_API_BASE, *,
                  timeout: float = 10.0, token_margin: float = 300.0,
                  clock: Callable[[], float] = time.monotonic) -> None:
+        # token_margin: refetch this long before expiry, inside the platform's last 5 minutes, when it
+        # hands out the next token (the one still in use stays valid for those 5 minutes)
         self.app_id = app_id or ""
         self.app_secret = app_secret or ""
         self.api_base = (api_base or DEFAULT_API_BASE).rstrip("/")
@@ -84,8 +95,9 @@ class WeChatAPI:
         async with self._get_lock():
             if self._token and self._token != stale and self.clock() < self._expires_at:
                 return self._token
-            body = await self._request("GET", "/cgi-bin/token", {
-                "grant_type": "client_credential", "appid": self.app_id, "secret": self.app_secret})
+            body = await self._request("POST", "/cgi-bin/stable_token", {}, {
+                "grant_type": "client_credential", "appid": self.app_id, "secret": self.app_secret,
+                "force_refresh": False})
             token = body.get("access_token")
             if not token:
                 raise WeChatAPIError(int(body.get("errcode") or -1), str(body.get("errmsg") or "no access_token"))

@@ -137,6 +137,7 @@ class MessageCrypto:
             raise DecryptError("message is not UTF-8") from e
 
     def verify_and_decrypt(self, timestamp: str, nonce: str, encrypt: str, msg_signature: Optional[str]) -> str:
+        encrypt = (encrypt or "").strip()  # the platform signs the bare ciphertext; XML may indent it
         if not check_msg_signature(self.token, timestamp, nonce, encrypt, msg_signature):
             raise InvalidSignature("msg_signature does not match")
         return self.decrypt(encrypt)

@@ -29,7 +29,9 @@ def test_sends_the_documented_json_and_caches_the_token(fake):
 
     assert asyncio.run(two()) == [True, True]
     assert len(fake.token_requests) == 1  # cached
-    assert fake.token_requests[0] == {"grant_type": "client_credential", "appid": APP_ID, "secret": APP_SECRET}
+    # the stable token in normal mode (never force_refresh, which would invalidate every replica's token)
+    assert fake.token_requests[0] == {"grant_type": "client_credential", "appid": APP_ID, "secret": APP_SECRET,
+                                      "force_refresh": False}
     assert fake.delivered[0] == {"touser": OPENID, "msgtype": "text", "text": {"content": "您好，CFA 在目录中。"}}
     assert [t for t, _ in fake.send_attempts] == ["TOKEN1", "TOKEN1"]
 
@@ -50,7 +52,8 @@ def test_token_refused_twice_gives_up_without_raising(fake, caplog):
     fake.refuse_all_tokens = True
     with caplog.at_level(logging.INFO, logger="bot.channels.wechat_api"):
         assert asyncio.run(client(fake).send_text(OPENID, "refused")) is False
-    assert [t for t, _ in fake.send_attempts] == ["TOKEN1", "TOKEN2"]  # one refresh, one retry, no loop
+    # one more fetch (normal mode: the platform's current token, here the same one), one retry, no loop
+    assert [t for t, _ in fake.send_attempts] == ["TOKEN1", "TOKEN1"] and len(fake.token_requests) == 2
     assert "refused twice" in caplog.text
 
 
@@ -107,6 +110,22 @@ def test_token_expiry_uses_the_margin(fake):
 
     assert asyncio.run(token()) == "TOKEN1"
     now[0] += 7200 - 301
-    assert asyncio.run(token()) == "TOKEN1"
-    now[0] += 2  # inside the last 300 s: fetch a new one
-    assert asyncio.run(token()) == "TOKEN2"
+    assert asyncio.run(token()) == "TOKEN1" and len(fake.token_requests) == 1
+    now[0] += 2  # inside the last 300 s (when the platform hands out the next stable token): fetch again
+    asyncio.run(token())
+    assert len(fake.token_requests) == 2
+
+
+def test_two_replicas_never_invalidate_each_others_token(fake):
+    """Each fetch of cgi-bin/token invalidates the token fetched before: with one cache per replica, each
+    replica's fetch broke the other's token (errcode 40001 on its next send). The stable token is one token
+    for every caller, so every send of either replica goes through on its first try."""
+    a, b = client(fake), client(fake)
+
+    async def turns():
+        return [await a.send_text(OPENID, "a1"), await b.send_text(OPENID, "b1"),
+                await a.send_text(OPENID, "a2"), await b.send_text(OPENID, "b2")]
+
+    assert asyncio.run(turns()) == [True] * 4
+    assert len(fake.send_attempts) == 4  # no send was refused and retried
+    assert len(fake.token_requests) == 2 and {t for t, _ in fake.send_attempts} == {"TOKEN1"}

@@ -53,6 +53,12 @@ def test_official_sample_verifies_and_decrypts():
     assert fields["MsgId"] == "6054768590064713728"
 
 
+def test_whitespace_around_the_ciphertext_is_not_signed():
+    padded = "\n    " + SAMPLE_ENCRYPT + "\n  "  # <Encrypt> indented by a pretty-printer or a proxy
+    inner = sample().verify_and_decrypt(SAMPLE_TIMESTAMP, SAMPLE_NONCE, padded, SAMPLE_MSG_SIGNATURE)
+    assert parse_xml(inner.encode("utf-8"))["Content"] == "abcdteT"
+
+
 def test_official_sample_with_wrong_signature_or_appid_is_refused():
     with pytest.raises(wc.InvalidSignature):
         sample().verify_and_decrypt(SAMPLE_TIMESTAMP, SAMPLE_NONCE, SAMPLE_ENCRYPT, "0" * 40)

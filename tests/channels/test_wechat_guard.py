@@ -6,6 +6,7 @@ import pytest
 
 from bot.channels.guard import RateLimiter
 from bot.channels.wechat import BAD_TEXT, EMPTY, RATE_LIMITED, WeChatInput, parse_xml
+from bot.channels.wechat_store import MemoryStore
 from tests.channels.test_wechat_harness import (APP_ID, APP_SECRET, OPENID, TOKEN, ChannelServer, FakeWeChatAPI,
                                                 StubAgent, plain_params, text_xml)
 
@@ -14,7 +15,7 @@ from tests.channels.test_wechat_harness import (APP_ID, APP_SECRET, OPENID, TOKE
 def server():
     fake = FakeWeChatAPI()
     channel = WeChatInput(token=TOKEN, app_id=APP_ID, app_secret=APP_SECRET, api_base=fake.base,
-                          reply_timeout=2.0, limiter=RateLimiter(2, 60))
+                          reply_timeout=2.0, limiter=RateLimiter(2, 60), store=MemoryStore())
     s = ChannelServer(channel, StubAgent())
     yield s
     s.close()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import random
 import socket
 import threading
 import time
@@ -45,7 +46,7 @@ class LoopThread:
         self.thread = threading.Thread(target=self.loop.run_forever, name="wechat-test-loop", daemon=True)
         self.thread.start()
 
-    def run(self, coro: Any, timeout: float = 10.0) -> Any:
+    def run(self, coro: Any, timeout: float = 30.0) -> Any:  # a margin for a loaded machine, not a wait
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
 
 
@@ -119,6 +120,9 @@ class StubAgent:
         elif text == "long":
             await out.send_response(who, {"text": "第一段" + "长" * 600})
             await out.send_response(who, {"text": "第二段" + "文" * 600})
+        elif text == "essay":  # one paragraph of ~5,000 bytes: numbered sentences, no line breaks
+            await out.send_response(who, {"text": "".join(f"第{i}句：这是一段很长的回答里的一句话。" for i in range(1, 181)),
+                                          "buttons": [{"title": "CFA (US)", "payload": '/inform{"qualification":"R001"}'}]})
         elif text == "silent":
             pass
         else:
@@ -179,7 +183,8 @@ class ChannelServer:
 
 # --- messages as the platform sends them ------------------------------------------------------------------
 
-_msg_ids = itertools.count(6054768590064713728)
+# a random start: message ids of one run never meet those of another in a shared Redis
+_msg_ids = itertools.count(random.randrange(6 * 10**18, 7 * 10**18))
 
 
 def text_xml(content: str, openid: str = OPENID, msg_id: Optional[str] = None,
@@ -190,11 +195,22 @@ def text_xml(content: str, openid: str = OPENID, msg_id: Optional[str] = None,
     }).encode("utf-8")
 
 
-def event_xml(event: str, openid: str = OPENID, create_time: Optional[int] = None) -> bytes:
+def event_xml(event: str, openid: str = OPENID, create_time: Optional[int] = None,
+              **extra: Any) -> bytes:
     return build_xml({
         "ToUserName": ACCOUNT, "FromUserName": openid, "CreateTime": create_time or int(time.time()),
-        "MsgType": "event", "Event": event,
+        "MsgType": "event", "Event": event, **extra,
     }).encode("utf-8")
+
+
+def voice_xml(recognition: Optional[str], openid: str = OPENID, msg_id: Optional[str] = None) -> bytes:
+    """A voice message; `recognition` is the platform's transcript (None: speech recognition is off)."""
+    fields: Dict[str, Any] = {"ToUserName": ACCOUNT, "FromUserName": openid, "CreateTime": int(time.time()),
+                              "MsgType": "voice", "MediaId": "media_id_v", "Format": "amr"}
+    if recognition is not None:
+        fields["Recognition"] = recognition
+    fields["MsgId"] = int(msg_id or next(_msg_ids))
+    return build_xml(fields).encode("utf-8")
 
 
 def media_xml(kind: str, openid: str = OPENID) -> bytes:
@@ -210,16 +226,23 @@ def media_xml(kind: str, openid: str = OPENID) -> bytes:
                       "MsgType": kind, **extra, "MsgId": next(_msg_ids)}).encode("utf-8")
 
 
-def plain_params(token: str = TOKEN, timestamp: Optional[int] = None, nonce: str = "1320562132") -> Dict[str, str]:
+def new_nonce() -> str:
+    """A nonce as the platform sends them: a new one for every request it signs."""
+    return str(random.randrange(10**9, 10**10))
+
+
+def plain_params(token: str = TOKEN, timestamp: Optional[int] = None, nonce: Optional[str] = None) -> Dict[str, str]:
     ts = str(timestamp if timestamp is not None else int(time.time()))
+    nonce = nonce or new_nonce()
     return {"signature": wechat_crypto.signature(token, ts, nonce), "timestamp": ts, "nonce": nonce,
             "openid": OPENID}
 
 
 def safe_request(inner: bytes, crypto: wechat_crypto.MessageCrypto, timestamp: Optional[int] = None,
-                 nonce: str = "1320562132", token: str = TOKEN) -> Tuple[bytes, Dict[str, str]]:
+                 nonce: Optional[str] = None, token: str = TOKEN) -> Tuple[bytes, Dict[str, str]]:
     """The safe-mode body (<xml><ToUserName/><Encrypt/></xml>) and query (encrypt_type=aes, msg_signature)."""
     ts = str(timestamp if timestamp is not None else int(time.time()))
+    nonce = nonce or new_nonce()
     encrypted = crypto.encrypt(inner.decode("utf-8"))
     body = build_xml({"ToUserName": ACCOUNT, "Encrypt": encrypted}).encode("utf-8")
     params = {"signature": wechat_crypto.signature(token, ts, nonce), "timestamp": ts, "nonce": nonce,
@@ -235,7 +258,12 @@ def reply_fields(body: bytes) -> Dict[str, str]:
 # --- the fake customer-service API -----------------------------------------------------------------------
 
 class FakeWeChatAPI:
-    """/cgi-bin/token issues TOKEN1, TOKEN2, …; /cgi-bin/message/custom/send checks the token.
+    """The platform's token and customer-service endpoints, as documented.
+
+    POST /cgi-bin/stable_token (JSON): the current stable token while it is valid, else a new one
+    (TOKEN1, TOKEN2, …); fetching it invalidates nothing. GET /cgi-bin/token: a new token each time,
+    and every token issued there before stops working (the platform keeps it 5 more minutes; here at
+    once). /cgi-bin/message/custom/send checks the token.
 
     expire_tokens(): every issued token becomes invalid (-> errcode 40001, or `expired_code`);
     refuse_all_tokens: even fresh ones are refused.
@@ -247,6 +275,8 @@ class FakeWeChatAPI:
         self.send_attempts: List[Tuple[str, Dict[str, Any]]] = []
         self.delivered: List[Dict[str, Any]] = []
         self.valid: set = set()
+        self.stable: Optional[str] = None
+        self.plain_tokens: set = set()  # issued by /cgi-bin/token
         self.out_of_window: set = set()
         self.expired_code = 40001
         self.refuse_all_tokens = False
@@ -259,14 +289,33 @@ class FakeWeChatAPI:
     def expire_tokens(self) -> None:
         self.valid.clear()
 
+    def _issue(self) -> str:
+        self._n += 1
+        token = f"TOKEN{self._n}"
+        self.valid.add(token)
+        return token
+
+    async def _stable_token(self, request: web.Request) -> web.Response:
+        try:
+            q = json.loads((await request.read()).decode("utf-8"))
+        except ValueError:
+            return web.json_response({"errcode": 47001, "errmsg": "data format error"})
+        self.token_requests.append(q)
+        if q.get("grant_type") != "client_credential" or q.get("appid") != APP_ID or q.get("secret") != APP_SECRET:
+            return web.json_response({"errcode": 40013, "errmsg": "invalid appid"})
+        if q.get("force_refresh") or self.stable not in self.valid:
+            self.valid.discard(self.stable)
+            self.stable = self._issue()
+        return web.json_response({"access_token": self.stable, "expires_in": 7200})
+
     async def _token(self, request: web.Request) -> web.Response:
         q = dict(request.query)
         self.token_requests.append(q)
         if q.get("grant_type") != "client_credential" or q.get("appid") != APP_ID or q.get("secret") != APP_SECRET:
             return web.json_response({"errcode": 40013, "errmsg": "invalid appid"})
-        self._n += 1
-        token = f"TOKEN{self._n}"
-        self.valid.add(token)
+        self.valid -= self.plain_tokens  # a new cgi-bin/token invalidates the ones before it
+        token = self._issue()
+        self.plain_tokens.add(token)
         return web.json_response({"access_token": token, "expires_in": 7200})
 
     async def _send(self, request: web.Request) -> web.Response:
@@ -287,6 +336,7 @@ class FakeWeChatAPI:
     async def _start(self) -> None:
         app = web.Application()
         app.router.add_get("/cgi-bin/token", self._token)
+        app.router.add_post("/cgi-bin/stable_token", self._stable_token)
         app.router.add_post("/cgi-bin/message/custom/send", self._send)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()

@@ -1,8 +1,11 @@
-"""The atomic Redis lock store on the real Redis: several processes, one conversation, strictly one at a time."""
+"""The atomic Redis lock store on the real Redis: several processes, one conversation, strictly one at a time;
+a replica killed mid-turn frees its conversation within the ticket lifetime, a live long turn keeps it."""
 from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
+import signal
 import time
 import uuid
 
@@ -13,10 +16,22 @@ from rasa.utils.endpoints import EndpointConfig
 PREFIX = "qualibottest"
 
 
-def _store(redis_addr):
+def _store(redis_addr, **kwargs):
     from bot.stores.lock_store import AtomicRedisLockStore
 
-    return AtomicRedisLockStore(EndpointConfig(url=redis_addr[0], port=redis_addr[1], db=0, key_prefix=PREFIX))
+    return AtomicRedisLockStore(EndpointConfig(url=redis_addr[0], port=redis_addr[1], db=0, key_prefix=PREFIX,
+                                               **kwargs))
+
+
+def _holder(redis_addr, conversation_id, queue):
+    """A 'replica' in the middle of a turn: it holds the conversation's lock until it is killed."""
+    async def main():
+        store = _store(redis_addr)  # the production settings (endpoints.prod.yml)
+        async with store.lock(conversation_id):
+            queue.put("holding")
+            await asyncio.sleep(3600)
+
+    asyncio.run(main())
 
 
 def _worker(redis_addr, conversation_id, turns, start_at, queue):
@@ -83,3 +98,85 @@ def test_redis_unreachable_is_a_lock_error_not_a_hang():
     with pytest.raises(LockError):
         asyncio.run(turn())
     assert time.time() - began < 5
+
+
+def test_a_replica_killed_mid_turn_frees_the_conversation_within_the_ticket_lifetime(redis_addr):
+    """Rasa's tickets lived 60 s: the user's next message waited for a dead replica's ticket into a 504."""
+    from bot.stores.lock_store import TICKET_SECONDS
+
+    conversation = f"c-{uuid.uuid4().hex[:8]}"
+    ctx = multiprocessing.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_holder, args=(redis_addr, conversation, queue))
+    proc.start()
+    try:
+        assert queue.get(timeout=60) == "holding"
+        os.kill(proc.pid, signal.SIGKILL)  # no cleanup, no finally: its ticket stays in Redis
+        proc.join(10)
+        store = _store(redis_addr)
+
+        async def next_turn():
+            began = time.monotonic()
+            async with store.lock(conversation):
+                return time.monotonic() - began
+
+        waited = asyncio.run(asyncio.wait_for(next_turn(), timeout=30))
+    finally:
+        if proc.is_alive():
+            proc.kill()
+    assert waited <= TICKET_SECONDS + 2, f"the next turn waited {waited:.1f} s for a dead replica's ticket"
+    assert store.get_lock(conversation) is None
+
+
+def test_a_live_turn_longer_than_the_ticket_lifetime_keeps_the_lock(redis_addr):
+    conversation = f"c-{uuid.uuid4().hex[:8]}"
+    a = _store(redis_addr, ticket_lifetime=1, renew_interval=0.3)
+    b = _store(redis_addr, ticket_lifetime=1, renew_interval=0.3)
+    spans = {}
+
+    async def turn(name, store, hold):
+        async with store.lock(conversation):
+            began = time.monotonic()
+            await asyncio.sleep(hold)  # the turn's work, here longer than a ticket lives
+            spans[name] = (began, time.monotonic())
+
+    async def main():
+        first = asyncio.ensure_future(turn("a", a, 2.5))
+        while "a" not in spans and not (a.get_lock(conversation) and a.get_lock(conversation).tickets):
+            await asyncio.sleep(0.01)
+        await asyncio.gather(first, turn("b", b, 0))
+
+    asyncio.run(main())
+    assert spans["b"][0] >= spans["a"][1], "the second turn got the lock while the first still ran"
+    assert a.get_lock(conversation) is None
+
+
+def test_a_turn_that_hangs_still_loses_the_lock_after_rasas_lifetime(redis_addr):
+    conversation = f"c-{uuid.uuid4().hex[:8]}"
+    a = _store(redis_addr, ticket_lifetime=1, renew_interval=0.3)
+    b = _store(redis_addr, ticket_lifetime=1, renew_interval=0.3)
+    holding = {}
+
+    async def hung():
+        async with a.lock(conversation, lock_lifetime=1.5):
+            holding["since"] = time.monotonic()
+            await asyncio.sleep(30)
+
+    async def main():
+        stuck = asyncio.ensure_future(hung())
+        while "since" not in holding:
+            await asyncio.sleep(0.01)
+        async with b.lock(conversation):
+            waited = time.monotonic() - holding["since"]
+        stuck.cancel()
+        return waited
+
+    waited = asyncio.run(main())
+    assert 1.0 <= waited <= 4.0
+
+
+def test_renewal_settings_are_checked():
+    from bot.stores.lock_store import AtomicRedisLockStore
+
+    with pytest.raises(ValueError):
+        AtomicRedisLockStore(host="127.0.0.1", port=1, ticket_lifetime=3, renew_interval=3)

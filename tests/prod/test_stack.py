@@ -245,8 +245,8 @@ def test_concurrent_messages_of_one_user_are_processed_one_after_another(stack):
 
 
 def test_wechat_retries_of_one_message_make_one_turn_through_the_front(stack):
-    # the platform re-sends a message it got no answer for; a retry must not land on the other replica
-    # and run again (the de-duplication is per process; nginx hashes WeChat by ?openid=)
+    # the platform re-sends a message it got no answer for; nginx sends the retries round robin, so they
+    # land on both replicas, which share the de-duplication through Redis (bot/channels/wechat_dedup.py)
     import random
     import urllib.parse
 
