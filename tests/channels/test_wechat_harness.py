@@ -67,7 +67,7 @@ def _free_socket() -> socket.socket:
     return sock
 
 
-def wait_until(predicate: Any, timeout: float = 3.0, step: float = 0.02) -> bool:
+def wait_until(predicate: Any, timeout: float = 15.0, step: float = 0.02) -> bool:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if predicate():

@@ -192,7 +192,7 @@ def test_with_the_api_a_long_reply_still_goes_out_whole_in_parts(server, fake):
 
     _, _, body = server.post(text_xml("essay"), plain_params())
     assert body == b"success"
-    assert wait_until(lambda: len(fake.delivered) >= 3, timeout=3)
+    assert wait_until(lambda: len(fake.delivered) >= 3, timeout=15)
     assert all(MORE_HINT not in d["text"]["content"] for d in fake.delivered)
 
 

@@ -63,7 +63,7 @@ def test_a_retry_on_the_other_replica_waits_for_the_first_and_gets_its_answer(pa
     body = text_xml("slow CFA", msg_id="6054768590064719201")
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
         first = pool.submit(content, pair.a, body)
-        assert wait_until(lambda: pair.a.agent.calls, timeout=3)  # a runs the turn
+        assert wait_until(lambda: pair.a.agent.calls, timeout=15)  # a runs the turn
         retry = pool.submit(content, pair.b, body)
         answers = [first.result(5), retry.result(5)]
     assert answers == ["slow answer to slow CFA"] * 2
@@ -103,7 +103,7 @@ def test_a_slow_answer_is_delivered_once_whichever_replica_gave_up(new_store, fa
         body = text_xml("slow one", msg_id="6054768590064719204")
         assert content(p.a, body) == "success"  # a gave up waiting (its turn goes on)
         assert content(p.b, body) == "success"  # the retry on b gave up too
-        assert wait_until(lambda: fake.delivered, timeout=3)
+        assert wait_until(lambda: fake.delivered, timeout=15)
         key = message_key(parse_xml(body))
         # both replicas know the answer and have finished deciding whether to send it
         assert wait_until(lambda: all(s.channel.dedup.get(key).future.done() and not s.channel._background
