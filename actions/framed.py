@@ -24,17 +24,34 @@ MAX_CLAUSES = 4
 _REMARK_ONLY = re.compile(r"备注|備註|remark", re.I)
 
 
-def _clauses(ids: List[str], q) -> List[Any]:
-    wanted = list(ids)
+def _clauses(ids: List[str], q) -> List[Tuple[Any, bool]]:
+    """(clause, asked) for the clauses asked, then their urgent-list or Section 1 counterparts (not asked:
+    said only where they give something). "title" (a title of either level) asks neither level itself."""
+    wanted: List[Tuple[str, bool]] = []
+
+    def add(cid: str, was_asked: bool) -> None:
+        if cid not in [w for w, _ in wanted]:
+            wanted.append((cid, was_asked))
+
     for cid in ids:
-        if q is None or q.list == "urgent":
-            extra = _URGENT_COUNTERPART.get(cid)
-        else:
-            extra = _REGULAR_COUNTERPART.get(cid)
-        if extra and extra not in wanted:
-            wanted.append(extra)
+        if cid == "title":
+            add("一.2", False)
+            add("二.1", False)
+            continue
+        add(cid, True)
+    for cid in [c for c, _ in list(wanted)]:
+        extra = _URGENT_COUNTERPART.get(cid) if (q is None or q.list == "urgent") else _REGULAR_COUNTERPART.get(cid)
+        if extra:
+            add(extra, False)
     by_id = {c.id: c for c in queries.clauses()}
-    return [by_id[i] for i in wanted if i in by_id][:MAX_CLAUSES]
+    return [(by_id[i], a) for i, a in wanted if i in by_id][:MAX_CLAUSES]
+
+
+def _kept(decided: List[Tuple[Any, bool]]) -> List[Any]:
+    """The verdicts to say: every clause asked; a counterpart only where it gives something (all of them when
+    none does, so a "no" still says why)."""
+    kept = [v for v, asked in decided if asked or v.outcome != reasoner.NOT_APPLICABLE]
+    return kept or [v for v, _ in decided]
 
 
 # "that is for foreign nationals; what applies to you is …": the measures for the person's own nationality
@@ -123,6 +140,8 @@ def framed(ctx: Context) -> Optional[Reply]:
 
     refs = [r for r in sentences.referenced(ctx.text) if r in {c.id for c in queries.clauses("benefit")}]
     ids = refs or [i for i in asked.asked_clauses(ctx.text) if i != "四"]
+    if "title" in ids and any(i in ("一.2", "二.1") for i in ids):
+        ids = [i for i in ids if i != "title"]  # "中级还是副高": the levels named
     if not ids and asked.asks_about_remark(ctx.text):
         # "Does the USCPA row require any years of experience?": the row's remark, about the credential named
         res = context.resolve(ctx)
@@ -148,7 +167,8 @@ def framed(ctx: Context) -> Optional[Reply]:
                 q = queries.get(r.candidates[0].id)
                 if q is not None:
                     cls = _clauses(ids, q)
-                    replies.append(answers.verdicts(q, [reasoner.decide(q, c, facts) for c in cls], facts, ctx.lang))
+                    replies.append(answers.verdicts(q, _kept([(reasoner.decide(q, c, facts), a) for c, a in cls]),
+                                                    facts, ctx.lang))
                     continue
             replies.append(answers.several([r], ctx.lang)[1])
         return replies, events + [context.slot("pending_intent", None)]
@@ -157,7 +177,7 @@ def framed(ctx: Context) -> Optional[Reply]:
         # the person's own facts answer what does not depend on which row it is; then: which one?
         ask = answers.ambiguity(res.result, ctx.lang) if res.status == "ambiguous" else \
             answers.confirm(res.result, ctx.lang)
-        general = [reasoner.decide_general(c, facts) for c in _clauses(ids, None)]
+        general = _kept([(reasoner.decide_general(c, facts), a) for c, a in _clauses(ids, None)])
         first = [answers.verdicts(None, general, facts, ctx.lang)] if general else []
         return first + [ask], events + context.slot_events(res, pending=_pending(ctx))
     if res.status == "unlisted" and res.result is not None:
@@ -167,9 +187,9 @@ def framed(ctx: Context) -> Optional[Reply]:
     if not cls:
         return None
     if q is not None:
-        items = [reasoner.decide(q, c, facts) for c in cls]
+        items = _kept([(reasoner.decide(q, c, facts), a) for c, a in cls])
     else:
-        items = [reasoner.decide_general(c, facts) for c in cls]
+        items = _kept([(reasoner.decide_general(c, facts), a) for c, a in cls])
     items += _instead(items, q, facts)
     answer = answers.verdicts(q, items, facts, ctx.lang)
     pending = _pending(ctx) if answer.buttons else None

@@ -582,7 +582,10 @@ def verdict_lines(v: Any, facts: Any, lang: str, q: Optional[QualificationInfo] 
                   has=_num(facts.experience_years) if facts.experience_years is not None else "",
                   list_name=list_name(q, lang) if q is not None else "",
                   level=(c.facts.get("title_level") if lang == "zh" else c.facts.get("title_level_en", "")) or "")
-    about = t("verdict.about", lang, title=c.title.text(lang), cite=c.cite.text(lang))
+    title = c.title.text(lang) if lang == "zh" else f"{c.title.en} ({c.title.zh})"
+    if "regular" not in c.lists:  # Section 2: say whose it is
+        title += "，急需紧缺清单" if lang == "zh" else ", urgent list"
+    about = t("verdict.about", lang, title=title, cite=c.cite.text(lang))
     sep = "" if lang == "zh" else " "
     if v.outcome == reasoner.NOT_APPLICABLE:
         lead_key = "not_yet" if v.reason in ("experience_below_remark", "no_beijing_employer") else "not_applicable"
@@ -620,6 +623,8 @@ def verdict_lines(v: Any, facts: Any, lang: str, q: Optional[QualificationInfo] 
             joiner = "；" if lang == "zh" else "; "
             line = t("verdict.lead.conditional", lang) + joiner.join(conds) + ("。" if lang == "zh" else ".") + \
                 sep + about + ("：" if lang == "zh" else ": ") + (head or c.summary.text(lang))
+    if v.positive and c.facts.get("age_limit") and facts.age is not None and "universal_studios" not in v.conditions:
+        line += sep + t("verdict.age_within", lang, age=facts.age)
     lines = [line]
     if with_text:
         lines.append(t("verdict.clause_text", lang, cite=c.cite.text(lang), text=c.text.text(lang)))

@@ -121,12 +121,13 @@ _DEMONYMS = ("american|british|english|scottish|welsh|irish|canadian|australian|
              "russian|ukrainian|japanese|korean|south korean|indian|pakistani|bangladeshi|singaporean|malaysian|"
              "indonesian|filipino|thai|vietnamese|brazilian|mexican|argentinian|chilean|colombian|nigerian|"
              "kenyan|south african|egyptian|turkish|israeli|iranian|emirati|saudi|greek|czech|hungarian|"
-             "romanian|mongolian|kazakh|uzbek|russian")
+             "romanian|mongolian|kazakh|uzbek|foreign|a foreigner|foreigner")
 # "I'm 66, American", "I'm a Canadian engineer": a demonym said of oneself (not "American Board of …")
 _SELF_DEMONYM = re.compile(r"\b(?:i'?m|i am|im|as an?|being an?)\b[^.;!?]{0,14}?\b(?:" + _DEMONYMS + r")\b"
                            r"(?!\s+(?:society|institute|board|college|association|academy|council|bar|registry|"
                            r"institution|chamber|heart|medical|dental|bureau|national|certified|cpa|cfa|"
-                           r"license|licence|certificate|credential|qualification))")
+                           r"license|licence|certificate|credential|qualification|qualifications|degree|experience|"
+                           r"certificates|credentials|work|company|employer))")
 
 
 # "我去年拿了新加坡国籍", "加拿大籍": a nationality that is not China's

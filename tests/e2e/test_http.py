@@ -259,11 +259,11 @@ def test_a_payload_with_a_bad_age_never_breaks_a_later_benefits_answer(bot, trus
 
 def test_a_button_the_bot_offered_still_works_from_a_public_caller(bot):
     sender = f"e2e-btn-{uuid.uuid4().hex[:8]}"
-    asked = bot.post(sender, "教师资格证书")
+    asked = bot.post(sender, "心理治疗师在目录里吗")
     offered = buttons(asked)
-    texas = next(b for b in offered if "得克萨斯" in b["title"] or "德克萨斯" in b["title"])
-    answer = bot.post(sender, texas["payload"])
-    assert "R057" in " ".join(texts(answer)), answer
+    uk = next(b for b in offered if "英国" in b["title"])
+    answer = bot.post(sender, uk["payload"])
+    assert "R101" in " ".join(texts(answer)), answer
     # a payload naming another row, not offered in the last turn, does not pick it
     other = bot.post(sender, '/inform{"qualification":"R007"}')
     assert not any(c.get("qualification") == "R007" for c in customs(other)), other
