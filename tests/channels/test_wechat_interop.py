@@ -64,7 +64,7 @@ def test_compatible_mode_without_a_key_answers_from_the_plaintext_fields(server)
     status, _, resp = server.post(body, params)
     assert status == 200, resp
     reply = parse_xml(resp)
-    assert "Encrypt" not in reply and reply["Content"] == f"echo[{OPENID}]: CFA"  # plaintext reply
+    assert "Encrypt" not in reply and reply["Content"] == f"echo[wechat:{OPENID}]: CFA"  # plaintext reply
     assert server.agent.calls[0]["text"] == "CFA"
 
 
@@ -85,7 +85,7 @@ def test_compatible_mode_with_the_key_decrypts_as_safe_mode(fake):
         status, _, resp = s.post(body, params)
         env = parse_xml(resp)
         inner = crypto.verify_and_decrypt(env["TimeStamp"], env["Nonce"], env["Encrypt"], env["MsgSignature"])
-        assert status == 200 and parse_xml(inner.encode())["Content"] == f"echo[{OPENID}]: CPA Australia"
+        assert status == 200 and parse_xml(inner.encode())["Content"] == f"echo[wechat:{OPENID}]: CPA Australia"
     finally:
         s.close()
 
@@ -109,7 +109,7 @@ def test_whitespace_around_encrypt_is_not_part_of_the_signed_ciphertext(fake):
 
 def test_a_signed_url_reused_with_another_body_is_refused(server):
     params = plain_params()
-    assert reply_text(server, text_xml("CFA"), params) == f"echo[{OPENID}]: CFA"
+    assert reply_text(server, text_xml("CFA"), params) == f"echo[wechat:{OPENID}]: CFA"
     status, _, body = server.post(text_xml("/restart", openid="oVictim000000000000000000000"), params)
     assert status == 403 and b"already used" in body
     assert [c["text"] for c in server.agent.calls] == ["CFA"]
@@ -160,14 +160,14 @@ def test_a_long_reply_without_the_api_is_read_page_by_page(no_api_server):
     for word in ["更多", "more", "More.", "更多", "更多"]:
         page = reply_text(s, text_xml(word))
         if not pages[-1].endswith(MORE_HINT):  # every page read: the word goes to the assistant
-            assert page == f"echo[{OPENID}]: {word}"
+            assert page == f"echo[wechat:{OPENID}]: {word}"
             break
         pages.append(page)
     whole = "".join(p.replace(MORE_HINT, "") for p in pages)
     assert whole.startswith("第1句") and "第180句：这是一段很长的回答里的一句话。" in whole
     assert whole.endswith("1. CFA (US)")  # the options come with the last page
     assert [c["text"] for c in s.agent.calls][0] == "essay"
-    assert reply_text(s, text_xml("1")) == f'echo[{OPENID}]: /inform{{"qualification":"R001"}}'
+    assert reply_text(s, text_xml("1")) == f'echo[wechat:{OPENID}]: /inform{{"qualification":"R001"}}'
 
 
 def test_a_retry_of_more_gets_the_same_page_and_does_not_skip_one(no_api_server):
@@ -184,7 +184,7 @@ def test_a_new_question_drops_the_unread_pages(no_api_server):
     s = no_api_server
     reply_text(s, text_xml("essay"))
     reply_text(s, text_xml("CFA"))
-    assert reply_text(s, text_xml("更多")) == f"echo[{OPENID}]: 更多"  # nothing left from the essay
+    assert reply_text(s, text_xml("更多")) == f"echo[wechat:{OPENID}]: 更多"  # nothing left from the essay
 
 
 def test_with_the_api_a_long_reply_still_goes_out_whole_in_parts(server, fake):
@@ -199,7 +199,7 @@ def test_with_the_api_a_long_reply_still_goes_out_whole_in_parts(server, fake):
 # --- voice, menu clicks and QR scans --------------------------------------------------------------------
 
 def test_voice_is_answered_from_the_transcript(server):
-    assert reply_text(server, voice_xml("我有CFA证书")) == f"echo[{OPENID}]: 我有CFA证书"
+    assert reply_text(server, voice_xml("我有CFA证书")) == f"echo[wechat:{OPENID}]: 我有CFA证书"
     [call] = server.agent.calls
     assert call["text"] == "我有CFA证书" and call["metadata"]["wechat"]["voice"] is True
 
@@ -236,7 +236,7 @@ def test_an_openid_that_is_not_one_is_refused_before_logs_and_rasa(server, openi
 
 def test_openids_of_the_platforms_shape_pass(server):
     for openid in ("oyORnuP8q7ou2gfYjqLzSIWZf0rs", "o6_bmjrPTlm6_2sgVt7hMZOPfL2M", "o-a_b" + "x" * 59):
-        assert reply_text(server, text_xml("hi", openid=openid)) == f"echo[{openid}]: hi"
+        assert reply_text(server, text_xml("hi", openid=openid)) == f"echo[wechat:{openid}]: hi"
 
 
 @pytest.mark.parametrize("field,value", [("ToUserName", "gh <x>"), ("MsgId", "12ab"), ("CreateTime", "soon")])

@@ -72,15 +72,15 @@ def test_a_retry_on_the_other_replica_waits_for_the_first_and_gets_its_answer(pa
 
 def test_a_retry_after_the_answer_gets_it_from_the_store(pair):
     body = text_xml("CFA", msg_id="6054768590064719202")
-    assert content(pair.a, body) == content(pair.b, body) == f"echo[{OPENID}]: CFA"
+    assert content(pair.a, body) == content(pair.b, body) == f"echo[wechat:{OPENID}]: CFA"
     assert len(pair.calls()) == 1
 
 
 def test_the_same_msgid_from_another_user_is_another_message(pair):
-    assert content(pair.a, text_xml("mine", msg_id="6054768590064719203")) == f"echo[{OPENID}]: mine"
+    assert content(pair.a, text_xml("mine", msg_id="6054768590064719203")) == f"echo[wechat:{OPENID}]: mine"
     other = "oOtherUser0000000000000000000"
     assert content(pair.b, text_xml("theirs", openid=other, msg_id="6054768590064719203")) == \
-        f"echo[{other}]: theirs"
+        f"echo[wechat:{other}]: theirs"
     assert [c["text"] for c in pair.calls()] == ["mine", "theirs"]
 
 
@@ -123,6 +123,6 @@ def test_a_replica_that_died_mid_turn_is_replaced_by_the_one_that_gets_the_retry
     background().run(pair.a.channel.store.add("run:" + key, "replica-a", 0.5))
     pair.b.channel.dedup.lease = 0.5
     t0 = time.monotonic()
-    assert content(pair.b, body) == f"echo[{OPENID}]: CFA after a crash"
+    assert content(pair.b, body) == f"echo[wechat:{OPENID}]: CFA after a crash"
     assert time.monotonic() - t0 >= 0.4  # not before the dead replica's lease lapsed
     assert len(pair.calls()) == 1 and pair.a.agent.calls == []
