@@ -20,7 +20,7 @@ _ASKS = re.compile(r"哪个|哪個|哪一个|哪一項|哪一项|几项|几个|�
                    r"what [a-z ]{0,30}(?:credentials|qualifications|certificates|rows|entries) (?:are|do|does|is)|"
                    r"(?:rows?|entries|items|qualifications|certificates|credentials)\s*(?:\([^)]*\)\s*)?(?:that|which|with|requiring|needing))(?![a-z])")
 # ... about rows of the catalog, not about benefits ("急需紧缺的有哪些便利" asks about benefits)
-_OBJECT = re.compile(r"证书|證書|资格|資格|项|項|证|證|执照|執照|(?<![a-z])(?:rows?|qualifications?|certificates?|credentials?|"
+_OBJECT = re.compile(r"证书|證書|资格|資格|条目|條目|项|項|证|證|执照|執照|(?<![a-z])(?:rows?|qualifications?|certificates?|credentials?|"
                      r"items?|entries|licen[cs]es?|designations?|certs?|certifications?|anything)(?![a-z])")
 _YEARS = [(re.compile(r"两年|兩年|2\s*年|二年|两学年|兩學年|two years|2 years|2-year|two-year|two school years"), 2),
           (re.compile(r"三年|3\s*年|three years|3 years|3-year|three-year"), 3)]
@@ -144,11 +144,13 @@ can could would should body bodies issued issuer issuers institute council assoc
 china chinese native language english medical permit short-term short term exemption exemptions exempt mention
 mentions say says holder holders regardless hong kong macau taiwan internet information computing cloud program
 programme project projects universal studios age limit limits state states department departments region regions
-territory territories column columns municipal boards items remarks remark file register""".split())
+territory territories column columns municipal boards items remarks remark file register services health new york
+filters filter briefing query queries hotline check""".split())
 _CJK_STOP = ("证书", "證書", "资格", "資格", "目录", "目錄", "清单", "清單", "一共", "相关", "相關", "哪些", "多少", "几项",
              "幾多", "执业", "注册", "经验", "工作", "要求", "领域", "国家", "地区", "教师", "教師", "部门", "部門", "主管",
              "机构", "機構", "协会", "協會", "学会", "學會", "委员会", "政府", "备案", "颁发", "頒發", "发的", "之后",
-             "从业", "從業", "项目", "項目", "职业", "職業", "管理", "环球", "影城", "年龄", "限制", "免考", "课程")
+             "从业", "從業", "项目", "項目", "职业", "職業", "管理", "环球", "影城", "年龄", "限制", "免考", "课程",
+             "高级", "中级", "副高", "正高", "热线", "条目")
 
 
 def _name_words(norm: str, f: "Filters") -> List[str]:
