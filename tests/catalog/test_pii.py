@@ -190,3 +190,21 @@ def test_a_bad_format_string_is_left_for_logging_to_report():
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "%d items", ("not a number",), None)
     assert pii.MaskingFilter().filter(record) is True
     assert record.msg == "%d items"
+
+
+@pytest.mark.parametrize("module", ["bot", "actions", "actions.server", "bot.stores.purge"])
+def test_the_bot_and_action_server_processes_mask_their_logs(module):
+    """A fresh process that imports our package writes no phone number to its log (stderr)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    code = (f"import logging, {module}\n"
+            "logging.basicConfig(format='%(name)s %(message)s')\n"
+            "logging.getLogger('rasa.core.processor').warning('Received user message %r', '我的手机13812345678')\n")
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "PYTHONPATH": str(root)})
+    assert out.returncode == 0, out.stderr
+    assert "Received user message '我的手机[PHONE]'" in out.stderr and "13812345678" not in out.stderr
