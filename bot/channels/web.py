@@ -429,6 +429,9 @@ class WebChannel(InputChannel):
         self.allowed_hosts = parse_hosts(allowed_hosts)
         self.conversation_key = conversation_key if conversation_key is not None else ref_key()
         self.limiter = limiter if limiter is not None else feedback_limiter()
+        from catalog import privacy
+
+        self.retention_days = privacy.retention_days()  # a bad QUALIBOT_RETENTION_DAYS stops the start here
         if not self.console_token:
             logger.warning("web: no console_token (QUALIBOT_CONSOLE_TOKEN): the staff console and its API "
                            "(/web/api/search, item, list, facets, unanswered) answer 403")
@@ -502,7 +505,7 @@ class WebChannel(InputChannel):
         async def config(_: Request) -> HTTPResponse:
             from catalog import privacy
 
-            days = privacy.retention_days()
+            days = self.retention_days
             return _json({"hotline": os.environ.get("QUALIBOT_HOTLINE", "").strip(),
                           "hours": os.environ.get("QUALIBOT_HOTLINE_HOURS", "").strip(),
                           "retention_days": days,

@@ -41,3 +41,13 @@ def test_the_wechat_welcome_says_it_with_the_configured_retention():
         zh, en = out.stdout.strip().split("\n")
         assert zh.endswith(privacy.notice("zh", n)) and en.endswith(privacy.notice("en", n))
         assert len(out.stdout.encode("utf-8")) < 2048  # one passive reply
+
+
+def test_a_bad_retention_stops_the_web_channel_at_start(monkeypatch):
+    from bot.channels.web import WebChannel
+
+    monkeypatch.setenv("QUALIBOT_RETENTION_DAYS", "forever")
+    with pytest.raises(ValueError, match="QUALIBOT_RETENTION_DAYS"):
+        WebChannel(console_token="t")
+    monkeypatch.setenv("QUALIBOT_RETENTION_DAYS", "30")
+    assert WebChannel(console_token="t").retention_days == 30
