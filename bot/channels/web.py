@@ -27,7 +27,7 @@ conversation it is; without that variable (`make run`) the key is random per pro
 The feedback endpoint is public (the chat page's) and checked: a JSON object of at most 16 KB (deeply
 nested or not JSON: 400), a rate limit per client address (QUALIBOT_FEEDBACK_RATE_LIMIT, default 20/60;
 in Redis when QUALIBOT_REDIS_URL is set), and `may_write(request, conversation_id)`: the caller may only
-rate its own conversation.
+rate the conversation of its own signed session (bot/channels/webchat.py).
 
 credentials.yml:
   bot.channels.web.WebChannel:
@@ -59,8 +59,10 @@ from sanic.response import HTTPResponse
 from rasa.core.channels.channel import InputChannel, UserMessage
 
 from bot.channels import JSON_HEADERS
-from bot.channels.addresses import allowed_host, client_address, parse_hosts
+from bot.channels.addresses import allowed_host, parse_hosts
 from bot.channels.guard import RateLimiter, parse_rate_limit, rate_limit_config
+from bot.channels.session import COOKIE, SessionSigner
+from bot.channels.webchat import request_address, signer_from
 
 logger = logging.getLogger(__name__)
 
@@ -83,8 +85,6 @@ TOKEN_HEADER = "X-Console-Token"
 DEFAULT_FEEDBACK_RATE_LIMIT = "20/60"  # 👍/👎 per client address per seconds
 REF_LABEL = b"qualibot conversation ref\x00"
 REF_HEX_CHARS = 10  # 40 bits: no collision to speak of in a log of thousands
-# the ids the chat page makes itself (web/chat/chat.js newId): "web-" + a random UUID, or 32 hex digits
-WEB_CONVERSATION = re.compile(r"web-(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32})")
 
 # the pages load nothing from elsewhere: no inline script, no CDN, no external font
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
@@ -340,16 +340,17 @@ def unanswered_csv(limit: int, ref: Callable[[str], str]) -> str:
     return feedback.to_csv(feedback.unanswered(limit), conversation=ref)
 
 
-def may_write(request: Request, conversation_id: str) -> bool:
+def may_write(request: Request, conversation_id: str, signer: Optional[SessionSigner] = None) -> bool:
     """May this request write into (rate an answer of) `conversation_id`?
 
-    Today the page proves it owns its conversation by the id itself: a random id the chat page made
-    ("web-" + a UUID, web/chat/chat.js), sent only by that page and shown on no staff surface (they show
-    `conversation_ref`). So only a web page's own kind of id is accepted: never a WeChat OpenID, a REST
-    integration's sender or "default". When the web page gets a server-signed session, this compares
-    `conversation_id` with the session's conversation instead; it is the only place to change.
+    Only with the signed session the server gave the chat page (the HttpOnly cookie of
+    bot/channels/webchat.py, sent with the page's same-origin requests) and only for that session's own
+    conversation ("web:<id>"): never another visitor's, a WeChat OpenID's, a REST integration's or
+    "default". `signer` is the web page channel's (the same secret and lifetime, so the same signer).
     """
-    return bool(WEB_CONVERSATION.fullmatch(conversation_id))
+    session = (signer or signer_from(None)).verify(request.cookies.get(COOKIE))
+    return session is not None and hmac.compare_digest(session.conversation_id.encode("utf-8"),
+                                                       conversation_id.encode("utf-8", "surrogatepass"))
 
 
 def parse_feedback(raw: bytes) -> Dict[str, Any]:
@@ -363,7 +364,7 @@ def parse_feedback(raw: bytes) -> Dict[str, Any]:
     return body
 
 
-def record_feedback(body: Dict[str, Any], request: Optional[Request] = None) -> None:
+def record_feedback(body: Dict[str, Any], allowed: Optional[Callable[[str], bool]] = None) -> None:
     """Validate a 👍/👎 from the chat page and log it (catalog.feedback cleans and masks the text)."""
     from catalog import feedback
 
@@ -377,8 +378,8 @@ def record_feedback(body: Dict[str, Any], request: Optional[Request] = None) -> 
         raise ApiError(400, f"'answer_text' must be a string of at most {MAX_ANSWER_TEXT} characters")
     if kind is not None and (not isinstance(kind, str) or len(kind) > 64):
         raise ApiError(400, "'answer_kind' must be a short string")
-    if request is not None and not may_write(request, sender.strip()):
-        raise ApiError(403, "feedback is taken only for this page's own conversation")
+    if allowed is not None and not allowed(sender.strip()):
+        raise ApiError(403, "feedback is taken only for the conversation of this page's session")
     if lang not in ("zh", "en"):
         lang = "zh" if _CJK.search(text) else ("en" if text.strip() else None)
     feedback.record(sender.strip(), "helpful" if helpful else "unhelpful", text, kind or None, lang)
@@ -423,12 +424,13 @@ class WebChannel(InputChannel):
 
     def __init__(self, console_token: str = "", web_root: Optional[Path] = None,
                  allowed_hosts: Union[None, str, Iterable[str]] = None, conversation_key: Optional[bytes] = None,
-                 limiter: Optional[RateLimiter] = None) -> None:
+                 limiter: Optional[RateLimiter] = None, signer: Optional[SessionSigner] = None) -> None:
         self.console_token = console_token or ""
         self.web_root = Path(web_root) if web_root else WEB_ROOT
         self.allowed_hosts = parse_hosts(allowed_hosts)
         self.conversation_key = conversation_key if conversation_key is not None else ref_key()
         self.limiter = limiter if limiter is not None else feedback_limiter()
+        self.signer = signer if signer is not None else signer_from(None)  # the web page channel's sessions
         from catalog import privacy
 
         self.retention_days = privacy.retention_days()  # a bad QUALIBOT_RETENTION_DAYS stops the start here
@@ -515,7 +517,7 @@ class WebChannel(InputChannel):
         @bp.route("/api/feedback", methods=["POST"])
         @_api
         async def feedback(request: Request) -> HTTPResponse:
-            if not await self.limiter.allow("feedback:" + client_address(request)):
+            if not await self.limiter.allow("feedback:" + request_address(request)):
                 limited = _error(429, "too many ratings from this address: try again later")
                 limited.headers["Retry-After"] = str(self.limiter.retry_after())
                 return limited
@@ -524,7 +526,7 @@ class WebChannel(InputChannel):
             if (request.content_type or "").split(";")[0].strip().lower() != "application/json":
                 raise ApiError(415, "send application/json")
             body = parse_feedback(request.body or b"")
-            await _in_thread(record_feedback, body, request)
+            await _in_thread(record_feedback, body, lambda cid: may_write(request, cid, self.signer))
             return _json({"ok": True})
 
         @bp.route("/api/search", methods=["GET"])

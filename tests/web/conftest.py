@@ -67,13 +67,27 @@ class Server:
         status, _, body = self.get(path, headers)
         return status, json.loads(body.decode("utf-8"))
 
-    def post_json(self, path: str, payload: Any, content_type: str = "application/json") -> Tuple[int, Any]:
+    def post_json(self, path: str, payload: Any, content_type: str = "application/json",
+                  headers: Optional[Dict[str, str]] = None) -> Tuple[int, Any]:
         raw = payload if isinstance(payload, bytes) else json.dumps(payload, ensure_ascii=False).encode("utf-8")
-        status, _, body = http("POST", self.base + path, raw, {"Content-Type": content_type})
+        status, _, body = http("POST", self.base + path, raw, {"Content-Type": content_type, **(headers or {})})
         try:
             return status, json.loads(body.decode("utf-8"))
         except ValueError:
             return status, body.decode("utf-8", "replace")
+
+    def session(self) -> Tuple[str, Dict[str, str]]:
+        """A new web session as the chat page gets it: (its conversation id, the Cookie header carrying it)."""
+        status, headers, body = http("POST", self.base + "/webhooks/webchat/session", b"{}",
+                                     {"Content-Type": "application/json"})
+        assert status == 200, body
+        cookie = headers["set-cookie"].split(";")[0]
+        return json.loads(body)["conversation_id"], {"Cookie": cookie}
+
+    def feedback(self, payload: Dict[str, Any]) -> Tuple[int, Any]:
+        """POST /web/api/feedback from a page with a session of its own; `sender` is that conversation."""
+        conversation, cookie = self.session()
+        return self.post_json("/web/api/feedback", {"sender": conversation, **payload}, headers=cookie)
 
     def ask(self, sender: str, text: str) -> List[Dict[str, Any]]:
         status, data = self.post_json("/webhooks/rest/webhook", {"sender": sender, "message": text})

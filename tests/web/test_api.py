@@ -14,11 +14,6 @@ import pytest
 from tests.web.conftest import HOTLINE, HOURS, RASA_AUTH_TOKEN, ROOT
 
 
-def web_id() -> str:
-    """A conversation id as the chat page makes it (web/chat/chat.js newId)."""
-    return f"web-{uuid.uuid4()}"
-
-
 def ref(conversation_id: str) -> str:
     from bot.channels.web import conversation_ref, ref_key
 
@@ -89,12 +84,14 @@ def test_config_gives_the_hotline_and_what_is_kept_for_how_long(web_server):
 
 
 def test_feedback_is_recorded_with_its_kind_and_language(web_server):
-    sender = web_id()
+    sender, cookie = web_server.session()
     code, body = web_server.post_json("/web/api/feedback", {"sender": sender, "helpful": True,
-                                                             "answer_text": "是的，CFA 在目录内", "answer_kind": "recognized"})
+                                                             "answer_text": "是的，CFA 在目录内", "answer_kind": "recognized"},
+                                      headers=cookie)
     assert code == 200 and body == {"ok": True}
     code, body = web_server.post_json("/web/api/feedback", {"sender": sender, "helpful": False,
-                                                             "answer_text": "Yes. It is listed.", "answer_kind": "recognized"})
+                                                             "answer_text": "Yes. It is listed.", "answer_kind": "recognized"},
+                                      headers=cookie)
     assert code == 200
     from catalog import feedback
 
@@ -132,21 +129,29 @@ def test_bad_feedback_is_refused_with_json(web_server, payload, status):
     no_trace(body)
 
 
-@pytest.mark.parametrize("sender", ["default", "wechat-oGZUI0egBJY1zhBYw2KhdUfwVJJE", "me", "web-123",
-                                    "web-" + "0" * 31, "WEB-" + "a" * 32])
-def test_feedback_only_for_the_pages_own_kind_of_conversation(web_server, sender):
-    """may_write: a REST sender, a WeChat OpenID or anything but the page's random id is refused."""
-    code, body = web_server.post_json("/web/api/feedback", {"sender": sender, "helpful": False, "answer_text": "x"})
-    assert code == 403 and body["error"]
+def test_feedback_only_for_the_conversation_of_the_callers_own_session(web_server):
+    """may_write: without the page's signed session, or for any conversation but its own (another visitor's,
+    a WeChat OpenID's, a REST sender's, "default"), a 👎 is refused and nothing is logged."""
     from catalog import feedback
 
-    assert not [e for e in feedback.unanswered() if e.conversation_id == sender]
+    mine, cookie = web_server.session()
+    someone_else, _ = web_server.session()
+    forged = {"Cookie": cookie["Cookie"][:-3] + "AAA"}
+    for sender, headers in ((mine, {}), (mine, forged), (someone_else, cookie), ("default", cookie),
+                            ("wechat:oGZUI0egBJY1zhBYw2KhdUfwVJJE", cookie), ("rest:me", cookie), ("web", cookie)):
+        code, body = web_server.post_json("/web/api/feedback", {"sender": sender, "helpful": False, "answer_text": "x"},
+                                          headers=headers)
+        assert code == 403 and body["error"], (sender, headers)
+        assert not [e for e in feedback.unanswered() if e.conversation_id == sender]
+    assert web_server.post_json("/web/api/feedback", {"sender": mine, "helpful": False, "answer_text": "x"},
+                                headers=cookie)[0] == 200
 
 
 def test_a_nul_in_feedback_does_not_break_the_csv(web_server):
-    sender = web_id()
+    sender, cookie = web_server.session()
     code, _ = web_server.post_json("/web/api/feedback", {"sender": sender, "helpful": False,
-                                                          "answer_text": "NUL\u0000here \u001b[31m", "answer_kind": "x\u0000y"})
+                                                          "answer_text": "NUL\u0000here \u001b[31m", "answer_kind": "x\u0000y"},
+                                   headers=cookie)
     assert code == 200
     code, headers, raw = web_server.get("/web/api/unanswered.csv")
     assert code == 200 and b"\x00" not in raw
@@ -288,10 +293,10 @@ def test_unanswered_limit_is_checked(web_server):
 
 
 def test_csv_quotes_formulas_in_every_cell_answer_kind_included(web_server):
-    sender = web_id()
+    sender, cookie = web_server.session()
     code, _ = web_server.post_json("/web/api/feedback", {"sender": sender, "helpful": False,
                                                           "answer_text": "=HYPERLINK(\"http://x\")",
-                                                          "answer_kind": "=HYPERLINK(\"http://y\")"})
+                                                          "answer_kind": "=HYPERLINK(\"http://y\")"}, headers=cookie)
     assert code == 200
     code, headers, raw = web_server.get("/web/api/unanswered.csv")
     assert code == 200 and headers["content-type"].startswith("text/csv")
@@ -307,9 +312,8 @@ def test_csv_quotes_formulas_in_every_cell_answer_kind_included(web_server):
 
 
 def test_personal_numbers_are_masked_in_the_log_and_the_csv(web_server):
-    sender = web_id()
     secret = "我的手机13812345678，身份证440304198506153216"
-    code, _ = web_server.post_json("/web/api/feedback", {"sender": sender, "helpful": False, "answer_text": secret})
+    code, _ = web_server.feedback({"helpful": False, "answer_text": secret})
     assert code == 200
     for path in ("/web/api/unanswered", "/web/api/unanswered.csv"):
         code, _, raw = web_server.get(path)
@@ -324,12 +328,25 @@ STAFF_API = ("search?q=CFA", "facets", "list", "item/R007", "unanswered", "unans
 TOKEN = "s3cret-token"
 
 
+SIGNER_SECRET = "web-api-tests-session-secret-32chars"
+
+
 def web_channel_server(**kwargs):
-    """A Sanic app of our own with WebChannel(**kwargs) mounted by Rasa's register()."""
+    """A Sanic app of our own with WebChannel(**kwargs) mounted by Rasa's register(); its sessions are
+    signed with SIGNER_SECRET (page_session() makes one)."""
+    from bot.channels.session import SessionSigner
     from bot.channels.web import WebChannel
     from tests.channels.test_wechat_harness import ChannelServer
 
-    return ChannelServer(WebChannel(**kwargs))
+    return ChannelServer(WebChannel(signer=SessionSigner(SIGNER_SECRET), **kwargs))
+
+
+def page_session():
+    """(conversation id, Cookie header) of a session as bot/channels/webchat.py would issue it."""
+    from bot.channels.session import COOKIE, SessionSigner
+
+    session = SessionSigner(SIGNER_SECRET).issue()
+    return session.conversation_id, {"Cookie": f"{COOKIE}={session.token}"}
 
 
 @pytest.fixture
@@ -373,8 +390,9 @@ def test_without_a_console_token_the_staff_surfaces_are_closed(closed):
                                                  "on the server", "status": 403}
     # the public parts still work: the chat page, its config and feedback
     assert call(closed, "/web/chat/")[0] == 200 and call(closed, "/web/api/config")[0] == 200
-    code, _, _ = call(closed, "/web/api/feedback", {"Content-Type": "application/json"}, "POST",
-                      json.dumps({"sender": f"web-{uuid.uuid4()}", "helpful": True}).encode())
+    sender, cookie = page_session()
+    code, _, _ = call(closed, "/web/api/feedback", {"Content-Type": "application/json", **cookie}, "POST",
+                      json.dumps({"sender": sender, "helpful": True}).encode())
     assert code == 200
 
 
@@ -399,8 +417,8 @@ def test_the_staff_surfaces_answer_only_to_loopback_or_configured_hosts(guarded,
 def test_staff_surfaces_show_a_reference_never_the_conversation_id(guarded):
     from bot.channels.web import conversation_ref
 
-    sender = f"web-{uuid.uuid4()}"
-    code, _, _ = call(guarded, "/web/api/feedback", {"Content-Type": "application/json"}, "POST",
+    sender, cookie = page_session()
+    code, _, _ = call(guarded, "/web/api/feedback", {"Content-Type": "application/json", **cookie}, "POST",
                       json.dumps({"sender": sender, "helpful": False, "answer_text": "wrong"}).encode())
     assert code == 200
     expected = conversation_ref(sender, b"k" * 32)
@@ -408,12 +426,13 @@ def test_staff_surfaces_show_a_reference_never_the_conversation_id(guarded):
     for path in ("unanswered", "unanswered.csv"):
         code, _, body = call(guarded, "/web/api/" + path, {"X-Console-Token": TOKEN})
         text = body.decode("utf-8-sig")
-        assert code == 200 and expected in text and sender not in text and sender[4:] not in text
+        assert code == 200 and expected in text and sender not in text and sender.split(":")[1] not in text
 
 
-def post_feedback(server, address, sender=None):
-    return call(server, "/web/api/feedback", {"Content-Type": "application/json", "X-Forwarded-For": address},
-                "POST", json.dumps({"sender": sender or f"web-{uuid.uuid4()}", "helpful": True}).encode())
+def post_feedback(server, address):
+    sender, cookie = page_session()
+    return call(server, "/web/api/feedback", {"Content-Type": "application/json", "X-Forwarded-For": address, **cookie},
+                "POST", json.dumps({"sender": sender, "helpful": True}).encode())
 
 
 def test_feedback_is_rate_limited_per_client_address(catalog_db):
@@ -457,26 +476,6 @@ def test_the_feedback_limit_is_shared_through_redis(catalog_db):
     finally:
         a.close()
         b.close()
-
-
-def test_the_client_address_is_the_proxys_entry_not_the_clients_own(catalog_db):
-    from types import SimpleNamespace
-
-    from bot.channels.addresses import client_address, parse_networks
-
-    class Headers(dict):
-        def getall(self, key, default):
-            return [self[key]] if key in self else default
-
-    def request(peer, xff=None):
-        return SimpleNamespace(ip=peer, headers=Headers({"x-forwarded-for": xff} if xff else {}))
-
-    nets = parse_networks("10.0.0.0/8")
-    assert client_address(request("203.0.113.9", "1.2.3.4"), nets) == "203.0.113.9"  # not a proxy: its XFF ignored
-    assert client_address(request("127.0.0.1", "1.2.3.4, 198.51.100.2"), nets) == "198.51.100.2"  # nginx's entry
-    assert client_address(request("10.1.2.3", "198.51.100.2, 10.9.9.9"), nets) == "198.51.100.2"  # two proxies
-    assert client_address(request("127.0.0.1"), nets) == "127.0.0.1"
-    assert client_address(request("127.0.0.1", "not an address"), nets) == "127.0.0.1"
 
 
 def test_credentials_blocks_load_through_rasa(tmp_path, monkeypatch):

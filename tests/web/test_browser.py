@@ -197,6 +197,25 @@ def test_talk_to_a_person_gives_the_hotline(phone, web_server):
     assert_clean(page)
 
 
+def test_a_thumbs_down_from_the_page_is_logged_under_its_sessions_reference(phone, web_server):
+    """The page's 👎 carries its session cookie (may_write): logged under the reference of its conversation,
+    the conversation id shown nowhere, a phone number in it masked."""
+    from bot.channels.web import conversation_ref, ref_key
+
+    page = open_chat(phone)
+    answer = ask(page, "我有CFA证书，能认可吗？我的手机13812345678")
+    answer.get_by_role("button", name="没有帮助").click()
+    expect(answer.locator(".feedback")).to_have_text("谢谢您的反馈！")
+    conversation = sender_of(page)
+    status, _, raw = web_server.get("/web/api/unanswered")
+    rows = json.loads(raw)["results"]
+    mine = [r for r in rows if r["conversation"] == conversation_ref(conversation, ref_key({"RASA_AUTH_TOKEN": RASA_AUTH_TOKEN}))]
+    assert status == 200 and mine and mine[0]["kind"] == "unhelpful"
+    assert conversation not in raw.decode("utf-8") and conversation.split(":")[1] not in raw.decode("utf-8")
+    assert "13812345678" not in raw.decode("utf-8")
+    assert_clean(page)
+
+
 def test_the_page_says_what_is_kept_and_for_how_long(phone, web_server):
     """The retention comes from the server's configuration (GET config), in the page's language."""
     from catalog import privacy
@@ -474,9 +493,10 @@ def test_console_unanswered_log_and_csv(desk, web_server):
     from bot.channels.web import conversation_ref, ref_key
 
     marker = f"web-test 👎 {uuid.uuid4().hex[:8]}"
-    sender = f"web-{uuid.uuid4()}"
+    sender, cookie = web_server.session()
     status, body = web_server.post_json("/web/api/feedback", {
-        "sender": sender, "helpful": False, "answer_text": marker + " 手机13812345678", "answer_kind": "recognized"})
+        "sender": sender, "helpful": False, "answer_text": marker + " 手机13812345678", "answer_kind": "recognized"},
+        headers=cookie)
     assert status == 200, body
     page = open_console(desk)
     page.get_by_role("tab", name="未答问题").click()
