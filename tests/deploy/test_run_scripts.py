@@ -25,7 +25,8 @@ def base_env(**extra: str) -> dict:
 @needs_bash
 def test_run_prod_refuses_to_start_without_the_console_token(tmp_path):
     prod = tmp_path / "prod"
-    for env in (base_env(QUALIBOT_PROD_DIR=str(prod)), base_env(QUALIBOT_PROD_DIR=str(prod), QUALIBOT_CONSOLE_TOKEN="")):
+    others = {"QUALIBOT_PROD_DIR": str(prod), "QUALIBOT_REST_TOKEN": "rest-token"}  # required too (i12-sessions)
+    for env in (base_env(**others), base_env(**others, QUALIBOT_CONSOLE_TOKEN="")):
         out = subprocess.run(["bash", str(ROOT / "scripts" / "run_prod.sh"), "--background"], cwd=ROOT, env=env,
                              capture_output=True, text=True, timeout=60)
         assert out.returncode == 1
