@@ -25,12 +25,13 @@ TRAIN_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml' 2>
                 bot/components/bilingual_tokenizer.py bot/components/catalog_names.py bot/components/gibberish.py \
                 bot/policies/bounded_history.py catalog/facts.py $(TRAINED_CATALOG_DATA)
 
-.PHONY: help setup catalog train run run-prod nginx shell browser test test-unit test-data test-stories test-nlu test-e2e bench bench-catalog bench-load clean
+.PHONY: help setup catalog train run run-prod console-token nginx shell browser test test-unit test-data test-stories test-nlu test-e2e bench bench-catalog bench-load clean
 
 help:
 	@echo "make run    - set up, load the catalog, train if needed, start the assistant (prints URLs)"
 	@echo "make test   - set up, then every test"
 	@echo "make run-prod - the production stack (PostgreSQL, Redis, 2 replicas behind nginx at :8080)"
+	@echo "make console-token - print the staff console's token of \`make run\` (made once for this machine)"
 	@echo "make setup | catalog | train | shell | bench | bench-catalog | bench-load | clean"
 
 $(STAMP): requirements.txt requirements.lock
@@ -60,6 +61,10 @@ run: train
 
 shell: train
 	scripts/run.sh --shell
+
+# the staff console's token that `make run` uses (QUALIBOT_CONSOLE_TOKEN, else var/console-token, made once)
+console-token:
+	@scripts/run.sh --console-token
 
 # the production stack on this machine: PostgreSQL + Redis (local services), 2 Rasa replicas, nginx at :8080
 run-prod: train nginx

@@ -99,3 +99,17 @@ def script_counts(text: str) -> Tuple[int, int]:
     """(number of CJK characters, number of Latin words) in `text`."""
     norm = unicodedata.normalize("NFKC", text)
     return len(_CJK_CHAR.findall(norm)), len(_LATIN_WORD.findall(norm))
+
+
+# what a stored or exported text keeps: the same classes as the channels' input check (bot/channels/guard.py)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_SPACE_LIKE = re.compile("[\x0b\x0c\x1c-\x1f\x85\u2028\u2029]")
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ufeff]")
+
+
+def without_controls(text: str) -> str:
+    """`text` fit to store, show and export: control characters (NUL included) and lone surrogates out,
+    tab and newline kept, CR/CRLF as newline, other separators as a space. Never raises for a str."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _SPACE_LIKE.sub(" ", text)
+    return _SURROGATE.sub("", _CONTROL.sub("", text))

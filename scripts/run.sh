@@ -3,6 +3,7 @@
 #   scripts/run.sh            run until Ctrl-C
 #   scripts/run.sh --shell    chat in the terminal instead
 #   scripts/run.sh --background   start, wait until ready, and leave them running (pids in var/run/)
+#   scripts/run.sh --console-token   print the staff console's token (made once for this machine) and exit
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" TF_CPP_MIN_LOG_LEVEL=2 SQLALCHEMY_SILENCE_UBER_WARNING=1 RASA_TELEMETRY_ENABLED=false
@@ -14,11 +15,19 @@ if [ -z "${WECHAT_TOKEN:-}" ]; then
   WECHAT_TOKEN="dev-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
   WECHAT_DEV_TOKEN=1
 fi
+mkdir -p var/run var/log
+# Staff console: its API answers 403 without a token (bot/channels/web.py). Without QUALIBOT_CONSOLE_TOKEN a
+# random one is made once for this machine (var/console-token, mode 600) and printed with the URLs.
+if [ -z "${QUALIBOT_CONSOLE_TOKEN:-}" ]; then
+  if [ ! -s var/console-token ]; then (umask 077; head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n' >var/console-token); fi
+  QUALIBOT_CONSOLE_TOKEN="$(cat var/console-token)"
+  CONSOLE_DEV_TOKEN=1
+fi
+if [ "$mode" = "--console-token" ]; then echo "$QUALIBOT_CONSOLE_TOKEN"; exit 0; fi
 export WECHAT_TOKEN WECHAT_APP_ID="${WECHAT_APP_ID:-}" WECHAT_APP_SECRET="${WECHAT_APP_SECRET:-}" \
   WECHAT_AES_KEY="${WECHAT_AES_KEY:-}" WECHAT_API_BASE="${WECHAT_API_BASE:-}" \
   WECHAT_TIMESTAMP_WINDOW="${WECHAT_TIMESTAMP_WINDOW:-}" WECHAT_REPLY_TIMEOUT="${WECHAT_REPLY_TIMEOUT:-}" \
-  QUALIBOT_CONSOLE_TOKEN="${QUALIBOT_CONSOLE_TOKEN:-}"
-mkdir -p var/run var/log
+  QUALIBOT_CONSOLE_TOKEN
 RASA=.venv/bin/rasa
 
 stop() {
@@ -62,7 +71,7 @@ done
 cat <<MSG
 Qualibot is up.
   chat page:  http://127.0.0.1:$RASA_PORT/web/chat/
-  console:    http://127.0.0.1:$RASA_PORT/web/console/   (hotline staff)
+  console:    http://127.0.0.1:$RASA_PORT/web/console/   (hotline staff; console token: $QUALIBOT_CONSOLE_TOKEN${CONSOLE_DEV_TOKEN:+, made for this machine: var/console-token})
   REST:       http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook   (POST {"sender": "me", "message": "我有CFA"}; from this machine, or with Authorization: Bearer \$QUALIBOT_REST_TOKEN)
   socket.io:  http://127.0.0.1:$RASA_PORT/socket.io
   WeChat:     http://127.0.0.1:$RASA_PORT/webhooks/wechat/webhook   (token: $WECHAT_TOKEN${WECHAT_DEV_TOKEN:+, a development token})

@@ -6,6 +6,7 @@
 #   scripts/run_prod.sh --background         start, wait until ready, leave it running (scripts/run_prod.sh --stop)
 #   scripts/run_prod.sh --stop               stop a background stack
 #   QUALIBOT_REPLICAS=1 scripts/run_prod.sh  one replica (default 2)
+# QUALIBOT_CONSOLE_TOKEN (the staff console's token) must be set: without it the stack does not start.
 # Settings come from the environment (see endpoints.prod.yml, credentials.prod.yml, docs/production.md);
 # the defaults below are this machine's local services. Secrets are never written to the repository:
 # a missing RASA_AUTH_TOKEN is generated into var/prod/auth-token, a missing QUALIBOT_ACTION_SECRET (the
@@ -78,6 +79,13 @@ if [ -z "$QUALIBOT_SESSION_SECRET" ]; then
   if [ ! -s "$PROD/session-secret" ]; then (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$PROD/session-secret"); fi
   QUALIBOT_SESSION_SECRET="$(cat "$PROD/session-secret")"
 fi
+# the staff console's token is required here (never generated: staff must be given it); without one the
+# staff surfaces would answer 403 to everybody, so the stack does not start
+if [ -z "$QUALIBOT_CONSOLE_TOKEN" ]; then
+  echo "run_prod.sh: QUALIBOT_CONSOLE_TOKEN is empty: the production stack needs the staff console's token" \
+       "(e.g. export QUALIBOT_CONSOLE_TOKEN=\"\$(openssl rand -hex 24)\"); not starting" >&2
+  exit 1
+fi
 
 # ---- preconditions ----
 command -v nginx >/dev/null || { echo "nginx is missing: 'make nginx' (Debian package, needs root) or 'sudo apt-get install nginx-light'" >&2; exit 1; }
@@ -141,7 +149,7 @@ until curl -fsS -o /dev/null "http://127.0.0.1:$FRONT_PORT/health/live" 2>/dev/n
 done
 cat <<MSG
 Qualibot (production configuration) is up: $REPLICAS Rasa replica(s) behind nginx.
-  front:      http://localhost:$FRONT_PORT   (chat page /web/chat/, console /web/console/)
+  front:      http://localhost:$FRONT_PORT   (chat page /web/chat/, console /web/console/ with QUALIBOT_CONSOLE_TOKEN)
   REST:       http://localhost:$FRONT_PORT/webhooks/rest/webhook   (integrations: Authorization: Bearer \$QUALIBOT_REST_TOKEN)
   health:     http://localhost:$FRONT_PORT/health/ready
   replicas:   $(for ((i = 0; i < REPLICAS; i++)); do printf 'http://127.0.0.1:%s ' $((FIRST_RASA_PORT + i)); done)(HTTP API: token in RASA_AUTH_TOKEN${RASA_AUTH_TOKEN:+ / var/prod/auth-token})

@@ -2,27 +2,37 @@
 
     /web/                     a small page linking the two
     /web/chat/                the chat page: talks to its own channel (/webhooks/webchat/, bot/channels/webchat.py)
-    /web/console/             the staff console
-    /web/api/config           GET  {hotline, hours} (QUALIBOT_HOTLINE, QUALIBOT_HOTLINE_HOURS)
+    /web/console/             the staff console (staff surface)
+    /web/api/config           GET  {hotline, hours, retention_days, privacy: {zh, en}, console_token_required}
     /web/api/feedback         POST {sender, helpful, answer_text, answer_kind[, lang]}: a 👍/👎
-    /web/api/search?q=        GET  what the matcher finds (plus a substring search when it finds nothing)
-    /web/api/facets           GET  the vocabularies of the filters (lists, fields, countries)
-    /web/api/list?list=&field=&country=   GET  rows
-    /web/api/item/<id>        GET  every fact of a row, the clauses that apply, the approved answers (口径)
-    /web/api/unanswered       GET  fallbacks and 👎, newest first
-    /web/api/unanswered.csv   GET  the same as CSV
+    /web/api/search?q=        GET  what the matcher finds (plus a substring search when it finds nothing)   (staff)
+    /web/api/facets           GET  the vocabularies of the filters (lists, fields, countries)               (staff)
+    /web/api/list?list=&field=&country=   GET  rows                                                         (staff)
+    /web/api/item/<id>        GET  every fact of a row, the clauses that apply, the approved answers (口径) (staff)
+    /web/api/unanswered       GET  fallbacks and 👎, newest first                                          (staff)
+    /web/api/unanswered.csv   GET  the same as CSV                                                         (staff)
 
 The static files live in <project>/web (found from this file's path) and only the files listed in
 STATIC_FILES are served. The API answers JSON; bad input gets a 4xx with {"error": ...}, and an
 unexpected error a 500 with no details (the details go to the log).
 
-The catalog is public, but the unanswered log holds what members of the public typed: with a
-`console_token`, /web/api/unanswered* require it (header `X-Console-Token`); without one they are open to
-whoever can reach the server (a warning is logged at start-up).
+Staff surfaces are closed unless configured. They need the `console_token` (header `X-Console-Token`:
+401 without it or with another); with no token configured they answer 403 and never the data
+(`make run` generates one, production refuses to start without one). They answer only to a Host that is
+loopback or in `allowed_hosts` (QUALIBOT_ALLOWED_HOSTS), against DNS rebinding (403). They never show a
+conversation id: the unanswered log shows `conversation_ref(id)`, a short HMAC keyed by RASA_AUTH_TOKEN,
+so only whoever can already open conversations (Rasa's HTTP API needs that token) can tell which
+conversation it is; without that variable (`make run`) the key is random per process.
+
+The feedback endpoint is public (the chat page's) and checked: a JSON object of at most 16 KB (deeply
+nested or not JSON: 400), a rate limit per client address (QUALIBOT_FEEDBACK_RATE_LIMIT, default 20/60;
+in Redis when QUALIBOT_REDIS_URL is set), and `may_write(request, conversation_id)`: the caller may only
+rate the conversation of its own signed session (bot/channels/webchat.py).
 
 credentials.yml:
-  bot.channels.web.WebChannel:            # no values needed
-    console_token: ${QUALIBOT_CONSOLE_TOKEN}   # optional (empty: the unanswered log is not protected)
+  bot.channels.web.WebChannel:
+    console_token: ${QUALIBOT_CONSOLE_TOKEN}   # empty: the staff surfaces answer 403
+    # allowed_hosts: "qualibot.example.com"    # else QUALIBOT_ALLOWED_HOSTS; loopback always
 
 The channel never calls Rasa itself (the page talks to bot.channels.webchat.WebChatInput, with a signed
 session), so that channel must be enabled too.
@@ -30,16 +40,17 @@ session), so that channel must be enabled too.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import functools
+import hashlib
 import hmac
 import inspect
 import json
 import logging
 import os
 import re
+import secrets
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, Iterable, List, Mapping, Optional, Text, Union
 
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -48,6 +59,10 @@ from sanic.response import HTTPResponse
 from rasa.core.channels.channel import InputChannel, UserMessage
 
 from bot.channels import JSON_HEADERS
+from bot.channels.addresses import allowed_host, parse_hosts
+from bot.channels.guard import RateLimiter, parse_rate_limit, rate_limit_config
+from bot.channels.session import COOKIE, SessionSigner
+from bot.channels.webchat import request_address, signer_from
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +82,9 @@ MAX_SEARCH_RESULTS = 50
 DEFAULT_UNANSWERED_LIMIT = 200
 MAX_UNANSWERED_LIMIT = 1000
 TOKEN_HEADER = "X-Console-Token"
+DEFAULT_FEEDBACK_RATE_LIMIT = "20/60"  # 👍/👎 per client address per seconds
+REF_LABEL = b"qualibot conversation ref\x00"
+REF_HEX_CHARS = 10  # 40 bits: no collision to speak of in a log of thousands
 
 # the pages load nothing from elsewhere: no inline script, no CDN, no external font
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
@@ -98,7 +116,6 @@ INDEX_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'") 
 
 _ID = re.compile(r"^[A-Za-z]\d{1,4}$")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_CSV_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
 class ApiError(Exception):
@@ -300,33 +317,57 @@ def _clause(c: Any, status: str = "applies", reason: str = "", for_nationality: 
             "reason": reason, "nationality": for_nationality or c.nationality}
 
 
-def unanswered_rows(limit: int) -> List[Dict[str, Any]]:
+def conversation_ref(conversation_id: str, key: bytes) -> str:
+    """What the staff surfaces show instead of a conversation id: "c-" + 10 hex digits of HMAC-SHA256.
+    The same id gives the same reference (entries of one conversation group together), and nobody without
+    the key can tell which conversation it is or test a guessed id."""
+    digest = hmac.new(key, REF_LABEL + conversation_id.encode("utf-8", "surrogatepass"), hashlib.sha256)
+    return "c-" + digest.hexdigest()[:REF_HEX_CHARS]
+
+
+def unanswered_rows(limit: int, ref: Callable[[str], str]) -> List[Dict[str, Any]]:
     from catalog import feedback
 
-    return [{"id": e.id, "time": e.created_at.isoformat(timespec="seconds") + "Z", "conversation_id": e.conversation_id,
+    return [{"id": e.id, "time": e.created_at.isoformat(timespec="seconds") + "Z", "conversation": ref(e.conversation_id),
              "kind": e.kind, "text": e.text, "answer_kind": e.answer_kind, "lang": e.lang}
             for e in feedback.unanswered(limit)]
 
 
-def unanswered_csv(limit: int) -> str:
-    """catalog.feedback.to_csv, with cells a spreadsheet would run as a formula ("=…", "+…") quoted by a
-    leading apostrophe (the text is what members of the public typed)."""
+def unanswered_csv(limit: int, ref: Callable[[str], str]) -> str:
+    """catalog.feedback.to_csv: every cell escaped against formulas, the reference for the conversation."""
     from catalog import feedback
 
-    def safe(value: Optional[str]) -> Optional[str]:
-        return "'" + value if value and value.startswith(_CSV_FORMULA) else value
-
-    entries = [dataclasses.replace(e, text=safe(e.text), conversation_id=safe(e.conversation_id))
-               for e in feedback.unanswered(limit)]
-    return feedback.to_csv(entries)
+    return feedback.to_csv(feedback.unanswered(limit), conversation=ref)
 
 
-def record_feedback(body: Any) -> None:
-    """Validate a 👍/👎 from the chat page and log it (catalog.feedback)."""
-    from catalog import feedback
+def may_write(request: Request, conversation_id: str, signer: Optional[SessionSigner] = None) -> bool:
+    """May this request write into (rate an answer of) `conversation_id`?
 
+    Only with the signed session the server gave the chat page (the HttpOnly cookie of
+    bot/channels/webchat.py, sent with the page's same-origin requests) and only for that session's own
+    conversation ("web:<id>"): never another visitor's, a WeChat OpenID's, a REST integration's or
+    "default". `signer` is the web page channel's (the same secret and lifetime, so the same signer).
+    """
+    session = (signer or signer_from(None)).verify(request.cookies.get(COOKIE))
+    return session is not None and hmac.compare_digest(session.conversation_id.encode("utf-8"),
+                                                       conversation_id.encode("utf-8", "surrogatepass"))
+
+
+def parse_feedback(raw: bytes) -> Dict[str, Any]:
+    """The feedback body as a JSON object; ApiError 400 for anything else (nested too deeply included)."""
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise ApiError(400, "the body is not valid JSON") from None
     if not isinstance(body, dict):
         raise ApiError(400, "the body must be a JSON object")
+    return body
+
+
+def record_feedback(body: Dict[str, Any], allowed: Optional[Callable[[str], bool]] = None) -> None:
+    """Validate a 👍/👎 from the chat page and log it (catalog.feedback cleans and masks the text)."""
+    from catalog import feedback
+
     sender, helpful = body.get("sender"), body.get("helpful")
     text, kind, lang = body.get("answer_text", ""), body.get("answer_kind"), body.get("lang")
     if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
@@ -337,9 +378,30 @@ def record_feedback(body: Any) -> None:
         raise ApiError(400, f"'answer_text' must be a string of at most {MAX_ANSWER_TEXT} characters")
     if kind is not None and (not isinstance(kind, str) or len(kind) > 64):
         raise ApiError(400, "'answer_kind' must be a short string")
+    if allowed is not None and not allowed(sender.strip()):
+        raise ApiError(403, "feedback is taken only for the conversation of this page's session")
     if lang not in ("zh", "en"):
         lang = "zh" if _CJK.search(text) else ("en" if text.strip() else None)
     feedback.record(sender.strip(), "helpful" if helpful else "unhelpful", text, kind or None, lang)
+
+
+def feedback_limiter(environ: Optional[Mapping[str, str]] = None) -> RateLimiter:
+    """QUALIBOT_FEEDBACK_RATE_LIMIT ("20/60" by default, "0" off) per client address, shared through
+    QUALIBOT_REDIS_URL like the channels' limit (bot/channels/guard.py)."""
+    env = os.environ if environ is None else environ
+    limit, window = parse_rate_limit(env.get("QUALIBOT_FEEDBACK_RATE_LIMIT") or DEFAULT_FEEDBACK_RATE_LIMIT)
+    return RateLimiter(limit, window, rate_limit_config(env).redis_url)
+
+
+def ref_key(environ: Optional[Mapping[str, str]] = None) -> bytes:
+    """The key of the conversation references: derived from RASA_AUTH_TOKEN (the token of Rasa's HTTP API,
+    which opens any conversation), else random for this process."""
+    env = os.environ if environ is None else environ
+    token = (env.get("RASA_AUTH_TOKEN") or "").strip()
+    if token:
+        return hmac.new(token.encode("utf-8"), b"qualibot conversation ref key", hashlib.sha256).digest()
+    logger.info("web: no RASA_AUTH_TOKEN: conversation references in the console change at each restart")
+    return secrets.token_bytes(32)
 
 
 # --- the channel -----------------------------------------------------------------------------------
@@ -355,24 +417,46 @@ class WebChannel(InputChannel):
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "WebChannel":
         c = credentials or {}
         token = c.get("console_token")
-        return cls(console_token=str(token).strip() if token is not None else "")
+        hosts = c.get("allowed_hosts")
+        if hosts is None:
+            hosts = os.environ.get("QUALIBOT_ALLOWED_HOSTS", "")
+        return cls(console_token=str(token).strip() if token is not None else "", allowed_hosts=hosts)
 
-    def __init__(self, console_token: str = "", web_root: Optional[Path] = None) -> None:
+    def __init__(self, console_token: str = "", web_root: Optional[Path] = None,
+                 allowed_hosts: Union[None, str, Iterable[str]] = None, conversation_key: Optional[bytes] = None,
+                 limiter: Optional[RateLimiter] = None, signer: Optional[SessionSigner] = None) -> None:
         self.console_token = console_token or ""
         self.web_root = Path(web_root) if web_root else WEB_ROOT
+        self.allowed_hosts = parse_hosts(allowed_hosts)
+        self.conversation_key = conversation_key if conversation_key is not None else ref_key()
+        self.limiter = limiter if limiter is not None else feedback_limiter()
+        self.signer = signer if signer is not None else signer_from(None)  # the web page channel's sessions
+        from catalog import privacy
+
+        self.retention_days = privacy.retention_days()  # a bad QUALIBOT_RETENTION_DAYS stops the start here
         if not self.console_token:
-            logger.warning("web: no console_token: the unanswered-question log (/web/api/unanswered) is open "
-                           "to anyone who can reach this server")
+            logger.warning("web: no console_token (QUALIBOT_CONSOLE_TOKEN): the staff console and its API "
+                           "(/web/api/search, item, list, facets, unanswered) answer 403")
 
     def url_prefix(self) -> Text:
         # Rasa mounts channels at urljoin("/webhooks/", prefix): an absolute prefix puts the pages at /web/
         return "/web"
 
-    def _authorized(self, request: Request) -> bool:
+    def ref(self, conversation_id: str) -> str:
+        return conversation_ref(conversation_id, self.conversation_key)
+
+    def _check_host(self, request: Request) -> None:
+        if not allowed_host(request.headers.get("host"), self.allowed_hosts):
+            raise ApiError(403, "this host name is not allowed for the staff console (QUALIBOT_ALLOWED_HOSTS)")
+
+    def _check_staff(self, request: Request) -> None:
+        """A staff surface: a known Host, a configured console token, and that token in the request."""
+        self._check_host(request)
         if not self.console_token:
-            return True
+            raise ApiError(403, "the staff console is closed: no console token is configured on the server")
         given = request.headers.get(TOKEN_HEADER, "")
-        return hmac.compare_digest(given.encode("utf-8"), self.console_token.encode("utf-8"))
+        if not hmac.compare_digest(given.encode("utf-8"), self.console_token.encode("utf-8")):
+            raise ApiError(401, f"the staff console needs the console token (header {TOKEN_HEADER})")
 
     async def _static(self, section: str, name: str) -> HTTPResponse:
         if name not in STATIC_FILES.get(section, ()):
@@ -382,6 +466,13 @@ class WebChannel(InputChannel):
             logger.error("web: %s is missing", path)
             return response.text("not found", status=404, headers={"X-Content-Type-Options": "nosniff"})
         return await response.file(path, mime_type=MIME[path.suffix], headers=dict(PAGE_HEADERS))
+
+    def _page(self, request: Request, section: str) -> Optional[HTTPResponse]:
+        """The console's files (no data, but a staff surface) only for an allowed Host."""
+        if section == "console" and not allowed_host(request.headers.get("host"), self.allowed_hosts):
+            return response.text("this host name is not allowed for the staff console", status=403,
+                                 headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"})
+        return None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         module = inspect.getmodule(self)
@@ -402,39 +493,46 @@ class WebChannel(InputChannel):
             return response.redirect(f"{section}/", status=302)
 
         @bp.route("/<section:chat|console>/", methods=["GET"], strict_slashes=True)
-        async def page(_: Request, section: str) -> HTTPResponse:
-            return await self._static(section, "index.html")
+        async def page(request: Request, section: str) -> HTTPResponse:
+            return self._page(request, section) or await self._static(section, "index.html")
 
         @bp.route("/<section:chat|console>/<name:[a-z]+\\.(?:html|js|css)>", methods=["GET"])
-        async def asset(_: Request, section: str, name: str) -> HTTPResponse:
-            return await self._static(section, name)
+        async def asset(request: Request, section: str, name: str) -> HTTPResponse:
+            return self._page(request, section) or await self._static(section, name)
 
         # --- the API ---
 
         @bp.route("/api/config", methods=["GET"])
         @_api
         async def config(_: Request) -> HTTPResponse:
+            from catalog import privacy
+
+            days = self.retention_days
             return _json({"hotline": os.environ.get("QUALIBOT_HOTLINE", "").strip(),
                           "hours": os.environ.get("QUALIBOT_HOTLINE_HOURS", "").strip(),
-                          "console_token_required": bool(self.console_token)})
+                          "retention_days": days,
+                          "privacy": {lang: privacy.notice(lang, days) for lang in ("zh", "en")},
+                          "console_token_required": True})
 
         @bp.route("/api/feedback", methods=["POST"])
         @_api
         async def feedback(request: Request) -> HTTPResponse:
+            if not await self.limiter.allow("feedback:" + request_address(request)):
+                limited = _error(429, "too many ratings from this address: try again later")
+                limited.headers["Retry-After"] = str(self.limiter.retry_after())
+                return limited
             if len(request.body or b"") > MAX_FEEDBACK_BODY:
                 raise ApiError(413, "the body is too large")
             if (request.content_type or "").split(";")[0].strip().lower() != "application/json":
                 raise ApiError(415, "send application/json")
-            try:
-                body = json.loads((request.body or b"").decode("utf-8"))
-            except (ValueError, UnicodeDecodeError):
-                raise ApiError(400, "the body is not valid JSON") from None
-            await _in_thread(record_feedback, body)
+            body = parse_feedback(request.body or b"")
+            await _in_thread(record_feedback, body, lambda cid: may_write(request, cid, self.signer))
             return _json({"ok": True})
 
         @bp.route("/api/search", methods=["GET"])
         @_api
         async def search_route(request: Request) -> HTTPResponse:
+            self._check_staff(request)
             q = request.args.get("q") or ""
             if len(q) > MAX_QUERY_CHARS:
                 raise ApiError(400, f"'q' is longer than {MAX_QUERY_CHARS} characters")
@@ -442,18 +540,21 @@ class WebChannel(InputChannel):
 
         @bp.route("/api/facets", methods=["GET"])
         @_api
-        async def facets_route(_: Request) -> HTTPResponse:
+        async def facets_route(request: Request) -> HTTPResponse:
+            self._check_staff(request)
             return _json(await _in_thread(facets))
 
         @bp.route("/api/list", methods=["GET"])
         @_api
         async def list_route(request: Request) -> HTTPResponse:
+            self._check_staff(request)
             return _json(await _in_thread(list_rows, _arg(request, "list"), _arg(request, "field"),
                                           _arg(request, "country")))
 
         @bp.route("/api/item/<qid>", methods=["GET"])
         @_api
-        async def item_route(_: Request, qid: str) -> HTTPResponse:
+        async def item_route(request: Request, qid: str) -> HTTPResponse:
+            self._check_staff(request)
             return _json(await _in_thread(item, qid))
 
         def limit_of(request: Request) -> int:
@@ -467,17 +568,15 @@ class WebChannel(InputChannel):
         @bp.route("/api/unanswered", methods=["GET"])
         @_api
         async def unanswered(request: Request) -> HTTPResponse:
-            if not self._authorized(request):
-                raise ApiError(401, f"this log needs the console token (header {TOKEN_HEADER})")
-            rows = await _in_thread(unanswered_rows, limit_of(request))
+            self._check_staff(request)
+            rows = await _in_thread(unanswered_rows, limit_of(request), self.ref)
             return _json({"total": len(rows), "results": rows})
 
         @bp.route("/api/unanswered.csv", methods=["GET"])
         @_api
         async def unanswered_csv_route(request: Request) -> HTTPResponse:
-            if not self._authorized(request):
-                raise ApiError(401, f"this log needs the console token (header {TOKEN_HEADER})")
-            text = await _in_thread(unanswered_csv, limit_of(request))
+            self._check_staff(request)
+            text = await _in_thread(unanswered_csv, limit_of(request), self.ref)
             # a byte-order mark, so that Excel reads the Chinese text as UTF-8
             return response.raw(("\ufeff" + text).encode("utf-8"), content_type="text/csv; charset=utf-8",
                                 headers=dict(API_HEADERS, **{

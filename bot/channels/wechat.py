@@ -72,6 +72,7 @@ from bot.channels.turn import guarded
 from bot.channels.wechat_api import DEFAULT_API_BASE, WeChatAPI
 from bot.channels.wechat_dedup import Deduplicator, Entry, StillInProgress, message_key
 from bot.channels.wechat_store import Store, store_from_env
+from catalog.privacy import notice as privacy_notice
 
 logger = logging.getLogger(__name__)
 
@@ -85,12 +86,13 @@ PAGES_TTL = 3600.0  # how long the rest of a long reply waits for "更多"/"more
 SUCCESS = "success"  # "received, no passive reply": the platform does not retry
 
 # Fixed replies of the channel itself (the user's language is not known here): Chinese first, then English.
+# The welcome also says what is kept and for how long (catalog/privacy.py: QUALIBOT_RETENTION_DAYS).
 WELCOME = (
     "您好！我可以解答北京市境外职业资格认可目录(3.0版)的问题：证书是否被认可、可享受哪些便利、如何查验。"
-    "请直接发送证书名称，如“CFA”。\n"
+    "请直接发送证书名称，如“CFA”。" + privacy_notice("zh") + "\n"
     "Hello! I answer questions about Beijing's Catalog of Recognized Overseas Professional Qualifications "
     "(Version 3.0): whether a certificate is recognized, which facilitation measures it brings, and how it "
-    "is verified. Just send the certificate's name, e.g. \"CFA\"."
+    "is verified. Just send the certificate's name, e.g. \"CFA\". " + privacy_notice("en")
 )
 TEXT_ONLY = (
     "抱歉，我目前只能阅读文字消息。请用文字发送您的问题，如证书名称“CFA”。\n"

@@ -4,6 +4,7 @@
 #   - the model baked into the image matches the sha256 that our training wrote (scripts/train.sh);
 #   - RASA_AUTH_TOKEN is set and not empty (the HTTP API is on: never without a token);
 #   - QUALIBOT_REST_TOKEN and QUALIBOT_SESSION_SECRET are not empty (REST integrations, web sessions);
+#   - QUALIBOT_CONSOLE_TOKEN is set and not empty (the staff console's token: its API is closed without one);
 #   - QUALIBOT_CORS_ORIGINS is set (space-separated origins, each passed to --cors).
 # Every other variable comes from the environment (Kubernetes: ConfigMap qualibot-config and Secret
 # qualibot-secrets); Rasa itself refuses to start when a ${VAR} of endpoints.prod.yml or
@@ -25,6 +26,10 @@ if [ -z "${QUALIBOT_REST_TOKEN:-}" ]; then
 fi
 if [ -z "${QUALIBOT_SESSION_SECRET:-}" ]; then
   echo "start-rasa: QUALIBOT_SESSION_SECRET is empty: the web sessions need a secret shared by every replica" >&2
+  exit 1
+fi
+if [ -z "${QUALIBOT_CONSOLE_TOKEN:-}" ]; then
+  echo "start-rasa: QUALIBOT_CONSOLE_TOKEN is empty: set the staff console's token (Secret qualibot-secrets)" >&2
   exit 1
 fi
 if [ -z "${QUALIBOT_CORS_ORIGINS:-}" ]; then

@@ -46,7 +46,8 @@ class ProdStack:
                         QUALIBOT_PROD_DIR=str(self.dir), QUALIBOT_RATE_LIMIT="0", QUALIBOT_REST_TOKEN=REST_TOKEN,
                         # every simulated applicant comes from 127.0.0.1: no per-address limit in the front
                         QUALIBOT_FRONT_RATE="100000r/s", QUALIBOT_FRONT_BURST="100000",
-                        QUALIBOT_ACTION_TIMEOUT="60")
+                        QUALIBOT_ACTION_TIMEOUT="60",
+                        QUALIBOT_CONSOLE_TOKEN=os.environ.get("QUALIBOT_CONSOLE_TOKEN") or uuid.uuid4().hex)
 
     def start(self) -> float:
         t0 = time.perf_counter()

@@ -45,6 +45,7 @@ NAMESPACE = "qualibot"
 RASA = "qualibot-rasa"
 ACTIONS = "qualibot-actions"
 JOB = "qualibot-catalog-load"
+PURGE = "qualibot-purge"
 CONFIGMAP = "qualibot-config"
 SECRET = "qualibot-secrets"
 
@@ -586,6 +587,33 @@ def test_catalog_job_loads_the_catalog_with_the_actions_image() -> None:
     assert pod_spec(job)["securityContext"]["runAsNonRoot"] is True
 
 
+def test_purge_cronjob_runs_the_purge_daily_with_the_actions_image() -> None:
+    """deploy/k8s/cronjob.yaml: `python -m bot.stores.purge` once a day, never two at once, in the actions
+    image, with the tracker store's and the catalog's settings; the age is the ConfigMap's retention."""
+    cron = one("CronJob", PURGE)
+    spec = cron["spec"]
+    assert len(spec["schedule"].split()) == 5 and spec["schedule"].split()[2:] == ["*", "*", "*"]  # daily
+    assert spec["concurrencyPolicy"] == "Forbid"
+    job = {"spec": spec["jobTemplate"]["spec"]}
+    c = container(job)
+    assert c["command"] == ["python", "-m", "bot.stores.purge"]
+    assert split_image(c["image"])[0] == split_image(container(one("Deployment", ACTIONS))["image"])[0]
+    assert pod_spec(job)["restartPolicy"] == "Never" and job["spec"]["backoffLimit"] >= 1
+    assert pod_spec(job)["securityContext"]["runAsNonRoot"] is True
+    assert c["securityContext"]["readOnlyRootFilesystem"] is True and c["securityContext"]["capabilities"]["drop"] == ["ALL"]
+    env = provided_env(job)
+    for var in ("QUALIBOT_PG_HOST", "QUALIBOT_PG_PORT", "QUALIBOT_PG_DB", "QUALIBOT_PG_USER", "QUALIBOT_RETENTION_DAYS"):
+        assert env[var] == "configmap", var
+    for var in ("QUALIBOT_PG_PASSWORD", "CATALOG_DB_URL"):
+        assert env[var] == "secret", var
+    assert 1 <= int(configmap_data()["QUALIBOT_RETENTION_DAYS"]) <= 3650
+    # the command exists and takes no required argument
+    out = subprocess.run([sys.executable, "-m", "bot.stores.purge", "--help"], cwd=ROOT, capture_output=True,
+                         text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert out.returncode == 0 and "--older-than" in out.stdout, out.stderr
+    assert "bot/" in " ".join(r for i, r in dockerfile_instructions(DOCKER / "Dockerfile.actions") if i == "COPY")
+
+
 def test_the_namespace_enforces_the_restricted_pod_security_standard() -> None:
     ns = one("Namespace", NAMESPACE)
     assert ns["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
@@ -703,7 +731,8 @@ def start_script_sandbox(tmp_path: Path) -> Tuple[Path, Path, Path]:
     return app, script, bin_dir
 
 
-START_SECRETS = {"QUALIBOT_REST_TOKEN": "rest-token", "QUALIBOT_SESSION_SECRET": "a-session-secret-of-32-chars...."}
+START_SECRETS = {"QUALIBOT_REST_TOKEN": "rest-token", "QUALIBOT_SESSION_SECRET": "a-session-secret-of-32-chars....",
+                 "QUALIBOT_CONSOLE_TOKEN": "console-token"}
 
 
 def run_start(script: Path, bin_dir: Path, **env: str) -> subprocess.CompletedProcess:
@@ -753,7 +782,7 @@ def test_start_script_refuses_a_changed_model_or_a_missing_token(tmp_path: Path)
     assert out.returncode != 0 and "RASA_AUTH_TOKEN" in out.stderr
     out = run_start(script, bin_dir, RASA_AUTH_TOKEN="t")
     assert out.returncode != 0 and "QUALIBOT_CORS_ORIGINS" in out.stderr
-    for var in START_SECRETS:  # issue 12: the REST channel's token and the web sessions' secret
+    for var in START_SECRETS:  # issue 12: the REST channel's token, the web sessions' secret, the console token
         out = run_start(script, bin_dir, RASA_AUTH_TOKEN="t", QUALIBOT_CORS_ORIGINS="https://a.example", **{var: ""})
         assert out.returncode != 0 and var in out.stderr
     with (app / "models" / "qualibot.tar.gz").open("ab") as fh:

@@ -48,7 +48,8 @@ class Stack:
                         QUALIBOT_ACTION_URL=f"http://127.0.0.1:{self.action_proxy.port}/webhook",
                         QUALIBOT_ACTION_TIMEOUT=str(ACTION_TIMEOUT), QUALIBOT_RATE_LIMIT="0",
                         RASA_AUTH_TOKEN=self.token, WECHAT_TOKEN=WECHAT_TOKEN, QUALIBOT_REST_TOKEN=REST_TOKEN,
-                        QUALIBOT_ADDRESS_RATE_LIMIT="0", QUALIBOT_FRONT_RATE="1000r/s", QUALIBOT_FRONT_BURST="1000")
+                        QUALIBOT_ADDRESS_RATE_LIMIT="0", QUALIBOT_FRONT_RATE="1000r/s", QUALIBOT_FRONT_BURST="1000",
+                        QUALIBOT_CONSOLE_TOKEN=uuid.uuid4().hex)  # required by run_prod.sh
 
     def script(self, *args: str, timeout: float = 420) -> subprocess.CompletedProcess:
         return subprocess.run([str(ROOT / "scripts" / "run_prod.sh"), *args], cwd=ROOT, env=self.env,

@@ -32,6 +32,9 @@ BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                 "--disable-component-update", "--disable-sync"]
 HOTLINE = "010-6000-0000"  # made up: the notice gives no hotline
 HOURS = "工作日 9:00-17:00"
+CONSOLE_TOKEN = "web-tests-console-token"
+RASA_AUTH_TOKEN = "web-tests-rasa-auth-token"  # keys the conversation references (bot/channels/web.py)
+STAFF_PATHS = ("/web/api/search", "/web/api/facets", "/web/api/list", "/web/api/item/", "/web/api/unanswered")
 ACTIONS_READY_TIMEOUT = 90
 RASA_READY_TIMEOUT = 240
 
@@ -55,19 +58,36 @@ class Server:
     action_url: str
 
     def get(self, path: str, headers: Optional[Dict[str, str]] = None) -> Tuple[int, Dict[str, str], bytes]:
+        """GET; the staff API with the console token unless `headers` says otherwise."""
+        if headers is None and path.startswith(STAFF_PATHS):
+            headers = {"X-Console-Token": CONSOLE_TOKEN}
         return http("GET", self.base + path, headers=headers)
 
-    def get_json(self, path: str) -> Tuple[int, Any]:
-        status, _, body = self.get(path)
+    def get_json(self, path: str, headers: Optional[Dict[str, str]] = None) -> Tuple[int, Any]:
+        status, _, body = self.get(path, headers)
         return status, json.loads(body.decode("utf-8"))
 
-    def post_json(self, path: str, payload: Any, content_type: str = "application/json") -> Tuple[int, Any]:
+    def post_json(self, path: str, payload: Any, content_type: str = "application/json",
+                  headers: Optional[Dict[str, str]] = None) -> Tuple[int, Any]:
         raw = payload if isinstance(payload, bytes) else json.dumps(payload, ensure_ascii=False).encode("utf-8")
-        status, _, body = http("POST", self.base + path, raw, {"Content-Type": content_type})
+        status, _, body = http("POST", self.base + path, raw, {"Content-Type": content_type, **(headers or {})})
         try:
             return status, json.loads(body.decode("utf-8"))
         except ValueError:
             return status, body.decode("utf-8", "replace")
+
+    def session(self) -> Tuple[str, Dict[str, str]]:
+        """A new web session as the chat page gets it: (its conversation id, the Cookie header carrying it)."""
+        status, headers, body = http("POST", self.base + "/webhooks/webchat/session", b"{}",
+                                     {"Content-Type": "application/json"})
+        assert status == 200, body
+        cookie = headers["set-cookie"].split(";")[0]
+        return json.loads(body)["conversation_id"], {"Cookie": cookie}
+
+    def feedback(self, payload: Dict[str, Any]) -> Tuple[int, Any]:
+        """POST /web/api/feedback from a page with a session of its own; `sender` is that conversation."""
+        conversation, cookie = self.session()
+        return self.post_json("/web/api/feedback", {"sender": conversation, **payload}, headers=cookie)
 
     def ask(self, sender: str, text: str) -> List[Dict[str, Any]]:
         status, data = self.post_json("/webhooks/rest/webhook", {"sender": sender, "message": text})
@@ -91,7 +111,8 @@ def web_server(catalog_db, tmp_path_factory) -> Server:
     tmp = tmp_path_factory.mktemp("web-servers")
     credentials = tmp / "credentials.yml"
     credentials.write_text("bot.channels.rest.QualibotRestInput:\n  open_on_loopback: true\n"
-                           "bot.channels.webchat.WebChatInput:\nbot.channels.web.WebChannel:\n", encoding="utf-8")
+                           "bot.channels.webchat.WebChatInput:\nbot.channels.web.WebChannel:\n"
+                           f"  console_token: {CONSOLE_TOKEN}\n", encoding="utf-8")
     env = dict(os.environ)
     env.update({
         "PYTHONPATH": str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else ""),
@@ -99,6 +120,8 @@ def web_server(catalog_db, tmp_path_factory) -> Server:
         "CATALOG_DB_URL": catalog_db,
         "QUALIBOT_HOTLINE": HOTLINE,
         "QUALIBOT_HOTLINE_HOURS": HOURS,
+        "RASA_AUTH_TOKEN": RASA_AUTH_TOKEN,
+        "QUALIBOT_FEEDBACK_RATE_LIMIT": "0",  # many ratings from one address here; the limit: test_api.py
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
         "RASA_TELEMETRY_ENABLED": "false",

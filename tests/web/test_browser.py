@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 
-from tests.web.conftest import HOTLINE
+from tests.web.conftest import CONSOLE_TOKEN, HOTLINE, RASA_AUTH_TOKEN
 
 pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 from playwright.sync_api import expect  # noqa: E402
@@ -123,13 +123,16 @@ def test_bot_buttons_feedback_and_reload(phone, web_server):
     answer = page.locator("#log > li.msg.bot").last
     expect(answer.locator(".text")).to_contain_text("R070")
 
-    # 👎 -> thanks, and the log has it under this conversation
+    # 👎 -> thanks, and the log has it under this conversation's reference (never its id)
+    from bot.channels.web import conversation_ref, ref_key
+
     answer.get_by_role("button", name="没有帮助").click()
     expect(answer.locator(".feedback")).to_have_text("谢谢您的反馈！")
     sender = sender_of(page)
     status, log = web_server.get_json("/web/api/unanswered")
-    assert status == 200
-    mine = [e for e in log["results"] if e["conversation_id"] == sender]
+    assert status == 200 and sender not in json.dumps(log)
+    mine = [e for e in log["results"]
+            if e["conversation"] == conversation_ref(sender, ref_key({"RASA_AUTH_TOKEN": RASA_AUTH_TOKEN}))]
     assert mine and mine[0]["kind"] == "unhelpful" and "R070" in mine[0]["text"]
     assert mine[0]["answer_kind"] == "recognized" and mine[0]["lang"] == "zh"
 
@@ -195,6 +198,37 @@ def test_talk_to_a_person_gives_the_hotline(phone, web_server):
     wait_for_reply(page)
     expect(page.locator("#log > li.msg.user").last).to_contain_text("转人工")
     expect(page.locator("#log > li.msg.bot").last.locator(".text")).to_contain_text(HOTLINE)
+    assert_clean(page)
+
+
+def test_a_thumbs_down_from_the_page_is_logged_under_its_sessions_reference(phone, web_server):
+    """The page's 👎 carries its session cookie (may_write): logged under the reference of its conversation,
+    the conversation id shown nowhere, a phone number in it masked."""
+    from bot.channels.web import conversation_ref, ref_key
+
+    page = open_chat(phone)
+    answer = ask(page, "我有CFA证书，能认可吗？我的手机13812345678")
+    answer.get_by_role("button", name="没有帮助").click()
+    expect(answer.locator(".feedback")).to_have_text("谢谢您的反馈！")
+    conversation = sender_of(page)
+    status, _, raw = web_server.get("/web/api/unanswered")
+    rows = json.loads(raw)["results"]
+    mine = [r for r in rows if r["conversation"] == conversation_ref(conversation, ref_key({"RASA_AUTH_TOKEN": RASA_AUTH_TOKEN}))]
+    assert status == 200 and mine and mine[0]["kind"] == "unhelpful"
+    assert conversation not in raw.decode("utf-8") and conversation.split(":")[1] not in raw.decode("utf-8")
+    assert "13812345678" not in raw.decode("utf-8")
+    assert_clean(page)
+
+
+def test_the_page_says_what_is_kept_and_for_how_long(phone, web_server):
+    """The retention comes from the server's configuration (GET config), in the page's language."""
+    from catalog import privacy
+
+    page = open_chat(phone)
+    expect(page.locator("#privacy")).to_have_text(privacy.notice("zh", 180))
+    expect(page.locator("#privacy")).to_contain_text("最长180天")
+    page.locator("#lang-toggle").click()
+    expect(page.locator("#privacy")).to_have_text(privacy.notice("en", 180))
     assert_clean(page)
 
 
@@ -345,11 +379,36 @@ def test_layout_at_375px_has_no_horizontal_scroll(phone, results_dir):
 
 # --- the staff console -----------------------------------------------------------------------------------
 
-def open_console(page):
+def open_console(page, token=CONSOLE_TOKEN):
+    """The console with its token already given in this browser session (as after the token form)."""
+    if token:
+        page.add_init_script(f"sessionStorage.setItem('qualibot.console.token', {json.dumps(token)})")
     page.goto("/web/console")
     expect(page.locator("#q")).to_be_visible()
-    expect(page.locator("#f-field option[value='云计算']")).to_have_count(1)  # the facets are in
+    if token:
+        expect(page.locator("#f-field option[value='云计算']")).to_have_count(1)  # the facets are in
     return page
+
+
+def test_console_asks_for_its_token_and_then_works(desk):
+    page = open_console(desk, token=None)
+    expect(page.locator("#access")).to_be_visible()
+    expect(page.locator("#access-status")).to_contain_text("工作台需要口令")
+    expect(page.locator("#token")).to_be_focused()
+    expect(page.locator("#results tbody tr")).to_have_count(0)  # no data without it
+    page.locator("#token").fill("wrong")
+    page.locator("#token").press("Enter")
+    expect(page.locator("#access-status")).to_contain_text("口令不对")
+    page.locator("#token").fill(CONSOLE_TOKEN)
+    page.get_by_role("button", name="确定").click()
+    expect(page.locator("#access")).to_be_hidden()
+    expect(page.locator("#results tbody tr")).to_have_count(122)
+    expect(page.locator("#f-field option[value='云计算']")).to_have_count(1)
+    page.locator("#q").fill("CFA")
+    expect(page.locator("#results td.id").first).to_have_text("R007")
+    # 401s are expected console errors here ("Failed to load resource"): nothing else
+    assert all("401" in e for e in page.problems.errors), page.problems.errors
+    assert page.problems.dialogs == [] and page.problems.external == []
 
 
 def test_console_search_item_and_approved_answers(desk, results_dir, catalog_db):
@@ -435,16 +494,22 @@ def test_console_filters(desk):
 
 
 def test_console_unanswered_log_and_csv(desk, web_server):
+    from bot.channels.web import conversation_ref, ref_key
+
     marker = f"web-test 👎 {uuid.uuid4().hex[:8]}"
+    sender, cookie = web_server.session()
     status, body = web_server.post_json("/web/api/feedback", {
-        "sender": "web-test-console", "helpful": False, "answer_text": marker, "answer_kind": "recognized"})
+        "sender": sender, "helpful": False, "answer_text": marker + " 手机13812345678", "answer_kind": "recognized"},
+        headers=cookie)
     assert status == 200, body
     page = open_console(desk)
     page.get_by_role("tab", name="未答问题").click()
     expect(page.locator("#panel-log")).to_be_visible()
     row = page.locator("#log tbody tr", has_text=marker)
     expect(row).to_have_count(1)
-    expect(row.locator("td.conversation")).to_have_text("web-test-console")
+    expect(row.locator("td.conversation")).to_have_text(
+        conversation_ref(sender, ref_key({"RASA_AUTH_TOKEN": RASA_AUTH_TOKEN})))
+    expect(row.locator("td.text")).to_have_text(marker + " 手机[PHONE]")
     expect(row.locator("td.kind")).to_contain_text("没有帮助")
     expect(page.locator("#log tbody tr").first).to_contain_text(marker)  # newest first
 
@@ -452,10 +517,10 @@ def test_console_unanswered_log_and_csv(desk, web_server):
         page.locator("#csv").click()
     text = open(download.value.path(), encoding="utf-8-sig").read()
     lines = text.splitlines()
-    assert lines[0] == "time_utc,conversation_id,kind,text,answer_kind,lang"
-    assert marker in text
+    assert lines[0] == "time_utc,conversation,kind,text,answer_kind,lang"
+    assert marker in text and sender not in text and "13812345678" not in text
 
     code, headers, raw = web_server.get("/web/api/unanswered.csv")
     assert code == 200 and headers["content-type"].startswith("text/csv")
-    assert raw.decode("utf-8-sig").splitlines()[0] == "time_utc,conversation_id,kind,text,answer_kind,lang"
+    assert raw.decode("utf-8-sig").splitlines()[0] == "time_utc,conversation,kind,text,answer_kind,lang"
     assert_clean(page)

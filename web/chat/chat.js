@@ -196,6 +196,7 @@
     toggle.lang = lang === "zh" ? "en" : "zh-CN";
     renderChips();
     renderHotline();
+    renderPrivacy();
     // the feedback prompts of earlier answers follow the UI language too
     var prompts = log.querySelectorAll(".feedback");
     for (var j = 0; j < prompts.length; j++) { fillFeedback(prompts[j]); }
@@ -224,7 +225,13 @@
     });
   }
 
-  var config = { hotline: "", hours: "" };
+  var config = { hotline: "", hours: "", privacy: null };
+  /* What is kept and for how long, as the server's configuration says (GET config: privacy.zh/en);
+   * until it answers (or if it cannot), the page's own line without a duration. */
+  function renderPrivacy() {
+    var line = config.privacy && typeof config.privacy[state.lang] === "string" ? config.privacy[state.lang] : t("privacy");
+    $("privacy").textContent = line;
+  }
   function renderHotline() {
     var span = $("hotline");
     span.textContent = "";
@@ -531,7 +538,9 @@
   fetch(API + "config").then(function (res) { return res.ok ? res.json() : {}; }).then(function (c) {
     config.hotline = typeof c.hotline === "string" ? c.hotline : "";
     config.hours = typeof c.hours === "string" ? c.hours : "";
+    config.privacy = c.privacy && typeof c.privacy === "object" ? c.privacy : null;
     renderHotline();
+    renderPrivacy();
   }).catch(function () { /* no hotline shown */ });
 
   // notices (network errors) are not kept across reloads

@@ -47,7 +47,9 @@
       colTime: "时间", colConversation: "会话", colKind: "类型", colText: "内容",
       kindFallback: "未能回答", kindUnhelpful: "👎 没有帮助",
       logCount: "共 {n} 条（最新在前）。", logEmpty: "暂无记录。",
-      tokenLabel: "这份记录需要工作台口令", tokenSubmit: "确定", tokenWrong: "口令不对或未填写。"
+      accessTitle: "工作台口令", tokenLabel: "请输入工作台口令", tokenSubmit: "确定",
+      tokenNeeded: "工作台需要口令（启动时打印，或向管理员索取）。", tokenWrong: "口令不对，请重新输入。",
+      closed: "工作台未开放：服务器没有配置工作台口令（QUALIBOT_CONSOLE_TOKEN）。"
     },
     en: {
       htmlLang: "en", docTitle: "Catalog console", title: "Catalog console", skip: "Skip to search",
@@ -85,7 +87,10 @@
       colTime: "Time", colConversation: "Conversation", colKind: "Kind", colText: "Text",
       kindFallback: "not answered", kindUnhelpful: "👎 not helpful",
       logCount: "{n} entries, newest first.", logEmpty: "Nothing logged yet.",
-      tokenLabel: "This log needs the console token", tokenSubmit: "OK", tokenWrong: "Wrong or missing token."
+      accessTitle: "Console token", tokenLabel: "Enter the console token", tokenSubmit: "OK",
+      tokenNeeded: "The console needs its token (printed at start-up, or ask your administrator).",
+      tokenWrong: "Wrong token: please enter it again.",
+      closed: "The console is closed: the server has no console token configured (QUALIBOT_CONSOLE_TOKEN)."
     }
   };
 
@@ -93,7 +98,7 @@
   var state = {
     lang: storageGet(window.localStorage, LANG_KEY) === "en" ? "en" : "zh",
     facets: null, rows: [], lastSearch: null, item: null, itemId: null, searchCtl: null, timer: null,
-    logLoaded: false
+    logLoaded: false, access: null  // null: fine; "needed", "wrong" or "closed": the access box says so
   };
 
   function storageGet(store, key) { try { return store.getItem(key); } catch (e) { return null; } }
@@ -131,11 +136,35 @@
         if (!res.ok) {
           var err = new Error(body && body.error ? body.error : "HTTP " + res.status);
           err.status = res.status;
+          if (res.status === 401 || res.status === 403) { askForAccess(res.status === 403 ? "closed" : token ? "wrong" : "needed"); }
           throw err;
         }
+        if (state.access) { askForAccess(null); }
         return body;
       });
     });
+  }
+
+  // --- access: every staff API needs the console token (401), none works without one configured (403) ---
+
+  function askForAccess(reason) {
+    state.access = reason;
+    var box = $("access");
+    box.hidden = !reason;
+    $("token-form").hidden = reason === "closed";
+    $("access-status").textContent = reason === "closed" ? t("closed") : reason === "wrong" ? t("tokenWrong") :
+      reason === "needed" ? t("tokenNeeded") : "";
+    if (reason === "needed" || reason === "wrong") { $("token").focus(); }
+  }
+
+  function loadAll() {
+    getJSON("facets").then(function (f) {
+      state.facets = f;
+      fillFilters();
+      renderVersion();
+    }).catch(function () { /* the filters stay empty; search still works */ });
+    run();
+    if (state.logLoaded) { loadLog(); }
   }
 
   // --- language ---
@@ -155,6 +184,7 @@
     renderResults();
     if (state.item) { renderItem(state.item); }
     if (state.logLoaded) { loadLog(); }
+    if (state.access) { askForAccess(state.access); }
   }
 
   // --- filters ---
@@ -223,7 +253,7 @@
       state.lastSearch = null;
       state.rows = [];
       renderResults();
-      setStatus(t("failed", { e: e.message }));
+      setStatus(e.status === 401 || e.status === 403 ? "" : t("failed", { e: e.message }));  // the access box says why
     });
   }
 
@@ -489,17 +519,10 @@
     var status = $("log-status");
     status.textContent = t("loading");
     getJSON("unanswered").then(function (data) {
-      $("token-form").hidden = true;
       renderLog(data.results || []);
       status.textContent = data.results && data.results.length ? t("logCount", { n: data.results.length }) : t("logEmpty");
     }).catch(function (e) {
-      if (e.status === 401) {
-        $("token-form").hidden = false;
-        status.textContent = t("tokenWrong");
-        $("token").focus();
-      } else {
-        status.textContent = t("failed", { e: e.message });
-      }
+      status.textContent = e.status === 401 || e.status === 403 ? "" : t("failed", { e: e.message });
       renderLog([]);
     });
   }
@@ -521,7 +544,7 @@
       tm.dateTime = r.time;
       time.appendChild(tm);
       tr.appendChild(time);
-      tr.appendChild(el("td", "conversation", r.conversation_id));
+      tr.appendChild(el("td", "conversation", r.conversation));  // a reference, never the conversation id
       tr.appendChild(el("td", "kind", (r.kind === "fallback" ? t("kindFallback") : r.kind === "unhelpful" ? t("kindUnhelpful") : r.kind) +
         (r.answer_kind ? " · " + r.answer_kind : "")));
       var text = el("td", "text", r.text);
@@ -575,14 +598,14 @@
     ev.preventDefault();
     storageSet(window.sessionStorage, TOKEN_KEY, $("token").value);
     $("token").value = "";
-    loadLog();
+    loadAll();
   });
-  // with a token the CSV is fetched with it (a plain link cannot send the header)
+  // the CSV is fetched with the token (a plain link cannot send the header)
   $("csv").addEventListener("click", function (ev) {
-    var token = storageGet(window.sessionStorage, TOKEN_KEY);
-    if (!token) { return; }
     ev.preventDefault();
+    var token = storageGet(window.sessionStorage, TOKEN_KEY) || "";
     fetch(API + "unanswered.csv", { headers: { "X-Console-Token": token } }).then(function (res) {
+      if (res.status === 401 || res.status === 403) { askForAccess(res.status === 403 ? "closed" : token ? "wrong" : "needed"); }
       if (!res.ok) { throw new Error("HTTP " + res.status); }
       return res.blob();
     }).then(function (blob) {
@@ -609,12 +632,7 @@
   });
 
   applyLanguage();
-  getJSON("facets").then(function (f) {
-    state.facets = f;
-    fillFilters();
-    renderVersion();
-  }).catch(function () { /* the filters stay empty; search still works */ });
-  run();
+  loadAll();
   var initial = location.hash.slice(1);
   if (/^[A-Za-z]\d{1,4}$/.test(initial)) { openItem(initial, true); }  // a link to one item: go to it
 })();
