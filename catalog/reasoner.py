@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from typing import Optional, Tuple
 
 from catalog.benefits import profession_of
+from catalog.benefits import work_permit_age_verdict as work_permit_age  # within | over | depends_on_high_end | unknown_age
 from catalog.queries import ClauseInfo, QualificationInfo
 
 APPLIES, CONDITIONAL, NOT_APPLICABLE, CANNOT_TELL = "applies", "conditional", "not_applicable", "cannot_tell"
@@ -58,19 +59,19 @@ def _verdict(c: ClauseInfo, outcome: str, reason: str = "", needs: Tuple[str, ..
     return Verdict(c, outcome, reason, needs, conditions)
 
 
-def work_permit_age(c: ClauseInfo, age: Optional[int], high_end: Optional[bool]) -> str:
-    """within | over | depends_on_high_end | unknown_age, from the clause's age limits."""
-    limit = int(c.facts["age_limit"])
-    high = int(c.facts.get("age_limit_high_end", limit))
-    if age is None:
-        return "unknown_age"
-    if age <= limit:
-        return "within"
-    if age <= high:
-        if high_end is None:
-            return "depends_on_high_end"
-        return "within" if high_end else "over"
-    return "over"
+def _age_rule(c: ClauseInfo, facts: Facts, conditions: list, needs: list) -> Optional[Verdict]:
+    """一.4's age: a settled verdict (over the limit, or 高精尖 must be known), else the condition it adds."""
+    age = work_permit_age(c, facts.age, facts.high_end)
+    if age == "over":
+        limit = int(c.facts.get("age_limit_high_end", c.facts["age_limit"]))
+        reason = "age_over_limit" if facts.age is not None and facts.age > limit else "age_over_limit_not_high_end"
+        return _verdict(c, NOT_APPLICABLE, reason)
+    if age == "depends_on_high_end":
+        return _verdict(c, CANNOT_TELL, "needs_high_end", ("high_end",))
+    if age == "unknown_age":
+        conditions.append("age_within_limit")
+        needs.append("age")
+    return None
 
 
 def experience_short(q: QualificationInfo, facts: Facts) -> Optional[bool]:
@@ -110,19 +111,13 @@ def decide(q: QualificationInfo, c: ClauseInfo, facts: Facts) -> Verdict:
     conditions = []
     needs = []
     if c.facts.get("age_limit"):
-        age = work_permit_age(c, facts.age, facts.high_end)
-        if age in ("over", "depends_on_high_end") and any(x.kind == "universal_studios" for x in q.conditions):
+        if work_permit_age(c, facts.age, facts.high_end) in ("over", "depends_on_high_end") and \
+                any(x.kind == "universal_studios" for x in q.conditions):
             # the remark: "环球影城项目可不受年龄、工作经验限制"
             return _verdict(c, CONDITIONAL, "", (), ("universal_studios",))
-        if age == "over":
-            limit = int(c.facts.get("age_limit_high_end", c.facts["age_limit"]))
-            reason = "age_over_limit" if facts.age is not None and facts.age > limit else "age_over_limit_not_high_end"
-            return _verdict(c, NOT_APPLICABLE, reason)
-        if age == "depends_on_high_end":
-            return _verdict(c, CANNOT_TELL, "needs_high_end", ("high_end",))
-        if age == "unknown_age":
-            conditions.append("age_within_limit")
-            needs.append("age")
+        settled = _age_rule(c, facts, conditions, needs)
+        if settled is not None:
+            return settled
     if level:
         conditions.append("title_standards")
     if c.facts.get("requires_outstanding_performance") or c.facts.get("requires_employer_recommendation"):
@@ -182,16 +177,9 @@ def decide_general(c: ClauseInfo, facts: Facts) -> Verdict:
     conditions = []
     needs = []
     if c.facts.get("age_limit"):
-        age = work_permit_age(c, facts.age, facts.high_end)
-        if age == "over":
-            limit = int(c.facts.get("age_limit_high_end", c.facts["age_limit"]))
-            reason = "age_over_limit" if facts.age is not None and facts.age > limit else "age_over_limit_not_high_end"
-            return _verdict(c, NOT_APPLICABLE, reason)
-        if age == "depends_on_high_end":
-            return _verdict(c, CANNOT_TELL, "needs_high_end", ("high_end",))
-        if age == "unknown_age":
-            conditions.append("age_within_limit")
-            needs.append("age")
+        settled = _age_rule(c, facts, conditions, needs)
+        if settled is not None:
+            return settled
     if "regular" not in c.lists:
         conditions.append("urgent_list")
     if c.facts.get("title_level"):

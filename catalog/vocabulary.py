@@ -70,18 +70,22 @@ def find_country(text: str) -> Optional[Tuple[str, Tuple[int, int]]]:
     return _first(text, _terms(str(config.data_dir()) if config.data_dir() != config.DATA_DIR else "")[1])
 
 
-def find_countries(text: str) -> List[str]:
-    """Every country (region) the text names, in order ("Japan or Korea", "港澳台"): longest terms first,
-    never two overlapping."""
+def _current_terms() -> Tuple[List[Tuple[str, str]], List[Tuple[str, str]]]:
+    return _terms(str(config.data_dir()) if config.data_dir() != config.DATA_DIR else "")
+
+
+def _all_keys(text: str, terms: List[Tuple[str, str]]) -> List[str]:
+    """The keys of every term found in the text, in the text's order: longest terms first, never two
+    overlapping, each key once."""
     norm = normalize(text)
     taken: List[Tuple[int, int]] = []
     found: List[Tuple[int, str]] = []
-    for term, key in _terms(str(config.data_dir()) if config.data_dir() != config.DATA_DIR else "")[1]:
+    for term, key in terms:
         if not term:
             continue
         pattern = rf"(?<![a-z0-9]){re.escape(term)}(?![a-z0-9])" if term.isascii() else re.escape(term)
         for m in re.finditer(pattern, norm):
-            if any(a < m.end() and m.start() < b for a, b in taken):
+            if any(x < m.end() and m.start() < y for x, y in taken):
                 continue
             taken.append(m.span())
             found.append((m.start(), key))
@@ -90,30 +94,19 @@ def find_countries(text: str) -> List[str]:
         if key not in out:
             out.append(key)
     return out
+
+
+def find_countries(text: str) -> List[str]:
+    """Every country (region) the text names, in order ("Japan or Korea", "港澳台")."""
+    return _all_keys(text, _current_terms()[1])
+
+
+def find_fields(text: str) -> List[str]:
+    """Every field the text names, in order ("cloud computing + internet information")."""
+    return _all_keys(text, _current_terms()[0])
 
 
 def country_and_field_terms() -> List[Tuple[str, str]]:
     """Every (term, key) naming a country or a field, longest first."""
     fields, countries = _terms(str(config.data_dir()) if config.data_dir() != config.DATA_DIR else "")
     return sorted(fields + countries, key=lambda p: -len(p[0]))
-
-
-def find_fields(text: str) -> List[str]:
-    """Every field the text names, in order, never two overlapping ("cloud computing + internet information")."""
-    norm = normalize(text)
-    taken: List[Tuple[int, int]] = []
-    found: List[Tuple[int, str]] = []
-    for term, key in _terms(str(config.data_dir()) if config.data_dir() != config.DATA_DIR else "")[0]:
-        if not term:
-            continue
-        pattern = rf"(?<![a-z0-9]){re.escape(term)}(?![a-z0-9])" if term.isascii() else re.escape(term)
-        for m in re.finditer(pattern, norm):
-            if any(a < m.end() and m.start() < b for a, b in taken):
-                continue
-            taken.append(m.span())
-            found.append((m.start(), key))
-    out: List[str] = []
-    for _, key in sorted(found):
-        if key not in out:
-            out.append(key)
-    return out
