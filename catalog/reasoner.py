@@ -20,7 +20,7 @@ clause and a reason code that the answer templates know. The rules follow the no
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Optional, Tuple
+from typing import List, Optional, Tuple
 
 from catalog.benefits import profession_of
 from catalog.benefits import work_permit_age_verdict as work_permit_age  # within | over | depends_on_high_end | unknown_age
@@ -74,6 +74,20 @@ def _age_rule(c: ClauseInfo, facts: Facts, conditions: list, needs: list) -> Opt
     return None
 
 
+def _own_conditions(c: ClauseInfo) -> List[str]:
+    """What the clause itself says must also hold (二.2 recommendation, 二.3 contribution, "符合条件的", 一.6)."""
+    out = []
+    if c.facts.get("requires_outstanding_performance") or c.facts.get("requires_employer_recommendation"):
+        out.append("outstanding_and_recommended")
+    if c.facts.get("requires_outstanding_contribution"):
+        out.append("outstanding_contribution")
+    if c.facts.get("requires_eligibility"):
+        out.append("meets_conditions")
+    if c.facts.get("encouraged_only"):
+        out.append("encouraged_only")
+    return out
+
+
 def experience_short(q: QualificationInfo, facts: Facts) -> Optional[bool]:
     """Whether the person has fewer years of related experience than the row's remark asks
     (None: the remark asks for none, or the person did not say)."""
@@ -120,14 +134,7 @@ def decide(q: QualificationInfo, c: ClauseInfo, facts: Facts) -> Verdict:
             return settled
     if level:
         conditions.append("title_standards")
-    if c.facts.get("requires_outstanding_performance") or c.facts.get("requires_employer_recommendation"):
-        conditions.append("outstanding_and_recommended")
-    if c.facts.get("requires_outstanding_contribution"):
-        conditions.append("outstanding_contribution")
-    if c.facts.get("requires_eligibility"):
-        conditions.append("meets_conditions")
-    if c.facts.get("encouraged_only"):
-        conditions.append("encouraged_only")
+    conditions += _own_conditions(c)
     if q.experience_years and short is None:
         conditions.append("experience_required")
         needs.append("experience_years")
@@ -184,14 +191,7 @@ def decide_general(c: ClauseInfo, facts: Facts) -> Verdict:
         conditions.append("urgent_list")
     if c.facts.get("title_level"):
         conditions.append("title_in_remark" if "regular" in c.lists else "title_standards")
-    if c.facts.get("requires_outstanding_performance") or c.facts.get("requires_employer_recommendation"):
-        conditions.append("outstanding_and_recommended")
-    if c.facts.get("requires_outstanding_contribution"):
-        conditions.append("outstanding_contribution")
-    if c.facts.get("requires_eligibility"):
-        conditions.append("meets_conditions")
-    if c.facts.get("encouraged_only"):
-        conditions.append("encouraged_only")
+    conditions += _own_conditions(c)
     conditions.append("listed_credential")
     if facts.beijing_employer is None:
         conditions.append("beijing_employer")
