@@ -25,14 +25,14 @@ TRAIN_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml' 2>
                 bot/components/bilingual_tokenizer.py bot/components/catalog_names.py bot/components/gibberish.py \
                 bot/policies/bounded_history.py catalog/facts.py $(TRAINED_CATALOG_DATA)
 
-.PHONY: help setup catalog train run run-prod console-token nginx shell browser test test-unit test-data test-stories test-nlu test-e2e bench bench-catalog bench-load clean
+.PHONY: help setup catalog train run run-prod console-token nginx shell browser test test-unit test-data test-stories test-nlu test-e2e bench bench-catalog bench-load bench-chaos clean
 
 help:
 	@echo "make run    - set up, load the catalog, train if needed, start the assistant (prints URLs)"
 	@echo "make test   - set up, then every test"
 	@echo "make run-prod - the production stack (PostgreSQL, Redis, 2 replicas behind nginx at :8080)"
 	@echo "make console-token - print the staff console's token of \`make run\` (made once for this machine)"
-	@echo "make setup | catalog | train | shell | bench | bench-catalog | bench-load | clean"
+	@echo "make setup | catalog | train | shell | bench | bench-catalog | bench-load | bench-chaos | clean"
 
 $(STAMP): requirements.txt requirements.lock
 	@test -n "$(PYTHON)" || { echo "Python 3.10 not found: install it (pyenv install 3.10.13) or set PYTHON=/path/to/python3.10"; exit 1; }
@@ -94,6 +94,11 @@ bench: train
 # 200 concurrent conversations x 5 turns for 60 s through nginx, 2 replicas then 1 (PostgreSQL + Redis)
 bench-load: train nginx
 	$(PY) -m tests.bench.load_prod
+
+# the chaos run: 200 conversations x 5 turns through nginx while a replica, PostgreSQL, Redis and an
+# action-server worker fail in turn; its own PostgreSQL and Redis (spare ports). CHAOS_ARGS="--conversations 50"
+bench-chaos: train nginx
+	$(PY) -m tests.bench.bench_chaos $(CHAOS_ARGS)
 
 clean:
 	rm -rf var models results .pytest_cache
