@@ -5,6 +5,7 @@ Where one clause's word lies inside another's found word (签证 inside 人才�
 """
 from __future__ import annotations
 
+import functools
 import re
 from typing import List, Tuple
 
@@ -12,16 +13,23 @@ from catalog import wordlists
 from catalog.text import normalize
 
 
-def _hits(norm: str) -> List[Tuple[int, int, str]]:
+@functools.lru_cache(maxsize=8)
+def _patterns(_data: int) -> List[Tuple["re.Pattern[str]", str]]:
     out = []
     for cid, words in (wordlists.load("asked.yaml").get("clauses") or {}).items():
         for w in words:
             wn = normalize(str(w))
-            if not wn:
-                continue
-            pattern = rf"(?<![a-z]){re.escape(wn)}(?![a-z])" if wn.isascii() else re.escape(wn)
-            for m in re.finditer(pattern, norm):
-                out.append((m.start(), m.end(), str(cid)))
+            if wn:
+                out.append((re.compile(rf"(?<![a-z]){re.escape(wn)}(?![a-z])" if wn.isascii() else re.escape(wn)),
+                            str(cid)))
+    return out
+
+
+def _hits(norm: str) -> List[Tuple[int, int, str]]:
+    out = []
+    for pattern, cid in _patterns(id(wordlists.load("asked.yaml"))):
+        for m in pattern.finditer(norm):
+            out.append((m.start(), m.end(), cid))
     return out
 
 

@@ -5,6 +5,7 @@ experience, registration, title level, level limits, a condition kind); `run(fil
 Pure catalog code: the answer's wording is catalog.answers.staff_query's."""
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import List, Optional, Tuple
@@ -153,14 +154,29 @@ _CJK_STOP = ("证书", "證書", "资格", "資格", "目录", "目錄", "清单
              "高级", "中级", "副高", "正高", "热线", "条目")
 
 
+@functools.lru_cache(maxsize=4)
+def _row_words(_snapshot: int) -> Tuple[List[str], frozenset]:
+    """Per catalog snapshot: each row's names, issuer and aliases normalised, and the starts and ends of its
+    Chinese names (a Chinese word counts only as one: "精算师", "篮球", never "门注" across "部门注册")."""
+    rows = queries.all_qualifications()
+    texts = [normalize(" | ".join((q.name.zh, q.name.en, q.issuer.zh, q.issuer.en) + q.all_aliases)) for q in rows]
+    heads = set()
+    for q in rows:
+        for a in (q.name.zh,) + q.all_aliases:
+            for part in re.findall(r"[\u4e00-\u9fff]{2,}", normalize(a)):
+                for k in range(2, len(part) + 1):
+                    heads.add(part[:k])
+                    heads.add(part[-k:])
+    return texts, frozenset(heads)
+
+
 def _name_words(norm: str, f: "Filters") -> List[str]:
     """Words of the question that name some rows (in their names, issuers or aliases) and not most of them:
     "精算师", "basketball", "AHPRA", "IEEE和ACM". Field and country words are filters of their own."""
     for term, _ in vocabulary.country_and_field_terms():
         if term and term in norm:
             norm = norm.replace(term, " ")
-    rows = queries.all_qualifications()
-    texts = [normalize(" | ".join((q.name.zh, q.name.en, q.issuer.zh, q.issuer.en) + q.all_aliases)) for q in rows]
+    texts, heads = _row_words(id(queries.snapshot()))
 
     def count(w: str) -> int:
         pattern = re.compile(rf"(?<![a-z]){re.escape(w)}(?![a-z])") if w.isascii() else None
@@ -174,16 +190,6 @@ def _name_words(norm: str, f: "Filters") -> List[str]:
             continue
         if 1 <= count(w) <= 15:
             out.append(w)
-    # a Chinese word counts only as the start or the end of a row's name or alias ("精算师", "篮球"), never a
-    # fragment across two words ("部门注册" → "门注")
-    heads = set()
-    for q in rows:
-        for a in (q.name.zh,) + q.all_aliases:
-            a = normalize(a)
-            for part in re.findall(r"[\u4e00-\u9fff]{2,}", a):
-                for k in range(2, len(part) + 1):
-                    heads.add(part[:k])
-                    heads.add(part[-k:])
     for run_ in re.findall(r"[\u4e00-\u9fff]{2,}", norm):
         i = 0
         while i < len(run_) - 1:

@@ -23,9 +23,16 @@ def load(name: str) -> Dict[str, Any]:
     return _read(str(config.data_dir() / name))
 
 
+@functools.lru_cache(maxsize=20000)
+def _word(word: str):
+    """A word of a list, normalised once: (text, compiled whole-word pattern for Latin words or None)."""
+    w = normalize(str(word))
+    return w, (re.compile(rf"(?<![a-z]){re.escape(w)}(?![a-z])") if w and w.isascii() else None)
+
+
 def has(norm: str, word: str) -> bool:
     """Whether the normalised text `norm` contains `word` (a Latin word only as a whole word)."""
-    w = normalize(str(word))
+    w, pattern = _word(str(word))
     if not w:
         return False
-    return bool(re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", norm)) if w.isascii() else w in norm
+    return bool(pattern.search(norm)) if pattern is not None else w in norm
