@@ -77,13 +77,9 @@ def _instead(items: List[Any], q, facts) -> List[Any]:
 def _corrects(ctx: Context) -> bool:
     """Whether this message changes what the last question was answered from: a credential named (alone or
     completing the earlier one), or a fact of the person."""
-    from catalog import facts as found
-
-    text = ctx.text
-    if matching.match(text).status != "none" or context.refined(ctx) is not None:
+    if matching.match(ctx.text).status != "none" or context.refined(ctx) is not None:
         return True
-    return any(f(text) is not None for f in (found.nationality, found.age, found.high_end, found.experience_years,
-                                              found.beijing_employer))
+    return _says_of_self(ctx.text)
 
 
 def _pending(ctx: Context) -> str:
@@ -91,6 +87,7 @@ def _pending(ctx: Context) -> str:
 
 
 def _says_of_self(text: str) -> bool:
+    """Whether the message states a fact of the person (nationality, age, 高精尖, experience, a Beijing employer)."""
     from catalog import facts as found
 
     return any(f(text) is not None for f in (found.nationality, found.age, found.high_end, found.experience_years,
