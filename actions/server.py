@@ -20,7 +20,8 @@ It listens on 127.0.0.1 unless told otherwise (in Kubernetes 0.0.0.0 behind a Cl
 NetworkPolicy, and with the secret). Beside rasa-sdk's `/health` (liveness) it serves `/health/ready`:
 200 when the catalog database answers, else 503; both stay open for probes. Errors never return the
 request body or the exception text to the caller (rasa-sdk's default handler does).
---workers (or ACTION_SERVER_SANIC_WORKERS) runs several processes on one port.
+--workers (or ACTION_SERVER_SANIC_WORKERS) runs several processes on one port; one that dies is replaced
+(actions/supervisor.py).
 """
 from __future__ import annotations
 
@@ -38,6 +39,8 @@ from typing import Mapping, Optional
 from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+
+from actions import supervisor
 
 logger = logging.getLogger("actions.server")
 
@@ -207,6 +210,7 @@ def main() -> None:
     if not action_secret():
         logger.info("action server: no %s: loopback callers only (development)", SECRET_ENV)
     app = create_app()
+    supervisor.install()  # a worker that dies is replaced (Sanic 21.12 does not): actions/supervisor.py
     logger.info("action server on http://%s:%s (%s worker(s))", args.interface, args.port, args.workers)
     app.run(host=args.interface, port=args.port, workers=max(1, args.workers), access_log=False)
 

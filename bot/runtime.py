@@ -21,6 +21,8 @@
   FailSafeTrackerStore (which would turn a failed read into "new conversation"): a conversation that
   cannot be read cannot be checked, so the turn fails and the channel answers "temporarily unavailable"
   (bot/channels/turn.py), as it would have after running the turn on an empty history.
+  A turn in which a custom action failed is not stored at all (`save_tracker` skipped): the user was
+  told it did not happen, and its retry with the same id must run it, not replay an empty answer.
 
 - Speed (measured with scripts/profile_turn.py; two-thirds of a turn went here):
   * Rasa validates each action server response with `jsonschema.validate`, which first checks the
@@ -176,6 +178,26 @@ def _patch_replayed_messages(processor: type) -> None:
     processor.handle_message = handle_message
 
 
+def _patch_failed_turn_not_saved(processor: type) -> None:
+    """A turn in which a custom action failed is not stored. The channel answers it with "temporarily
+    unavailable" (bot/channels/turn.py) and the client sends it again with the same message id; had the
+    turn been stored (its user event with that id, no bot message), the retry would have been "already
+    answered" and replayed an empty reply (found by `make bench-chaos`, fault "action"). Not stored, the
+    retry runs the turn for real, once. Rasa calls `save_tracker` once, at the end of the turn."""
+    original = processor.save_tracker
+
+    async def save_tracker(self: Any, tracker: Any) -> None:
+        problems = turn_problems.get()
+        if problems and "action_failed" in problems:
+            logger.warning("turn of %r not stored: a custom action failed (the user is told to try again)",
+                           tracker.sender_id)
+            return
+        await original(self, tracker)
+
+    save_tracker.__doc__ = original.__doc__
+    processor.save_tracker = save_tracker
+
+
 def mark_public(message: Any, public: bool) -> None:
     """Say whether `message` came from anyone (True) or from a trusted caller (False); the channel knows."""
     setattr(message, _PUBLIC_ATTR, bool(public))
@@ -282,6 +304,7 @@ def apply() -> None:
     _patch_response_validation(rasa_action.RemoteAction)
     _patch_event_type_lookup()
     _patch_replayed_messages(MessageProcessor)
+    _patch_failed_turn_not_saved(MessageProcessor)
     _patch_payload_gate(MessageProcessor)
     from rasa.shared.core.trackers import DialogueStateTracker
 

@@ -179,3 +179,29 @@ def test_a_conversation_that_cannot_be_read_is_not_run_but_answered_unavailable(
     status, _, data = server.send({"sender": sender(), "message": "hello", "message_id": "m-1"})
     assert status == 200 and [m["text"] for m in data] == [wording("unavailable", "en")], data
     assert broken.saved == []
+
+
+def test_a_turn_whose_action_failed_is_not_stored_and_its_retry_runs_for_real(server, agent, monkeypatch):
+    # the action server is down (this agent has none): the channel answers "temporarily unavailable" and
+    # nothing of the turn is stored, so the client's retry with the same id is run, not replayed empty
+    from rasa.core.actions.action import RemoteAction
+    from rasa.shared.core.events import BotUttered
+
+    from bot.channels.guard import wording
+
+    who = sender()
+    status, _, data = server.send({"sender": who, "message": "Is my CFA charter recognized?",
+                                   "message_id": "m-1"})
+    assert status == 200 and [m.get("text") for m in data] == [wording("unavailable", "en")], data
+    assert user_ids(agent, who) == []
+
+    async def run(self, output_channel, nlg, tracker, domain):  # the action server is back
+        return [BotUttered(f"answered by {self.name()}")]
+
+    monkeypatch.setattr(RemoteAction, "run", run)
+    status, _, data = server.send({"sender": who, "message": "Is my CFA charter recognized?",
+                                   "message_id": "m-1"})
+    assert status == 200 and data and data[0]["text"].startswith("answered by action_"), data
+    assert user_ids(agent, who) == ["m-1"]
+    again = server.send({"sender": who, "message": "Is my CFA charter recognized?", "message_id": "m-1"})
+    assert again[2] == data and user_ids(agent, who) == ["m-1"]  # now answered: replayed, not run again
