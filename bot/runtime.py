@@ -178,6 +178,34 @@ def _patch_replayed_messages(processor: type) -> None:
     processor.handle_message = handle_message
 
 
+def _patch_action_call_retry(endpoint_class: type) -> None:
+    """A call to the action server whose connection broke (the worker answering it died: reset, server
+    disconnected; or refused) is sent once more. The action server's workers share one socket and a dead
+    one is replaced (actions/supervisor.py), so the second try reaches a live worker; without it the
+    user of every call in flight got "temporarily unavailable" (make bench-chaos, fault "action": 2-4 per
+    kill). Only the action server's calls (a JSON body with `next_action`), only broken connections (not
+    a timeout or an HTTP error: the action may still be running), and only once. Re-running an action is
+    safe: it computes events from the tracker it is sent; the one side effect, the unanswered-question
+    log of the fallback, may then hold the question twice."""
+    import aiohttp
+
+    original = endpoint_class.request
+
+    async def request(self: Any, *args: Any, **kwargs: Any) -> Any:
+        body = kwargs.get("json")
+        if not (isinstance(body, dict) and "next_action" in body):
+            return await original(self, *args, **kwargs)
+        try:
+            return await original(self, *args, **kwargs)
+        except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as e:
+            logger.warning("action server connection broke (%s): sending %r once more", type(e).__name__,
+                           body.get("next_action"))
+            return await original(self, *args, **kwargs)
+
+    request.__doc__ = original.__doc__
+    endpoint_class.request = request
+
+
 def _patch_failed_turn_not_saved(processor: type) -> None:
     """A turn in which a custom action failed is not stored. The channel answers it with "temporarily
     unavailable" (bot/channels/turn.py) and the client sends it again with the same message id; had the
@@ -305,6 +333,9 @@ def apply() -> None:
     _patch_event_type_lookup()
     _patch_replayed_messages(MessageProcessor)
     _patch_failed_turn_not_saved(MessageProcessor)
+    from rasa.utils.endpoints import EndpointConfig
+
+    _patch_action_call_retry(EndpointConfig)
     _patch_payload_gate(MessageProcessor)
     from rasa.shared.core.trackers import DialogueStateTracker
 

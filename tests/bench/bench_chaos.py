@@ -162,6 +162,7 @@ class Stack:
                         QUALIBOT_REDIS_HOST="127.0.0.1", QUALIBOT_REDIS_PORT=str(redis.port), QUALIBOT_REDIS_DB="0",
                         QUALIBOT_REDIS_URL=f"redis://127.0.0.1:{redis.port}/0", CATALOG_DB_URL=pg.url,
                         QUALIBOT_ACTION_URL="", QUALIBOT_REST_TOKEN=REST_TOKEN, RASA_AUTH_TOKEN=uuid.uuid4().hex,
+                        QUALIBOT_CONSOLE_TOKEN=os.environ.get("QUALIBOT_CONSOLE_TOKEN") or uuid.uuid4().hex,
                         # 200 conversations at once on 2 shared cores queue action calls past the default 8 s
                         # (a failed action): as tests/bench/load_prod.py, the faults are measured, not overload
                         QUALIBOT_ACTION_TIMEOUT=os.environ.get("QUALIBOT_ACTION_TIMEOUT", "60"),

@@ -61,6 +61,7 @@ PRODUCTION_VARS = {
     "WECHAT_TOKEN", "WECHAT_APP_ID", "WECHAT_APP_SECRET", "WECHAT_AES_KEY",
     "WECHAT_API_BASE", "WECHAT_TIMESTAMP_WINDOW", "WECHAT_REPLY_TIMEOUT",
     "QUALIBOT_HOTLINE", "QUALIBOT_HOTLINE_HOURS", "SANIC_WORKERS", "ACTION_SERVER_SANIC_WORKERS",
+    "SANIC_BACKLOG",
 }
 # these hold a password, a token or a key: only ever from the Secret
 SECRET_VARS = {
@@ -341,6 +342,7 @@ def test_every_variable_the_rasa_server_needs_is_provided() -> None:
     missing = rasa_needs() - env.keys()
     assert not missing, f"qualibot-rasa lacks {sorted(missing)}"
     assert configmap_data()["SANIC_WORKERS"] == "1"
+    assert int(configmap_data()["SANIC_BACKLOG"]) >= 1024  # Sanic's 100 overflowed in the chaos run
 
 
 def test_the_action_server_and_the_job_get_their_variables() -> None:
