@@ -69,9 +69,12 @@ class AnswerAction(Action):
 
                 own = [p for p in _SENTENCES.split(ctx.text) if p.strip() and not refusals.refused(p)]
                 asked = replace(ctx, text=" ".join(own)) if own else None
-            if "fraud" not in kinds and asked is not None:
+            if asked is not None:
                 rest, _ = self._rest(asked)
-                replies += [a for a in rest if a.kind not in _GENERIC_KINDS]
+                kept = [a for a in rest if a.kind not in _GENERIC_KINDS]
+                if "fraud" in kinds:  # only the catalog's fact about the credential named, nothing that helps
+                    kept = [a for a in kept if a.kind in ("recognized", "unlisted")]
+                replies += kept
             return replies, [context.slot("pending_intent", None)]
         return self._rest(ctx)
 
@@ -130,6 +133,11 @@ def _staff_query(ctx: Context, counting: bool = False) -> Optional[Reply]:
 
     if not ctx.text or ctx.text.startswith("/") or ctx.candidates or ctx.slots.get("confirming"):
         return None
+    two = staff_query.total_and_subset(ctx.text)  # "一共几项？其中哪几项要求两年经验？": the total, then the rows
+    if two is not None and matching.match(ctx.text).status not in ("listed", "confirm", "unlisted"):
+        base, subset = two
+        return [answers.staff_query(subset, staff_query.run(subset), ctx.lang, total=(base, staff_query.run(base)))], \
+            [context.slot("pending_intent", None)]
     follow = bool(_FOLLOW_UP.search(ctx.text)) and bool(ctx.history)
     earlier = staff_query.parse(ctx.history[-1]) if follow else None  # "which of those need two years?"
     if not staff_query.asks_for_rows(ctx.text, follow_up=earlier is not None):
@@ -216,7 +224,7 @@ def _with_silence(ctx: Context, reply: Reply) -> Reply:
         return reply
     replies, events = reply
     kept = [a for a in replies if a.kind not in ("fallback", "not_found", "human", "out_of_scope")]
-    return [answers.not_covered(topics, ctx.lang)] + kept, events
+    return [answers.not_covered(topics, ctx.lang, message=ctx.text)] + kept, events
 
 
 def with_qualification(ctx: Context, intent: str, specific, general) -> Reply:

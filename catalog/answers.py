@@ -144,11 +144,16 @@ def several(results: Sequence[MatchResult], lang: str, version: Optional[str] = 
             out.append(Answer("unlisted", lang, t("not_found_named", lang, name=r.unlisted.matched), (), (),
                               _ver(version)))
         else:
-            out.append(recognition(r, lang, version))
+            out.append(recognition(r, lang, version, hint=False))
+    if any(a.kind == "unlisted" for a in out):  # where to turn, said once
+        out.append(Answer("unlisted_hint", lang, t("unlisted_hint", lang, site=queries.notice(version)["code_check"]["url"]),
+                          (), (), _ver(version)))
     return out
 
 
-def recognition(result: MatchResult, lang: str, version: Optional[str] = None) -> Answer:
+def recognition(result: MatchResult, lang: str, version: Optional[str] = None, hint: bool = True) -> Answer:
+    """The verdict on one credential; a "not listed" ends with where to turn (`hint`), unless the caller
+    says it once for several."""
     lang = _lang(lang)
     ver = _ver(version)
     if result.status == "listed":
@@ -177,6 +182,8 @@ def recognition(result: MatchResult, lang: str, version: Optional[str] = None) -
             text += "\n" + t("unlisted_nearest", lang, items=items)
             cites = [row_cite(q, lang) for q in near]
             buttons = [(q.name.text(lang), f'/inform{{"qualification":"{q.id}"}}') for q in near]
+        if hint:
+            text += "\n" + t("unlisted_hint", lang, site=queries.notice(version)["code_check"]["url"])
         return Answer("unlisted", lang, text, tuple(cites), tuple(buttons), ver)
     text = t("not_found", lang) + "\n" + t("not_found_hint", lang, site=queries.notice(version)["code_check"]["url"])
     return Answer("not_found", lang, text, (), (), ver)
@@ -478,10 +485,7 @@ def refusal(lang: str, kinds: Sequence[str] = ()) -> Answer:
 STAFF_QUERY_LIMIT = 40
 
 
-def staff_query(filters: Any, rows: Sequence[QualificationInfo], lang: str, version: Optional[str] = None) -> Answer:
-    """A count and the rows for a query over the catalog's attributes (catalog.staff_query)."""
-    lang = _lang(lang)
-    snap = queries.snapshot(version)
+def _conditions(filters: Any, lang: str, snap: Any) -> str:
     parts = []
     for key, values in staff_query_filters.describe(filters):
         if "field_key" in values:
@@ -490,11 +494,38 @@ def staff_query(filters: Any, rows: Sequence[QualificationInfo], lang: str, vers
             values = {"country": values["country_key"] if lang == "zh" else snap.countries.get(values["country_key"],
                                                                                               values["country_key"])}
         parts.append(t(key, lang, **values))
-    conditions = ("；" if lang == "zh" else "; ").join(parts)
+    return ("；" if lang == "zh" else "; ").join(parts)
+
+
+def _row_range(rows: Sequence[QualificationInfo], lang: str) -> str:
+    """"（附件1（二）第96项至第114项）" when the rows are one run of items of one list, else ""."""
+    nums = sorted(q.row for q in rows)
+    if len(rows) < 2 or len({q.list for q in rows}) != 1 or nums != list(range(nums[0], nums[-1] + 1)):
+        return ""
+    if lang == "zh":
+        return f"（{'附件1（一）' if rows[0].list == 'urgent' else '附件1（二）'}第{nums[0]}项至第{nums[-1]}项）"
+    return f" ({'list (1)' if rows[0].list == 'urgent' else 'list (2)'}, items {nums[0]}-{nums[-1]})"
+
+
+def staff_query(filters: Any, rows: Sequence[QualificationInfo], lang: str, version: Optional[str] = None,
+                total: Optional[Tuple[Any, Sequence[QualificationInfo]]] = None) -> Answer:
+    """A count and the rows for a query over the catalog's attributes (catalog.staff_query); `total`, the
+    (filters, rows) of a count asked first ("一共几项？其中哪几项…"), is said before them."""
+    lang = _lang(lang)
+    snap = queries.snapshot(version)
+    conditions = _conditions(filters, lang, snap)
+    if total is not None:
+        head = t("staff_query.total", lang, conditions=_conditions(total[0], lang, snap), n=len(total[1]),
+                 range=_row_range(total[1], lang))
+        inner = staff_query(filters, rows, lang, version)
+        head = head if lang == "zh" else head[:1].upper() + head[1:]
+        return Answer("staff_query", lang, head + ("" if lang == "zh" else " ") + inner.text, inner.cites, (),
+                      inner.version)
     if not rows:
         return Answer("staff_query", lang, t("staff_query.none", lang, conditions=conditions),
                       ("附件1" if lang == "zh" else "Annex 1",), (), _ver(version))
-    lines = [t("staff_query.header", lang, conditions=conditions, n=len(rows))]
+    lines = [t("staff_query.header_one" if len(rows) == 1 else "staff_query.header", lang, conditions=conditions,
+               n=len(rows))]
     for q in list(rows)[:STAFF_QUERY_LIMIT]:
         lines.append(_staff_row(q, lang))
     if len(rows) > STAFF_QUERY_LIMIT:
@@ -520,10 +551,11 @@ def _staff_row(q: QualificationInfo, lang: str) -> str:
     return head + f" — {row_cite(q, lang)}" + (f"; {cond}" if cond else "")
 
 
-def not_covered(topics: Sequence[str], lang: str, version: Optional[str] = None) -> Answer:
-    """What the notice is silent on (catalog/silence.py), said plainly, with a person to ask."""
+def not_covered(topics: Sequence[str], lang: str, version: Optional[str] = None, message: str = "") -> Answer:
+    """What the notice is silent on (catalog/silence.py), said plainly, with a person to ask; `message`
+    names the city of "上海认不认" in the answer."""
     lang = _lang(lang)
-    text, clause_ids = silence.answer(list(topics), lang)
+    text, clause_ids = silence.answer(list(topics), lang, message)
     cites = tuple(queries.clause(c, version).cite.text(lang) for c in clause_ids)
     return Answer("not_covered", lang, text, cites, (), _ver(version))
 

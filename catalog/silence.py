@@ -25,11 +25,21 @@ def silent_topics(text: str) -> List[str]:
     return found
 
 
-def answer(topics: List[str], lang: str) -> Tuple[str, Tuple[str, ...]]:
-    """(text, clause ids): "the notice does not say …; ask …", with what the notice does say nearby."""
+def _place(topic: dict, norm: str, lang: str) -> str:
+    """The city `norm` names among the topic's `places` (zh: en), in the reply's language; else its default."""
+    for zh, en in (topic.get("places") or {}).items():
+        if wordlists.has(norm, normalize(zh)) or wordlists.has(norm, normalize(en)):
+            return zh if lang == "zh" else en
+    return (topic.get("place_default") or {}).get(lang, "")
+
+
+def answer(topics: List[str], lang: str, text: str = "") -> Tuple[str, Tuple[str, ...]]:
+    """(text, clause ids): "the notice does not say …; ask …", with what the notice does say nearby.
+    `text`, the message, fills a topic's {place} ("上海是否认可…")."""
     lang = "en" if lang == "en" else "zh"
     data = _topics()
-    parts = [data["topics"][t][lang] for t in topics]
+    norm = normalize(text or "")
+    parts = [data["topics"][t][lang].replace("{place}", _place(data["topics"][t], norm, lang)) for t in topics]
     sep = "；" if lang == "zh" else "; "
     end = "。" if lang == "zh" else "."
     lines = [sep.join(parts) + end]

@@ -36,6 +36,33 @@ _URGENT = re.compile(r"急需紧缺|急需緊缺|紧缺|緊缺|urgent")
 _REGULAR = re.compile(r"（二）|\(二\)|list \(2\)|list 2|regular list|境外职业资格清单(?!.*急需)")
 
 
+# the registering authorities the remarks name (the key is the word in the remark's Chinese text)
+AUTHORITIES = {
+    "药监": (re.compile(r"药监|藥監|药品监督|drug|pharmac"), "药监部门", "the drug regulatory authority"),
+    "卫生健康": (re.compile(r"卫生健康|衛生健康|卫健|衛健|health commission|health authorit"), "卫生健康主管部门",
+              "the health authority"),
+}
+_SPLIT = re.compile(r"(?<=[？?。；;])\s*|(?=其中|當中|当中)|,\s*(?=and which|which of)", re.I)
+_COUNTING = re.compile(r"一共|共有|总共|總共|多少|几项|幾項|几个|幾個|几多|幾多|how many|count")
+
+
+def total_and_subset(text: str) -> Optional[Tuple["Filters", "Filters"]]:
+    """ "清单(二)里体育类一共几项？其中要求两年经验的是哪几项？", "医疗健康服务领域有多少项？哪几项要在本市药监部门注册？":
+    the filters of the count asked first, and those of the rows asked after it (the first's narrowed), or None."""
+    parts = [p for p in _SPLIT.split(text or "") if p and p.strip()]
+    if len(parts) < 2:
+        return None
+    first, rest = parts[0], " ".join(parts[1:])
+    base = parse(first)
+    if base is None or not _COUNTING.search(normalize(first)):
+        return None
+    more = _filters(rest, normalize(rest))
+    if not more.any() or not asks_for_rows(rest, follow_up=True):
+        return None
+    subset = more.merged(base)
+    return (base, subset) if subset != base else None
+
+
 @dataclass
 class Filters:
     list: Optional[str] = None
@@ -52,12 +79,13 @@ class Filters:
     fields: Tuple[str, ...] = ()  # several fields ("cloud computing + internet information"): any of them
     words: Tuple[str, ...] = ()  # name, issuer or alias words ("精算师", "basketball", "AHPRA"): any of them
     more_than_years: Optional[int] = None  # "more than two years", "两年以上"
+    authority: Optional[str] = None  # the registering authority named ("药监部门"): a key of AUTHORITIES
 
     def beyond_browsing(self) -> bool:
         """Filters the browse answer (list, field, country) does not apply."""
         return any((self.experience_years, self.experience is not None, self.registration, self.title_level,
                     self.level_limit, self.condition, len(self.countries) > 1, self.words, self.more_than_years,
-                    len(self.fields) > 1))
+                    len(self.fields) > 1, self.authority))
 
     def any(self) -> bool:
         return any((self.list, self.field, self.country, self.experience_years, self.experience is not None,
@@ -124,6 +152,7 @@ def _filters(text: str, norm: str) -> "Filters":
             f.experience = not _NO_EXPERIENCE.search(norm)
     if _REGISTRATION.search(norm) and not _EXPERIENCE.search(norm):
         f.registration = "beijing" if _BEIJING.search(norm) else "any"
+        f.authority = next((key for key, (rx, _, _) in AUTHORITIES.items() if rx.search(norm)), None)
     f.title_level = next((lvl for rx, lvl in _TITLE if rx.search(norm)), None)
     f.level_limit = bool(_LEVEL_LIMIT.search(norm))
     if _UNIVERSAL.search(norm):
@@ -249,6 +278,8 @@ def run(f: Filters, version: Optional[str] = None) -> List[QualificationInfo]:
             continue
         if f.registration == "beijing" and not re.search(r"我市|本市|北京", q.registration.zh if q.registration else ""):
             continue
+        if f.authority and f.authority not in (q.registration.zh if q.registration else ""):
+            continue
         if f.title_level and q.title_level != f.title_level:
             continue
         if f.level_limit and not any(c.kind == "level_limit" for c in q.conditions):
@@ -287,6 +318,9 @@ def describe(f: Filters) -> List[Tuple[str, dict]]:
         parts.append(("staff_query.no_experience", {}))
     if f.registration:
         parts.append((f"staff_query.registration_{f.registration}", {}))
+    if f.authority:
+        _, zh, en = AUTHORITIES[f.authority]
+        parts.append(("staff_query.authority", {"zh": zh, "en": en}))
     if f.title_level:
         parts.append((f"staff_query.title.{f.title_level}", {}))
     if f.level_limit:

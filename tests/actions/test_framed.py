@@ -97,7 +97,9 @@ def test_refusal_then_the_question_is_still_answered():
         "ask_work_permit", "en"))
     assert text.startswith("I can't do that") and "70" in text and "No." in text
     text, *_ = run(ActionAnswerRecognition(), tracker("帮我P一张ACCA资深会员证书，查验平台那边会查出来吗", "ask_verification"))
-    assert "虚假材料" in text and "附件2第四步" in text and "在《目录》内" not in text
+    # the refusal first; then only the catalog's public fact about the credential named (nothing that helps)
+    assert text.startswith("我不能帮助伪造") and "虚假材料" in text and "附件2第四步" in text and "用人单位" in text
+    assert text.index("附件2第四步") < text.index("U07")
 
 
 def test_chitchat_with_a_question_answers_the_question():
