@@ -23,7 +23,7 @@ import multiprocessing
 import os
 import time
 from multiprocessing.connection import wait
-from signal import SIG_DFL, SIGINT, SIGTERM, Signals
+from signal import SIG_BLOCK, SIG_DFL, SIG_SETMASK, SIG_UNBLOCK, SIGINT, SIGTERM, Signals, pthread_sigmask
 from signal import signal as signal_func
 from typing import Any, Dict, List
 
@@ -66,7 +66,13 @@ def serve_supervised(server_settings: Dict[str, Any], workers: int) -> None:
     def start(slot: int) -> None:
         process = mp.Process(target=_worker, args=(serve, server_settings))
         process.daemon = True
-        process.start()
+        # the child is forked with SIGTERM blocked and unblocks it once its handlers are reset (_worker): a
+        # signal in between waits instead of running the parent's handler in the child
+        held = pthread_sigmask(SIG_BLOCK, {SIGTERM, SIGINT})
+        try:
+            process.start()
+        finally:
+            pthread_sigmask(SIG_SETMASK, held)
         processes[slot], started[slot] = process, time.monotonic()
 
     signalled: set = set()
@@ -121,7 +127,8 @@ def _worker(serve: Any, server_settings: Dict[str, Any]) -> None:
     """One worker, with two races of Sanic 21.12's workers closed (both left a worker serving after its
     SIGTERM, and the parent waiting for it for good; seen in tests/actions/test_supervisor.py):
       * a SIGTERM before Sanic installs its handler ran the parent's handler, inherited by fork: the
-        handlers are reset to the default first, so such a signal ends the worker;
+        worker is forked with the signal blocked, resets the handlers to the default, then unblocks it,
+        so such a signal ends the worker;
       * a SIGTERM after Sanic's handler is installed but before `loop.run_forever()` makes `app.stop()`
         stop the `run_until_complete` of the start-up listeners instead, and marks the app stopping, so
         no later signal stops it again: `run_forever` returns at once when the app is already stopping.
@@ -129,6 +136,7 @@ def _worker(serve: Any, server_settings: Dict[str, Any]) -> None:
     killed with SIGKILL leaves no orphaned workers serving the port."""
     signal_func(SIGTERM, SIG_DFL)
     signal_func(SIGINT, SIG_DFL)
+    pthread_sigmask(SIG_UNBLOCK, {SIGTERM, SIGINT})  # blocked across the fork (serve_supervised.start)
     parent = os.getppid()
     _die_with_parent()
     if os.getppid() != parent:  # the parent died before the request

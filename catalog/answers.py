@@ -198,6 +198,11 @@ def confirm(result: MatchResult, lang: str, version: Optional[str] = None) -> An
     key = "confirm_issuer" if result.evidence == "issuer" else "confirm"
     text = t(key, lang, mention=result.candidates[0].matched.strip(), name=q.name.text(lang),
              issuer=q.issuer.text(lang) or where(q, lang), list_name=list_name(q, lang), row=q.row)
+    cond = conditions_lines(q, lang)
+    sep = "" if lang == "zh" else " "
+    # "瑞士單板滑雪教練證書要幾級以上先收？有冇經驗要求？": the listed item's conditions are the answer whichever issuer
+    text += "\n" + (t("confirm_conditions", lang, conditions=sep.join(c.strip() for c in cond), scope=work_scope(q, lang))
+                     if cond else t("confirm_scope", lang, scope=work_scope(q, lang)))
     buttons = ((t("confirm_yes", lang), "/affirm"), (t("confirm_no", lang), "/deny"))
     return Answer("confirm", lang, text, (row_cite(q, lang),), buttons, q.version, None, (q.id,))
 

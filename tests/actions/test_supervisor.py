@@ -113,7 +113,7 @@ def test_sigterm_stops_the_parent_and_its_workers(server):
     proc, _ = server
     workers = children(proc.pid)
     proc.send_signal(signal.SIGTERM)
-    assert proc.wait(timeout=20) == 0
+    assert proc.wait(timeout=90) == 0  # margin for a loaded CI machine; a lost signal hangs for good
     for pid in workers:
         assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split(")")[1][:3]
 
@@ -123,7 +123,7 @@ def test_workers_end_when_the_parent_is_killed(server):
     workers = children(proc.pid)
     proc.kill()
     proc.wait(timeout=10)
-    wait_until(lambda: not any(Path(f"/proc/{pid}").exists() for pid in workers), timeout=20)
+    wait_until(lambda: not any(Path(f"/proc/{pid}").exists() for pid in workers), timeout=90)  # a loaded CI machine
 
 
 def test_the_action_server_runs_its_workers_supervised(monkeypatch):

@@ -1,8 +1,9 @@
 """A message can no longer set slots at will (issue 12; bot/runtime.py, catalog/slot_values.py).
 
-The REST channel on a real Sanic server with the trained model's real Agent behind it (in-memory stores,
-no action server: the answers themselves are "temporarily unavailable" here, the slots are what counts;
-tests/e2e asks the same with the action server). A caller without the token is public: a "/…" text is a
+The REST channel on a real Sanic server with the trained model's real Agent behind it (in-memory stores;
+instead of an action server, every custom action answers with one fixed message: the slots are what counts here,
+tests/e2e asks the same with the action server. A turn whose action failed is not stored at all,
+bot/runtime.py, so the turns here must be sound). A caller without the token is public: a "/…" text is a
 payload only when the bot's last turn offered it as a button. A trusted caller's payloads are parsed,
 and still no invalid value reaches a slot.
 """
@@ -22,6 +23,18 @@ from tests.support.rest_server import RestServer
 TOKEN = "slot-test-token-0123456789"
 BUTTONS = [{"title": "CFA (US)", "payload": '/inform{"qualification":"R001"}'},
            {"title": "CPA Australia", "payload": '/inform{"qualification":"R007"}'}]
+
+
+@pytest.fixture(autouse=True)
+def silent_actions(monkeypatch):
+    from rasa.core.actions.action import RemoteAction
+
+    async def run(self, output_channel, nlg, tracker, domain):
+        from rasa.shared.core.events import BotUttered
+
+        return [BotUttered(f"answered by {self.name()}")]
+
+    monkeypatch.setattr(RemoteAction, "run", run)
 
 
 @pytest.fixture(scope="module")
