@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
 
 from actions import slot_values
 from bot.language_rules import detect
@@ -81,10 +82,10 @@ class Context:
         out = []
         years = found.experience_years(self.text)
         if years is not None:
-            out.append(_slot("experience_years", years))
+            out.append(slot("experience_years", years))
         employer = found.beijing_employer(self.text)
         if employer is not None:
-            out.append(_slot("beijing_employer", "true" if employer else "false"))
+            out.append(slot("beijing_employer", "true" if employer else "false"))
         return out
 
     @property
@@ -199,26 +200,24 @@ def resolve(ctx: Context, verdict: Optional[MatchResult] = None) -> Resolution:
 def slot_events(res: Resolution, pending: Optional[str] = None) -> List[Dict[str, Any]]:
     """The slot changes that follow from a resolution (a new mention replaces the old one)."""
     if res.status == "listed":
-        return [_slot("qualification", res.qid), _slot("candidates", None), _slot("confirming", None),
-                _slot("pending_intent", None)]
+        return [slot("qualification", res.qid), slot("candidates", None), slot("confirming", None),
+                slot("pending_intent", None)]
     if res.status == "confirm" and res.result is not None:
         # "营养师", "TÜV SÜD": the bot asks whether it is the listed row's credential (yes/no buttons)
-        return [_slot("qualification", None), _slot("candidates", None), _slot("confirming", res.result.ids[0]),
-                _slot("pending_intent", pending)]
+        return [slot("qualification", None), slot("candidates", None), slot("confirming", res.result.ids[0]),
+                slot("pending_intent", pending)]
     if res.status == "ambiguous" and res.result is not None:
-        return [_slot("qualification", None), _slot("candidates", ",".join(res.result.ids)),
-                _slot("confirming", None), _slot("pending_intent", pending)]
+        return [slot("qualification", None), slot("candidates", ",".join(res.result.ids)),
+                slot("confirming", None), slot("pending_intent", pending)]
     if res.status == "unlisted":
-        return [_slot("qualification", None), _slot("candidates", None), _slot("confirming", None),
-                _slot("pending_intent", None)]
+        return [slot("qualification", None), slot("candidates", None), slot("confirming", None),
+                slot("pending_intent", None)]
     return []
 
 
-def _slot(name: str, value: Any) -> Dict[str, Any]:
-    return {"event": "slot", "name": name, "value": value, "timestamp": None}
-
-
 def slot(name: str, value: Any) -> Dict[str, Any]:
-    return _slot(name, value)
+    """rasa-sdk's SlotSet: the event dict Rasa expects ({"event": "slot", "name", "value", "timestamp": None}),
+    built by the SDK rather than by hand so that its shape follows the SDK's."""
+    return SlotSet(name, value)
 
 
