@@ -1,8 +1,11 @@
-"""What holders get: all benefits, or one of them (work permit, visas, titles, residence permit)."""
+"""What holders get: all benefits, or one of them (work permit, visas, titles, residence permit).
+
+Answer functions only (`ctx -> (answers, events)`): which action or pending question they answer is
+actions/routing.py's business, so this module imports no other topic."""
 from __future__ import annotations
 
 from actions import context
-from actions.base import AnswerAction, Reply, with_qualification
+from actions.answering import Reply, with_qualification
 from actions.context import Context
 from catalog import answers, benefits as rules
 
@@ -45,27 +48,3 @@ def residence_card(ctx: Context) -> Reply:
                               lambda q: answers.residence_card(ctx.lang, qualification=q),
                               lambda: answers.residence_card(ctx.lang))
 
-
-class ActionAnswerBenefits(AnswerAction):
-    action_name = "action_answer_benefits"
-    answerer = staticmethod(benefits)
-
-
-class ActionAnswerWorkPermit(AnswerAction):
-    action_name = "action_answer_work_permit"
-    answerer = staticmethod(work_permit)
-
-
-class ActionAnswerVisa(AnswerAction):
-    action_name = "action_answer_visa"
-    answerer = staticmethod(visa)
-
-
-class ActionAnswerTitle(AnswerAction):
-    action_name = "action_answer_title"
-    answerer = staticmethod(title)
-
-
-class ActionAnswerResidenceCard(AnswerAction):
-    action_name = "action_answer_residence_card"
-    answerer = staticmethod(residence_card)

@@ -1,19 +1,18 @@
-"""The catalog itself: counts, browsing by field/country/list, and the notice's metadata."""
+"""The catalog itself: counts, browsing by field/country/list, the notice's metadata, and the hotline's row
+queries ("哪些体育类证书要求两年工作经验").
+
+Answer functions only: actions/routing.py decides when they answer (the row query whatever intent NLU saw),
+so this module imports no other topic."""
 from __future__ import annotations
 
+import re
 from typing import Optional
 
-from actions.base import AnswerAction, Reply, one
+from actions import context
+from actions.answering import Reply, browsed, one
 from actions.context import Context
-from catalog import answers
-
-
-def names_a_list(text: str) -> Optional[str]:
-    """"urgent" when the text names the urgent list (急需紧缺清单)."""
-    text = text.lower()
-    if "急需紧缺" in text or "urgent" in text or "紧缺" in text:
-        return "urgent"
-    return None
+from catalog import answers, matching, queries
+from catalog import staff_query as staff_filters
 
 
 def catalog_stats(ctx: Context) -> Reply:
@@ -21,24 +20,45 @@ def catalog_stats(ctx: Context) -> Reply:
 
 
 def browse(ctx: Context) -> Reply:
-    return one(answers.browse(ctx.lang, field=ctx.entities.get("field"), country=ctx.entities.get("country"),
-                              list_name_=names_a_list(ctx.text)))
+    return one(browsed(ctx))
 
 
 def notice_info(ctx: Context) -> Reply:
     return one(answers.notice_info(ctx.lang))
 
 
-class ActionAnswerCatalogStats(AnswerAction):
-    action_name = "action_answer_catalog_stats"
-    answerer = staticmethod(catalog_stats)
+_FOLLOW_UP = re.compile(r"其中|这些|這些|那些|这几|這幾|它们|它們|佢哋|(?<![a-z])(?:those|these|them|of them|among them)(?![a-z])",
+                        re.I)
 
 
-class ActionBrowseCatalog(AnswerAction):
-    action_name = "action_browse_catalog"
-    answerer = staticmethod(browse)
-
-
-class ActionAnswerNoticeInfo(AnswerAction):
-    action_name = "action_answer_notice_info"
-    answerer = staticmethod(notice_info)
+def staff_query(ctx: Context, counting: bool = False) -> Optional[Reply]:
+    """ "哪些体育类证书要求两年工作经验", "how many finance rows are from the UK": the count and the rows, whatever
+    intent NLU saw. A message naming one credential is about that credential; a generic name shared by rows
+    ("精算师有几项") lists those rows. `counting`: the count answer's own action, which gives numbers only, so
+    that a list, field or country it is asked about gets the rows too."""
+    if not ctx.text or ctx.text.startswith("/") or ctx.candidates or ctx.slots.get("confirming"):
+        return None
+    two = staff_filters.total_and_subset(ctx.text)  # "一共几项？其中哪几项要求两年经验？": the total, then the rows
+    if two is not None and matching.match(ctx.text).status not in ("listed", "confirm", "unlisted"):
+        base, subset = two
+        return [answers.staff_query(subset, staff_filters.run(subset), ctx.lang,
+                                    total=(base, staff_filters.run(base)))], [context.slot("pending_intent", None)]
+    follow = bool(_FOLLOW_UP.search(ctx.text)) and bool(ctx.history)
+    earlier = staff_filters.parse(ctx.history[-1]) if follow else None  # "which of those need two years?"
+    if not staff_filters.asks_for_rows(ctx.text, follow_up=earlier is not None):
+        return None
+    filters = staff_filters.parse(ctx.text) or staff_filters.Filters()
+    if earlier is not None:
+        filters = staff_filters.parse_more(ctx.text, earlier)
+    if filters.any() and not filters.beyond_browsing() and not counting:
+        return None  # "急需紧缺清单里有哪些证书": the browse answer lists them already
+    found = matching.match(ctx.text)
+    if found.status in ("listed", "confirm", "unlisted"):
+        return None
+    rows = staff_filters.run(filters) if filters.any() else []
+    if found.status == "ambiguous":
+        ids = set(found.ids)
+        rows = [q for q in (rows if filters.any() else queries.all_qualifications()) if q.id in ids]
+    elif not filters.any():
+        return None
+    return [answers.staff_query(filters, rows, ctx.lang)], [context.slot("pending_intent", None)]

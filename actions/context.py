@@ -1,17 +1,24 @@
 """What an action needs to know about the conversation, read from the tracker in one place:
-the user's language, the latest message, and which qualification it is about."""
+the user's language (and the one a message asks to be answered in), the latest message, and which qualification
+it is about; and the slot events (rasa-sdk's SlotSet) that remember it. The answer functions of every topic read
+this module, so it imports none of them."""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
+from dataclasses import replace
+
 from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
 
 from actions import slot_values
 from bot.language_rules import detect
+from catalog import facts as person_facts
 from catalog import matching as matcher
 from catalog.matching import MatchResult
+from catalog.reasoner import Facts
 
 _NO_WORDS = "不是|不对|没有|沒有|唔係|唔系|否|no|nope|not"
 _NO = re.compile(rf"^\s*(?:{_NO_WORDS})(?![a-z])", re.I)
@@ -57,14 +64,11 @@ class Context:
         return None if v in (None, "") else str(v).lower() == "true"
 
     @property
-    def facts(self):
+    def facts(self) -> Facts:
         """The person's facts: the slots (earlier turns, and NLU's entities of this one), with what this message
         says of experience and a Beijing employer (catalog/facts.py) replacing the earlier value."""
-        from catalog import facts as found
-        from catalog.reasoner import Facts
-
-        years = found.experience_years(self.text) if self.text and not self.text.startswith("/") else None
-        employer = found.beijing_employer(self.text) if self.text and not self.text.startswith("/") else None
+        years = person_facts.experience_years(self.text) if self.text and not self.text.startswith("/") else None
+        employer = person_facts.beijing_employer(self.text) if self.text and not self.text.startswith("/") else None
         if years is None and self.slots.get("experience_years") is not None:
             years = float(self.slots["experience_years"])
         if employer is None and self.slots.get("beijing_employer") not in (None, ""):
@@ -74,17 +78,15 @@ class Context:
 
     def fact_events(self) -> List[Dict[str, Any]]:
         """Slot events keeping what this message said of experience and a Beijing employer."""
-        from catalog import facts as found
-
         if not self.text or self.text.startswith("/"):
             return []
         out = []
-        years = found.experience_years(self.text)
+        years = person_facts.experience_years(self.text)
         if years is not None:
-            out.append(_slot("experience_years", years))
-        employer = found.beijing_employer(self.text)
+            out.append(slot("experience_years", years))
+        employer = person_facts.beijing_employer(self.text)
         if employer is not None:
-            out.append(_slot("beijing_employer", "true" if employer else "false"))
+            out.append(slot("beijing_employer", "true" if employer else "false"))
         return out
 
     @property
@@ -114,6 +116,36 @@ def read(tracker: Tracker) -> Context:
         history = history[:-1]
     return Context(tracker.sender_id, lang if lang in ("zh", "en") else "zh", intent, text, entities, slots,
                    history=history[-HISTORY_TURNS:])
+
+
+_LANG_REQUEST = re.compile(
+    r"(?:answer|reply|respond|say|write|speak|explain|continue)\b[^.?!？。]{0,20}?\b(?:in|to)\s+(?:english|chinese|mandarin|cantonese)"
+    r"|(?:english|chinese|mandarin)\s*,?\s*please|in english\b|switching to english|switch to english|"
+    r"用(?:英文|英语|英語|中文|普通话|普通話|廣東話|广东话|粵語|粤语)|(?:英文|英语|英語|中文|廣東話|广东话|粤语|粵語)(?:回答|答|讲|講|说|說|講返)|"
+    r"講返(?:廣東話|广东话|中文)|讲回(?:中文|广东话)", re.I)
+_FILLER = re.compile(r"[\s,，。.!！?？:：;；~]+|please|pls|吧|啦|唔該|唔该|可以吗|可以嗎|can you|could you|sorry|thanks|thank you|"
+                     r"and|和|同埋|算啦都係|算了|actually|let me ask|ask|我想知|", re.I)
+
+
+def language_switch(ctx: Context) -> Optional[Context]:
+    """ "Can you answer in English please?", "用中文回答吧：我是中国注册会计师…": the question of this message
+    (what is left of it) or, when nothing is left, the previous one, answered in the language asked for."""
+    if not ctx.text or ctx.text.startswith("/"):
+        return None
+    m = _LANG_REQUEST.search(ctx.text)
+    if not m:
+        return None
+    rest = (ctx.text[:m.start()] + " " + ctx.text[m.end():]).strip()
+    if len(_FILLER.sub("", rest)) >= 4:
+        text = rest
+    elif ctx.history:
+        text = ctx.history[-1]
+    else:
+        return None
+    wanted = ctx.text[m.start():m.end()].lower()
+    lang = "en" if "english" in wanted or "英" in wanted else "zh"
+    return replace(ctx, text=text, lang=lang, history=ctx.history[:-1] if text != rest else ctx.history,
+                   intent="")
 
 
 HISTORY_TURNS = 3
@@ -199,26 +231,24 @@ def resolve(ctx: Context, verdict: Optional[MatchResult] = None) -> Resolution:
 def slot_events(res: Resolution, pending: Optional[str] = None) -> List[Dict[str, Any]]:
     """The slot changes that follow from a resolution (a new mention replaces the old one)."""
     if res.status == "listed":
-        return [_slot("qualification", res.qid), _slot("candidates", None), _slot("confirming", None),
-                _slot("pending_intent", None)]
+        return [slot("qualification", res.qid), slot("candidates", None), slot("confirming", None),
+                slot("pending_intent", None)]
     if res.status == "confirm" and res.result is not None:
         # "营养师", "TÜV SÜD": the bot asks whether it is the listed row's credential (yes/no buttons)
-        return [_slot("qualification", None), _slot("candidates", None), _slot("confirming", res.result.ids[0]),
-                _slot("pending_intent", pending)]
+        return [slot("qualification", None), slot("candidates", None), slot("confirming", res.result.ids[0]),
+                slot("pending_intent", pending)]
     if res.status == "ambiguous" and res.result is not None:
-        return [_slot("qualification", None), _slot("candidates", ",".join(res.result.ids)),
-                _slot("confirming", None), _slot("pending_intent", pending)]
+        return [slot("qualification", None), slot("candidates", ",".join(res.result.ids)),
+                slot("confirming", None), slot("pending_intent", pending)]
     if res.status == "unlisted":
-        return [_slot("qualification", None), _slot("candidates", None), _slot("confirming", None),
-                _slot("pending_intent", None)]
+        return [slot("qualification", None), slot("candidates", None), slot("confirming", None),
+                slot("pending_intent", None)]
     return []
 
 
-def _slot(name: str, value: Any) -> Dict[str, Any]:
-    return {"event": "slot", "name": name, "value": value, "timestamp": None}
-
-
 def slot(name: str, value: Any) -> Dict[str, Any]:
-    return _slot(name, value)
+    """rasa-sdk's SlotSet: the event dict Rasa expects ({"event": "slot", "name", "value", "timestamp": None}),
+    built by the SDK rather than by hand so that its shape follows the SDK's."""
+    return SlotSet(name, value)
 
 

@@ -1,18 +1,22 @@
 """Questions that name a benefit or rule of the notice ("工作许可年龄能放宽吗", "can my family get visas"), answered
 for this person by the reasoner (catalog/reasoner.py): the credential(s) of the message or the conversation, the
 person's facts (slots + this message), the clauses asked (catalog/asked.py). Whatever intent NLU saw: the words
-of the question decide what is asked, the catalog decides the answer."""
+of the question decide what is asked, the catalog decides the answer.
+
+Answer functions only, tried by actions/routing.py before the intent's own answer; this module imports no other
+topic: where a correction leaves one credential, `several` answers with the recognition function routing passes."""
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional, Tuple
+from dataclasses import replace
+from typing import Any, List, Optional, Tuple
 
 from actions import context
+from actions.answering import Answerer, Reply, names_a_list, unknown_name
 from actions.context import Context
-from catalog import answers, asked, matching, queries, reasoner
+from catalog import answers, asked, matching, queries, reasoner, sentences, staff_query
+from catalog import facts as person_facts
 from catalog.answers import Answer
-
-Reply = Tuple[List[Answer], List[Dict[str, Any]]]
 
 # the urgent list's counterpart of a Section 1 measure, and back: both are said where they differ
 _URGENT_COUNTERPART = {"一.2": "二.1", "一.3": "二.4"}
@@ -88,17 +92,13 @@ def _pending(ctx: Context) -> str:
 
 def _says_of_self(text: str) -> bool:
     """Whether the message states a fact of the person (nationality, age, 高精尖, experience, a Beijing employer)."""
-    from catalog import facts as found
-
-    return any(f(text) is not None for f in (found.nationality, found.age, found.high_end, found.experience_years,
-                                              found.beijing_employer))
+    return any(f(text) is not None for f in (person_facts.nationality, person_facts.age, person_facts.high_end,
+                                              person_facts.experience_years, person_facts.beijing_employer))
 
 
 def clause_question(ctx: Context) -> Optional[Reply]:
     """ "第二條第3項講嘅認定高級職稱，係根據邊份辦法？", "what's in item 5 of section 2?": a question naming a clause
     by number, about no credential and no fact of the person, gets the sentence it asks about and the clause."""
-    from catalog import sentences
-
     if not ctx.text or ctx.text.startswith("/") or ctx.slots.get("confirming"):
         return None
     refs = sentences.referenced(ctx.text)
@@ -112,11 +112,6 @@ def clause_question(ctx: Context) -> Optional[Reply]:
 def sentence_question(ctx: Context, minimum: float = 6.0) -> Optional[Reply]:
     """A question NLU could not place that shares enough rare words with one sentence of the notice: that
     sentence, cited (the caller decides when to try: only instead of a generic answer)."""
-    from catalog import sentences
-
-    from actions.catalog_info import names_a_list
-    from catalog import staff_query
-
     if not ctx.text or ctx.text.startswith("/") or matching.match(ctx.text).status != "none":
         return None
     if names_a_list(ctx.text) or staff_query.asks_for_rows(ctx.text) or "field" in ctx.entities \
@@ -133,8 +128,6 @@ def sentence_question(ctx: Context, minimum: float = 6.0) -> Optional[Reply]:
 def framed(ctx: Context) -> Optional[Reply]:
     if not ctx.text or ctx.text.startswith("/") or ctx.slots.get("confirming") or ctx.intent in _NOT_FRAMED:
         return None
-    from catalog import sentences
-
     refs = [r for r in sentences.referenced(ctx.text) if r in {c.id for c in queries.clauses("benefit")}]
     ids = refs or [i for i in asked.asked_clauses(ctx.text) if i != "四"]
     if "title" in ids and any(i in ("一.2", "二.1") for i in ids):
@@ -191,9 +184,7 @@ def framed(ctx: Context) -> Optional[Reply]:
     answer = answers.verdicts(q, items, facts, ctx.lang)
     pending = _pending(ctx) if answer.buttons else None
     if q is None and res.status == "none":
-        from actions.recognition import _unknown_name
-
-        named = _unknown_name(ctx.text)
+        named = unknown_name(ctx.text)
         if named:  # "can I get a work residence permit with my MBA?": the MBA is not in the catalog, first
             first = answers.Answer("unlisted", ctx.lang, answers.t("not_found_named", ctx.lang, name=named))
             return [first, answer], events + [context.slot("pending_intent", pending)]
@@ -228,9 +219,11 @@ def _said(r: Any) -> str:
     return r.unlisted.matched if r.unlisted is not None else ""
 
 
-def several(ctx: Context) -> Optional[Reply]:
+def several(ctx: Context, recognise: Answerer) -> Optional[Reply]:
     """ "CFA和FRM都有", "我有FCCA同CPA澳洲": whatever intent NLU saw, a message naming several credentials gets a
-    verdict for each (the question it also asks, if it names a measure, is answered by `framed`)."""
+    verdict for each (the question it also asks, if it names a measure, is answered by `framed`). A correction that
+    leaves one of them ("Sorry, I meant FRM, not CFA.") is a question about that one: `recognise` answers it (the
+    recognition topic's function, passed by actions/routing.py so that this module need not import it)."""
     # (NLU's qualification entity names one of them only: the text decides)
     if not ctx.text or ctx.text.startswith("/") or ctx.candidates or ctx.slots.get("confirming") \
             or ctx.intent in _NOT_FRAMED:
@@ -240,12 +233,8 @@ def several(ctx: Context) -> Optional[Reply]:
     if len(each) < 2:
         if len(original) >= 2 and len(each) == 1:
             # "Sorry, I meant FRM, not CFA.": the one credential left is the answer
-            from dataclasses import replace
-
-            from actions.recognition import recognition
-
             said = _said(each[0])
-            return recognition(replace(ctx, text=said or ctx.text, history=[]))
+            return recognise(replace(ctx, text=said or ctx.text, history=[]))
         return None
     listed = [r.ids[0] for r in each if r.status == "listed"]
     events = [context.slot("qualification", listed[0])] if listed else []

@@ -9,13 +9,10 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.benefits import (ActionAnswerBenefits, ActionAnswerResidenceCard, ActionAnswerTitle,
-                              ActionAnswerVisa, ActionAnswerWorkPermit)
-from actions.catalog_info import ActionAnswerCatalogStats, ActionAnswerNoticeInfo, ActionBrowseCatalog
-from actions.practice import ActionAnswerPractice
-from actions.recognition import ActionAnswerInform, ActionAnswerRecognition
-from actions.support import ActionAnswerFallback, ActionHandoffHuman, ActionRecordFeedback
-from actions.verification import ActionAnswerVerification
+from actions.routing import (ActionAnswerBenefits, ActionAnswerCatalogStats, ActionAnswerFallback,
+                             ActionAnswerInform, ActionAnswerNoticeInfo, ActionAnswerPractice, ActionAnswerRecognition,
+                             ActionAnswerResidenceCard, ActionAnswerTitle, ActionAnswerVerification, ActionAnswerVisa,
+                             ActionAnswerWorkPermit, ActionBrowseCatalog, ActionHandoffHuman, ActionRecordFeedback)
 
 
 def tracker(text: str, intent: str, lang: Optional[str] = "zh", entities: Optional[List[Dict[str, Any]]] = None,

@@ -1,5 +1,5 @@
 """Answers from the person's own facts and the question's words, whatever intent NLU saw (actions/framed.py,
-actions/base.py): the reasoner's verdict first, several credentials, follow-ups that complete or correct the
+actions/routing.py): the reasoner's verdict first, several credentials, follow-ups that complete or correct the
 earlier message, clauses named by number, refusals with the question still answered, chitchat with a question."""
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ from typing import Any, Dict, List, Optional
 import pytest
 from rasa_sdk import Tracker
 
-from actions.benefits import ActionAnswerWorkPermit
-from actions.recognition import ActionAnswerInform, ActionAnswerRecognition
-from actions.support import ActionAnswerChitchat, ActionAnswerFallback
+from actions.routing import (ActionAnswerChitchat, ActionAnswerFallback, ActionAnswerInform,
+                             ActionAnswerRecognition, ActionAnswerWorkPermit)
 from catalog import facts
 from tests.actions.test_actions import run
 

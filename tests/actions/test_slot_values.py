@@ -7,8 +7,7 @@ import math
 
 import pytest
 
-from actions.benefits import ActionAnswerBenefits, ActionAnswerWorkPermit
-from actions.recognition import ActionAnswerRecognition
+from actions.routing import ActionAnswerBenefits, ActionAnswerRecognition, ActionAnswerWorkPermit
 from tests.actions.test_actions import run, tracker
 
 

@@ -1,0 +1,81 @@
+"""What the answer functions share, so that no topic module needs another: the shape of a reply, the common
+flow of a question about "my" qualification, and what a message names that several topics read (a list of the
+catalog, the browse filters, a credential the catalog does not hold).
+
+Rasa-sdk-free like the topic modules (it reads a Context, never a Tracker) and importing only actions.context
+and catalog: were these helpers in a topic module, the topics that use them would import each other again
+(issue 11: recognition and framed imported catalog_info and each other, with function-local imports to hide it).
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from actions import context
+from actions.context import Context, Resolution
+from catalog import answers, queries, vocabulary
+from catalog import matching as matcher
+from catalog.answers import Answer
+from catalog.queries import QualificationInfo
+
+# what every answer function returns: the answers to send, and the events (slot changes) to return to Rasa
+Reply = Tuple[List[Answer], List[Dict[str, Any]]]
+Answerer = Callable[[Context], Reply]
+
+
+def one(answer: Answer, events: Optional[List[Dict[str, Any]]] = None) -> Reply:
+    return [answer], events or []
+
+
+def with_qualification(ctx: Context, intent: str, specific: Callable[[QualificationInfo], Answer],
+                       general: Callable[[], Answer]) -> Reply:
+    """The common flow of a question about "my" qualification.
+
+    A new ambiguous mention -> ask which (and remember the question); unlisted -> say so;
+    a known qualification -> `specific(qualification)`; none -> `general()`.
+    """
+    res: Resolution = context.resolve(ctx)
+    if res.status == "ambiguous" and res.result is not None:
+        return [answers.ambiguity(res.result, ctx.lang)], context.slot_events(res, pending=intent)
+    if res.status == "confirm" and res.result is not None:
+        return [answers.confirm(res.result, ctx.lang)], context.slot_events(res, pending=intent)
+    if res.status == "unlisted" and res.result is not None:
+        return [answers.recognition(res.result, ctx.lang)], context.slot_events(res)
+    if res.qid:
+        q = queries.get(res.qid)
+        if q is not None:
+            return [specific(q)], context.slot_events(res) if res.new else [context.slot("pending_intent", None)]
+    return [general()], [context.slot("pending_intent", intent)]
+
+
+def names_a_list(text: str) -> Optional[str]:
+    """"urgent" when the text names the urgent list (急需紧缺清单)."""
+    text = text.lower()
+    if "急需紧缺" in text or "urgent" in text or "紧缺" in text:
+        return "urgent"
+    return None
+
+
+def browsed(ctx: Context) -> Answer:
+    """The catalog's rows by the field, the country and the list this message names (the browse answer, also
+    recognition's when the message names no credential but a field, a country or a list)."""
+    return answers.browse(ctx.lang, field=ctx.entities.get("field"), country=ctx.entities.get("country"),
+                          list_name_=names_a_list(ctx.text))
+
+
+_ACRONYM = re.compile(r"(?<![A-Za-z])[A-Z][A-Za-z]?[A-Z0-9]{1,6}(?![A-Za-z])")
+_CREDENTIAL_WORDS = re.compile(r"(?:注册|註冊)[\u4e00-\u9fff]{1,4}|[\u4e00-\u9fff]{1,6}(?:执照|執照|牌照|社工|工程师|工程師)")
+
+
+def unknown_name(text: str) -> str:
+    """The name of a credential the message asks about that the matcher found nowhere in the catalog."""
+    data = matcher.get_matcher().data
+    for m in _ACRONYM.finditer(text or ""):
+        word = m.group(0)
+        if word.upper() in data.not_credentials or vocabulary.find_country(word) or vocabulary.find_field(word):
+            continue
+        if word.upper() in ("IT", "OK", "HR", "ID", "AI", "US", "UK", "USA", "PRC", "HK"):
+            continue
+        return word
+    m = _CREDENTIAL_WORDS.search(text or "")
+    return m.group(0) if m else ""
