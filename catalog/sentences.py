@@ -142,9 +142,11 @@ def best(text: str, within: Sequence[str] = (), version: Optional[str] = None,
         if within and s.clause not in within and not any(s.clause.startswith(w + ".") for w in within):
             continue
         have = set(_terms(s.zh) + _terms(s.en))
-        score = sum(weights.get(t, 0.0) for t in asked & have)
+        # summed in a fixed order and rounded: a set's order changes with PYTHONHASHSEED, and so did the last
+        # bits of a float sum, and with them which of two equal sentences won (seen on E2-0098)
+        score = round(sum(sorted(weights.get(t, 0.0) for t in asked & have)), 9)
         scored.append((score, s))
     if not scored:
         return None
-    score, s = max(scored, key=lambda p: p[0])
+    score, s = max(scored, key=lambda p: p[0])  # the first of equals, in the notice's order
     return (s, score) if score > minimum else None
