@@ -52,6 +52,8 @@ def staff_query(ctx: Context, counting: bool = False) -> Optional[Reply]:
         filters = staff_filters.parse_more(ctx.text, earlier)
     if filters.any() and not filters.beyond_browsing() and not counting:
         return None  # "急需紧缺清单里有哪些证书": the browse answer lists them already
+    if staff_filters.about_a_clause(ctx.text, filters):
+        return None
     found = matching.match(ctx.text)
     if found.status in ("listed", "confirm", "unlisted"):
         return None

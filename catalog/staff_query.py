@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
-from catalog import queries, vocabulary
+from catalog import asked, queries, sentences, vocabulary
 from catalog.queries import QualificationInfo
 from catalog.text import normalize
 
@@ -238,6 +238,24 @@ def _name_words(norm: str, f: "Filters") -> List[str]:
             else:
                 i += 1
     return out
+
+
+_ROWS_ASKED = re.compile(r"哪些证书|哪些證書|哪些资格|哪些資格|哪几项|哪幾項|哪些项|哪些項|几项|幾項|多少项|多少項|列出|"
+                         r"(?:which|what|how many|list(?: all)?(?: the)?)\s+(?:rows|items|entries|certificates|qualifications|credentials)")
+
+
+def about_a_clause(text: str, f: "Filters") -> bool:
+    """A question about a clause of the notice, not over the rows, though it has words a row query has:
+    "第二條第3項…正高同副高分別可以破格聘喺幾級崗位" (a clause named, no rows asked for), "持证的外籍人员办工作许可，年龄
+    最多放宽到多少岁" (a measure asked; "持证" is no row's name), "which post levels can public institutions…"."""
+    norm = normalize(text or "")
+    if _ROWS_ASKED.search(norm) or f.list:
+        return False
+    if sentences.referenced(text):
+        return True
+    only_words = f.words and not any((f.field, f.country, f.countries, f.experience_years, f.experience is not None,
+                                      f.registration, f.title_level, f.level_limit, f.condition, f.more_than_years))
+    return bool(only_words and asked.asked_clauses(text))
 
 
 def asks_for_rows(text: str, follow_up: bool = False) -> bool:
