@@ -27,7 +27,7 @@ from actions import benefits, catalog_info, context, framed, practice, recogniti
 from actions.answering import Answerer, Reply, names_a_list
 from actions.base import AnswerAction
 from actions.context import Context
-from catalog import answers, queries, refusals, silence
+from catalog import answers, asked, queries, refusals, silence
 from catalog import matching as matcher
 from catalog.answers import Answer
 
@@ -216,6 +216,9 @@ def _rest(action: str, ctx: Context) -> Reply:
     listing = catalog_info.staff_query(ctx, counting=action == "action_answer_catalog_stats")
     if listing is not None:
         return listing
+    answered = _follow_up(ctx)
+    if answered is not None:
+        return answered
     answered = _framed(ctx)
     if answered is not None:
         return _with_silence(ctx, answered)
@@ -232,6 +235,33 @@ def _rest(action: str, ctx: Context) -> Reply:
         if found is not None:
             return _with_silence(ctx, found)
     return _with_silence(ctx, ROUTES[action](ctx))
+
+
+def _follow_up(ctx: Context) -> Optional[Reply]:
+    """A short follow-up that completes the credential of an earlier turn or picks among the options offered
+    ("德州的", "係C級", "一级的", "Mine is Level 3.", "Alberta."), whatever intent NLU saw (these were read as
+    affirm, notice_info, out_of_scope…): the verdict on the completed credential, then the answer to the
+    question that was pending ("能在北京当老师吗" → practice). A follow-up asking a measure of its own ("那签证呢")
+    is left to the framed answers."""
+    text = ctx.text or ""
+    if not text or text.startswith("/") or not ctx.history or len(text) > context.SHORT_MESSAGE \
+            or ctx.slots.get("confirming") or asked.asked_clauses(text):
+        return None
+    if matcher.match(text).status in ("listed", "unlisted", "confirm", "ambiguous"):
+        return None  # a credential of its own: the usual answers handle it
+    res = context.resolve(ctx)
+    if not res.new:
+        return None
+    first, events = recognition.recognition(ctx)
+    pending = ctx.slots.get("pending_intent")
+    if res.status == "listed" and pending in CONTINUATIONS and pending not in ("ask_recognized", "ask_catalog_browse",
+                                                                               "ask_catalog_stats"):
+        ctx.slots["qualification"] = res.qid
+        ctx.entities["qualification"] = res.qid
+        replies, more = CONTINUATIONS[pending](ctx)
+        replies = [a for a in replies if a.kind != "recognized"]
+        return first + replies, events + [e for e in more if e.get("name") != "qualification"]
+    return first, events
 
 
 def _framed(ctx: Context) -> Optional[Reply]:

@@ -106,3 +106,10 @@ def test_chitchat_with_a_question_answers_the_question():
     assert "R014" in text
     _, _, _, msgs = run(ActionAnswerChitchat(), tracker("谢谢", "thank"))
     assert msgs[0].get("response") == "utter_thank"
+
+
+def test_a_follow_up_that_completes_the_credential_also_answers_the_pending_question():
+    # "能在北京当老师吗" asked which state; "得州的" (read as affirm) completes it: the row, then the practice answer
+    text, _, slots, _ = run(ActionAnswerInform(), tracker("得州的", "affirm", history=["我有美国的教师资格证，能在北京当老师吗"],
+                                                          pending_intent="ask_practice"))
+    assert "R057" in text and "第三条" in text and slots.get("qualification") == "R057"
