@@ -50,7 +50,7 @@ logger = logging.getLogger(__name__)
 MAX_TEXT_CHARS = 5000
 MAX_SENDER_CHARS = 128
 LANGS = ("zh", "en")
-SITUATIONS = ("empty", "too_long", "rate_limited", "bad_request", "unavailable")
+SITUATIONS = ("empty", "too_long", "rate_limited", "bad_request", "unavailable", "still_working")
 MESSAGES_FILE = DATA_DIR / "channel_messages.yaml"
 
 DEFAULT_RATE_LIMIT = (30, 60.0)

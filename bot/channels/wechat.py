@@ -24,7 +24,8 @@ POST a user's message or an event, as XML. Every POST is checked before its text
 The platform waits 5 s and retries (3 tries), on any replica. Each message runs once (wechat_dedup:
 FromUserName + MsgId, shared through Redis). If the answer is not ready within `reply_timeout` (4 s)
 the response is "success" (the platform then stops retrying) and the answer follows through the
-customer-service message API (wechat_api), which works within 48 h of the user's last message.
+customer-service message API (wechat_api), which works within 48 h of the user's last message. Without
+the API the response says the answer is coming and keeps it as the user's next page: "更多"/"more" reads it.
 
 Rendering: several bot messages are joined with blank lines; "custom" payloads (the web page's
 citation data) are left out; buttons become numbered options ("1. …") appended to the text, and a bare
@@ -118,6 +119,7 @@ MORE_HINT = (  # the end of every page of a long reply but the last
 TOO_LONG = wording("too_long")
 EMPTY = wording("empty")
 RATE_LIMITED = wording("rate_limited")
+STILL_WORKING = wording("still_working")
 BAD_TEXT = wording("bad_request")
 ERROR = (
     "抱歉，系统暂时出了点问题，请稍后再试。\n"
@@ -451,8 +453,8 @@ class WeChatInput(InputChannel):
             return
         logger.info("wechat: %s mode", "safe (AES)" if self.crypto else "plain or compatible")
         if not self.api.configured:
-            logger.warning("wechat: no app_id/app_secret: answers slower than %.1f s cannot be delivered; "
-                           "long answers are sent in pages (\"更多/more\")", self.reply_timeout)
+            logger.warning("wechat: no app_id/app_secret: an answer slower than %.1f s is kept for the user's "
+                           "\"更多/more\", and long answers are sent in pages", self.reply_timeout)
 
     # --- routes ---
 
@@ -614,6 +616,11 @@ class WeChatInput(InputChannel):
         try:
             rendered = await asyncio.wait_for(asyncio.shield(entry.future), timeout=max(remaining, 0.0))
         except asyncio.TimeoutError:
+            if first and not self.api.configured:
+                # no API to send it later: it becomes the user's next page ("更多"/"more" reads it), and this
+                # reply says so; "success" would have lost the answer for good
+                self._park(entry, openid)
+                return STILL_WORKING
             # "success" now; the answer goes through the API when it is ready (here or on its replica)
             self._defer(entry, openid)
             return None
@@ -671,6 +678,21 @@ class WeChatInput(InputChannel):
         pages = paginate(rendered.text)
         await self.pages.keep(openid, pages[1:])
         return Rendered(pages[0] if pages else "", rendered.payloads)
+
+    def _park(self, entry: Entry, openid: str) -> None:
+        """The answer of a turn that outlasted the platform's wait, with no customer-service API: kept as the
+        first of the user's unread pages (before the rest of a long answer, which _run_turn kept already)."""
+
+        async def keep_when_ready() -> None:
+            try:
+                rendered = await asyncio.shield(entry.future)
+            except Exception:  # noqa: BLE001 - the turn failed: nothing to keep (its error was logged)
+                return
+            if rendered.text:
+                rest = _string_list(await self.store.get("pages:" + openid))
+                await self.pages.keep(openid, [rendered.text] + rest)
+
+        self._in_background(keep_when_ready())
 
     def _defer(self, entry: Entry, openid: str) -> None:
         """This request answers "success": the answer must go out later. Recorded here at once and in the

@@ -245,3 +245,18 @@ def test_other_routing_fields_are_checked_too(server, field, value):
     fields[field] = value
     status, _, _ = server.post(build_xml(fields).encode(), plain_params())
     assert status == 400 and server.agent.calls == []
+
+
+def test_without_the_api_a_slow_answer_is_kept_for_more_not_lost():
+    # "success" would end the platform's retries and the answer could never reach the user
+    from bot.channels.wechat import STILL_WORKING
+    from tests.channels.test_wechat_harness import ChannelServer, StubAgent, wait_until
+
+    s = ChannelServer(WeChatInput(token=TOKEN, reply_timeout=0.3, store=MemoryStore()), StubAgent(slow_delay=0.8))
+    try:
+        assert reply_text(s, text_xml("slow question")) == STILL_WORKING
+        assert wait_until(lambda: s.channel.store._live("pages:" + OPENID) is not None, timeout=10)
+        assert reply_text(s, text_xml("更多")) == "slow answer to slow question"
+        assert [c["text"] for c in s.agent.calls] == ["slow question"]  # "更多" read the page, no new turn
+    finally:
+        s.close()
