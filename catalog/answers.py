@@ -526,6 +526,15 @@ def staff_query(filters: Any, rows: Sequence[QualificationInfo], lang: str, vers
         head = head if lang == "zh" else head[:1].upper() + head[1:]
         return Answer("staff_query", lang, head + ("" if lang == "zh" else " ") + inner.text, inner.cites, (),
                       inner.version)
+    # a country asked: rows whose 国家(地区) cell is empty in the notice (filled in from the issuer) are counted
+    # apart, so the figure is the notice's own column ("国家一栏写澳大利亚的有多少项": 14, and item 27 besides)
+    filled = [q for q in rows if q.country_filled] if (filters.country or filters.countries) else []
+    if filled:
+        main = [q for q in rows if not q.country_filled]
+        inner = staff_query(filters, main, lang, version) if main else None
+        note = [t("staff_query.filled", lang, n=len(filled))] + [_staff_row(q, lang) for q in filled]
+        text = (inner.text + "\n" if inner else t("staff_query.none", lang, conditions=conditions) + "\n") + "\n".join(note)
+        return Answer("staff_query", lang, text, ("附件1" if lang == "zh" else "Annex 1",), (), _ver(version))
     if not rows:
         return Answer("staff_query", lang, t("staff_query.none", lang, conditions=conditions),
                       ("附件1" if lang == "zh" else "Annex 1",), (), _ver(version))

@@ -15,7 +15,7 @@ from catalog.queries import QualificationInfo
 from catalog.text import normalize
 
 # a question that asks for a count or a list
-_ASKS = re.compile(r"哪个|哪個|哪一个|哪一項|哪一项|几项|几个|多少|几多|幾多|幾項|幾個|哪些|哪几|哪幾|有哪|列出|列一下|清单|清單|一共|共有|总共|總共|分别|分別|都是啥|"
+_ASKS = re.compile(r"边啲|邊啲|边个|邊個|边几|邊幾|哪个|哪個|哪一个|哪一項|哪一项|几项|几个|多少|几多|幾多|幾項|幾個|哪些|哪几|哪幾|有哪|列出|列一下|清单|清單|一共|共有|总共|總共|分别|分別|都是啥|"
                    r"都有啥|都有什么|都有哪些|(?<![a-z])(?:how many|which|list|count|number of|what are the|all the|every|any rows?|anything from|"
                    r"any entries|any qualifications|any certificates|any credentials|rows from|entries from|items from|"
                    r"what [a-z ]{0,30}(?:credentials|qualifications|certificates|rows|entries) (?:are|do|does|is)|"
@@ -95,8 +95,9 @@ class Filters:
     def merged(self, earlier: "Filters") -> "Filters":
         """ "which of those need two years?": this question's filters over the earlier question's rows."""
         out = Filters(**{k: v for k, v in earlier.__dict__.items()})
+        default = Filters()
         for k, v in self.__dict__.items():
-            if v not in (None, False, ()):
+            if v != getattr(default, k):  # "哪些不用工作经验" says experience=False: a filter too
                 setattr(out, k, v)
         return out
 
@@ -263,7 +264,24 @@ def asks_for_rows(text: str, follow_up: bool = False) -> bool:
     return bool(_ASKS.search(norm) and (follow_up or _OBJECT.search(norm)))
 
 
+def _singular(word: str) -> str:
+    """ "physiotherapists" -> "physiotherapist" (the rows' names are singular); short words are left alone."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
 def run(f: Filters, version: Optional[str] = None) -> List[QualificationInfo]:
+    """The rows that pass every filter. Name words are looked for in the rows' names and issuers (with the
+    issuers' other names) first, and in every alias only when that finds nothing: "AHPRA發嘅資格" is the four
+    rows AHPRA issues, not also the Australian medical row one of whose aliases names AHPRA."""
+    strict = _run(f, version, strict=True)
+    return strict if strict or not f.words else _run(f, version, strict=False)
+
+
+def _run(f: Filters, version: Optional[str], strict: bool) -> List[QualificationInfo]:
     out = []
     for q in queries.all_qualifications(version):
         if f.list and q.list != f.list:
@@ -279,9 +297,10 @@ def run(f: Filters, version: Optional[str] = None) -> List[QualificationInfo]:
         elif f.country and f.country not in q.country_keys:
             continue
         if f.words:
-            hay = normalize(" | ".join((q.name.zh, q.name.en, q.issuer.zh, q.issuer.en) + q.all_aliases))
-            if not any((re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", hay) if w.isascii() else w in hay)
-                       for w in f.words):
+            hay = normalize(" | ".join((q.name.zh, q.name.en, q.issuer.zh, q.issuer.en)
+                                       + (q.issuer_aliases if strict else q.all_aliases)))
+            if not any((re.search(rf"(?<![a-z])(?:{re.escape(w)}|{re.escape(_singular(w))}(?:e?s)?)(?![a-z])", hay) if w.isascii()
+                        else w in hay) for w in f.words):
                 continue
         if f.more_than_years is not None and not (q.experience_years or 0) > f.more_than_years:
             continue
