@@ -37,6 +37,9 @@ def recognition(ctx: Context) -> Reply:
         q = queries.get(res.qid or "")
         if q is not None:
             replies = [answers.qualification_answer(q, ctx.lang)]
+            years = ctx.facts.experience_years
+            if years is not None and q.experience_years:  # "做咗1年雲計算": the remark's years, for this person
+                replies.append(answers.experience_verdict(q, years, ctx.lang))
             if asks_about_practising(ctx.text):  # "我有美国行医执照，可以在北京行医吗？": answer that too
                 replies.append(answers.practice(ctx.lang, qualification=q))
             return replies, context.slot_events(context.Resolution("listed", q.id))

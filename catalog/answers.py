@@ -207,6 +207,15 @@ def confirm(result: MatchResult, lang: str, version: Optional[str] = None) -> An
     return Answer("confirm", lang, text, (row_cite(q, lang),), buttons, q.version, None, (q.id,))
 
 
+def experience_verdict(q: QualificationInfo, years: float, lang: str) -> Answer:
+    """The remark's years of related experience against the person's own ("我做咗1年"): not yet, or met."""
+    lang = _lang(lang)
+    has = f"{years:g}"
+    key = "experience_not_yet" if years < (q.experience_years or 0) else "experience_met"
+    text = t(key, lang, name=q.name.text(lang), years=q.experience_years, has=has, row=q.row)
+    return Answer("experience", lang, text, (row_cite(q, lang),), (), q.version, q.id)
+
+
 def confirm_denied(q: QualificationInfo, lang: str) -> Answer:
     """The user says the credential is not the listed one: not listed, and what is."""
     lang = _lang(lang)

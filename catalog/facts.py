@@ -43,8 +43,8 @@ _EXPERIENCE_PATTERNS = [
     # 经验3年 / 工作经验：两年
     re.compile(r"(?:经验|經驗|经历|經歷|年限)\s*(?:是|有|只有|才|约|大概|:|：)?\s*" + _NUM + r"\s*(年半|年多|年)"),
     # 3 years of (related) experience / 2+ years' experience / two years experience
-    re.compile(r"\b" + _EN_NUM + r"\s*(\+)?\s*(?:full\s+)?years?'?\s*(?:of\s+)?(?:related\s+|relevant\s+|professional\s+|"
-               r"post-qualification\s+|work(?:ing)?\s+|industry\s+|practical\s+)*(?:experience|work)", re.I),
+    re.compile(r"\b" + _EN_NUM + r"\s*(\+)?\s*(?:full\s+)?(?:years?|yrs?)'?\s*(?:of\s+)?(?:related\s+|relevant\s+|professional\s+|"
+               r"post-qualification\s+|work(?:ing)?\s+|industry\s+|practical\s+)*(?:experience|exp\b|work)", re.I),
     # worked (for) 3 years / working for two years
     re.compile(r"\b(?:worked|working|been working|practi[sc]ed|practi[sc]ing)\b[^.\d]{0,30}?\bfor\s+" + _EN_NUM
                + r"\s*(\+)?\s*years?", re.I),
@@ -176,11 +176,16 @@ def age(text: str) -> Optional[Tuple[int, Tuple[int, int]]]:
     return None
 
 
+# "do I need 2 yrs", "要求两年经验吗": the years asked about, not the person's own
+_ASKED_REQUIREMENT = re.compile(r"(?:need|needs|require[sd]?|requirement|at least|minimum|要求|需要|须|須|满|滿)\s*(?:of\s+)?$", re.I)
+
+
 def experience_years(text: str) -> Optional[float]:
     """Years of (related) work experience the person says they have ("工作两年多" → 2, "一年半" → 1.5)."""
     norm = normalize(text)
     for pattern in _EXPERIENCE_PATTERNS:
-        m = pattern.search(norm)
+        m = next((m for m in pattern.finditer(norm) if not _ASKED_REQUIREMENT.search(norm[max(0, m.start() - 14):m.start()])),
+                 None)
         if not m:
             continue
         value = _number(m.group(1))

@@ -44,3 +44,10 @@ def test_high_end_negation_wins():
     assert facts.high_end("单位不属于高精尖")[0] is False
     assert facts.high_end("我们是高精尖企业")[0] is True
     assert facts.high_end("普通的问题") is None
+
+
+def test_years_asked_about_are_not_the_person_s_own():
+    assert facts.experience_years("do i need 2 yrs of experience?") is None
+    assert facts.experience_years("需要两年经验吗") is None
+    assert facts.experience_years("does it require 2 years of experience? I have 1 year of experience") == 1.0
+    assert facts.experience_years("psychotherapist ahpra australia 1.5 yrs exp does it count n do i need 2 yrs") == 1.5
