@@ -144,6 +144,13 @@ def framed(ctx: Context) -> Optional[Reply]:
         # "哦说错了，我考的是PRINCE2", "Sorry, it's the Professional one", "我下个月就66岁": the same question again,
         # for the credential or the facts this message corrects
         remembered = [i for i in (ctx.slots.get("asked") or "").split(",") if i]
+        if not remembered and _corrects(ctx):
+            # the question was asked in a turn answered before it could be framed ("我是外籍，想问一下工作许可年龄
+            # 放宽的事" with no credential yet): the clauses its words ask
+            for earlier in reversed(ctx.history[-3:]):
+                remembered = [i for i in asked.asked_clauses(earlier) if i not in ("四", "title")]
+                if remembered:
+                    break
         if not remembered or not _corrects(ctx):
             return None
         ids = remembered

@@ -28,6 +28,7 @@ from actions.answering import Answerer, Reply, names_a_list
 from actions.base import AnswerAction
 from actions.context import Context
 from catalog import answers, asked, queries, refusals, silence
+from catalog import facts as person_facts
 from catalog import matching as matcher
 from catalog.answers import Answer
 
@@ -216,7 +217,7 @@ def _rest(action: str, ctx: Context) -> Reply:
     listing = catalog_info.staff_query(ctx, counting=action == "action_answer_catalog_stats")
     if listing is not None:
         return listing
-    answered = _follow_up(ctx)
+    answered = _follow_up(ctx) or _new_nationality(ctx)
     if answered is not None:
         return answered
     answered = _framed(ctx)
@@ -262,6 +263,21 @@ def _follow_up(ctx: Context) -> Optional[Reply]:
         replies = [a for a in replies if a.kind != "recognized"]
         return first + replies, events + [e for e in more if e.get("name") != "qualification"]
     return first, events
+
+
+def _new_nationality(ctx: Context) -> Optional[Reply]:
+    """ "Correction — I naturalised as a Singapore citizen, so I'm no longer Chinese. What changes?", "講錯咗，我其實
+    已經入咗英國籍": the nationality said now, for the credential of the conversation: what it gives this person
+    now, whatever intent NLU saw. A message that names a credential or asks one measure is answered by those."""
+    text = ctx.text or ""
+    if not text or text.startswith("/") or not ctx.history or not ctx.slots.get("qualification"):
+        return None
+    said = person_facts.nationality(text)
+    if said is None or said[0] != ctx.nationality or asked.asked_clauses(text):
+        return None
+    if matcher.match(text).status in ("listed", "unlisted", "confirm", "ambiguous"):
+        return None
+    return CONTINUATIONS["ask_benefits"](ctx)
 
 
 def _framed(ctx: Context) -> Optional[Reply]:

@@ -113,3 +113,20 @@ def test_a_follow_up_that_completes_the_credential_also_answers_the_pending_ques
     text, _, slots, _ = run(ActionAnswerInform(), tracker("得州的", "affirm", history=["我有美国的教师资格证，能在北京当老师吗"],
                                                           pending_intent="ask_practice"))
     assert "R057" in text and "第三条" in text and slots.get("qualification") == "R057"
+
+
+def test_a_new_nationality_answers_what_the_credential_gives_now():
+    text, *_ = run(ActionAnswerInform(), tracker(
+        "Correction — I naturalized as a Singapore citizen last year, so I'm no longer Chinese. What changes?", "inform",
+        "en", history=["I'm a Chinese national, ACM Distinguished Member, working for a Beijing AI lab."],
+        qualification="U04", nationality="foreign"))
+    assert "talent visa" in text.lower() and "Section 2, item 4" in text and "Work Residence Permit" not in text
+
+
+def test_facts_corrected_later_answer_the_question_of_an_earlier_turn():
+    # turn 1 asked the age rule with no credential yet; turn 3 corrects the age and says not high-end
+    text, *_ = run(ActionAnswerInform(), tracker(
+        "哦对了，我今年其实是66岁，单位是做冰雪装备的，也不属于高精尖", "inform",
+        history=["我是外籍，想问一下工作许可年龄放宽的事", "63岁，持有瑞士冰雪运动协会的双板滑雪教练三级证书，干了六年教练"],
+        nationality="foreign", age=66, high_end="false"))
+    assert text.startswith("不能") and "66周岁" in text and "第一条第4项" in text
