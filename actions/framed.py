@@ -26,6 +26,10 @@ _NOT_FRAMED = {"ask_verification", "ask_catalog_stats", "ask_catalog_browse", "a
                "ask_human", "help"}
 MAX_CLAUSES = 4
 _REMARK_ONLY = re.compile(r"备注|備註|remark", re.I)
+_ISSUER_ASKED = re.compile(r"哪个机构|哪個機構|边个机构|邊個機構|什么机构|什麼機構|谁发|誰發|边个发|邊個發|谁颁发|誰頒發|颁发机构是|頒發機構是|"
+                           r"which (?:body|organi[sz]ation|institution|authority) (?:issues|issued|awards|grants)|"
+                           r"who (?:issues|issued|awards|grants)|issued by whom|who is the issuer|what is the issuer", re.I)
+_FOLLOW_UP_LENGTH = 60  # characters: a follow-up question about the credential of the conversation
 
 
 def _clauses(ids: List[str], q) -> List[Tuple[Any, bool]]:
@@ -126,20 +130,25 @@ def sentence_question(ctx: Context, minimum: float = 6.0) -> Optional[Reply]:
 
 
 def framed(ctx: Context) -> Optional[Reply]:
-    if not ctx.text or ctx.text.startswith("/") or ctx.slots.get("confirming") or ctx.intent in _NOT_FRAMED:
+    if not ctx.text or ctx.text.startswith("/") or ctx.slots.get("confirming"):
         return None
+    if ctx.intent in _NOT_FRAMED and not (ctx.intent == "ask_notice_info" and _ISSUER_ASKED.search(ctx.text)):
+        return None  # ("这个是哪个机构发的" reads as a question about the notice's issuer: it is about the credential's)
     refs = [r for r in sentences.referenced(ctx.text) if r in {c.id for c in queries.clauses("benefit")}]
     ids = refs or [i for i in asked.asked_clauses(ctx.text) if i != "四"]
     if "title" in ids and any(i in ("一.2", "二.1") for i in ids):
         ids = [i for i in ids if i != "title"]  # "中级还是副高": the levels named
-    if not ids and asked.asks_about_remark(ctx.text):
-        # "Does the USCPA row require any years of experience?": the row's remark, about the credential named
+    issuer_asked = bool(_ISSUER_ASKED.search(ctx.text))
+    if not ids and (asked.asks_about_remark(ctx.text) or issuer_asked):
+        # "Does the USCPA row require any years of experience?": the row's remark, about the credential named;
+        # a short follow-up ("需要几年工作经验？", "这个是哪个机构发的？") is about the credential of the conversation
         res = context.resolve(ctx)
         q = queries.get(res.qid) if res.status in ("listed", "context") and res.qid else None
+        follow_up = res.status == "context" and len(ctx.text) <= _FOLLOW_UP_LENGTH
         if q is not None and (res.status == "listed" or not matching.match(ctx.text).status == "none"
-                              or _REMARK_ONLY.search(ctx.text)):
-            return [answers.remark(q, ctx.lang)], ctx.fact_events() + context.slot_events(res) if res.new else \
-                ctx.fact_events()
+                              or _REMARK_ONLY.search(ctx.text) or follow_up):
+            reply = answers.qualification_answer(q, ctx.lang) if issuer_asked else answers.remark(q, ctx.lang)
+            return [reply], ctx.fact_events() + context.slot_events(res) if res.new else ctx.fact_events()
     if not ids:
         # "哦说错了，我考的是PRINCE2", "Sorry, it's the Professional one", "我下个月就66岁": the same question again,
         # for the credential or the facts this message corrects

@@ -130,3 +130,14 @@ def test_facts_corrected_later_answer_the_question_of_an_earlier_turn():
         history=["我是外籍，想问一下工作许可年龄放宽的事", "63岁，持有瑞士冰雪运动协会的双板滑雪教练三级证书，干了六年教练"],
         nationality="foreign", age=66, high_end="false"))
     assert text.startswith("不能") and "66周岁" in text and "第一条第4项" in text
+
+
+def test_a_short_follow_up_about_the_remark_or_the_issuer_is_about_the_credential_of_the_conversation():
+    text, *_ = run(ActionAnswerFallback(), tracker("需要几年工作经验？", "ask_work_permit",
+                                                   history=["Is the Hong Kong physiotherapist licence in the catalog?"],
+                                                   qualification="R108"))
+    assert "第108项" in text and "两年" in text and "第一条第4项" not in text
+    text, *_ = run(ActionAnswerFallback(), tracker("这个是哪个机构发的？", "ask_notice_info",
+                                                   history=["Is the Macau registered engineer qualification on the list?"],
+                                                   qualification="R044"))
+    assert "土地工务局" in text and "第44项" in text
