@@ -43,6 +43,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 import yaml
 
 from bot.language_rules import detect
+from bot.stores.fallback import RedisOrMemory
 from catalog.config import DATA_DIR
 
 logger = logging.getLogger(__name__)
@@ -60,7 +61,6 @@ CHANNEL_PREFIXES = ("web", "rest", "wechat")
 DEFAULT_TRUSTED_PROXIES = "127.0.0.1 ::1"
 MAX_TRACKED_SENDERS = 100_000
 REDIS_TIMEOUT = 0.5  # seconds: a slow Redis must not slow every message down
-REDIS_RETRY_AFTER = 30.0  # seconds in memory after Redis failed, before trying it again
 REDIS_KEY = "qualibot:rl:{sender}:{window}"
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -260,7 +260,7 @@ class RateLimiter:
         self.limit, self.window, self.clock = int(limit), float(window_seconds), clock
         self.memory = MemoryCounter(max_senders)
         self.redis = RedisCounter(redis_url, self.window) if redis_url else None
-        self._redis_down_until = 0.0
+        self._redis_or_memory = RedisOrMemory("rate limit")
 
     @classmethod
     def from_env(cls, environ: Optional[Mapping[str, str]] = None, kind: str = "conversation") -> "RateLimiter":
@@ -294,16 +294,13 @@ class RateLimiter:
         return max(1, math.ceil(self.window - self.clock() % self.window))
 
     async def _hit(self, sender: str, window: int) -> int:
-        if self.redis is not None and time.monotonic() >= self._redis_down_until:
-            try:
-                return await self.redis.hit(sender, window)
-            except asyncio.CancelledError:
-                raise
-            except Exception as e:  # noqa: BLE001 - unreachable, timed out, refused, a bad URL…
-                self._redis_down_until = time.monotonic() + REDIS_RETRY_AFTER
-                logger.warning("rate limit: Redis unreachable (%s); counting in this process's memory for "
-                               "%.0f s", type(e).__name__, REDIS_RETRY_AFTER)
-        return self.memory.hit(sender, window)
+        async def in_memory() -> int:
+            return self.memory.hit(sender, window)
+
+        if self.redis is None:
+            return await in_memory()
+        redis = self.redis
+        return await self._redis_or_memory.call(lambda: redis.hit(sender, window), in_memory)
 
 
 

@@ -29,6 +29,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Optional
 
+from bot.channels import settings
 from bot.channels.guard import conversation_id
 
 logger = logging.getLogger(__name__)
@@ -120,14 +121,5 @@ def signer_for(secret: str, ttl: float = DEFAULT_TTL) -> SessionSigner:
 
 
 def parse_ttl(value: object) -> float:
-    """QUALIBOT_SESSION_TTL: seconds (empty: the default, 24 h)."""
-    text = str(value).strip() if value is not None else ""
-    if not text:
-        return DEFAULT_TTL
-    try:
-        ttl = float(text)
-    except ValueError:
-        raise ValueError(f"QUALIBOT_SESSION_TTL must be a number of seconds, got {text!r}") from None
-    if not 60 <= ttl <= 90 * 24 * 3600:
-        raise ValueError("QUALIBOT_SESSION_TTL must be from 60 seconds to 90 days")
-    return ttl
+    """QUALIBOT_SESSION_TTL: seconds (empty: the default, 24 h), from 60 seconds to 90 days."""
+    return settings.seconds(value, DEFAULT_TTL, "QUALIBOT_SESSION_TTL", low=60, high=90 * 24 * 3600)

@@ -67,7 +67,7 @@ from sanic.response import HTTPResponse
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 
-from bot.channels import wechat_crypto
+from bot.channels import settings, wechat_crypto
 from bot.channels.guard import BadInput, RateLimiter, clean_text, conversation_id, problem_with, wording
 from bot.channels.turn import guarded
 from bot.channels.wechat_api import DEFAULT_API_BASE, WeChatAPI
@@ -311,16 +311,7 @@ def _text(value: Any) -> str:
 
 
 def _number(value: Any, default: float, name: str) -> float:
-    s = _text(value)
-    if not s:
-        return default
-    try:
-        n = float(s)
-    except ValueError:
-        raise ValueError(f"wechat: {name} must be a number of seconds, got {s!r}") from None
-    if n <= 0:
-        raise ValueError(f"wechat: {name} must be positive, got {s!r}")
-    return n
+    return settings.seconds(value, default, f"wechat: {name}")
 
 
 class _Options:

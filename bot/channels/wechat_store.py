@@ -14,7 +14,7 @@ every replica. `store_from_env()` picks one. Values are strings with a time to l
 absent) and the owner-checked `renew`/`release` are atomic in both (Redis: SET NX, Lua scripts).
 
 A Redis that does not answer (down, slow, refused) never fails a message: the store answers from this
-process's memory for REDIS_RETRY_AFTER seconds, with a warning, then tries Redis again, as the rate
+process's memory for REDIS_RETRY_AFTER seconds (bot/stores/fallback.py), with a warning, then tries Redis again, as the rate
 limit does (bot/channels/guard.py). While Redis is down the lock store is too, so Rasa turns are refused
 anyway ("temporarily unavailable", bot/channels/turn.py); what memory keeps is this replica's best effort.
 """
@@ -26,11 +26,12 @@ import time
 from collections import OrderedDict
 from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Tuple, TypeVar
 
+from bot.stores.fallback import RedisOrMemory
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_PREFIX = "qualibot:wechat:"
 REDIS_TIMEOUT = 0.5  # seconds per Redis call: a slow Redis must not eat the platform's 5 s
-REDIS_RETRY_AFTER = 30.0  # seconds in memory after Redis failed, before trying it again
 MAX_MEMORY_ENTRIES = 100_000
 
 T = TypeVar("T")
@@ -107,7 +108,7 @@ class RedisStore:
         self._client: Any = None
         self._scripts: Dict[str, Any] = {}
         self._loop: Optional[asyncio.AbstractEventLoop] = None
-        self._down_until = 0.0
+        self._redis_or_memory = RedisOrMemory("wechat state")
 
     def _connection(self) -> Any:
         loop = asyncio.get_running_loop()
@@ -122,16 +123,8 @@ class RedisStore:
         return self._client
 
     async def _call(self, op: Callable[[Any], Awaitable[T]], fallback: Callable[[], Awaitable[T]]) -> T:
-        if time.monotonic() >= self._down_until:
-            try:
-                return await asyncio.wait_for(op(self._connection()), timeout=self.timeout * 2)
-            except asyncio.CancelledError:
-                raise
-            except Exception as e:  # noqa: BLE001 - unreachable, timed out, refused, a bad URL…
-                self._down_until = time.monotonic() + REDIS_RETRY_AFTER
-                logger.warning("wechat: Redis unreachable (%s); this replica keeps WeChat state in its own "
-                               "memory for %.0f s", type(e).__name__, REDIS_RETRY_AFTER)
-        return await fallback()
+        return await self._redis_or_memory.call(
+            lambda: asyncio.wait_for(op(self._connection()), timeout=self.timeout * 2), fallback)
 
     async def get(self, key: str) -> Optional[str]:
         return await self._call(lambda r: r.get(self.prefix + key), lambda: self.fallback.get(key))

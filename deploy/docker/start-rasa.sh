@@ -16,26 +16,18 @@ if ! (cd /app/models && sha256sum -c --quiet qualibot.tar.gz.sha256); then
   echo "start-rasa: $MODEL does not match models/qualibot.tar.gz.sha256: not loading it" >&2
   exit 1
 fi
-if [ -z "${RASA_AUTH_TOKEN:-}" ]; then
-  echo "start-rasa: RASA_AUTH_TOKEN is empty: the HTTP API (--enable-api) needs a token" >&2
-  exit 1
-fi
-if [ -z "${QUALIBOT_REST_TOKEN:-}" ]; then
-  echo "start-rasa: QUALIBOT_REST_TOKEN is empty: the REST channel (integrations) needs a token" >&2
-  exit 1
-fi
-if [ -z "${QUALIBOT_SESSION_SECRET:-}" ]; then
-  echo "start-rasa: QUALIBOT_SESSION_SECRET is empty: the web sessions need a secret shared by every replica" >&2
-  exit 1
-fi
-if [ -z "${QUALIBOT_CONSOLE_TOKEN:-}" ]; then
-  echo "start-rasa: QUALIBOT_CONSOLE_TOKEN is empty: set the staff console's token (Secret qualibot-secrets)" >&2
-  exit 1
-fi
-if [ -z "${QUALIBOT_CORS_ORIGINS:-}" ]; then
-  echo "start-rasa: QUALIBOT_CORS_ORIGINS is empty: set the origins allowed to call the channels" >&2
-  exit 1
-fi
+# require VALUE NAME WHY: stop when a setting the production stack cannot run without is empty
+require() {
+  if [ -z "$1" ]; then
+    echo "start-rasa: $2 is empty: $3" >&2
+    exit 1
+  fi
+}
+require "${RASA_AUTH_TOKEN:-}" RASA_AUTH_TOKEN "the HTTP API (--enable-api) needs a token"
+require "${QUALIBOT_REST_TOKEN:-}" QUALIBOT_REST_TOKEN "the REST channel (integrations) needs a token"
+require "${QUALIBOT_SESSION_SECRET:-}" QUALIBOT_SESSION_SECRET "the web sessions need a secret shared by every replica"
+require "${QUALIBOT_CONSOLE_TOKEN:-}" QUALIBOT_CONSOLE_TOKEN "set the staff console's token (Secret qualibot-secrets)"
+require "${QUALIBOT_CORS_ORIGINS:-}" QUALIBOT_CORS_ORIGINS "set the origins allowed to call the channels"
 set -f  # the origins are split on spaces, never globbed
 # shellcheck disable=SC2086
 exec rasa run --model /app/models/qualibot.tar.gz --endpoints endpoints.prod.yml --credentials credentials.prod.yml --port 5005 --enable-api --auth-token "$RASA_AUTH_TOKEN" --cors $QUALIBOT_CORS_ORIGINS
