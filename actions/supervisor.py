@@ -30,6 +30,7 @@ from typing import Any, Dict, List
 logger = logging.getLogger("actions.supervisor")
 
 RESTART_INTERVAL = 1.0  # seconds between two starts of the same worker slot
+STOP_MARGIN = 5.0  # seconds beyond Sanic's graceful shutdown time before a worker is killed
 
 
 def serve_supervised(server_settings: Dict[str, Any], workers: int) -> None:
@@ -113,8 +114,19 @@ def serve_supervised(server_settings: Dict[str, Any], workers: int) -> None:
             time.sleep(0.1)
 
     stop_workers()  # one started while the signal was being handled
+    # bounded: a worker gets Sanic's graceful shutdown time and a margin, then SIGKILL (a supervisor that waits
+    # on a child for good never stops: seen once in four CI runs, a worker that did not act on its SIGTERM)
+    app = server_settings.get("app")
+    grace = float(getattr(getattr(app, "config", None), "GRACEFUL_SHUTDOWN_TIMEOUT", 15.0) or 15.0) + STOP_MARGIN
+    deadline = time.monotonic() + grace
     for process in processes:
-        process.join()
+        process.join(timeout=max(0.0, deadline - time.monotonic()))
+    for process in processes:
+        if process.is_alive():
+            logger.warning("action-server worker %s did not stop within %.0f s of SIGTERM: killing it", process.pid,
+                           grace)
+            process.kill()
+            process.join()
     for process in processes:
         process.terminate()
     trigger_events(main_stop, loop)

@@ -60,12 +60,14 @@ def get_pid(port: int) -> int:
 
 
 @pytest.fixture
-def server():
+def server(tmp_path):
     sock = _free_socket()
     port = sock.getsockname()[1]
     sock.close()
-    proc = subprocess.Popen([sys.executable, "-c", APP, str(port)], cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    log = (tmp_path / "server.log").open("wb")  # a file, not a pipe nobody reads (a full pipe blocks the server)
+    proc = subprocess.Popen([sys.executable, "-c", APP, str(port)], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    proc.log_path = tmp_path / "server.log"
     try:
         wait_until(lambda: len(children(proc.pid)) == 2)
 
@@ -87,7 +89,7 @@ def server():
                 except ProcessLookupError:
                     pass
         proc.wait(timeout=10)
-        proc.stderr.close()
+        log.close()
 
 
 def test_a_killed_worker_is_replaced_and_the_port_keeps_answering(server):
@@ -113,7 +115,13 @@ def test_sigterm_stops_the_parent_and_its_workers(server):
     proc, _ = server
     workers = children(proc.pid)
     proc.send_signal(signal.SIGTERM)
-    assert proc.wait(timeout=90) == 0  # margin for a loaded CI machine; a lost signal hangs for good
+    try:
+        code = proc.wait(timeout=90)  # margin for a loaded CI machine; a lost signal hangs for good
+    except subprocess.TimeoutExpired:
+        stuck = {pid: Path(f"/proc/{pid}/wchan").read_text() for pid in [proc.pid, *children(proc.pid)]
+                 if Path(f"/proc/{pid}/wchan").exists()}
+        raise AssertionError(f"not stopped: {stuck}\n{proc.log_path.read_text()[-3000:]}")
+    assert code == 0
     for pid in workers:
         assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split(")")[1][:3]
 
@@ -139,3 +147,44 @@ def test_the_action_server_runs_its_workers_supervised(monkeypatch):
         "run": lambda self, **kw: seen.update(kw, serve=sanic.app.serve_multiple)})())
     action_server.main()
     assert seen["workers"] == 2 and seen["serve"] is supervisor.serve_supervised
+
+
+STUBBORN_APP = APP.replace('supervisor.install()', '''import signal
+app.config.GRACEFUL_SHUTDOWN_TIMEOUT = 1
+@app.listener("after_server_start")
+async def ignore_sigterm(app, loop):
+    loop.remove_signal_handler(signal.SIGTERM)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+supervisor.install()''')
+
+
+def test_a_worker_that_ignores_sigterm_is_killed_after_the_grace_time(tmp_path):
+    sock = _free_socket()
+    port = sock.getsockname()[1]
+    sock.close()
+    with (tmp_path / "log").open("wb") as log:
+        proc = subprocess.Popen([sys.executable, "-c", STUBBORN_APP, str(port)], cwd=ROOT, stdout=log,
+                                stderr=subprocess.STDOUT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        try:
+            wait_until(lambda: len(children(proc.pid)) == 2)
+            wait_until(lambda: _answers(port))
+            workers = children(proc.pid)
+            started = time.monotonic()
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=60) == 0
+            assert time.monotonic() - started >= 1  # it waited the grace time first
+            assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
+        finally:
+            if proc.poll() is None:
+                for pid in children(proc.pid):
+                    os.kill(pid, signal.SIGKILL)
+                proc.kill()
+                proc.wait()
+    assert "did not stop within" in (tmp_path / "log").read_text()
+
+
+def _answers(port: int):
+    try:
+        return get_pid(port)
+    except OSError:
+        return None
