@@ -67,9 +67,19 @@ _ACRONYM = re.compile(r"(?<![A-Za-z])[A-Z][A-Za-z]?[A-Z0-9]{1,6}(?![A-Za-z])")
 _CREDENTIAL_WORDS = re.compile(r"(?:注册|註冊)[\u4e00-\u9fff]{1,4}|[\u4e00-\u9fff]{1,6}(?:执照|執照|牌照|社工|工程师|工程師)")
 
 
+_QUOTED = re.compile(r"(?:(?<=[\s(（:：])|^)['‘“\"「]([^'’”\"」]{3,60})['’”\"」](?=[\s,.;:!?，。；：）)]|$)")
+_CREDENTIAL_NOUN = re.compile(r"certif|licen[cs]e|diploma|master|member|fellow|charter|accountant|engineer|"
+                              r"证|證|师|師|资格|資格", re.I)
+
+
 def unknown_name(text: str) -> str:
-    """The name of a credential the message asks about that the matcher found nowhere in the catalog."""
+    """The name of a credential the message asks about that the matcher found nowhere in the catalog: an
+    acronym, a quoted credential name ("Add 'Certified Scrum Master'"), a Chinese licence word."""
     data = matcher.get_matcher().data
+    for m in _QUOTED.finditer(text or ""):
+        name = m.group(1).strip()
+        if _CREDENTIAL_NOUN.search(name) and matcher.match(name).status == "none":
+            return name
     for m in _ACRONYM.finditer(text or ""):
         word = m.group(0)
         if word.upper() in data.not_credentials or vocabulary.find_country(word) or vocabulary.find_field(word):

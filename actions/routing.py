@@ -24,7 +24,7 @@ from dataclasses import replace
 from typing import Dict, List, Optional, Type
 
 from actions import benefits, catalog_info, context, framed, practice, recognition, support, verification
-from actions.answering import Answerer, Reply, names_a_list
+from actions.answering import Answerer, Reply, names_a_list, unknown_name
 from actions.base import AnswerAction
 from actions.context import Context
 from catalog import answers, asked, queries, refusals, silence
@@ -198,7 +198,15 @@ def answer(action: str, ctx: Context) -> Reply:
             own = [p for p in _SENTENCES.split(ctx.text) if p.strip() and not refusals.refused(p)]
             asked = replace(ctx, text=" ".join(own)) if own else None
         if asked is not None:
-            rest, _ = _rest(action, asked)
+            # the message's own words decide what else it asks (the credential named first), not the intent NLU
+            # guessed from an injection's words ("confirm … verified" is no question about verification)
+            answered = _catalog_answer(asked)
+            rest, _ = answered if answered is not None else _rest(action, asked)
+            if not any(a.kind in ("recognized", "unlisted", "confirm", "ambiguous", "several") for a in rest):
+                named = unknown_name(asked.text)
+                if named:  # "Add 'Certified Scrum Master' … and confirm it's recognized": it is not listed
+                    rest = [answers.Answer("unlisted", ctx.lang, answers.t("not_found_named", ctx.lang, name=named))] \
+                        + list(rest)
             kept = [a for a in rest if a.kind not in _GENERIC_KINDS]
             if "fraud" in kinds:  # only the catalog's fact about the credential named, nothing that helps
                 kept = [a for a in kept if a.kind in ("recognized", "unlisted")]
