@@ -68,13 +68,21 @@ class Matcher:
                 part = text[a:b].strip()
                 name = _UNKNOWN_NAME.search(part)  # "CAIA" in "CFA, FRM and CAIA": named, not in the catalog
                 credential_like = len(part.split()) <= 2 or _CREDENTIAL_WORD.search(part)
-                if name and credential_like and name.group(0).upper() not in self.data.not_credentials:
+                if name and credential_like and name.group(0).upper() not in self.data.not_credentials \
+                        and name.group(0).upper() not in _SQL_WORDS:
                     name = _UNKNOWN_NAME.search(text, a)
                     span = (a + name.start(), a + name.end())
-                    r = MatchResult("none", (), UnlistedHit(name.group(0), name.group(0), (), "", "", span,
-                                                            name.group(0), "unknown"))
+                    word = name.group(0)
+                    longer = _named_credential(text, a, b)  # "IRS Enrolled Agent" rather than "IRS"
+                    if longer is not None and word in longer[0]:
+                        word, span = longer
+                    r = MatchResult("none", (), UnlistedHit(word, word, (), "", "", span, word, "unknown"))
                 else:
-                    continue
+                    named = _named_credential(text, a, b)  # "Certified ScrumMaster", "Docker Certified Associate"
+                    if named is None:
+                        continue
+                    r = MatchResult("none", (), UnlistedHit(named[0], named[0], (), "", "", named[1], named[0],
+                                                            "unknown"))
             key = (r.status, tuple(r.ids), r.unlisted.matched if r.unlisted else "")
             if key not in seen:
                 seen.add(key)
@@ -116,6 +124,32 @@ def _ids(hit) -> Tuple[str, ...]:
 
 _UNKNOWN_NAME = re.compile(r"(?<![A-Za-z])[A-Z][A-Z0-9-]{2,7}(?![A-Za-z])")
 _CREDENTIAL_WORD = re.compile(r"证|證|资格|資格|执照|執照|cert|licen|qualif|designation|credential|charter", re.I)
+
+# a credential's name in capitals: "Certified ScrumMaster", "IRS Enrolled Agent", "CompTIA Security", "CIPFA"
+_CAPITALISED_NAME = re.compile(r"(?<![\w])[A-Z][\w&+-]*(?:\.[\w&+-]+)*(?:\s+(?:of\s+|for\s+|in\s+)?[A-Z][\w&+-]*(?:\.[\w&+-]+)*)*")
+_NAME_WORD = re.compile(r"certif|associate|master|agent|specialist|examiner|professional|practitioner|member|fellow|"
+                        r"licen|diploma|accountant|engineer|analyst|planner|auditor|architect|administrator", re.I)
+_SQL_WORDS = {"SELECT", "DROP", "TABLE", "INSERT", "DELETE", "UPDATE", "FROM", "WHERE", "UNION", "INTO", "VALUES"}
+_NOT_A_START = {"I", "I'm", "Im", "My", "The", "A", "An", "Do", "Does", "Our", "Which", "What", "Is", "Are", "Can", "And",
+                "Also", "Both", "Hi", "Hello", "One", "Two", "Three", "We", "He", "She", "They"}
+
+
+def _named_credential(text: str, a: int, b: int) -> Optional[Tuple[str, Tuple[int, int]]]:
+    """A part of a message naming several credentials that the catalog does not hold: its capitalised name,
+    when the name is credential-like (a credential word in it, or a mixed-case brand such as CompTIA)."""
+    for m in _CAPITALISED_NAME.finditer(text, a, b):
+        words = m.group(0).split()
+        while words and words[0] in _NOT_A_START:
+            words = words[1:]
+        if not words or len(words) > 5:
+            continue
+        name = " ".join(words).rstrip(".,;:")
+        brand = any(sum(c.isupper() for c in w) >= 2 and any(c.islower() for c in w) for w in words)  # CompTIA
+        if _NAME_WORD.search(name) or brand:
+            start = text.index(name, m.start())
+            return name, (start, start + len(name))
+    return None
+
 
 _matchers: Dict[Tuple[str, str], Matcher] = {}
 _build_lock = threading.Lock()

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import string
 
+import pytest
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -100,3 +102,20 @@ def test_match_each_gives_one_well_formed_verdict_per_credential(matcher, parts)
             assert len(r.candidates) == 1
     if len(results) >= 2:
         assert len({(r.status, tuple(r.ids), r.unlisted.matched if r.unlisted else "") for r in results}) == len(results)
+
+
+@pytest.mark.parametrize("text,named", [
+    ("Do my USCPA and IRS Enrolled Agent credentials both count?", "IRS Enrolled Agent"),
+    ("I have CKA, CKAD and a Docker Certified Associate. Which ones are recognized?", "Docker Certified Associate"),
+    ("PMP, PRINCE2 Practitioner and Certified ScrumMaster — which are in the catalog?", "Certified ScrumMaster"),
+    ("Kubernetes Security Specialist, AWS SA Pro, and CompTIA Security+", "CompTIA Security"),
+])
+def test_an_unknown_credential_beside_listed_ones_is_named_as_not_listed(matcher, text, named):
+    results = matcher.match_each(text)
+    unknown = [r.unlisted.matched for r in results if r.status == "none" and r.unlisted]
+    assert unknown == [named] and any(r.status == "listed" for r in results)
+
+
+@pytest.mark.parametrize("text", ["'; DROP TABLE certificates; -- is CFA listed?", "我是中国籍，ACM会士，HR说可以给我办人才签证确认函"])
+def test_capitals_that_are_no_credential_are_not_named(matcher, text):
+    assert all(r.status != "none" for r in matcher.match_each(text))
