@@ -29,7 +29,14 @@ def recognition(ctx: Context) -> Reply:
         if len(each) >= 2:  # "我有PMP和ITIL Foundation": every credential gets its own verdict
             listed = [r.ids[0] for r in each if r.status == "listed"]
             events = [context.slot("qualification", listed[0])] if listed else []
-            return answers.several(each, ctx.lang), events + [context.slot("candidates", None),
+            replies = answers.several(each, ctx.lang)
+            years = ctx.facts.experience_years
+            if years is not None:  # "only 1yr exp": each listed row that asks for years, for this person
+                for qid in listed:
+                    q = queries.get(qid)
+                    if q is not None and q.experience_years:
+                        replies.append(answers.experience_verdict(q, years, ctx.lang))
+            return replies, events + [context.slot("candidates", None),
                                                                context.slot("confirming", None),
                                                                context.slot("pending_intent", None)]
     res = context.resolve(ctx, whole)
