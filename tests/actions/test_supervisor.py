@@ -188,3 +188,23 @@ def _answers(port: int):
         return get_pid(port)
     except OSError:
         return None
+
+
+def test_an_orphaned_worker_that_ignores_sigterm_exits_after_the_grace_time(tmp_path):
+    sock = _free_socket()
+    port = sock.getsockname()[1]
+    sock.close()
+    with (tmp_path / "log").open("wb") as log:
+        proc = subprocess.Popen([sys.executable, "-c", STUBBORN_APP, str(port)], cwd=ROOT, stdout=log,
+                                stderr=subprocess.STDOUT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        wait_until(lambda: len(children(proc.pid)) == 2)
+        wait_until(lambda: _answers(port))
+        workers = children(proc.pid)
+        proc.kill()  # no supervisor left to kill them after the grace time
+        proc.wait()
+        try:
+            wait_until(lambda: not any(Path(f"/proc/{pid}").exists() for pid in workers), timeout=60)
+        finally:
+            for pid in workers:
+                if Path(f"/proc/{pid}").exists():
+                    os.kill(pid, signal.SIGKILL)
