@@ -48,6 +48,15 @@ def with_qualification(ctx: Context, intent: str, specific: Callable[[Qualificat
     return [general()], [context.slot("pending_intent", intent)]
 
 
+def experience(ctx: Context, q: Optional[QualificationInfo]) -> List[Answer]:
+    """ "我做咗1年", "only 1yr exp": the row's required years of related experience against the person's own
+    (catalog/facts.py, this message or an earlier one), when both are known; else nothing."""
+    years = ctx.facts.experience_years
+    if q is None or years is None or not q.experience_years:
+        return []
+    return [answers.experience_verdict(q, years, ctx.lang)]
+
+
 def names_a_list(text: str) -> Optional[str]:
     """"urgent" when the text names the urgent list (急需紧缺清单)."""
     text = text.lower()

@@ -38,8 +38,11 @@ def staff_query(ctx: Context, counting: bool = False) -> Optional[Reply]:
     that a list, field or country it is asked about gets the rows too."""
     if not ctx.text or ctx.text.startswith("/") or ctx.candidates or ctx.slots.get("confirming"):
         return None
+    found = None
     two = staff_filters.total_and_subset(ctx.text)  # "一共几项？其中哪几项要求两年经验？": the total, then the rows
-    if two is not None and matching.match(ctx.text).status not in ("listed", "confirm", "unlisted"):
+    if two is not None:
+        found = matching.match(ctx.text)
+    if two is not None and found.status not in ("listed", "confirm", "unlisted"):
         base, subset = two
         return [answers.staff_query(subset, staff_filters.run(subset), ctx.lang,
                                     total=(base, staff_filters.run(base)))], [context.slot("pending_intent", None)]
@@ -54,7 +57,8 @@ def staff_query(ctx: Context, counting: bool = False) -> Optional[Reply]:
         return None  # "急需紧缺清单里有哪些证书": the browse answer lists them already
     if staff_filters.about_a_clause(ctx.text, filters):
         return None
-    found = matching.match(ctx.text)
+    if found is None:
+        found = matching.match(ctx.text)
     if found.status in ("listed", "confirm", "unlisted"):
         return None
     rows = staff_filters.run(filters) if filters.any() else []

@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Any, List, Optional, Tuple
 
 from actions import context
-from actions.answering import Answerer, Reply, names_a_list, unknown_name
+from actions.answering import Answerer, Reply, experience, names_a_list, unknown_name
 from actions.context import Context
 from catalog import answers, asked, matching, queries, reasoner, sentences, staff_query
 from catalog import facts as person_facts
@@ -148,10 +148,7 @@ def framed(ctx: Context) -> Optional[Reply]:
         if q is not None and (res.status == "listed" or not matching.match(ctx.text).status == "none"
                               or _REMARK_ONLY.search(ctx.text) or follow_up):
             reply = answers.qualification_answer(q, ctx.lang) if issuer_asked else answers.remark(q, ctx.lang)
-            replies = [reply]
-            years = ctx.facts.experience_years
-            if years is not None and q.experience_years:  # "要几年经验啊 我才干了一年半": for this person too
-                replies.append(answers.experience_verdict(q, years, ctx.lang))
+            replies = [reply] + experience(ctx, q)  # "要几年经验啊 我才干了一年半": for this person too
             return replies, ctx.fact_events() + context.slot_events(res) if res.new else ctx.fact_events()
     if not ids:
         # "哦说错了，我考的是PRINCE2", "Sorry, it's the Professional one", "我下个月就66岁": the same question again,

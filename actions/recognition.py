@@ -8,7 +8,7 @@ two of them inside functions to hide the cycles)."""
 from __future__ import annotations
 
 from actions import context
-from actions.answering import Reply, browsed, names_a_list, unknown_name
+from actions.answering import Reply, browsed, experience, names_a_list, unknown_name
 from actions.context import Context
 from catalog import answers, queries, staff_query
 from catalog import matching as matcher
@@ -30,12 +30,8 @@ def recognition(ctx: Context) -> Reply:
             listed = [r.ids[0] for r in each if r.status == "listed"]
             events = [context.slot("qualification", listed[0])] if listed else []
             replies = answers.several(each, ctx.lang)
-            years = ctx.facts.experience_years
-            if years is not None:  # "only 1yr exp": each listed row that asks for years, for this person
-                for qid in listed:
-                    q = queries.get(qid)
-                    if q is not None and q.experience_years:
-                        replies.append(answers.experience_verdict(q, years, ctx.lang))
+            for qid in listed:  # "only 1yr exp": each listed row that asks for years, for this person
+                replies += experience(ctx, queries.get(qid))
             return replies, events + [context.slot("candidates", None),
                                                                context.slot("confirming", None),
                                                                context.slot("pending_intent", None)]
@@ -43,10 +39,7 @@ def recognition(ctx: Context) -> Reply:
     if res.status in ("listed", "context"):
         q = queries.get(res.qid or "")
         if q is not None:
-            replies = [answers.qualification_answer(q, ctx.lang)]
-            years = ctx.facts.experience_years
-            if years is not None and q.experience_years:  # "做咗1年雲計算": the remark's years, for this person
-                replies.append(answers.experience_verdict(q, years, ctx.lang))
+            replies = [answers.qualification_answer(q, ctx.lang)] + experience(ctx, q)  # "做咗1年雲計算"
             if asks_about_practising(ctx.text):  # "我有美国行医执照，可以在北京行医吗？": answer that too
                 replies.append(answers.practice(ctx.lang, qualification=q))
             return replies, context.slot_events(context.Resolution("listed", q.id))

@@ -117,8 +117,7 @@ def serve_supervised(server_settings: Dict[str, Any], workers: int) -> None:
     stop_workers()  # one started while the signal was being handled
     # bounded: a worker gets Sanic's graceful shutdown time and a margin, then SIGKILL (a supervisor that waits
     # on a child for good never stops: seen once in four CI runs, a worker that did not act on its SIGTERM)
-    app = server_settings.get("app")
-    grace = float(getattr(getattr(app, "config", None), "GRACEFUL_SHUTDOWN_TIMEOUT", 15.0) or 15.0) + STOP_MARGIN
+    grace = _grace(server_settings)
     deadline = time.monotonic() + grace
     for process in processes:
         process.join(timeout=max(0.0, deadline - time.monotonic()))
@@ -154,9 +153,7 @@ def _worker(serve: Any, server_settings: Dict[str, Any]) -> None:
     _die_with_parent()
     if os.getppid() != parent:  # the parent died before the request
         os._exit(0)
-    app_config = getattr(server_settings.get("app"), "config", None)
-    grace = float(getattr(app_config, "GRACEFUL_SHUTDOWN_TIMEOUT", 15.0) or 15.0) + STOP_MARGIN
-    threading.Thread(target=_exit_when_orphaned, args=(parent, grace), daemon=True,
+    threading.Thread(target=_exit_when_orphaned, args=(parent, _grace(server_settings)), daemon=True,
                      name="orphan-watch").start()
     app = server_settings["app"]
     loop = asyncio.new_event_loop()
@@ -169,6 +166,12 @@ def _worker(serve: Any, server_settings: Dict[str, Any]) -> None:
 
     loop.run_forever = run_forever_unless_stopping  # type: ignore[method-assign]
     serve(**{**server_settings, "loop": loop})
+
+
+def _grace(server_settings: Dict[str, Any]) -> float:
+    """How long a worker may take to stop after SIGTERM: Sanic's graceful shutdown time and a margin."""
+    config = getattr(server_settings.get("app"), "config", None)
+    return float(getattr(config, "GRACEFUL_SHUTDOWN_TIMEOUT", 15.0) or 15.0) + STOP_MARGIN
 
 
 def _exit_when_orphaned(parent: int, grace: float) -> None:

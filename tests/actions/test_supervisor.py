@@ -2,6 +2,7 @@
 and SIGTERM still stops everything. A small Sanic app in a child process, on a free port of 127.0.0.1."""
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -59,37 +60,48 @@ def get_pid(port: int) -> int:
         return int(r.read())
 
 
-@pytest.fixture
-def server(tmp_path):
+def _answers(port: int):
+    try:
+        return get_pid(port)
+    except OSError:
+        return None
+
+
+@contextlib.contextmanager
+def running(app_source: str, log_path: Path):
+    """The supervised `app_source` on a free port of 127.0.0.1, up (two workers, one answering), its output in a
+    file (not a pipe nobody reads: a full pipe blocks the server); afterwards nothing of it is left running,
+    orphaned workers included."""
     sock = _free_socket()
     port = sock.getsockname()[1]
     sock.close()
-    log = (tmp_path / "server.log").open("wb")  # a file, not a pipe nobody reads (a full pipe blocks the server)
-    proc = subprocess.Popen([sys.executable, "-c", APP, str(port)], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
-    proc.log_path = tmp_path / "server.log"
-    try:
-        wait_until(lambda: len(children(proc.pid)) == 2)
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen([sys.executable, "-c", app_source, str(port)], cwd=ROOT, stdout=log,
+                                stderr=subprocess.STDOUT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        proc.log_path = log_path
+        workers: List[int] = []
+        try:
+            wait_until(lambda: len(children(proc.pid)) == 2)
+            workers = children(proc.pid)
+            wait_until(lambda: _answers(port))
+            yield proc, port
+        finally:
+            left = set(workers) | (set(children(proc.pid)) if proc.poll() is None else set())
+            if proc.poll() is None:
+                proc.kill()
+            for pid in left:
+                if Path(f"/proc/{pid}").exists():
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+            proc.wait(timeout=10)
 
-        def answers():
-            try:
-                return get_pid(port)
-            except OSError:
-                return None
 
-        wait_until(answers)
-        yield proc, port
-    finally:
-        if proc.poll() is None:
-            left = children(proc.pid)
-            proc.kill()
-            for child in left:
-                try:
-                    os.kill(child, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-        proc.wait(timeout=10)
-        log.close()
+@pytest.fixture
+def server(tmp_path):
+    with running(APP, tmp_path / "server.log") as up:
+        yield up
 
 
 def test_a_killed_worker_is_replaced_and_the_port_keeps_answering(server):
@@ -159,52 +171,19 @@ supervisor.install()''')
 
 
 def test_a_worker_that_ignores_sigterm_is_killed_after_the_grace_time(tmp_path):
-    sock = _free_socket()
-    port = sock.getsockname()[1]
-    sock.close()
-    with (tmp_path / "log").open("wb") as log:
-        proc = subprocess.Popen([sys.executable, "-c", STUBBORN_APP, str(port)], cwd=ROOT, stdout=log,
-                                stderr=subprocess.STDOUT, env={**os.environ, "PYTHONPATH": str(ROOT)})
-        try:
-            wait_until(lambda: len(children(proc.pid)) == 2)
-            wait_until(lambda: _answers(port))
-            workers = children(proc.pid)
-            started = time.monotonic()
-            proc.send_signal(signal.SIGTERM)
-            assert proc.wait(timeout=60) == 0
-            assert time.monotonic() - started >= 1  # it waited the grace time first
-            assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
-        finally:
-            if proc.poll() is None:
-                for pid in children(proc.pid):
-                    os.kill(pid, signal.SIGKILL)
-                proc.kill()
-                proc.wait()
+    with running(STUBBORN_APP, tmp_path / "log") as (proc, _):
+        workers = children(proc.pid)
+        started = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
+        assert time.monotonic() - started >= 1  # it waited the grace time first
+        assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
     assert "did not stop within" in (tmp_path / "log").read_text()
 
 
-def _answers(port: int):
-    try:
-        return get_pid(port)
-    except OSError:
-        return None
-
-
 def test_an_orphaned_worker_that_ignores_sigterm_exits_after_the_grace_time(tmp_path):
-    sock = _free_socket()
-    port = sock.getsockname()[1]
-    sock.close()
-    with (tmp_path / "log").open("wb") as log:
-        proc = subprocess.Popen([sys.executable, "-c", STUBBORN_APP, str(port)], cwd=ROOT, stdout=log,
-                                stderr=subprocess.STDOUT, env={**os.environ, "PYTHONPATH": str(ROOT)})
-        wait_until(lambda: len(children(proc.pid)) == 2)
-        wait_until(lambda: _answers(port))
+    with running(STUBBORN_APP, tmp_path / "log") as (proc, _):
         workers = children(proc.pid)
         proc.kill()  # no supervisor left to kill them after the grace time
         proc.wait()
-        try:
-            wait_until(lambda: not any(Path(f"/proc/{pid}").exists() for pid in workers), timeout=60)
-        finally:
-            for pid in workers:
-                if Path(f"/proc/{pid}").exists():
-                    os.kill(pid, signal.SIGKILL)
+        wait_until(lambda: not any(Path(f"/proc/{pid}").exists() for pid in workers), timeout=60)

@@ -325,20 +325,15 @@ async def inject(fault: str, stack: Stack, pg: OwnPostgres, redis: OwnRedis, out
     if fault == "rasa":
         await loop.run_in_executor(None, stack.restart_replica, 0)
         times.note = "replica 0 SIGKILLed and started again"
-    elif fault == "postgres":
-        await loop.run_in_executor(None, pg.stop)
+    elif fault in ("postgres", "redis"):
+        store = pg if fault == "postgres" else redis
+        await loop.run_in_executor(None, store.stop)
         times.down = time.perf_counter()
         await asyncio.sleep(outage)
-        await loop.run_in_executor(None, pg.start)
+        await loop.run_in_executor(None, store.start)
         times.up = time.perf_counter()
-        times.note = f"pg_ctl stop -m fast, {outage:g} s down, pg_ctl start"
-    elif fault == "redis":
-        await loop.run_in_executor(None, redis.stop)
-        times.down = time.perf_counter()
-        await asyncio.sleep(outage)
-        await loop.run_in_executor(None, redis.start)
-        times.up = time.perf_counter()
-        times.note = f"redis-server stopped (its keys lost: --save ''), {outage:g} s down, started again"
+        times.note = (f"pg_ctl stop -m fast, {outage:g} s down, pg_ctl start" if fault == "postgres" else
+                      f"redis-server stopped (its keys lost: --save ''), {outage:g} s down, started again")
     elif fault == "action":
         workers = stack.action_workers()
         if not workers:
