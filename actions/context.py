@@ -151,6 +151,10 @@ def language_switch(ctx: Context) -> Optional[Context]:
 HISTORY_TURNS = 3
 MAX_SHOWN = 6  # catalog.answers.MAX_OPTIONS: more candidates than this were shown by country or state
 SHORT_MESSAGE = 40  # characters: "德州的", "Level 1.", "UK, registered with the HCPC.", "係C級"
+CORRECTION_MESSAGE = 120  # a correction may say more: "My mistake, my licence is from Virginia, not Florida."
+CORRECTION = re.compile(r"(?<![a-z])(?:sorry|my mistake|my bad|actually|correction|i meant|i mean|not\b|wrong)|"
+                        r"不对|不對|不是|唔係|唔系|搞错|搞錯|看错|看錯|说错|說錯|講錯|讲错|打错|打錯|更正|其实|其實|应该是|應該係|"
+                        r"應該是", re.I)
 
 
 def refined(ctx: "Context") -> Optional[MatchResult]:
@@ -158,12 +162,15 @@ def refined(ctx: "Context") -> Optional[MatchResult]:
     "德州的"; "我有足球教練牌" → "亞足聯嘅" → "係C級"): the verdict on the earlier messages and this one together.
     None when this message alone says enough, or the earlier messages named nothing."""
     text = ctx.text or ""
-    if not text or text.startswith("/") or len(text) > SHORT_MESSAGE or not ctx.history:
+    if not text or text.startswith("/") or not ctx.history \
+            or len(text) > (CORRECTION_MESSAGE if CORRECTION.search(text) else SHORT_MESSAGE):
         return None
     m = matcher.get_matcher()
     alone = m.match(text)
     if alone.status in ("listed", "unlisted"):
         return None
+    own_places = _places(m, text)
+    text = _without_negated_places(text, own_places)
     for k in (1, 2, 3):
         if k > len(ctx.history):
             break
@@ -171,15 +178,57 @@ def refined(ctx: "Context") -> Optional[MatchResult]:
         before = m.match(" ".join(earlier))
         if before.status == "none":
             continue
+        follow = text
+        if "德州" in follow and "R057" in before.ids:  # after a US teacher's licence, 德州 is Texas (得州)
+            follow = follow.replace("德州", "得州")
+        places = [(a, b) for a, b in _places(m, follow) if not _NATIONALITY_AFTER.match(follow, b)
+                  and not _NATIONALITY_BEFORE.search(follow[max(0, a - 12):a])]
+        if places:
+            # "Sorry, it's from Virginia." after "… licence from Ohio": the place said now replaces the earlier one
+            earlier = [_without_places(m, e) for e in earlier]
         # the follow-up qualifies the earlier mention: read before it ("德州的 我有美国的教师资格证"), or after it
-        tries = [m.match(" ".join([text] + earlier)), m.match(" ".join(earlier + [text]))]
+        tries = [m.match(" ".join([follow] + earlier)), m.match(" ".join(earlier + [follow]))]
+        if places:  # its places beside the earlier mention ("My mistake, my licence is from Virginia" is far from it)
+            tries.append(m.match(" ".join([" ".join(follow[a:b] for a, b in places)] + earlier)))
         rank = {"listed": 0, "unlisted": 1, "confirm": 2, "ambiguous": 3, "none": 4}
+        if alone.status in ("confirm", "ambiguous") and alone.ids:
+            # "Correction: I was elected Fellow (FRSC)": what the follow-up names itself bounds what it corrects to
+            tries = [r for r in tries if set(r.ids) & set(alone.ids)]
+            if not tries:
+                return None
         combined = min(tries, key=lambda r: rank.get(r.status, 5))
         if combined.status == "none":
             continue
         if (combined.status, combined.ids) != (before.status, before.ids) or alone.status != "none":
             return combined
     return None
+
+
+_NEGATION_BEFORE = re.compile(r"(?:not|isn'?t|instead of|rather than|不是|而不是|唔係|唔系|并非|並非|非)\s*(?:the\s+|from\s+)?$",
+                              re.I)
+
+
+_NATIONALITY_AFTER = re.compile(r"\s*(?:籍|国籍|國籍|人|公民|护照|護照|citizen|national|passport)", re.I)
+_NATIONALITY_BEFORE = re.compile(r"(?:citizen of|national of|nationality[: ]*|入咗|入了|加入)\s*(?:the\s+)?$", re.I)
+
+
+def _places(m: "matcher.Matcher", text: str) -> List[Tuple[int, int]]:
+    """Spans of the places (listed or not) a text names, inside credential names too."""
+    return m.index.place_spans(text)
+
+
+def _without_places(m: "matcher.Matcher", text: str) -> str:
+    for a, b in sorted(_places(m, text), reverse=True):
+        text = text[:a] + " " + text[b:]
+    return text
+
+
+def _without_negated_places(text: str, spans: List[Tuple[int, int]]) -> str:
+    """ "my licence is from Virginia, not Florida", "是佛罗里达州的，不是得州": the place said to be wrong dropped."""
+    for a, b in sorted(spans, reverse=True):
+        if _NEGATION_BEFORE.search(text[max(0, a - 14):a]):
+            text = text[:a] + " " + text[b:]
+    return text
 
 
 @dataclass(frozen=True)

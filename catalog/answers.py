@@ -177,11 +177,15 @@ def recognition(result: MatchResult, lang: str, version: Optional[str] = None, h
         cites: List[str] = []
         buttons = []
         if near:
+            cites = [row_cite(q, lang) for q in near]
+        if 0 < len(near) <= MAX_OPTIONS:  # more than a phone shows: the reason has named them already
             items = _join((f"{q.name.text(lang)}（{q.id}）" if lang == "zh" else f"{q.name.text(lang)} ({q.id})"
                            for q in near), lang)
             text += "\n" + t("unlisted_nearest", lang, items=items)
-            cites = [row_cite(q, lang) for q in near]
-            buttons = [(q.name.text(lang), f'/inform{{"qualification":"{q.id}"}}') for q in near]
+            same_name = len({q.name.text(lang) for q in near}) < len(near)
+            buttons = [(f"{q.name.text(lang)}（{where(q, lang)}）" if same_name and lang == "zh" else
+                        f"{q.name.text(lang)} ({where(q, lang)})" if same_name else q.name.text(lang),
+                        f'/inform{{"qualification":"{q.id}"}}') for q in near]
         if hint:
             text += "\n" + t("unlisted_hint", lang, site=queries.notice(version)["code_check"]["url"])
         return Answer("unlisted", lang, text, tuple(cites), tuple(buttons), ver)

@@ -8,6 +8,7 @@ Architect Associate" (unlisted) beats "AWS Solutions Architect", and "West Virgi
 """
 from __future__ import annotations
 
+import re
 import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -190,7 +191,10 @@ class Index:
             self._word_matcher.add(label, [self._doc(key.split(" "))])
 
     def _doc(self, words: Sequence[str]):
-        return self._Doc(self._vocab, words=list(words), spaces=[False] * len(words))
+        """A spaCy Doc of tokens, English plurals as their singular ("teaching certificates", "US teaching
+        licenses", "physiotherapists"): aliases and texts are read the same way, so a plural matches its alias."""
+        words = [singular(w) for w in words]
+        return self._Doc(self._vocab, words=words, spaces=[False] * len(words))
 
     # --- finding ---------------------------------------------------------------------------------
 
@@ -231,6 +235,16 @@ class Index:
                     spans.append((a, b, "place"))
                     taken.append((a, b))
         return sorted(spans)
+
+    def place_spans(self, text: str) -> List[Tuple[int, int]]:
+        """Spans of every place word in `text`, inside credential names too ("Florida teaching certificate"):
+        what a correction ("Sorry, it's from Virginia") replaces."""
+        toks = tokens(text) if text and text.strip() else []
+        if not toks:
+            return []
+        doc = self._doc([t.text for t in toks])
+        return [(toks[start].start, toks[end - 1].end) for kind, _p, start, end in self._word_matches(doc)
+                if kind in ("place", "other") and not _lowercase_short_word(text, (toks[start].start, toks[end - 1].end))]
 
     def _exact_hits(self, doc, toks: List[Token], text: str = "") -> List[Hit]:
         hits = []
@@ -375,6 +389,22 @@ def longest_non_overlapping(hits: List[Hit]) -> List[Hit]:
         used |= toks
         taken.append(h)
     return taken
+
+
+_PLURAL_ES = re.compile(r"(?:ch|sh|x|ss)es$")
+
+
+def singular(word: str) -> str:
+    """An English plural's singular, for matching only: "certificates" -> "certificate", "coaches" -> "coach",
+    "actuaries" -> "actuary"; short words (abbreviations such as "cks", "cams"), "-ss", "-us", "-is" unchanged."""
+    if len(word) < 5 or not word.isascii() or not word.isalpha() or not word.endswith("s") \
+            or word.endswith(("ss", "us", "is")):
+        return word
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    if _PLURAL_ES.search(word):
+        return word[:-2]
+    return word[:-1]
 
 
 def token_key(text: str) -> str:

@@ -69,7 +69,9 @@ class Verdict:
             span = words.other[0][1] if words.other else words.place_spans[0]
             country = words.other[0][0] if words.other else None
             near = restrict & frozenset(self.data.country_ids.get(country, ())) if country else frozenset()
-            return self._synthetic("other_jurisdiction", found.text, None, tuple(near or restrict), span=span)
+            return self._synthetic("other_jurisdiction", found.text, None, tuple(near or restrict), span=span,
+                                   template="other_jurisdiction_place",
+                                   place=found.text[span[0]:span[1]].strip())
         if not found.hits:
             return MatchResult("none")
         return self._resolve(found.text, found.toks, found.hits, words, None)
@@ -243,13 +245,24 @@ class Verdict:
             kind, payload = attached
             if kind == "other" or not (ids & payload):
                 near = ids & frozenset(self.data.country_ids.get(payload, ())) if kind == "other" else frozenset()
-                return self._synthetic("other_jurisdiction", text, hit, tuple(near) or tuple(ids))
+                return self._other_place(text, hit, tuple(near) or tuple(ids), words, attached)
         for country, _span in words.other:
             near = ids & frozenset(self.data.country_ids.get(country, ()))
-            return self._synthetic("other_jurisdiction", text, hit, tuple(near) or tuple(ids))
+            return self._other_place(text, hit, tuple(near) or tuple(ids), words)
         if words.places and not any(ids & place_ids for place_ids in words.places):
-            return self._synthetic("other_jurisdiction", text, hit, tuple(ids))
+            return self._other_place(text, hit, tuple(ids), words)
         return None
+
+    def _other_place(self, text: str, hit: Hit, near: Sequence[str], words: Words, attached=None) -> MatchResult:
+        """ "Alberta", "新澤西州", "Florida": the credential of a place the catalog does not cover, named in the
+        reason ("“新澤西州”颁发的此类证书未列入…") so the person sees which place was read."""
+        spans = [s for _c, s in words.other] + [s for s, ids in zip(words.place_spans, words.places)
+                                                 if not (frozenset(near) & ids)]
+        if not spans:
+            return self._synthetic("other_jurisdiction", text, hit, near)
+        a, b = min(spans)
+        return self._synthetic("other_jurisdiction", text, hit, near, template="other_jurisdiction_place",
+                               place=text[a:b].strip())
 
     def _word_near(self, toks: List[Token], hit: Hit, ids: FrozenSet[str]) -> Tuple[Optional[str], str]:
         """A lower grade ("associate", "技术员") beside the mention, or a not-yet word ("candidate", "备考",
@@ -419,10 +432,10 @@ class Verdict:
         return MatchResult("unlisted", cands, hit)
 
     def _synthetic(self, kind: str, text: str, hit: Optional[Hit], nearest: Sequence[str],
-                   span: Optional[Tuple[int, int]] = None, **values: str) -> MatchResult:
+                   span: Optional[Tuple[int, int]] = None, template: str = "", **values: str) -> MatchResult:
         span = hit.span if hit is not None else (span or (0, len(text)))
         matched = text[span[0] : span[1]]
-        tmpl = self.data.reasons.get(kind, {"zh": "", "en": ""})
+        tmpl = self.data.reasons.get(template or kind) or self.data.reasons.get(kind, {"zh": "", "en": ""})
         near = sorted(set(nearest), key=id_order)
         names_zh = "、".join(self.name(i)[0] for i in near)
         names_en = "; ".join(self.name(i)[1] for i in near)
@@ -497,8 +510,8 @@ def _attached_place(words: Words, span: Tuple[int, int]):
 
 
 def _levels_said(toks: List[Token], hit: Hit, scale: str) -> List[int]:
-    """The levels named beside a mention (4 tokens before it, 6 after)."""
-    return levels_in(" ".join(t.text for t in toks[max(0, hit.start_tok - 4) : hit.end_tok + 6]), scale)
+    """The levels named beside a mention (4 tokens before it, 10 after: "UEFA的足球教练证书 是C级的")."""
+    return levels_in(" ".join(t.text for t in toks[max(0, hit.start_tok - 4) : hit.end_tok + 10]), scale)
 
 
 def _window(toks: List[Token], a: int, b: int) -> Tuple[str, str]:
