@@ -165,6 +165,10 @@ def framed(ctx: Context) -> Optional[Reply]:
             return None
         ids = remembered
     facts = ctx.facts
+    if person_facts.age(ctx.text) is not None and facts.nationality != "chinese" and "一.4" not in ids \
+            and len(ids) < MAX_CLAUSES:
+        # "加州教師牌…想喺北京教書…佢56歲": an age said with the question matters for the work permit: said too
+        ids = ids + ["一.4"]
     events = ctx.fact_events() + [context.slot("asked", ",".join(ids))]
     each = matching.get_matcher().match_each(ctx.text) if not ctx.candidates else []
     if len(each) >= 2:
@@ -207,7 +211,8 @@ def framed(ctx: Context) -> Optional[Reply]:
             return [first, answer], events + [context.slot("pending_intent", pending)]
     slot_events = context.slot_events(res) if res.new else []
     slot_events = [e for e in slot_events if e.get("name") != "pending_intent"]
-    return [answer], events + slot_events + [context.slot("pending_intent", pending)]
+    # "CIPS … about a year and a half … is that enough": the row's years against the person's, too
+    return [answer] + experience(ctx, q), events + slot_events + [context.slot("pending_intent", pending)]
 
 
 _CORRECTION = re.compile(r"sorry|i meant|actually|correction|my mistake|not\s|不是|不对|不對|说错|說錯|搞错|搞錯|看错|看錯|其实|其實|更正|"

@@ -216,6 +216,26 @@ def answer(action: str, ctx: Context) -> Reply:
 
 
 def _rest(action: str, ctx: Context) -> Reply:
+    return _with_experience(ctx, _answered(action, ctx))
+
+
+def _with_experience(ctx: Context, reply: Reply) -> Reply:
+    """ "I have the CIPS certificate … working in procurement for about a year and a half … is that enough": the
+    years this message states against the row's required years, whichever answer was given (once)."""
+    replies, events = reply
+    if not ctx.text or ctx.text.startswith("/") or any(a.kind == "experience" for a in replies):
+        return reply
+    years = person_facts.experience_years(ctx.text)
+    rows = {a.qualification for a in replies if a.qualification}
+    if years is None or len(rows) != 1:
+        return reply
+    q = queries.get(next(iter(rows)))
+    if q is None or not q.experience_years:
+        return reply
+    return replies + [answers.experience_verdict(q, years, ctx.lang)], events
+
+
+def _answered(action: str, ctx: Context) -> Reply:
     again = context.language_switch(ctx)
     if again is not None:
         answered = _catalog_answer(again)

@@ -710,6 +710,8 @@ def verdicts(q: Optional[QualificationInfo], items: Sequence[Any], facts: Any, l
         if cond:  # the remark's own conditions (years of experience, registration, title, levels)
             sep = "" if lang == "zh" else " "
             lines.append(t("recognized_conditions_header", lang) + sep + sep.join(cond))
+        if any(v.clause.section == "三" for v in items):  # "can she teach maths there?": the work the row covers
+            lines.append(t("work_scope", lang, text=work_scope(q, lang)))
         cites.append(row_cite(q, lang))
     lines += texts
     cites += [v.clause.cite.text(lang) for v in items]

@@ -46,10 +46,12 @@ _EXPERIENCE_PATTERNS = [
     re.compile(r"\b" + _EN_NUM + r"\s*(\+)?\s*(?:full\s+)?(?:years?|yrs?)'?\s*(?:of\s+)?(?:related\s+|relevant\s+|professional\s+|"
                r"post-qualification\s+|work(?:ing)?\s+|industry\s+|practical\s+)*(?:experience|exp\b|work)", re.I),
     # worked (for) 3 years / working for two years
-    re.compile(r"\b(?:worked|working|been working|practi[sc]ed|practi[sc]ing)\b[^.\d]{0,30}?\bfor\s+" + _EN_NUM
+    re.compile(r"\b(?:worked|working|been working|practi[sc]ed|practi[sc]ing|coached|coaching|taught|teaching)\b"
+               r"[^.\d]{0,30}?\b(?:for\s+)?(?:about\s+|around\s+|nearly\s+|almost\s+|over\s+)?" + _EN_NUM
                + r"\s*(\+)?\s*years?", re.I),
     # experience of 1 year / experience: 2 years / only 1 year of
-    re.compile(r"\bexperience\s*(?:of|is|:|=)?\s*(?:only|just|about)?\s*" + _EN_NUM + r"\s*(\+)?\s*years?", re.I),
+    re.compile(r"\b(?:experience|exp)\s*(?:of|is|:|=)?\s*(?:only|just|about|around)?\s*" + _EN_NUM + r"\s*(\+)?\s*"
+               r"(?:years?|yrs?)", re.I),
     re.compile(r"\b(?:only|just)\s+" + _EN_NUM + r"\s*(\+)?\s*years?\b", re.I),
     re.compile(r"\b(half a|a|an)\s+year'?s?\s+(?:of\s+)?(?:related\s+|relevant\s+|work\s+)*experience", re.I),
 ]
@@ -181,8 +183,9 @@ _ASKED_REQUIREMENT = re.compile(r"(?:need|needs|require[sd]?|requirement|at leas
 
 
 def experience_years(text: str) -> Optional[float]:
-    """Years of (related) work experience the person says they have ("工作两年多" → 2, "一年半" → 1.5)."""
-    norm = normalize(text)
+    """Years of (related) work experience the person says they have ("工作两年多" → 2, "一年半" → 1.5,
+    "about a year and a half" → 1.5, "18 months" → 1.5)."""
+    norm = _en_fractions(normalize(text))
     for pattern in _EXPERIENCE_PATTERNS:
         m = next((m for m in pattern.finditer(norm) if not _ASKED_REQUIREMENT.search(norm[max(0, m.start() - 14):m.start()])),
                  None)
@@ -197,6 +200,26 @@ def experience_years(text: str) -> Optional[float]:
         if 0 <= value <= MAX_YEARS:
             return value
     return None
+
+
+_AND_A_HALF = re.compile(r"\b(a|an|one|two|three|four|five|six|seven|eight|nine|ten|\d{1,2})\s+(?:years?\s+)?and\s+a\s+half"
+                         r"(?:\s+years?)?", re.I)
+_MONTHS = re.compile(r"\b(\d{1,3}|six|nine|eighteen|eight|ten|twelve)\s*months?\b", re.I)
+_MONTH_WORDS = {"six": 6, "eight": 8, "nine": 9, "ten": 10, "twelve": 12, "eighteen": 18}
+
+
+def _en_fractions(norm: str) -> str:
+    """ "a year and a half" -> "1.5 years", "two and a half years" -> "2.5 years", "18 months" -> "1.5 years"."""
+    def half(m: "re.Match[str]") -> str:
+        value = _number(m.group(1))
+        return f"{(value or 0) + 0.5:g} years"
+
+    def months(m: "re.Match[str]") -> str:
+        word = m.group(1).lower()
+        n = int(word) if word.isdigit() else _MONTH_WORDS[word]
+        return f"{n / 12:.1f} years" if n % 12 else f"{n // 12} years"
+
+    return _MONTHS.sub(months, _AND_A_HALF.sub(half, norm))
 
 
 def beijing_employer(text: str) -> Optional[bool]:

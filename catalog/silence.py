@@ -3,6 +3,7 @@ other cities. `silent_topics(text)` finds what a question asks that the notice d
 says so plainly and names a person to ask. The wording is data; nothing here states a number."""
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Tuple
 
 from catalog import wordlists
@@ -19,6 +20,8 @@ def silent_topics(text: str) -> List[str]:
     found = []
     for name, topic in _topics()["topics"].items():
         if any(wordlists.has(norm, u) for u in topic.get("unless") or []):
+            continue
+        if topic.get("unless_pattern") and re.search(topic["unless_pattern"], norm):
             continue
         if any(wordlists.has(norm, w) for w in topic["words"]):
             found.append(name)
