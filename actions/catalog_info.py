@@ -62,7 +62,8 @@ def staff_query(ctx: Context, counting: bool = False) -> Optional[Reply]:
     if found.status in ("listed", "confirm", "unlisted"):
         return None
     rows = staff_filters.run(filters) if filters.any() else []
-    if found.status == "ambiguous":
+    if found.status == "ambiguous" and not (filters.words and len(matching.get_matcher().match_each(ctx.text)) > 1):
+        # (one generic name, "精算师有几项", is its rows; "IEEE和ACM相关的资格" names several: the words decide)
         ids = set(found.ids)
         rows = [q for q in (rows if filters.any() else queries.all_qualifications()) if q.id in ids]
     elif not filters.any():

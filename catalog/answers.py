@@ -407,8 +407,8 @@ def practice(lang: str, version: Optional[str] = None, qualification: Optional[Q
 
 def verification(lang: str, version: Optional[str] = None) -> Answer:
     lang = _lang(lang)
-    lines = [t("verification.intro", lang)]
     steps = queries.verification_steps(version)
+    lines = [t("verification.intro", lang, n=len(steps))]
     for i, c in enumerate(steps, 1):
         lines.append(f"{i}. {c.title.text(lang)}：{_clean(c.text.text(lang))}" if lang == "zh"
                      else f"{i}. {c.title.text(lang)}: {_clean(c.text.text(lang))}")

@@ -17,19 +17,24 @@ from catalog.text import normalize
 # a question that asks for a count or a list
 _ASKS = re.compile(r"边啲|邊啲|边个|邊個|边几|邊幾|哪个|哪個|哪一个|哪一項|哪一项|几项|几个|多少|几多|幾多|幾項|幾個|哪些|哪几|哪幾|有哪|列出|列一下|清单|清單|一共|共有|总共|總共|分别|分別|都是啥|"
                    r"都有啥|都有什么|都有哪些|(?<![a-z])(?:how many|which|list|count|number of|what are the|all the|every|any rows?|anything from|"
-                   r"any entries|any qualifications|any certificates|any credentials|rows from|entries from|items from|"
+                   r"any entries|any qualifications|any certificates|any credentials|rows from|entries from|items from|anything listed|"
+                   r"anything (?:in|on) the (?:catalog|catalogue|list)|anything from|"
                    r"what [a-z ]{0,30}(?:credentials|qualifications|certificates|rows|entries) (?:are|do|does|is)|"
                    r"(?:rows?|entries|items|qualifications|certificates|credentials)\s*(?:\([^)]*\)\s*)?(?:that|which|with|requiring|needing))(?![a-z])")
 # ... about rows of the catalog, not about benefits ("急需紧缺的有哪些便利" asks about benefits)
-_OBJECT = re.compile(r"证书|證書|资格|資格|条目|條目|项|項|证|證|执照|執照|(?<![a-z])(?:rows?|qualifications?|certificates?|credentials?|"
+_OBJECT = re.compile(r"证书|證書|资格|資格|条目|條目|项|項|证|證|执照|執照|目录|目錄|(?<![a-z])(?:rows?|qualifications?|certificates?|credentials?|"
                      r"items?|entries|licen[cs]es?|designations?|certs?|certifications?|anything)(?![a-z])")
 _YEARS = [(re.compile(r"两年|兩年|2\s*年|二年|两学年|兩學年|two years|2 years|2-year|two-year|two school years"), 2),
           (re.compile(r"三年|3\s*年|three years|3 years|3-year|three-year"), 3)]
 _EXPERIENCE = re.compile(r"经验|經驗|经历|經歷|experience")
 _NO_EXPERIENCE = re.compile(r"不用|不需要|无需|無需|不要求|没有要求|沒有要求|no experience|without experience|don't need|do not need|not require")
 _REGISTRATION = re.compile(r"注册|註冊|备案|備案|regist|licen[cs]e to practi|before practi")
+# "教師註冊機構", "teacher registration boards": who issues the rows, not a registration the remark requires
+_REGISTERING_BODY = re.compile(r"注册(?:机构|局|委员会|部门)|(?:teacher |teaching )?registration (?:boards?|bod(?:y|ies)|authorit(?:y|ies)|councils?)|"
+                               r"teacher registration|teaching registration|教师注册")
 _BEIJING = re.compile(r"北京|我市|本市|beijing")
-_TITLE = [(re.compile(r"副高|associate senior|deputy senior"), "副高级"), (re.compile(r"中级|中級|intermediate"), "中级")]
+_TITLE = [(re.compile(r"副高|associate[ -]senior|deputy[ -]senior|vice[ -]senior|sub-senior"), "副高级"),
+          (re.compile(r"中级|中級|intermediate|mid-level"), "中级")]
 _LEVEL_LIMIT = re.compile(r"及以上|等级要求|等級要求|级别要求|level limit|and above|minimum level|等级下限|等級下限")
 _UNIVERSAL = re.compile(r"环球影城|環球影城|universal studios|universal")
 _URGENT = re.compile(r"急需紧缺|急需緊缺|紧缺|緊缺|urgent")
@@ -151,7 +156,7 @@ def _filters(text: str, norm: str) -> "Filters":
             f.experience_years = years
         else:
             f.experience = not _NO_EXPERIENCE.search(norm)
-    if _REGISTRATION.search(norm) and not _EXPERIENCE.search(norm):
+    if _REGISTRATION.search(_REGISTERING_BODY.sub(" ", norm)) and not _EXPERIENCE.search(norm):
         f.registration = "beijing" if _BEIJING.search(norm) else "any"
         f.authority = next((key for key, (rx, _, _) in AUTHORITIES.items() if rx.search(norm)), None)
     f.title_level = next((lvl for rx, lvl in _TITLE if rx.search(norm)), None)
@@ -176,7 +181,8 @@ china chinese native language english medical permit short-term short term exemp
 mentions say says holder holders regardless hong kong macau taiwan internet information computing cloud program
 programme project projects universal studios age limit limits state states department departments region regions
 territory territories column columns municipal boards items remarks remark file register services health new york
-filters filter briefing query queries hotline check""".split())
+filters filter briefing query queries hotline check regulatory drug drugs supervision administration
+require requirement""".split())
 _CJK_STOP = ("证书", "證書", "资格", "資格", "目录", "目錄", "清单", "清單", "一共", "相关", "相關", "哪些", "多少", "几项",
              "幾多", "执业", "注册", "经验", "工作", "要求", "领域", "国家", "地区", "教师", "教師", "部门", "部門", "主管",
              "机构", "機構", "协会", "協會", "学会", "學會", "委员会", "政府", "备案", "颁发", "頒發", "发的", "之后",
@@ -206,6 +212,8 @@ def _name_words(norm: str, f: "Filters") -> List[str]:
     for term, _ in vocabulary.country_and_field_terms():
         if term and term in norm:
             norm = norm.replace(term, " ")
+    for rx, _ in _TITLE:  # "deputy-senior" is a title level, not the "Senior Member" rows
+        norm = rx.sub(" ", norm)
     texts, heads = _row_words(id(queries.snapshot()))
 
     def count(w: str) -> int:
@@ -213,7 +221,10 @@ def _name_words(norm: str, f: "Filters") -> List[str]:
         return sum(1 for t in texts if (pattern.search(t) if pattern else w in t))
 
     out: List[str] = []
-    for w in re.findall(r"[a-z][a-z0-9+&-]{2,}", norm):
+    found = re.findall(r"[a-z][a-z0-9+&-]{2,}", norm)
+    # "basketball-related": the hyphenated word, else its parts
+    found = [p for w in found for p in ([w] if "-" not in w or count(w) else [x for x in w.split("-") if len(x) > 2])]
+    for w in found:
         if w in _STOP or w in out:
             continue
         if vocabulary.find_field(w) or vocabulary.find_country(w):
@@ -277,11 +288,18 @@ def run(f: Filters, version: Optional[str] = None) -> List[QualificationInfo]:
     """The rows that pass every filter. Name words are looked for in the rows' names and issuers (with the
     issuers' other names) first, and in every alias only when that finds nothing: "AHPRA發嘅資格" is the four
     rows AHPRA issues, not also the Australian medical row one of whose aliases names AHPRA."""
-    strict = _run(f, version, strict=True)
-    return strict if strict or not f.words else _run(f, version, strict=False)
+    if not f.words:
+        return _run(f, version, strict=True)
+    for tier in ("names", "issuers", "aliases"):  # the notice's own names first, then the other names we know
+        rows = _run(f, version, strict=tier)
+        if rows:
+            return rows
+    return []
 
 
-def _run(f: Filters, version: Optional[str], strict: bool) -> List[QualificationInfo]:
+def _run(f: Filters, version: Optional[str], strict) -> List[QualificationInfo]:
+    """`strict`: where name words are looked for: "names" (the rows' names and issuers as the notice gives them),
+    "issuers" (and the issuers' other names), "aliases" (and every alias); True is "issuers"."""
     out = []
     for q in queries.all_qualifications(version):
         if f.list and q.list != f.list:
@@ -297,8 +315,8 @@ def _run(f: Filters, version: Optional[str], strict: bool) -> List[Qualification
         elif f.country and f.country not in q.country_keys:
             continue
         if f.words:
-            hay = normalize(" | ".join((q.name.zh, q.name.en, q.issuer.zh, q.issuer.en)
-                                       + (q.issuer_aliases if strict else q.all_aliases)))
+            extra = () if strict == "names" else q.all_aliases if strict in ("aliases", False) else q.issuer_aliases
+            hay = normalize(" | ".join((q.name.zh, q.name.en, q.issuer.zh, q.issuer.en) + tuple(extra)))
             if not any((re.search(rf"(?<![a-z])(?:{re.escape(w)}|{re.escape(_singular(w))}(?:e?s)?)(?![a-z])", hay) if w.isascii()
                         else w in hay) for w in f.words):
                 continue
