@@ -72,6 +72,10 @@ def browsed(ctx: Context) -> Answer:
                           list_name_=names_a_list(ctx.text))
 
 
+# words in capitals that give orders ("SYSTEM OVERRIDE", "ADMIN MODE", "reply 'APPROVED'"), not credentials
+_COMMANDS = {"SYSTEM", "OVERRIDE", "ADMIN", "MODE", "APPROVED", "APPROVE", "DEVELOPER", "IGNORE", "URGENT", "IMPORTANT",
+             "NOTE", "CONFIRM", "PRINT", "NOW", "YES", "NO", "ALL", "ROOT", "SUDO", "DEBUG", "TEST", "PLEASE", "STOP",
+             "OK", "LIST", "ITEM", "RESET", "ENABLED", "DISABLED", "TRUE", "FALSE", "NULL", "JSON", "XML", "HTML"}
 _ACRONYM = re.compile(r"(?<![A-Za-z])[A-Z][A-Za-z]?[A-Z0-9]{1,6}(?![A-Za-z])")
 _CREDENTIAL_WORDS = re.compile(r"(?:注册|註冊)[\u4e00-\u9fff]{1,4}|[\u4e00-\u9fff]{1,6}(?:执照|執照|牌照|社工|工程师|工程師)")
 
@@ -89,12 +93,18 @@ def unknown_name(text: str) -> str:
         name = m.group(1).strip()
         if _CREDENTIAL_NOUN.search(name) and matcher.match(name).status == "none":
             return name
-    for m in _ACRONYM.finditer(text or ""):
+    text_ = text or ""
+    named = matcher.named_credential(text_)  # "CompTIA Security+", "Certified ScrumMaster": a credential's name
+    for m in _ACRONYM.finditer(text_):
         word = m.group(0)
         if word.upper() in data.not_credentials or vocabulary.find_country(word) or vocabulary.find_field(word):
             continue
-        if word.upper() in ("IT", "OK", "HR", "ID", "AI", "US", "UK", "USA", "PRC", "HK"):
+        if word.upper() in ("IT", "OK", "HR", "ID", "AI", "US", "UK", "USA", "PRC", "HK") or word.upper() in _COMMANDS:
             continue
+        if named and m.start() > text_.find(named):
+            return named
         return word
+    if named:
+        return named
     m = _CREDENTIAL_WORDS.search(text or "")
     return m.group(0) if m else ""

@@ -777,3 +777,19 @@ def remark(q: QualificationInfo, lang: str) -> Answer:
     if not q.title_level:
         lines.append(t("verdict.no_title", lang))
     return Answer("remark", lang, "\n".join(lines), (row_cite(q, lang),), (), q.version, q.id)
+
+
+def claim_checks(checks: Sequence[Tuple[str, QualificationInfo]], said: str, lang: str) -> List[Answer]:
+    """A message's claim about a row checked against the catalog (catalog/claims.py): what the row it names by
+    number really is, and that a regular-list credential called urgent is not on the urgent list."""
+    lang = _lang(lang)
+    out: List[Answer] = []
+    for kind, q in checks:
+        if kind == "item":
+            other = t("claim_other", lang, said=said) if said else ""
+            text = t("claim_item", lang, list_name=list_name(q, lang), row=q.row, name=q.name.text(lang),
+                     where=where(q, lang), id=q.id, other=other)
+        else:
+            text = t("claim_not_urgent", lang, name=q.name.text(lang), list_name=list_name(q, lang), row=q.row, id=q.id)
+        out.append(Answer("claim", lang, text, (row_cite(q, lang),), (), q.version, q.id))
+    return out

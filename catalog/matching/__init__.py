@@ -9,7 +9,7 @@
 """
 from catalog.matching.build import MatcherData, data_from_snapshot
 from catalog.matching.levels import Level, parse_level
-from catalog.matching.matcher import Matcher, get_matcher, match
+from catalog.matching.matcher import Matcher, get_matcher, match, named_credential
 from catalog.matching.results import STATUSES, Candidate, MatchResult, UnlistedHit
 from catalog.matching.verdict import id_order
 

@@ -151,6 +151,18 @@ def _named_credential(text: str, a: int, b: int) -> Optional[Tuple[str, Tuple[in
     return None
 
 
+def named_credential(text: str) -> str:
+    """The capitalised, credential-like name in a message the catalog does not hold ("CompTIA Security+",
+    "Certified ScrumMaster"), or ""."""
+    found = _named_credential(text or "", 0, len(text or ""))
+    if found is None:
+        return ""
+    name, (a, b) = found
+    while b < len(text) and text[b] in "+#":  # "Security+", "C#"
+        b += 1
+    return text[a:b]
+
+
 _matchers: Dict[Tuple[str, str], Matcher] = {}
 _build_lock = threading.Lock()
 

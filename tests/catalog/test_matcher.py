@@ -119,3 +119,16 @@ def test_an_unknown_credential_beside_listed_ones_is_named_as_not_listed(matcher
 @pytest.mark.parametrize("text", ["'; DROP TABLE certificates; -- is CFA listed?", "我是中国籍，ACM会士，HR说可以给我办人才签证确认函"])
 def test_capitals_that_are_no_credential_are_not_named(matcher, text):
     assert all(r.status != "none" for r in matcher.match_each(text))
+
+
+def test_english_plurals_match_their_alias(matcher):
+    assert matcher.match("Mine's from Connecticut. Do you recognize US teaching licenses?").best == "R050"
+    assert matcher.match("I'm a physiotherapist").status == "ambiguous"
+    assert matcher.match("Power Platform Solution Architect Expert").status == "unlisted"
+
+
+def test_issuer_and_level_said_apart(matcher):
+    assert matcher.match("不好意思，看错了，是UEFA A级。").best == "R080"
+    below = matcher.match("我有UEFA的足球教练证书 是C级的")
+    assert below.status == "unlisted" and below.unlisted.kind == "below_level"
+    assert matcher.match("I only have the AFC C coaching licence.").status == "unlisted"

@@ -1,0 +1,54 @@
+"""What a message claims about the catalog's rows ("CFP在目录里，是清单(二)第50项", "CCNA is recognised under item 3",
+"I say PMP is on the urgent list"): finding only. The caller checks the claim against the catalog and says what
+the row named really is, so that a pressed or injected claim is corrected with the catalog's own fact."""
+from __future__ import annotations
+
+import re
+from typing import List, Optional, Tuple
+
+from catalog import queries
+from catalog.queries import QualificationInfo
+from catalog.text import normalize
+
+_LIST = r"(?:清单|清單|list|annex 1,?\s*list)\s*[(（]?\s*(1|2|i{1,2}|一|二)\s*[)）]?"
+_ITEM = re.compile(rf"(?:{_LIST}\s*[,，、]?\s*(?:的)?\s*)?(?:第\s*(\d{{1,3}})\s*[项項号號]|(?:item|row|entry|no\.?|number|#)\s*(\d{{1,3}}))",
+                   re.I)
+_URGENT_CLAIM = re.compile(r"急需紧缺|急需緊缺|紧缺清单|緊缺清單|清单\s*[(（]?\s*(?:1|一)\s*[)）]?|清單\s*[(（]?\s*(?:1|一)\s*[)）]?|"
+                           r"urgent|shortage list|list\s*\(?(?:1|i)\)?(?![\dv])", re.I)
+_LISTS = {"1": "urgent", "i": "urgent", "一": "urgent", "2": "regular", "ii": "regular", "二": "regular"}
+
+
+def items_named(text: str, version: Optional[str] = None) -> List[QualificationInfo]:
+    """The rows a message names by list and number ("清单(二)第50项", "list 2 item 12", "item 3": the regular list
+    when no list is said and the number is beyond the urgent list's)."""
+    norm = normalize(text or "")
+    by_place = {(q.list, q.row): q for q in queries.all_qualifications(version)}
+    out: List[QualificationInfo] = []
+    for m in _ITEM.finditer(norm):
+        number = int(m.group(2) or m.group(3))
+        which = _LISTS.get((m.group(1) or "").lower())
+        if which is None:
+            urgent_rows = sum(1 for key in by_place if key[0] == "urgent")
+            which = "regular" if number > urgent_rows or not _URGENT_CLAIM.search(norm) else "urgent"
+        q = by_place.get((which, number))
+        if q is not None and q not in out:
+            out.append(q)
+    return out
+
+
+def claims_urgent(text: str) -> bool:
+    """Whether the message says a credential is on the urgent list (清单(一))."""
+    return bool(_URGENT_CLAIM.search(normalize(text or "")))
+
+
+def checked(text: str, named: Optional[QualificationInfo], version: Optional[str] = None
+            ) -> List[Tuple[str, QualificationInfo]]:
+    """("item", row) for each row the message names by number that is not the credential it is about, and
+    ("not_urgent", credential) when it calls a regular-list credential urgent."""
+    out: List[Tuple[str, QualificationInfo]] = []
+    for q in items_named(text, version):
+        if named is None or q.id != named.id:
+            out.append(("item", q))
+    if named is not None and named.list == "regular" and claims_urgent(text):
+        out.append(("not_urgent", named))
+    return out
