@@ -87,14 +87,14 @@ def _corrects(ctx: Context) -> bool:
     completing the earlier one), or a fact of the person."""
     if matching.match(ctx.text).status != "none" or context.refined(ctx) is not None:
         return True
-    return _says_of_self(ctx.text)
+    return says_of_self(ctx.text)
 
 
 def _pending(ctx: Context) -> str:
     return ctx.intent if ctx.intent.startswith("ask_") and ctx.intent not in _NOT_FRAMED else "ask_benefits"
 
 
-def _says_of_self(text: str) -> bool:
+def says_of_self(text: str) -> bool:
     """Whether the message states a fact of the person (nationality, age, 高精尖, experience, a Beijing employer)."""
     return any(f(text) is not None for f in (person_facts.nationality, person_facts.age, person_facts.high_end,
                                               person_facts.experience_years, person_facts.beijing_employer))
@@ -106,7 +106,7 @@ def clause_question(ctx: Context) -> Optional[Reply]:
     if not ctx.text or ctx.text.startswith("/") or ctx.slots.get("confirming"):
         return None
     refs = sentences.referenced(ctx.text)
-    if not refs or _says_of_self(ctx.text) or matching.match(ctx.text).status != "none":
+    if not refs or says_of_self(ctx.text) or matching.match(ctx.text).status != "none":
         return None
     found = sentences.best(ctx.text, refs)
     answer = answers.clause_sentences(refs, found[0] if found else None, ctx.lang)
@@ -139,7 +139,8 @@ def framed(ctx: Context) -> Optional[Reply]:
     if "title" in ids and any(i in ("一.2", "二.1") for i in ids):
         ids = [i for i in ids if i != "title"]  # "中级还是副高": the levels named
     issuer_asked = bool(_ISSUER_ASKED.search(ctx.text))
-    if not ids and (asked.asks_about_remark(ctx.text) or issuer_asked):
+    if not ids and (asked.asks_about_remark(ctx.text) or issuer_asked) \
+            and len(matching.get_matcher().match_each(ctx.text)) < 2:  # several credentials: each one's verdict
         # "Does the USCPA row require any years of experience?": the row's remark, about the credential named;
         # a short follow-up ("需要几年工作经验？", "这个是哪个机构发的？") is about the credential of the conversation
         res = context.resolve(ctx)

@@ -132,7 +132,30 @@ def fallback(ctx: Context) -> Reply:
     if ctx.text and (context.resolve(ctx).new or names_a_list(ctx.text) or
                      "field" in ctx.entities or "country" in ctx.entities):
         return recognition.recognition(ctx)
+    if ctx.text and not ctx.text.startswith("/") and ctx.slots.get("qualification") and framed.says_of_self(ctx.text):
+        # "我说错了，是72岁" after a credential: a fact of the person, as if NLU had read it as inform
+        return inform(ctx)
     return support.fallback(ctx)
+
+
+_BENEFIT_WORDS = re.compile(r"便利|享受|待遇|优惠|優惠|好处|好處|有咩用|有什么用|有啥用|有乜用|\bbenefits?\b|\bperks\b|"
+                            r"what (?:do|can|will) i get|what does it give|advantages", re.I)
+_PRACTICE_WORDS = re.compile(r"执业|執業|行医|行醫|practi[sc]e|当老师|做老师|教书|教書|看病|上岗|上崗|开业|開業|坐诊|"
+                             r"treat patients|see patients|teach|sign audit|dispens", re.I)
+
+
+def _intent_checked(action: str, ctx: Context) -> str:
+    """The action for what the message's own words ask when NLU's intent is a near miss between two questions
+    about a credential: "frm算不算啊 在北京" (recognition, not practice), "我能享受哪些目录里的便利" (benefits, not
+    recognition)."""
+    text = ctx.text or ""
+    if not text or text.startswith("/"):
+        return action
+    if action == "action_answer_practice" and not _PRACTICE_WORDS.search(text) and "三" not in asked.asked_clauses(text):
+        return "action_answer_recognition"
+    if action == "action_answer_recognition" and _BENEFIT_WORDS.search(text):
+        return "action_answer_benefits"
+    return action
 
 
 def chitchat(ctx: Context) -> Reply:
@@ -292,7 +315,7 @@ def _answered(action: str, ctx: Context) -> Reply:
         found = framed.sentence_question(ctx)
         if found is not None:
             return _with_silence(ctx, found)
-    return _with_silence(ctx, ROUTES[action](ctx))
+    return _with_silence(ctx, ROUTES[_intent_checked(action, ctx)](ctx))
 
 
 def _follow_up(ctx: Context) -> Optional[Reply]:

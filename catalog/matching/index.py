@@ -281,6 +281,8 @@ class Index:
             span = (toks[start].start, toks[end - 1].end)
             if kind in ("place", "other") and _lowercase_short_word(text, span):
                 continue  # "help us" is not the US, "ca" not California
+            if kind in ("place", "other") and _NATIONALITY.match(text, span[1]):
+                continue  # "我係加拿大籍", "a Canadian citizen": the person's nationality, not where it was issued
             if kind == "place":
                 words.places.append(payload)  # type: ignore[arg-type]
                 words.place_spans.append(span)
@@ -391,6 +393,7 @@ def longest_non_overlapping(hits: List[Hit]) -> List[Hit]:
     return taken
 
 
+_NATIONALITY = re.compile(r"\s*(?:籍|国籍|國籍|公民|citizen|national\b|passport)", re.I)
 _PLURAL_ES = re.compile(r"(?:ch|sh|x|ss)es$")
 
 

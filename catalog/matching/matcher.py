@@ -60,10 +60,23 @@ class Matcher:
         parts.append((start, len(text)))
         results: List[MatchResult] = []
         seen = set()
+        shared = self._shared_words(text, found)
+        family = next((text[h.span[0]:h.span[1]] for h in found.hits if h.entry.family), "")
         for a, b in parts:
             if not text[a:b].strip():
                 continue
             r = self.match(text[a:b])
+            if r.status in ("ambiguous", "confirm") and shared:
+                # "registered in Australia (AHPRA) as both a psychotherapist and a physiotherapist": the place
+                # or issuer said once for all of them
+                better = self.match(text[a:b] + " " + shared)
+                if better.status == "listed":
+                    r = better
+            if r.status == "none" and family and self.index.place_spans(text[a:b]):
+                # "Teaching licences: I have Ohio, California and Alberta": each place with the family named once
+                with_family = self.match(family + " " + text[a:b])
+                if with_family.status in ("listed", "unlisted"):
+                    r = with_family
             if r.status == "none":
                 part = text[a:b].strip()
                 name = _UNKNOWN_NAME.search(part)  # "CAIA" in "CFA, FRM and CAIA": named, not in the catalog
@@ -78,7 +91,7 @@ class Matcher:
                         word, span = longer
                     r = MatchResult("none", (), UnlistedHit(word, word, (), "", "", span, word, "unknown"))
                 else:
-                    named = _named_credential(text, a, b)  # "Certified ScrumMaster", "Docker Certified Associate"
+                    named = _named_credential(text, a, b) or _named_cjk(text, a, b)  # "Certified ScrumMaster", "基金从业资格证"
                     if named is None:
                         continue
                     r = MatchResult("none", (), UnlistedHit(named[0], named[0], (), "", "", named[1], named[0],
@@ -89,6 +102,12 @@ class Matcher:
                 results.append(r)
         return results if len(results) >= 2 else [whole]
 
+    def _shared_words(self, text: str, found) -> str:
+        """The places and issuers a message names (said once for several credentials)."""
+        spans = [(x, y) for x, y in self.index.place_spans(text) if not _NATIONALITY_AFTER.match(text, y)] \
+            + [h.span for h in found.hits if h.entry.issuer]
+        return " ".join(text[x:y] for x, y in sorted(set(spans)))
+
     def mention_spans(self, text: str) -> List[Tuple[int, int, str]]:
         return self.index.mention_spans(text)
 
@@ -98,6 +117,7 @@ class Matcher:
 
 # where one credential ends and another begins ("PMP和ITIL", "CFA, FRM and CAIA", "ACCA/CIMA", "CFA plus FRM",
 # Cantonese "FCCA同CPA澳洲", "A同埋B", "A仲有B")
+_NATIONALITY_AFTER = re.compile(r"\s*(?:籍|国籍|國籍|人|公民|citizen|national|passport)", re.I)
 _SEPARATOR = re.compile(r"[,，、;；/&+。？！?!\n]|和|与|與|以及|及|还有|還有|另外|另有|同时|同時|同埋|同|跟|加上|仲有|外加|或者|或|"
                         r"(?<![A-Za-z])(?:and|plus|as well as|also|or|along with|together with|with)(?![A-Za-z])",
                         re.I)
@@ -123,7 +143,22 @@ def _ids(hit) -> Tuple[str, ...]:
     return tuple(sorted(hit.entry.ids))
 
 _UNKNOWN_NAME = re.compile(r"(?<![A-Za-z])[A-Z][A-Z0-9-]{2,7}(?![A-Za-z])")
-_CREDENTIAL_WORD = re.compile(r"证|證|资格|資格|执照|執照|cert|licen|qualif|designation|credential|charter", re.I)
+_CREDENTIAL_WORD = re.compile(r"证|證|资格|資格|执照|執照|cert|licen|qualif|designation|credential|charter|member|fellow|"
+                              r"diploma|examiner|auditor|accountant", re.I)
+# a Chinese credential's name the catalog does not hold ("国内的基金从业资格证", "证券从业资格")
+_CJK_CREDENTIAL = re.compile(r"[\u4e00-\u9fff]{2,8}?(?:从业资格证书|从业资格证|从业资格|資格證書|资格证书|資格證|资格证|执照|執照)")
+_CJK_LEAD = re.compile(r"^(?:还有|還有|以及|另外|和|同埋|仲有|国内的|國內的|国内|國內|一个|一個|的)+")
+
+
+def _named_cjk(text: str, a: int, b: int) -> Optional[Tuple[str, Tuple[int, int]]]:
+    m = _CJK_CREDENTIAL.search(text, a, b)
+    if m is None:
+        return None
+    lead = _CJK_LEAD.match(m.group(0))
+    start = m.start() + (lead.end() if lead else 0)
+    if m.end() - start < 3:
+        return None
+    return text[start:m.end()], (start, m.end())
 
 # a credential's name in capitals: "Certified ScrumMaster", "IRS Enrolled Agent", "CompTIA Security", "CIPFA"
 _CAPITALISED_NAME = re.compile(r"(?<![\w])[A-Z][\w&+-]*(?:\.[\w&+-]+)*(?:\s+(?:of\s+|for\s+|in\s+)?[A-Z][\w&+-]*(?:\.[\w&+-]+)*)*")
