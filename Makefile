@@ -26,7 +26,7 @@ TRAIN_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml' 2>
                 bot/components/bilingual_tokenizer.py bot/components/catalog_names.py bot/components/gibberish.py \
                 bot/policies/bounded_history.py catalog/facts.py $(TRAINED_CATALOG_DATA)
 
-.PHONY: help setup catalog train run run-prod console-token nginx shell browser test test-unit test-data test-stories test-nlu test-e2e bench bench-catalog bench-load bench-chaos clean
+.PHONY: help setup catalog train run run-prod console-token nginx shell browser test test-unit test-data test-stories test-nlu test-e2e bench bench-catalog bench-analytics bench-load bench-chaos clean
 
 help:
 	@echo "make run    - set up, load the catalog, train if needed, start the assistant (prints URLs)"
@@ -91,6 +91,11 @@ bench-catalog: catalog
 
 bench: train
 	$(PY) -m tests.bench.bench_bot
+
+# the analytics views (bot/analytics) on a million generated turns, SQLite and PostgreSQL (a schema of its own,
+# dropped afterwards): ANALYTICS_ARGS="--turns 100000 --backend sqlite"
+bench-analytics: catalog
+	$(PY) -m tests.bench.bench_analytics $(ANALYTICS_ARGS)
 
 # 200 concurrent conversations x 5 turns for 60 s through nginx, 2 replicas then 1 (PostgreSQL + Redis)
 bench-load: train nginx
