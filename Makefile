@@ -18,14 +18,15 @@ CATALOG_CODE := $(wildcard catalog/*.py)
 # catalog files that only the actions read (reply templates, word lists for refusals and silent topics):
 # editing them reloads the catalog but does not retrain the model
 ACTION_ONLY_DATA := catalog/data/answers.yaml catalog/data/silent_topics.yaml catalog/data/refusals.yaml \
-                    catalog/data/channel_messages.yaml catalog/data/README.md catalog/data/asked.yaml
+                    catalog/data/channel_messages.yaml catalog/data/README.md catalog/data/asked.yaml \
+                    catalog/data/version_diff.yaml
 TRAINED_CATALOG_DATA := $(filter-out $(ACTION_ONLY_DATA),$(CATALOG_DATA))
 # what the trained model depends on: training data, config, domain, the tokenizer (and the catalog names it uses)
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml' 2>/dev/null) \
                 bot/components/bilingual_tokenizer.py bot/components/catalog_names.py bot/components/gibberish.py \
                 bot/policies/bounded_history.py catalog/facts.py $(TRAINED_CATALOG_DATA)
 
-.PHONY: help setup catalog train run run-prod console-token nginx shell browser test test-unit test-data test-stories test-nlu test-e2e bench bench-catalog bench-load bench-chaos clean
+.PHONY: help setup catalog train run run-prod console-token nginx shell browser test test-unit test-data test-stories test-nlu test-e2e bench bench-catalog bench-analytics bench-load bench-chaos clean
 
 help:
 	@echo "make run    - set up, load the catalog, train if needed, start the assistant (prints URLs)"
@@ -90,6 +91,11 @@ bench-catalog: catalog
 
 bench: train
 	$(PY) -m tests.bench.bench_bot
+
+# the analytics views (bot/analytics) on a million generated turns, SQLite and PostgreSQL (a schema of its own,
+# dropped afterwards): ANALYTICS_ARGS="--turns 100000 --backend sqlite"
+bench-analytics: catalog
+	$(PY) -m tests.bench.bench_analytics $(ANALYTICS_ARGS)
 
 # 200 concurrent conversations x 5 turns for 60 s through nginx, 2 replicas then 1 (PostgreSQL + Redis)
 bench-load: train nginx

@@ -10,6 +10,9 @@
     clauses [ID]            the notice's clauses, full text
     notice                  the notice's metadata
     versions                the catalog versions loaded
+    diff OLD NEW [--json] [--impact [--days N]]
+                            what NEW changes from OLD; each a loaded version (3.0) or a data directory
+                            in catalog/data's layout (a draft may hold only the files it changes)
     interactive             type a question, get the approved answer (Ctrl-D to leave)
 Options for all: --lang zh|en, --as-of VERSION.
 """
@@ -92,6 +95,16 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("versions", parents=[common], help="catalog versions loaded")
     s.set_defaults(func=_versions)
+
+    s = sub.add_parser("diff", parents=[common], help="compare two catalog versions",
+                       description=DIFF_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    s.add_argument("old", help="a loaded version (python -m catalog versions), e.g. 3.0, or a data directory")
+    s.add_argument("new", help="a data directory in catalog/data's layout, or a loaded version")
+    s.add_argument("--json", action="store_true", help="print JSON instead of text")
+    s.add_argument("--impact", action="store_true",
+                   help="also the approved answers and the recent questions of the unanswered log the change touches")
+    s.add_argument("--days", type=int, default=90, help="how far back --impact reads the log (default 90)")
+    s.set_defaults(func=_diff)
 
     s = sub.add_parser("interactive", parents=[common], help="type questions, read answers")
     s.set_defaults(func=_interactive)
@@ -238,6 +251,44 @@ def _versions(args) -> int:
     for v, current, doc in queries.versions():
         print(f"{v}  {doc}{'  (current)' if current else ''}")
     return 0
+
+
+DIFF_HELP = """Compare two catalog versions: the notice, rows added, removed, renumbered and changed field by field,
+clauses, section headings, unlisted credentials, vocabularies and the matcher's data.
+
+OLD and NEW are each
+  - a version loaded in the database (python -m catalog versions), e.g. 3.0; or
+  - a data directory in catalog/data's layout: notice.yaml, clauses.yaml, qualifications/*.yaml, unlisted.yaml,
+    fields.yaml, countries.yaml, families.yaml, places.yaml. A draft may hold only the files it changes: a file
+    it lacks (and each qualifications/*.yaml it lacks) is read from catalog/data; one of the same name replaces
+    it. A draft that does not validate is compared all the same; what is left to fix is listed.
+Rows are paired by name, issuer and region, not by id (a removed row renumbers those after it).
+
+Exit status: 0 the versions are the same, 1 they differ, 2 bad arguments, 3 a version not found.
+Example: python -m catalog diff 3.0 tests/data/catalog-3.1 --impact   (a made-up 3.1, see its README.md)
+More: docs/catalog-versions.md"""
+
+
+def _diff(args) -> int:
+    import json
+
+    from catalog.versioning import VersionNotFound, diff, render
+    from catalog.versioning.impact import impact as impact_of
+
+    try:
+        d = diff(args.old, args.new)
+    except VersionNotFound as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
+    found = impact_of(d, args.days) if args.impact else None
+    if args.json:
+        out = d.to_dict()
+        if found is not None:
+            out["impact"] = found.to_dict()
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+    else:
+        print(render.render(d, args.lang, found))
+    return 1 if d.changed else 0
 
 
 def _interactive(args) -> int:

@@ -76,6 +76,14 @@ def session_scope(url: Optional[str] = None) -> Iterator[Session]:
             raise
 
 
+def forget(url: str) -> None:
+    """Dispose of the engine of `url` and drop it (a scratch database that is about to be deleted)."""
+    with _lock:
+        engine = _engines.pop(url, None)
+    if engine is not None:
+        engine.dispose()
+
+
 def dispose_all() -> None:
     with _lock:
         for engine in _engines.values():
