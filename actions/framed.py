@@ -132,7 +132,9 @@ def sentence_question(ctx: Context, minimum: float = 6.0) -> Optional[Reply]:
 def framed(ctx: Context) -> Optional[Reply]:
     if not ctx.text or ctx.text.startswith("/") or ctx.slots.get("confirming"):
         return None
-    if ctx.intent in _NOT_FRAMED and not (ctx.intent == "ask_notice_info" and _ISSUER_ASKED.search(ctx.text)):
+    fact_update = bool(ctx.slots.get("asked")) and says_of_self(ctx.text) and not asked.asked_clauses(ctx.text)
+    if ctx.intent in _NOT_FRAMED and not (ctx.intent == "ask_notice_info" and _ISSUER_ASKED.search(ctx.text)) \
+            and not fact_update:  # ("等等，我下個月就66歲" read as a question about the notice: the facts changed)
         return None  # ("这个是哪个机构发的" reads as a question about the notice's issuer: it is about the credential's)
     refs = [r for r in sentences.referenced(ctx.text) if r in {c.id for c in queries.clauses("benefit")}]
     ids = refs or [i for i in asked.asked_clauses(ctx.text) if i != "四"]

@@ -353,10 +353,15 @@ def _new_nationality(ctx: Context) -> Optional[Reply]:
     if not text or text.startswith("/") or not ctx.history or not ctx.slots.get("qualification"):
         return None
     said = person_facts.nationality(text)
-    if said is None or said[0] != ctx.nationality or asked.asked_clauses(text):
+    if asked.asked_clauses(text) or matcher.match(text).status in ("listed", "unlisted", "confirm", "ambiguous"):
         return None
-    if matcher.match(text).status in ("listed", "unlisted", "confirm", "ambiguous"):
-        return None
+    if said is None or said[0] != ctx.nationality:
+        # "Update: I just accepted an offer from a Beijing company", "更正一下：之前在伦敦还干了2年": another fact of
+        # the person changes what the credential gives them (the question asked before, when one was framed,
+        # is answered again by the framed answers)
+        if ctx.slots.get("asked") or not any(f(text) is not None for f in (
+                person_facts.beijing_employer, person_facts.experience_years, person_facts.age, person_facts.high_end)):
+            return None
     return CONTINUATIONS["ask_benefits"](ctx)
 
 

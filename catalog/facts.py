@@ -35,6 +35,9 @@ _AGE_PATTERNS = [
                r"(?!\s*(?:years? of|%|percent|hours?|years? (?:in|working|experience)))", re.I),
 ]
 _EXPERIENCE_PATTERNS = [
+    # 一共3年 / 总共三年 / in total 3 years / 3 years in total: the sum the person gives wins over its parts
+    re.compile(r"(?:一共|总共|總共|合共|加起来|加起來|累计|累計|共)\s*(?:有|是|做了|干了|做咗)?\s*" + _NUM + r"\s*(年半|年多|多年|年)"),
+    re.compile(r"\b(?:in total|total of|altogether)\s*" + _EN_NUM + r"\s*(\+)?\s*years?", re.I),
     # 3年相关工作经验 / 两年多的从业经历 / 一年半经验
     re.compile(_NUM + r"\s*(年半|年多|多年|年以上|年)\s*(?:的)?\s*(?:相关|相關|对口|專業|专业)?\s*(?:工作|从业|從業|执业|執業|行业|行業)?\s*(?:经验|經驗|经历|經歷|年限)"),
     # 工作了3年 / 从业两年 / 干了三年 / 做了一年半
