@@ -76,6 +76,12 @@ def session_scope(url: Optional[str] = None) -> Iterator[Session]:
             raise
 
 
+def ping(url: Optional[str] = None) -> None:
+    """Run `SELECT 1` on the catalog database (the health checks of both servers); raises when it does not answer."""
+    with get_engine(url).connect() as conn:
+        conn.execute(text("SELECT 1"))
+
+
 def dispose_all() -> None:
     with _lock:
         for engine in _engines.values():

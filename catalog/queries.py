@@ -324,8 +324,8 @@ def list_qualifications(
     """Filter by list (urgent/regular), field and country (zh key or en name, case-insensitive)
     and issuer (a substring of its zh or en name)."""
     snap = snapshot(version, url)
-    field_key = _vocab_key(field, snap.fields) if field else None
-    country_key = _vocab_key(country, snap.countries) if country else None
+    field_key = vocab_key(field, snap.fields) if field else None
+    country_key = vocab_key(country, snap.countries) if country else None
     if field and field_key is None or country and country_key is None:
         return []
     issuer_norm = normalize(issuer) if issuer else None
@@ -343,8 +343,12 @@ def list_qualifications(
     return out
 
 
-def _vocab_key(value: str, vocab: Dict[str, str]) -> Optional[str]:
-    """The zh key of a field/country given as the zh key, the en name, or a unique part of either."""
+def vocab_key(value: str, vocab: Dict[str, str], exact: bool = False) -> Optional[str]:
+    """The zh key of a field/country given as the zh key, the en name, or a unique part of either
+    (normalised). `exact`: only the zh key itself or the en name in any case (the console's filters,
+    whose values come from its own facets), nothing else."""
+    if exact:
+        return next((zh for zh, en in vocab.items() if value == zh or value.lower() == en.lower()), None)
     v = normalize(value)
     for zh, en in vocab.items():
         if v in (normalize(zh), normalize(en)):

@@ -25,8 +25,9 @@ from typing import Any, Dict, List, Optional, Tuple
 from aiohttp import web
 from sanic import Sanic
 
-from bot.channels import wechat_crypto
-from bot.channels.wechat import WeChatInput, build_xml, parse_xml
+from bot.channels.wechat import crypto as wechat_crypto
+from bot.channels.wechat import WeChatInput
+from bot.channels.wechat.envelope import build_xml, parse_xml
 
 TOKEN = "qualibot_test_token"
 APP_ID = "wx2c2769f8efd9abc2"

@@ -9,8 +9,10 @@ import time
 
 import pytest
 
-from bot.channels.wechat import MORE_HINT, WeChatInput, parse_xml
-from bot.channels.wechat_dedup import message_key
+from bot.channels.wechat import WeChatInput
+from bot.channels.wechat.envelope import parse_xml
+from bot.channels.wording import MORE_HINT
+from bot.channels.wechat.dedup import message_key
 from tests.channels.test_wechat_harness import (APP_ID, APP_SECRET, OPENID, TOKEN, ChannelServer, FakeWeChatAPI,
                                                 StubAgent, plain_params, text_xml, wait_until)
 from tests.support.wechat_stores import new_store  # noqa: F401 - the fixture

@@ -1,11 +1,12 @@
-"""XML parsing and building, rendering of Rasa's messages, splitting (bot/channels/wechat.py)."""
+"""XML parsing and building, rendering of Rasa's messages, splitting (bot/channels/wechat/)."""
 from __future__ import annotations
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.channels.wechat import MAX_CONTENT_BYTES, WeChatXMLError, build_xml, parse_xml, render, split_text
+from bot.channels.wechat.envelope import WeChatXMLError, build_xml, parse_xml
+from bot.channels.wechat.render import MAX_CONTENT_BYTES, render, split_text
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
 <!DOCTYPE lolz [

@@ -590,7 +590,7 @@ def test_catalog_job_loads_the_catalog_with_the_actions_image() -> None:
 
 
 def test_purge_cronjob_runs_the_purge_daily_with_the_actions_image() -> None:
-    """deploy/k8s/cronjob.yaml: `python -m bot.stores.purge` once a day, never two at once, in the actions
+    """deploy/k8s/cronjob.yaml: `python -m ops.purge` once a day, never two at once, in the actions
     image, with the tracker store's and the catalog's settings; the age is the ConfigMap's retention."""
     cron = one("CronJob", PURGE)
     spec = cron["spec"]
@@ -598,7 +598,7 @@ def test_purge_cronjob_runs_the_purge_daily_with_the_actions_image() -> None:
     assert spec["concurrencyPolicy"] == "Forbid"
     job = {"spec": spec["jobTemplate"]["spec"]}
     c = container(job)
-    assert c["command"] == ["python", "-m", "bot.stores.purge"]
+    assert c["command"] == ["python", "-m", "ops.purge"]
     assert split_image(c["image"])[0] == split_image(container(one("Deployment", ACTIONS))["image"])[0]
     assert pod_spec(job)["restartPolicy"] == "Never" and job["spec"]["backoffLimit"] >= 1
     assert pod_spec(job)["securityContext"]["runAsNonRoot"] is True
@@ -610,7 +610,7 @@ def test_purge_cronjob_runs_the_purge_daily_with_the_actions_image() -> None:
         assert env[var] == "secret", var
     assert 1 <= int(configmap_data()["QUALIBOT_RETENTION_DAYS"]) <= 3650
     # the command exists and takes no required argument
-    out = subprocess.run([sys.executable, "-m", "bot.stores.purge", "--help"], cwd=ROOT, capture_output=True,
+    out = subprocess.run([sys.executable, "-m", "ops.purge", "--help"], cwd=ROOT, capture_output=True,
                          text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert out.returncode == 0 and "--older-than" in out.stdout, out.stderr
     assert "bot/" in " ".join(r for i, r in dockerfile_instructions(DOCKER / "Dockerfile.actions") if i == "COPY")

@@ -247,11 +247,11 @@ def test_concurrent_messages_of_one_user_are_processed_one_after_another(stack):
 
 def test_wechat_retries_of_one_message_make_one_turn_through_the_front(stack):
     # the platform re-sends a message it got no answer for; nginx sends the retries round robin, so they
-    # land on both replicas, which share the de-duplication through Redis (bot/channels/wechat_dedup.py)
+    # land on both replicas, which share the de-duplication through Redis (bot/channels/wechat/dedup.py)
     import random
     import urllib.parse
 
-    from bot.channels.wechat import parse_xml
+    from bot.channels.wechat.envelope import parse_xml
     from tests.channels.test_wechat_harness import plain_params, text_xml
 
     openid = "o" + uuid.uuid4().hex[:27]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any, Dict, List, Optional, Tuple
 
-from bot.channels.guard import RateLimiter
+from bot.channels.ratelimit import RateLimiter
 from bot.channels.rest import QualibotRestInput
 from tests.channels.test_wechat_harness import ChannelServer, StubAgent, http
 

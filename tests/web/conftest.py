@@ -33,7 +33,7 @@ BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
 HOTLINE = "010-6000-0000"  # made up: the notice gives no hotline
 HOURS = "工作日 9:00-17:00"
 CONSOLE_TOKEN = "web-tests-console-token"
-RASA_AUTH_TOKEN = "web-tests-rasa-auth-token"  # keys the conversation references (bot/channels/web.py)
+RASA_AUTH_TOKEN = "web-tests-rasa-auth-token"  # keys the conversation references (bot/channels/web/)
 STAFF_PATHS = ("/web/api/search", "/web/api/facets", "/web/api/list", "/web/api/item/", "/web/api/unanswered")
 ACTIONS_READY_TIMEOUT = 90
 RASA_READY_TIMEOUT = 240
@@ -111,7 +111,7 @@ def web_server(catalog_db, tmp_path_factory) -> Server:
     tmp = tmp_path_factory.mktemp("web-servers")
     credentials = tmp / "credentials.yml"
     credentials.write_text("bot.channels.rest.QualibotRestInput:\n  open_on_loopback: true\n"
-                           "bot.channels.webchat.WebChatInput:\nbot.channels.web.WebChannel:\n"
+                           "bot.channels.web.WebChatInput:\nbot.channels.web.WebChannel:\n"
                            f"  console_token: {CONSOLE_TOKEN}\n", encoding="utf-8")
     env = dict(os.environ)
     env.update({

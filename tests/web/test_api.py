@@ -51,7 +51,7 @@ def test_index_links_the_chat_page(web_server):
 
 
 @pytest.mark.parametrize("path", ["/web/chat/other.js", "/web/chat/console.js", "/web/chat/..%2F..%2Fcredentials.yml",
-                                  "/web/chat/%2e%2e/%2e%2e/bot/channels/web.py", "/web/vendor/x.js",
+                                  "/web/chat/%2e%2e/%2e%2e/bot/channels/web/channel.py", "/web/vendor/x.js",
                                   "/web/console/index.htm"])
 def test_only_the_listed_files_are_served(web_server, path):
     code, _, body = web_server.get(path)
@@ -342,7 +342,7 @@ def web_channel_server(**kwargs):
 
 
 def page_session():
-    """(conversation id, Cookie header) of a session as bot/channels/webchat.py would issue it."""
+    """(conversation id, Cookie header) of a session as bot/channels/web/chat.py would issue it."""
     from bot.channels.session import COOKIE, SessionSigner
 
     session = SessionSigner(SIGNER_SECRET).issue()
@@ -438,7 +438,7 @@ def post_feedback(server, address):
 def test_feedback_is_rate_limited_per_client_address(catalog_db):
     """Three per window per address (X-Forwarded-For counts only from our proxy: the test talks from
     loopback, which is one); a fixed clock, so no window ends during the test."""
-    from bot.channels.guard import RateLimiter
+    from bot.channels.ratelimit import RateLimiter
 
     server = web_channel_server(console_token=TOKEN, limiter=RateLimiter(3, 60, clock=lambda: 1_000_000.0))
     try:
@@ -457,7 +457,7 @@ def test_the_feedback_limit_is_shared_through_redis(catalog_db):
     """Two servers (two replicas) with one Redis: the address gets three in all, not three each."""
     import socket
 
-    from bot.channels.guard import RateLimiter
+    from bot.channels.ratelimit import RateLimiter
 
     try:
         socket.create_connection(("127.0.0.1", 6379), timeout=2).close()
