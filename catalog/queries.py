@@ -194,7 +194,7 @@ def _current_version(url: str) -> str:
         if old is not None and old.source_hash != digest:  # the version was reloaded with new data
             del _cache[(url, version)]
         _current[url] = (now, version)
-    return version
+    return str(version)
 
 
 def versions(url: Optional[str] = None) -> List[Tuple[str, bool, str]]:
@@ -360,8 +360,8 @@ def vocab_key(value: str, vocab: Dict[str, str], exact: bool = False) -> Optiona
 def stats(version: Optional[str] = None, url: Optional[str] = None) -> Stats:
     snap = snapshot(version, url)
     quals = snap.qualifications.values()
-    by_field: Counter = Counter(f for q in quals for f in q.field_keys)
-    by_country: Counter = Counter(c for q in quals for c in q.country_keys)
+    by_field: Counter[str] = Counter(f for q in quals for f in q.field_keys)
+    by_country: Counter[str] = Counter(c for q in quals for c in q.country_keys)
     return Stats(
         version=snap.version,
         total=len(snap.qualifications),

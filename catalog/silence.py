@@ -3,7 +3,7 @@ other cities. `silent_topics(text)` finds what a question asks that the notice d
 says so plainly and names a person to ask. The wording is data; nothing here states a number."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List, Tuple, cast
 
 from catalog import wordlists
 from catalog.text import normalize
@@ -25,12 +25,12 @@ def silent_topics(text: str) -> List[str]:
     return found
 
 
-def _place(topic: dict, norm: str, lang: str) -> str:
+def _place(topic: Dict[str, Any], norm: str, lang: str) -> str:
     """The city `norm` names among the topic's `places` (zh: en), in the reply's language; else its default."""
     for zh, en in (topic.get("places") or {}).items():
         if wordlists.has(norm, normalize(zh)) or wordlists.has(norm, normalize(en)):
-            return zh if lang == "zh" else en
-    return (topic.get("place_default") or {}).get(lang, "")
+            return cast(str, zh if lang == "zh" else en)
+    return cast(str, (topic.get("place_default") or {}).get(lang, ""))
 
 
 def answer(topics: List[str], lang: str, text: str = "") -> Tuple[str, Tuple[str, ...]]:

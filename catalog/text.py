@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from typing import List, NamedTuple, Tuple
+from typing import Any, List, NamedTuple, Tuple
 
 # the CJK ranges, the CJK test and the script counts live in catalog/language.py (one copy)
 from catalog.language import CJK_CLASS as _CJK_CLASS
@@ -33,7 +33,7 @@ def _normalize_char(ch: str) -> str:
 
 
 @functools.lru_cache(maxsize=1)
-def _t2s():
+def _t2s() -> Any:
     import opencc
 
     return opencc.OpenCC("t2s")

@@ -20,7 +20,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Dict, List
 
 from tests.bench.bench_bot import pct
 from tests.servers import free_port, free_ports

@@ -266,7 +266,7 @@ class WeChatInput(InputChannel):
         """Is this the body this plain-signed URL first came with? The signature covers only the
         timestamp and nonce, so the URL is remembered (until its timestamp leaves the window) with a hash
         of its body: the platform's retry (same body) passes, a forged body under a seen URL does not."""
-        mark = "url:" + hashlib.sha256(f"{ts}:{nonce}:{sig.strip().lower()}".encode("utf-8")).hexdigest()
+        mark = "url:" + hashlib.sha256(f"{ts}:{nonce}:{sig.strip().lower()}".encode()).hexdigest()
         digest = hashlib.sha256(body).hexdigest()
         ttl = max(1.0, ts + self.timestamp_window - self.clock() + 1)
         if await self.store.add(mark, digest, ttl):
