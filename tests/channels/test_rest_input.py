@@ -16,7 +16,7 @@ from bot.channels.checks import MAX_TEXT_CHARS
 from bot.channels.ratelimit import RateLimiter
 from bot.channels.wording import wording
 from bot.channels.rest import MAX_BODY_BYTES, Parsed, QualibotRestInput, Refusal, parse_body
-from tests.channels.test_wechat_harness import http
+from tests.support.http import http
 from tests.support.rest_server import RestServer
 
 INTERNALS = ("Traceback", "File \"", "Error:", "line ", "/work/", "site-packages")

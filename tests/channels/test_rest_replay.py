@@ -13,7 +13,7 @@ from typing import Any, Dict, List
 
 import pytest
 
-from tests.channels.test_wechat_harness import background
+from tests.support.channel_server import background
 from tests.support.rest_server import RestServer
 
 REQUEST_ID = "X-Request-Id"

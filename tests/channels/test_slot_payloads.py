@@ -17,7 +17,7 @@ import pytest
 
 from bot.channels.ratelimit import RateLimiter
 from bot.channels.rest import QualibotRestInput
-from tests.channels.test_wechat_harness import background
+from tests.support.channel_server import background
 from tests.support.rest_server import RestServer
 
 TOKEN = "slot-test-token-0123456789"

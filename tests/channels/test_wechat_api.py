@@ -7,7 +7,8 @@ import logging
 import pytest
 
 from bot.channels.wechat.api import WeChatAPI
-from tests.channels.test_wechat_harness import APP_ID, APP_SECRET, OPENID, FakeWeChatAPI, _free_socket
+from tests.support.servers import free_socket as _free_socket
+from tests.support.wechat import APP_ID, APP_SECRET, OPENID, FakeWeChatAPI
 
 
 @pytest.fixture

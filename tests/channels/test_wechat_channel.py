@@ -15,9 +15,9 @@ from bot.channels.wechat.channel import EMPTY, TOO_LONG
 from bot.channels.wechat.envelope import parse_xml
 from bot.channels.wording import TEXT_ONLY, WELCOME
 from bot.channels.wechat.store import MemoryStore
-from tests.channels.test_wechat_harness import (ACCOUNT, AES_KEY, APP_ID, APP_SECRET, OPENID, TOKEN,
-                                                ChannelServer, FakeWeChatAPI, StubAgent, event_xml, media_xml,
-                                                plain_params, safe_request, text_xml, wait_until)
+from tests.support.channel_server import ChannelServer, StubAgent
+from tests.support.servers import wait_until
+from tests.support.wechat import ACCOUNT, AES_KEY, APP_ID, APP_SECRET, OPENID, TOKEN, FakeWeChatAPI, event_xml, media_xml, plain_params, safe_request, text_xml
 
 
 @pytest.fixture
@@ -150,7 +150,7 @@ def test_get_check_with_missing_params_is_400(server, drop):
 
 
 def test_health_route(server):
-    from tests.channels.test_wechat_harness import http
+    from tests.support.http import http
     assert http("GET", server.base + "/webhooks/wechat/")[0] == 200
 
 

@@ -9,8 +9,8 @@ from bot.channels.wechat import WeChatInput
 from bot.channels.wechat.channel import BAD_TEXT, EMPTY, RATE_LIMITED
 from bot.channels.wechat.envelope import parse_xml
 from bot.channels.wechat.store import MemoryStore
-from tests.channels.test_wechat_harness import (APP_ID, APP_SECRET, OPENID, TOKEN, ChannelServer, FakeWeChatAPI,
-                                                StubAgent, plain_params, text_xml)
+from tests.support.channel_server import ChannelServer, StubAgent
+from tests.support.wechat import APP_ID, APP_SECRET, OPENID, TOKEN, FakeWeChatAPI, plain_params, text_xml
 
 
 @pytest.fixture

@@ -336,7 +336,7 @@ def web_channel_server(**kwargs):
     signed with SIGNER_SECRET (page_session() makes one)."""
     from bot.channels.session import SessionSigner
     from bot.channels.web import WebChannel
-    from tests.channels.test_wechat_harness import ChannelServer
+    from tests.support.channel_server import ChannelServer
 
     return ChannelServer(WebChannel(signer=SessionSigner(SIGNER_SECRET), **kwargs))
 
@@ -365,7 +365,7 @@ def closed(catalog_db):
 
 
 def call(server, path, headers=None, method="GET", body=None):
-    from tests.channels.test_wechat_harness import http
+    from tests.support.http import http
 
     return http(method, server.base + path, body, headers or {}, timeout=60)
 
