@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 
 # the headers of every JSON answer our channels give themselves (REST refusals, health, the web API)
 JSON_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+MAX_BODY_BYTES = 64 * 1024  # a webhook's body (REST, the web page's channel, WeChat): over it, a 413
 
 
 class BadJSON(ValueError):

@@ -57,14 +57,13 @@ from sanic.response import HTTPResponse
 from bot import rasa_patches
 from bot.channels.addresses import is_loopback
 from bot.channels.checks import BadInput, check_depth, clean_text, conversation_id, problem_with, validate_sender
-from bot.channels.http import JSON_HEADERS, BadJSON, decode_json_object, media_type
+from bot.channels.http import JSON_HEADERS, MAX_BODY_BYTES, BadJSON, decode_json_object, media_type
 from bot.channels.ratelimit import Limits, RateLimiter
 from bot.channels.wording import reply_for, wording
 from bot.turn import guarded
 
 logger = logging.getLogger(__name__)
 
-MAX_BODY_BYTES = 64 * 1024
 MAX_INPUT_CHANNEL_CHARS = 64
 MESSAGE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")  # the body's "message_id" and the X-Request-Id header
 REQUEST_ID_HEADER = "X-Request-Id"

@@ -15,7 +15,8 @@ import pytest
 from bot.channels.checks import MAX_TEXT_CHARS
 from bot.channels.ratelimit import RateLimiter
 from bot.channels.wording import wording
-from bot.channels.rest import MAX_BODY_BYTES, Parsed, QualibotRestInput, Refusal, parse_body
+from bot.channels.http import MAX_BODY_BYTES
+from bot.channels.rest import Parsed, QualibotRestInput, Refusal, parse_body
 from tests.support.http import http
 from tests.support.rest_server import RestServer
 

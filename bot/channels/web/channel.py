@@ -60,6 +60,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.addresses import allowed_host, parse_hosts, request_address
+from bot.channels.checks import MAX_SENDER_CHARS
 from bot.channels.http import (JSON_HEADERS, BadJSON, decode_json_object, json_error, json_errors,
                                json_response)
 from bot.channels.ratelimit import RateLimiter, parse_rate_limit, rate_limit_config
@@ -75,7 +76,6 @@ logger = logging.getLogger(__name__)
 MAX_QUERY_CHARS = 500
 MAX_FEEDBACK_BODY = 16 * 1024
 MAX_ANSWER_TEXT = 4000  # longer is refused; catalog.feedback keeps the first 2,000 characters
-MAX_SENDER_CHARS = 128
 DEFAULT_UNANSWERED_LIMIT = 200
 MAX_UNANSWERED_LIMIT = 1000
 TOKEN_HEADER = "X-Console-Token"

@@ -68,7 +68,7 @@ from sanic.response import HTTPResponse
 
 from bot.channels import settings
 from bot.channels.checks import BadInput, clean_text, conversation_id, problem_with
-from bot.channels.http import read_body
+from bot.channels.http import MAX_BODY_BYTES, read_body
 from bot.channels.ratelimit import RateLimiter
 from bot.channels.wechat import crypto
 from bot.channels.wechat.api import DEFAULT_API_BASE, WeChatAPI
@@ -84,7 +84,6 @@ from catalog.language import picked_number
 
 logger = logging.getLogger(__name__)
 
-MAX_BODY_BYTES = 64 * 1024
 DEFAULT_TIMESTAMP_WINDOW = 300.0
 DEFAULT_REPLY_TIMEOUT = 4.0
 MAX_REPLY_TIMEOUT = 4.5  # the platform gives up at 5 s
