@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple  # noqa: F401 - Tuple: used by code coming for issue 11
 
 from dataclasses import replace
 

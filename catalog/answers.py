@@ -9,7 +9,7 @@ import functools
 import os
 import re
 from dataclasses import dataclass
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, cast
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import yaml
 
@@ -57,7 +57,7 @@ def t(path: str, lang: str, **values: Any) -> str:
     node: Any = templates()
     for part in path.split("."):
         node = node[part]
-    text = cast(str, node[lang] if isinstance(node, dict) else node)
+    text: str = node[lang] if isinstance(node, dict) else node
     return text.format(**values) if values else text
 
 

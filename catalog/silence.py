@@ -3,7 +3,7 @@ other cities. `silent_topics(text)` finds what a question asks that the notice d
 says so plainly and names a person to ask. The wording is data; nothing here states a number."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Tuple, cast
+from typing import Any, Dict, List, Tuple
 
 from catalog import wordlists
 from catalog.text import normalize
@@ -29,8 +29,10 @@ def _place(topic: Dict[str, Any], norm: str, lang: str) -> str:
     """The city `norm` names among the topic's `places` (zh: en), in the reply's language; else its default."""
     for zh, en in (topic.get("places") or {}).items():
         if wordlists.has(norm, normalize(zh)) or wordlists.has(norm, normalize(en)):
-            return cast(str, zh if lang == "zh" else en)
-    return cast(str, (topic.get("place_default") or {}).get(lang, ""))
+            place: str = zh if lang == "zh" else en
+            return place
+    default: str = (topic.get("place_default") or {}).get(lang, "")
+    return default
 
 
 def answer(topics: List[str], lang: str, text: str = "") -> Tuple[str, Tuple[str, ...]]:
