@@ -77,7 +77,7 @@ from bot.channels.wechat.envelope import Envelope, Refused
 from bot.channels.wechat.render import (MAX_CONTENT_BYTES, Rendered, decode_rendered, encode_rendered, paginate, render,
                                         split_text)
 from bot.channels.wechat.store import Store, store_from_env
-from bot.channels.wording import (ERROR, MENU_REPLY, SCAN_REPLY, TEXT_ONLY, VOICE_UNHEARD, WELCOME,  # noqa: F401
+from bot.channels.wording import (ERROR, MENU_REPLY, SCAN_REPLY, TEXT_ONLY, VOICE_UNHEARD, WELCOME,
                                   wording)
 from bot.turn import guarded
 from catalog.language import picked_number
