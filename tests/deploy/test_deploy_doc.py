@@ -1,4 +1,5 @@
-"""The Kubernetes deployment, checked offline (no cluster, no Docker daemon, no network): the operator doc (docs/deploy-kubernetes.md) against the manifests.
+"""The Kubernetes deployment, checked offline (no cluster, no Docker daemon, no network): the operator doc
+(docs/deploy-kubernetes.md) against the manifests.
 
     .venv/bin/python -m pytest tests/deploy -q
 """

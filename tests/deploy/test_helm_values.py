@@ -1,4 +1,5 @@
-"""The Kubernetes deployment, checked offline (no cluster, no Docker daemon, no network): the Helm values: only keys the charts document, the same settings as deploy/k8s, no secret value.
+"""The Kubernetes deployment, checked offline (no cluster, no Docker daemon, no network): the Helm values: only
+keys the charts document, the same settings as deploy/k8s, no secret value.
 
     .venv/bin/python -m pytest tests/deploy -q
 """

@@ -1,4 +1,5 @@
-"""The Kubernetes deployment, checked offline (no cluster, no Docker daemon, no network): every object of deploy/k8s against the Kubernetes schemas, `kubectl kustomize`, pinned images.
+"""The Kubernetes deployment, checked offline (no cluster, no Docker daemon, no network): every object of
+deploy/k8s against the Kubernetes schemas, `kubectl kustomize`, pinned images.
 
     .venv/bin/python -m pytest tests/deploy -q
 """

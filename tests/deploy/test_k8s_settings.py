@@ -1,4 +1,5 @@
-"""The Kubernetes deployment, checked offline (no cluster, no Docker daemon, no network): every variable the servers need is provided by the ConfigMap or the Secret; no Secret holds a value.
+"""The Kubernetes deployment, checked offline (no cluster, no Docker daemon, no network): every variable the
+servers need is provided by the ConfigMap or the Secret; no Secret holds a value.
 
     .venv/bin/python -m pytest tests/deploy -q
 """

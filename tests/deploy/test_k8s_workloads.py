@@ -1,4 +1,5 @@
-"""The Kubernetes deployment, checked offline (no cluster, no Docker daemon, no network): probes, ports, replicas, resources, Services, NetworkPolicies, the Ingress, the Job and the CronJob.
+"""The Kubernetes deployment, checked offline (no cluster, no Docker daemon, no network): probes, ports,
+replicas, resources, Services, NetworkPolicies, the Ingress, the Job and the CronJob.
 
     .venv/bin/python -m pytest tests/deploy -q
 """
