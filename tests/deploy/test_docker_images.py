@@ -1,6 +1,6 @@
-"""The Kubernetes deployment, checked offline (no cluster, no Docker daemon, no network): the Dockerfiles (non-
-root, no secret, the production commands, each image only its own requirements and code), .dockerignore, the
-Rasa start script.
+"""The Kubernetes deployment, checked offline (no cluster, no Docker daemon, no network): the Dockerfiles
+(non-root, no secret, the production commands, each image only its own requirements and code), .dockerignore,
+the Rasa start script.
 
     .venv/bin/python -m pytest tests/deploy -q
 """
