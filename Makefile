@@ -35,11 +35,12 @@ help:
 	@echo "make console-token - print the staff console's token of \`make run\` (made once for this machine)"
 	@echo "make setup | catalog | train | shell | bench | bench-catalog | bench-load | bench-chaos | clean"
 
-$(STAMP): requirements.txt requirements.lock
+# one venv for development: both servers, the tests and the checks (requirements/dev.txt includes the rest)
+$(STAMP): $(wildcard requirements/*.txt) requirements.lock
 	@test -n "$(PYTHON)" || { echo "Python 3.10 not found: install it (pyenv install 3.10.13) or set PYTHON=/path/to/python3.10"; exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -r requirements.txt -c requirements.lock
+	$(PY) -m pip install -q -r requirements/dev.txt -c requirements.lock
 	@touch $@
 
 setup: $(STAMP)

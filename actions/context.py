@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple  # noqa: F401 - Tuple: used by code coming for issue 11
 
 from dataclasses import replace
 
@@ -14,9 +14,9 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
 from actions import slot_values
-from bot.language_rules import detect
 from catalog import facts as person_facts
 from catalog import matching as matcher
+from catalog.language import detect, picked_number
 from catalog.matching import MatchResult
 from catalog.reasoner import Facts
 
@@ -33,9 +33,6 @@ def answers_yes_no(text: str) -> bool:
 def answers_no(text: str) -> bool:
     """A message that starts with "no" ("不是", "no, mine is from…")."""
     return bool(_NO.match(text or ""))
-
-
-_PICK = re.compile(r"^\s*(?:第|选|no\.?|number|option|#)?\s*(\d{1,2})\s*(?:个|项|号)?\s*[.。!！]?\s*$", re.I)
 
 
 @dataclass
@@ -257,9 +254,9 @@ def resolve(ctx: Context, verdict: Optional[MatchResult] = None) -> Resolution:
         return Resolution("listed", str(qid))
     candidates = ctx.candidates
     if candidates and len(candidates) <= MAX_SHOWN:  # a number picks among rows shown as buttons
-        m = _PICK.match(ctx.text or "")
-        if m and 1 <= int(m.group(1)) <= len(candidates):
-            return Resolution("listed", candidates[int(m.group(1)) - 1])
+        n = picked_number(ctx.text)
+        if n is not None and 1 <= n <= len(candidates):
+            return Resolution("listed", candidates[n - 1])
     if ctx.text and not ctx.text.startswith("/"):
         result = verdict if verdict is not None and not candidates else \
             matcher.match(ctx.text, restrict_to=candidates or None)

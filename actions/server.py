@@ -126,15 +126,6 @@ def check_request(request: Request, secret: str, limit: int) -> Optional[HTTPRes
     return None
 
 
-def _catalog_ping() -> None:
-    import sqlalchemy as sa
-
-    from catalog.db import get_engine
-
-    with get_engine().connect() as conn:
-        conn.execute(sa.text("SELECT 1"))
-
-
 def create_app(secret: Optional[str] = None, body_limit: Optional[int] = None):
     """rasa-sdk's app with our actions; `secret` and `body_limit` default to the environment's."""
     from rasa_sdk.endpoint import create_app as sdk_app
@@ -171,9 +162,11 @@ def create_app(secret: Optional[str] = None, body_limit: Optional[int] = None):
 
     @app.get("/health/ready")
     async def ready(_: Request) -> HTTPResponse:
+        from catalog.db import ping as catalog_ping
+
         t0 = time.perf_counter()
         try:
-            await asyncio.wait_for(asyncio.to_thread(_catalog_ping), 2.0)
+            await asyncio.wait_for(asyncio.to_thread(catalog_ping), 2.0)
         except Exception as exc:  # noqa: BLE001
             return response.json({"ok": False, "catalog_db": {"ok": False, "error": type(exc).__name__}},
                                  status=503)

@@ -11,7 +11,7 @@ never started again: the server goes on with N-1 workers, and with 1 worker none
 forks a new worker in place of one that exited while the server was not stopping. The socket stays
 bound in the parent, so connections that arrive meanwhile wait in its accept queue and the other workers
 take them; only the requests the dead worker was answering fail (Rasa then marks the action failed, the
-turn is not stored, bot/runtime.py, and the client's retry with the same message id runs it again).
+turn is not stored, bot/rasa_patches.py, and the client's retry with the same message id runs it again).
 A worker that keeps dying right after start is restarted at most once a second (no fork storm).
 `install()` makes `Sanic.run` use it (sanic.app imports the function by name).
 """

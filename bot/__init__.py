@@ -1,8 +1,18 @@
-"""Rasa plug-ins: NLU components (bot/components) and input channels (bot/channels).
+"""The Rasa server's own code: NLU components (bot/components), dialogue policies (bot/policies), input
+channels (bot/channels), stores (bot/stores), health and the guarded turn (health.py, turn.py).
 
-Importing the package masks personal data in every log record of the process (catalog/pii.py): every
-Rasa process that loads our model or one of our channels imports it first.
+Importing the package does two things, once per process, before any of its modules runs:
+  * it masks personal data in every log record of the process (catalog/pii.py);
+  * it applies bot/rasa_patches.py (bounded action calls, replayed retries, checked slots and payloads,
+    faster response validation).
+Every Rasa process that loads our model, one of our channels or one of our stores imports it first. The
+action server never imports bot/ (an import-linter contract in pyproject.toml says so), so it never loads
+Rasa.
 """
 from catalog.pii import install_log_masking as _install_log_masking
 
 _install_log_masking()
+
+from bot import rasa_patches as _rasa_patches  # noqa: E402 - after the log masking, as before
+
+_rasa_patches.apply()

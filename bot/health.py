@@ -1,6 +1,6 @@
 """What the Rasa server depends on, and whether each answers: tracker store, lock store, catalog DB,
 action server. Used by the health endpoints (bot/channels/health.py) and, cached, before each turn
-(bot/channels/turn.py) so a user gets "temporarily unavailable" at once while a store is down.
+(bot/turn.py) so a user gets "temporarily unavailable" at once while a store is down.
 
 Every probe runs off the event loop (or through aiohttp) with a timeout: a dead dependency costs a
 probe at most PROBE_TIMEOUT seconds and never blocks the other conversations.
@@ -87,13 +87,7 @@ async def lock_store(agent: Any) -> Dict[str, Any]:
 
 
 async def catalog_db() -> Dict[str, Any]:
-    def ping() -> None:
-        import sqlalchemy as sa
-
-        from catalog.db import get_engine
-
-        with get_engine().connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
+    from catalog.db import ping
 
     report = await _probe(ping)
     from catalog import config

@@ -49,14 +49,15 @@ class Answer:
 @functools.lru_cache(maxsize=1)
 def templates() -> Dict[str, Any]:
     with (config.DATA_DIR / "answers.yaml").open(encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        data: Dict[str, Any] = yaml.safe_load(fh)
+    return data
 
 
 def t(path: str, lang: str, **values: Any) -> str:
     node: Any = templates()
     for part in path.split("."):
         node = node[part]
-    text = node[lang] if isinstance(node, dict) else node
+    text: str = node[lang] if isinstance(node, dict) else node
     return text.format(**values) if values else text
 
 
@@ -172,8 +173,8 @@ def recognition(result: MatchResult, lang: str, version: Optional[str] = None, h
                      reason=reason)
         else:  # worked out by the matcher (a lower grade, another issuer or jurisdiction): the reason says it
             text = t("unlisted_generic", lang, reason=reason)
-        near = [queries.get(i, version) for i in u.nearest]
-        near = [q for q in near if q is not None]
+        found = [queries.get(i, version) for i in u.nearest]
+        near = [q for q in found if q is not None]
         cites: List[str] = []
         buttons = []
         if near:
@@ -244,8 +245,8 @@ def qualification_answer(q: QualificationInfo, lang: str) -> Answer:
 
 def ambiguity(result: MatchResult, lang: str, version: Optional[str] = None) -> Answer:
     lang = _lang(lang)
-    quals = [queries.get(i, version) for i in result.ids]
-    quals = [q for q in quals if q is not None]
+    found = [queries.get(i, version) for i in result.ids]
+    quals = [q for q in found if q is not None]
     mention = result.candidates[0].matched.strip() if result.candidates else ""
     if len(quals) > MAX_OPTIONS:
         return _narrow(result, quals, mention, lang, version)
@@ -284,8 +285,8 @@ def _narrow(result: MatchResult, quals: Sequence[QualificationInfo], mention: st
     regions = [where(q, lang) for q in qs]
     text = t("ambiguous_region", lang, mention=mention, n=len(quals), country=country,
              regions=("、" if lang == "zh" else ", ").join(regions))
-    buttons = tuple((where(q, lang), f'/inform{{"qualification":"{q.id}"}}') for q in qs[:MAX_OPTIONS])
-    return Answer("ambiguous", lang, text, (), buttons if len(qs) <= MAX_OPTIONS else (), _ver(version), None, ids)
+    rows = tuple((where(q, lang), f'/inform{{"qualification":"{q.id}"}}') for q in qs[:MAX_OPTIONS])
+    return Answer("ambiguous", lang, text, (), rows if len(qs) <= MAX_OPTIONS else (), _ver(version), None, ids)
 
 
 # --- benefits ------------------------------------------------------------------------------------
@@ -535,10 +536,10 @@ def staff_query(filters: Any, rows: Sequence[QualificationInfo], lang: str, vers
     if total is not None:
         head = t("staff_query.total", lang, conditions=_conditions(total[0], lang, snap), n=len(total[1]),
                  range=_row_range(total[1], lang))
-        inner = staff_query(filters, rows, lang, version)
+        whole = staff_query(filters, rows, lang, version)
         head = head if lang == "zh" else head[:1].upper() + head[1:]
-        return Answer("staff_query", lang, head + ("" if lang == "zh" else " ") + inner.text, inner.cites, (),
-                      inner.version)
+        return Answer("staff_query", lang, head + ("" if lang == "zh" else " ") + whole.text, whole.cites, (),
+                      whole.version)
     # a country asked: rows whose 国家(地区) cell is empty in the notice (filled in from the issuer) are counted
     # apart, so the figure is the notice's own column ("国家一栏写澳大利亚的有多少项": 14, and item 27 besides)
     filled = [q for q in rows if q.country_filled] if (filters.country or filters.countries) else []

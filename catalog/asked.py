@@ -41,7 +41,7 @@ def asked_clauses(text: str) -> List[str]:
     kept = [h for h in hits if not any(o[2] != h[2] and o[0] <= h[0] and h[1] <= o[1] and (o[1] - o[0]) > (h[1] - h[0])
                                        for o in hits)]
     order: List[str] = []
-    for start, _, cid in sorted(kept):
+    for _start, _, cid in sorted(kept):
         if cid not in order:
             order.append(cid)
     return order

@@ -119,14 +119,14 @@ def _print(answer: answers.Answer) -> None:
         print(answer.source)
 
 
-def _load(args) -> int:
+def _load(args: argparse.Namespace) -> int:
     r = loader.load(args.data, make_current=not args.not_current)
     print(f"catalog {r.version}: {r.status}; {r.qualifications} qualifications, {r.aliases} aliases, "
           f"{r.clauses} clauses{' (current)' if r.current else ''}")
     return 0
 
 
-def _check(args) -> int:
+def _check(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from pydantic import ValidationError
@@ -142,7 +142,7 @@ def _check(args) -> int:
     return 0
 
 
-def _search(args) -> int:
+def _search(args: argparse.Namespace) -> int:
     from catalog import staff_search
 
     text = " ".join(args.text)
@@ -170,7 +170,7 @@ STAFF_REASONS_EN = {"query": "matches", "id": "id", "verdict": "verdict", "neare
                     "name": "name", "field": "field", "country": "country/region", "keyword": "remark keyword"}
 
 
-def _show(args) -> int:
+def _show(args: argparse.Namespace) -> int:
     q = queries.get(args.id, args.as_of)
     if q is None:
         print(f"no qualification {args.id!r}; try: python -m catalog search \"{args.id}\"", file=sys.stderr)
@@ -194,7 +194,7 @@ def _show(args) -> int:
     return 0
 
 
-def _list(args) -> int:
+def _list(args: argparse.Namespace) -> int:
     quals = queries.list_qualifications(args.list_name, args.field, args.country, args.issuer, args.as_of)
     for q in quals:
         print(f"{q.id}  {q.name.text(args.lang)}  ({answers.where(q, args.lang)}; "
@@ -203,7 +203,7 @@ def _list(args) -> int:
     return 0
 
 
-def _stats(args) -> int:
+def _stats(args: argparse.Namespace) -> int:
     s = queries.stats(args.as_of)
     _print(answers.stats(args.lang, args.as_of))
     snap = queries.snapshot(args.as_of)
@@ -216,7 +216,7 @@ def _stats(args) -> int:
     return 0
 
 
-def _benefits(args) -> int:
+def _benefits(args: argparse.Namespace) -> int:
     try:
         b = benefits.benefits_for(args.id, args.nationality, args.age, args.high_end, args.as_of)
     except KeyError:
@@ -228,7 +228,7 @@ def _benefits(args) -> int:
     return 0
 
 
-def _clauses(args) -> int:
+def _clauses(args: argparse.Namespace) -> int:
     items = queries.clauses(None, args.as_of)
     if args.id:
         items = [c for c in items if c.id == args.id]
@@ -242,12 +242,12 @@ def _clauses(args) -> int:
     return 0
 
 
-def _notice(args) -> int:
+def _notice(args: argparse.Namespace) -> int:
     _print(answers.notice_info(args.lang, args.as_of))
     return 0
 
 
-def _versions(args) -> int:
+def _versions(args: argparse.Namespace) -> int:
     for v, current, doc in queries.versions():
         print(f"{v}  {doc}{'  (current)' if current else ''}")
     return 0
@@ -269,7 +269,7 @@ Example: python -m catalog diff 3.0 tests/data/catalog-3.1 --impact   (a made-up
 More: docs/catalog-versions.md"""
 
 
-def _diff(args) -> int:
+def _diff(args: argparse.Namespace) -> int:
     import json
 
     from catalog.versioning import VersionNotFound, diff, render
@@ -291,7 +291,7 @@ def _diff(args) -> int:
     return 1 if d.changed else 0
 
 
-def _interactive(args) -> int:
+def _interactive(args: argparse.Namespace) -> int:
     matcher = get_matcher(args.as_of)
     prompt = "问题> " if args.lang == "zh" else "question> "
     while True:

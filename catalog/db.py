@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 from contextlib import contextmanager
-from typing import Dict, Iterator, Optional
+from typing import Any, Dict, Iterator, Optional
 
 from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Engine
@@ -25,7 +25,7 @@ def get_engine(url: Optional[str] = None) -> Engine:
     with _lock:
         engine = _engines.get(url)
         if engine is None:
-            kwargs = {"future": True, "pool_pre_ping": True}
+            kwargs: Dict[str, Any] = {"future": True, "pool_pre_ping": True}
             if url.startswith("sqlite"):
                 kwargs["connect_args"] = {"check_same_thread": False}
             engine = create_engine(url, **kwargs)
@@ -35,7 +35,7 @@ def get_engine(url: Optional[str] = None) -> Engine:
         return engine
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - trivial
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:  # pragma: no cover - trivial
     cur = dbapi_connection.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
@@ -82,6 +82,12 @@ def forget(url: str) -> None:
         engine = _engines.pop(url, None)
     if engine is not None:
         engine.dispose()
+
+
+def ping(url: Optional[str] = None) -> None:
+    """Run `SELECT 1` on the catalog database (the health checks of both servers); raises when it does not answer."""
+    with get_engine(url).connect() as conn:
+        conn.execute(text("SELECT 1"))
 
 
 def dispose_all() -> None:

@@ -5,8 +5,8 @@ What members of the public typed is cleaned at the door (`record`, the one way i
 written before): control characters out (a NUL in one 👎 made the CSV export fail for everyone; a NUL
 is refused by PostgreSQL), personal data masked (catalog/pii.py: ID-card, phone and card numbers, …).
 `to_csv` escapes every cell a spreadsheet would run as a formula, and never writes a conversation id
-itself: the caller says what stands for it (bot/channels/web.py: a keyed hash). The log is kept as
-long as conversations are (`purge`, run by `python -m bot.stores.purge`).
+itself: the caller says what stands for it (bot/channels/web/: a keyed hash). The log is kept as
+long as conversations are (`purge`, run by `python -m ops.purge`).
 """
 from __future__ import annotations
 

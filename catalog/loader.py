@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Optional
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from catalog import config
 from catalog.db import create_schema, get_engine, session_scope
@@ -70,7 +71,7 @@ def load(data_dir: Optional[Path] = None, url: Optional[str] = None, make_curren
                           bool(row.is_current))
 
 
-def _make_current(session, row: CatalogVersion) -> None:
+def _make_current(session: Session, row: CatalogVersion) -> None:
     session.execute(update(CatalogVersion).values(is_current=False))
     row.is_current = True
 

@@ -5,6 +5,8 @@ can be loaded beside 3.0 and made current while 3.0 stays queryable.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -18,7 +20,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import declarative_base, relationship
 
-Base = declarative_base()
+if TYPE_CHECKING:
+    class Base:
+        """What mypy sees of the declarative base: SQLAlchemy 1.4 ships no type information for it."""
+
+        metadata: Any
+
+        def __init__(self, **kwargs: Any) -> None: ...
+else:
+    Base = declarative_base()
 
 
 class CatalogVersion(Base):

@@ -164,8 +164,8 @@ def _phones(view: str) -> Iterator[Found]:
         return
     matcher = phonenumbers.PhoneNumberMatcher(view, "CN", leniency=phonenumbers.Leniency.VALID,
                                               max_tries=MAX_PHONE_TRIES)
-    for m in matcher:
-        yield Found("phone", m.start, m.end)
+    for pm in matcher:
+        yield Found("phone", pm.start, pm.end)
 
 
 def _patterns(view: str) -> Iterator[Found]:

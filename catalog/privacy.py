@@ -1,7 +1,7 @@
 """How long conversations are kept, and the sentence that tells users so (the chat page, the WeChat welcome).
 
 QUALIBOT_RETENTION_DAYS (default 180) is read here only. The tracker store's conversations and the
-unanswered-question log are deleted after that many days by `python -m bot.stores.purge` (a
+unanswered-question log are deleted after that many days by `python -m ops.purge` (a
 Kubernetes CronJob in deploy/k8s/cronjob.yaml); the notice says no more than that.
 """
 from __future__ import annotations

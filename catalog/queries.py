@@ -194,7 +194,7 @@ def _current_version(url: str) -> str:
         if old is not None and old.source_hash != digest:  # the version was reloaded with new data
             del _cache[(url, version)]
         _current[url] = (now, version)
-    return version
+    return str(version)
 
 
 def versions(url: Optional[str] = None) -> List[Tuple[str, bool, str]]:
@@ -324,8 +324,8 @@ def list_qualifications(
     """Filter by list (urgent/regular), field and country (zh key or en name, case-insensitive)
     and issuer (a substring of its zh or en name)."""
     snap = snapshot(version, url)
-    field_key = _vocab_key(field, snap.fields) if field else None
-    country_key = _vocab_key(country, snap.countries) if country else None
+    field_key = vocab_key(field, snap.fields) if field else None
+    country_key = vocab_key(country, snap.countries) if country else None
     if field and field_key is None or country and country_key is None:
         return []
     issuer_norm = normalize(issuer) if issuer else None
@@ -343,8 +343,12 @@ def list_qualifications(
     return out
 
 
-def _vocab_key(value: str, vocab: Dict[str, str]) -> Optional[str]:
-    """The zh key of a field/country given as the zh key, the en name, or a unique part of either."""
+def vocab_key(value: str, vocab: Dict[str, str], exact: bool = False) -> Optional[str]:
+    """The zh key of a field/country given as the zh key, the en name, or a unique part of either
+    (normalised). `exact`: only the zh key itself or the en name in any case (the console's filters,
+    whose values come from its own facets), nothing else."""
+    if exact:
+        return next((zh for zh, en in vocab.items() if value == zh or value.lower() == en.lower()), None)
     v = normalize(value)
     for zh, en in vocab.items():
         if v in (normalize(zh), normalize(en)):
@@ -356,8 +360,8 @@ def _vocab_key(value: str, vocab: Dict[str, str]) -> Optional[str]:
 def stats(version: Optional[str] = None, url: Optional[str] = None) -> Stats:
     snap = snapshot(version, url)
     quals = snap.qualifications.values()
-    by_field: Counter = Counter(f for q in quals for f in q.field_keys)
-    by_country: Counter = Counter(c for q in quals for c in q.country_keys)
+    by_field: Counter[str] = Counter(f for q in quals for f in q.field_keys)
+    by_country: Counter[str] = Counter(c for q in quals for c in q.country_keys)
     return Stats(
         version=snap.version,
         total=len(snap.qualifications),

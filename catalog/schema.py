@@ -292,17 +292,17 @@ class Dataset(BaseModel):
                 if n not in known:
                     problems.append(f"unlisted {u.name_en!r}: nearest {n} is not a catalog id")
         fam: Families = values["families"]
-        for f in fam.families:
-            for n in f.ids:
-                if n not in known:
-                    problems.append(f"family {f.name!r}: {n} is not a catalog id")
+        for family in fam.families:
+            for rid in family.ids:
+                if rid not in known:
+                    problems.append(f"family {family.name!r}: {rid} is not a catalog id")
         for word, ids_ in fam.distinguishers.items():
-            for n in ids_:
-                if n not in known:
-                    problems.append(f"distinguisher {word!r}: {n} is not a catalog id")
-        for f in fam.jurisdictional_fields:
-            if f not in values["fields"]:
-                problems.append(f"jurisdictional field {f!r} not in fields.yaml")
+            for rid in ids_:
+                if rid not in known:
+                    problems.append(f"distinguisher {word!r}: {rid} is not a catalog id")
+        for jf in fam.jurisdictional_fields:
+            if jf not in values["fields"]:
+                problems.append(f"jurisdictional field {jf!r} not in fields.yaml")
         places: Places = values["places"]
         regions = {q.region_en for q in quals if q.region_en}
         for r in places.regions:
@@ -313,9 +313,9 @@ class Dataset(BaseModel):
                 problems.append(f"places.yaml country {c!r} not in countries.yaml")
         region_words = {w for q in quals for w in (q.region_zh, q.region_en) if w}
         region_words |= {w for ws in places.regions.values() for w in ws}
-        for word, c in places.other_jurisdictions.items():
-            if c is not None and c not in values["countries"]:
-                problems.append(f"places.yaml other jurisdiction {word!r}: country {c!r} not in countries.yaml")
+        for word, other in places.other_jurisdictions.items():
+            if other is not None and other not in values["countries"]:
+                problems.append(f"places.yaml other jurisdiction {word!r}: country {other!r} not in countries.yaml")
             if word in region_words:
                 problems.append(f"places.yaml: {word!r} is both a listed region and another jurisdiction")
         section_ids = {s.id for s in values["sections"]}

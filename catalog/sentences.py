@@ -65,9 +65,9 @@ def referenced(text: str) -> List[str]:
         if m.group(1) == "2":
             add(f"附件2.{m.group(2)}" if m.group(2) else "附件2")
     if not any(c.startswith("附件2") for c in out):
-        m = _STEP.search(norm)  # "what does the employer submit at step 1": Annex 2's steps are the only ones
-        if m:
-            add(f"附件2.{_CN[m.group(1) or m.group(2)]}")
+        step = _STEP.search(norm)  # "what does the employer submit at step 1": Annex 2's steps are the only ones
+        if step:
+            add(f"附件2.{_CN[step.group(1) or step.group(2)]}")
     known = {c.id for c in queries.clauses()} | {s for s in queries.sections()}
     return [c for c in out if c in known]
 
@@ -123,7 +123,7 @@ _ZH_STOP = {"什么", "哪些", "这个", "那个", "一下", "请问", "可以"
 @functools.lru_cache(maxsize=4)
 def _weights(version: str) -> Dict[str, float]:
     docs = _index(version)
-    df: Counter = Counter()
+    df: Counter[str] = Counter()
     for s in docs:
         df.update(set(_terms(s.zh) + _terms(s.en)))
     return {t: math.log(1 + len(docs) / c) for t, c in df.items()}

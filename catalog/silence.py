@@ -28,12 +28,14 @@ def silent_topics(text: str) -> List[str]:
     return found
 
 
-def _place(topic: dict, norm: str, lang: str) -> str:
+def _place(topic: Dict[str, Any], norm: str, lang: str) -> str:
     """The city `norm` names among the topic's `places` (zh: en), in the reply's language; else its default."""
     for zh, en in (topic.get("places") or {}).items():
         if wordlists.has(norm, normalize(zh)) or wordlists.has(norm, normalize(en)):
-            return zh if lang == "zh" else en
-    return (topic.get("place_default") or {}).get(lang, "")
+            place: str = zh if lang == "zh" else en
+            return place
+    default: str = (topic.get("place_default") or {}).get(lang, "")
+    return default
 
 
 def answer(topics: List[str], lang: str, text: str = "") -> Tuple[str, Tuple[str, ...]]:

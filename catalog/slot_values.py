@@ -1,5 +1,5 @@
 """Which values a conversation slot (or the entity that fills it) may hold: one copy of the rules for the
-Rasa server (bot/runtime.py, where every SlotSet is applied and every parsed message's entities are kept)
+Rasa server (bot/rasa_patches.py, where every SlotSet is applied and every parsed message's entities are kept)
 and the action server (actions/slot_values.py, where the actions read the slots).
 
 Why: anyone can type `/inform{"age": NaN}` (or `1e999`, `"abc"`, -5, 1000). Rasa turns such a payload's

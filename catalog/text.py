@@ -8,17 +8,16 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from typing import List, NamedTuple, Tuple
+from typing import Any, List, NamedTuple, Tuple
 
-CJK_RANGES = (
-    ("\u3400", "\u4dbf"),
-    ("\u4e00", "\u9fff"),
-    ("\uf900", "\ufaff"),
-)
-_CJK_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# the CJK ranges, the CJK test and the script counts live in catalog/language.py (one copy)
+from catalog.language import CJK_CLASS as _CJK_CLASS
+from catalog.language import CJK_RANGES, is_cjk, script_counts
+
+__all__ = ["CJK_RANGES", "Token", "is_cjk", "normalize", "normalize_with_offsets", "script_counts", "to_simplified",
+           "token_key", "tokens", "without_controls"]
+
 _TOKEN = re.compile(rf"[{_CJK_CLASS}]|[^\W_{_CJK_CLASS}]+")
-_LATIN_WORD = re.compile(rf"[^\W\d_{_CJK_CLASS}]+")
-_CJK_CHAR = re.compile(rf"[{_CJK_CLASS}]")
 _DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\uff0d"), "-")
 
 
@@ -28,17 +27,13 @@ class Token(NamedTuple):
     end: int
 
 
-def is_cjk(ch: str) -> bool:
-    return any(lo <= ch <= hi for lo, hi in CJK_RANGES)
-
-
 @functools.lru_cache(maxsize=8192)
 def _normalize_char(ch: str) -> str:
     return unicodedata.normalize("NFKC", ch).casefold().translate(_DASHES)
 
 
 @functools.lru_cache(maxsize=1)
-def _t2s():
+def _t2s() -> Any:
     import opencc
 
     return opencc.OpenCC("t2s")
@@ -95,13 +90,7 @@ def token_key(text: str) -> str:
     return " ".join(t.text for t in tokens(text))
 
 
-def script_counts(text: str) -> Tuple[int, int]:
-    """(number of CJK characters, number of Latin words) in `text`."""
-    norm = unicodedata.normalize("NFKC", text)
-    return len(_CJK_CHAR.findall(norm)), len(_LATIN_WORD.findall(norm))
-
-
-# what a stored or exported text keeps: the same classes as the channels' input check (bot/channels/guard.py)
+# what a stored or exported text keeps: the same classes as the channels' input check (bot/channels/checks.py)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _SPACE_LIKE = re.compile("[\x0b\x0c\x1c-\x1f\x85\u2028\u2029]")
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ufeff]")

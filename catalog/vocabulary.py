@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, FrozenSet, List, Optional, Tuple
 
 import yaml
 
@@ -56,7 +56,7 @@ def _first(text: str, terms: List[Tuple[str, str]]) -> Optional[Tuple[str, Tuple
 
 
 @functools.lru_cache(maxsize=1)
-def _field_keys() -> frozenset:
+def _field_keys() -> FrozenSet[str]:
     with open(config.DATA_DIR / "fields.yaml", encoding="utf-8") as fh:
         return frozenset(yaml.safe_load(fh))
 

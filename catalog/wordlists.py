@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Any, Dict
+from typing import Any, Dict, Optional, Pattern, Tuple
 
 import yaml
 
@@ -15,7 +15,8 @@ from catalog.text import normalize
 @functools.lru_cache(maxsize=16)
 def _read(path: str) -> Dict[str, Any]:
     with open(path, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        data: Dict[str, Any] = yaml.safe_load(fh)
+    return data
 
 
 def load(name: str) -> Dict[str, Any]:
@@ -24,7 +25,7 @@ def load(name: str) -> Dict[str, Any]:
 
 
 @functools.lru_cache(maxsize=20000)
-def _word(word: str):
+def _word(word: str) -> Tuple[str, Optional[Pattern[str]]]:
     """A word of a list, normalised once: (text, compiled whole-word pattern for Latin words or None)."""
     w = normalize(str(word))
     return w, (re.compile(rf"(?<![a-z]){re.escape(w)}(?![a-z])") if w and w.isascii() else None)

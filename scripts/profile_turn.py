@@ -11,22 +11,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import statistics
-import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # tests/support: the servers are started as the tests start them
+
+from tests.support.http import answers  # noqa: E402
+from tests.support.servers import free_port, spawn, stop_process, wait_until  # noqa: E402
 QUESTIONS = ["我有CFA证书，能认可吗", "What would I get as a foreigner?", "证书怎么查验", "how many qualifications are there",
              "我今年66岁，能办工作许可吗", "Is my PMP recognized?", "有哪些云计算证书", "谢谢"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 async def main(n: int, html: str, users: int = 1, show_all: bool = True) -> None:
@@ -42,17 +39,13 @@ async def main(n: int, html: str, users: int = 1, show_all: bool = True) -> None
     from rasa.utils.endpoints import EndpointConfig
 
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "actions.server", "--port", str(port)], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = Path(tempfile.mkdtemp(prefix="profile-turn-")) / "actions.log"
+    proc = spawn([sys.executable, "-m", "actions.server", "--port", str(port)], log, os.environ)
     try:
         agent = Agent.load(str(ROOT / "models" / "qualibot.tar.gz"),
                            action_endpoint=EndpointConfig(f"http://127.0.0.1:{port}/webhook"))
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.2)
+        if not wait_until(lambda: answers(f"http://127.0.0.1:{port}/health"), 20, 0.2):
+            raise SystemExit(f"the action server did not start (log: {log})")
 
         async def turn(sender: str, text: str) -> float:
             t0 = time.perf_counter()
@@ -96,7 +89,7 @@ async def main(n: int, html: str, users: int = 1, show_all: bool = True) -> None
             Path(html).parent.mkdir(parents=True, exist_ok=True)
             Path(html).write_text(prof.output_html())
     finally:
-        proc.terminate()
+        stop_process(proc)
 
 
 if __name__ == "__main__":

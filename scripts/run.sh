@@ -16,7 +16,7 @@ if [ -z "${WECHAT_TOKEN:-}" ]; then
   WECHAT_DEV_TOKEN=1
 fi
 mkdir -p var/run var/log
-# Staff console: its API answers 403 without a token (bot/channels/web.py). Without QUALIBOT_CONSOLE_TOKEN a
+# Staff console: its API answers 403 without a token (bot/channels/web/). Without QUALIBOT_CONSOLE_TOKEN a
 # random one is made once for this machine (var/console-token, mode 600) and printed with the URLs.
 if [ -z "${QUALIBOT_CONSOLE_TOKEN:-}" ]; then
   if [ ! -s var/console-token ]; then (umask 077; head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n' >var/console-token); fi

@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
-# Every test: data validation, conversation tests, unit tests, NLU evaluation, end-to-end over HTTP.
+# Every test: the code checks (ruff, mypy, import contracts), data validation, conversation tests, unit tests,
+# NLU evaluation, end-to-end over HTTP.
 # Run by `make test` after set-up, catalog load and training.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" TF_CPP_MIN_LOG_LEVEL=3 SQLALCHEMY_SILENCE_UBER_WARNING=1 RASA_TELEMETRY_ENABLED=false
 mkdir -p results
 start=$(date +%s)
+
+echo "== code checks (pyproject.toml): ruff, mypy on catalog/, import contracts"
+.venv/bin/ruff check --no-cache --quiet . || { echo "ruff found problems (above)"; exit 1; }
+.venv/bin/mypy --no-error-summary >results/mypy.log 2>&1 || { cat results/mypy.log; echo "mypy (catalog/) failed"; exit 1; }
+.venv/bin/lint-imports --no-cache >results/import-contracts.log 2>&1 \
+  || { sed -n '/Broken contracts/,$p' results/import-contracts.log; echo "an import contract is broken"; exit 1; }
+echo "ok (ruff; mypy: results/mypy.log; import contracts: results/import-contracts.log)"
 
 echo "== catalog data"
 .venv/bin/python -m catalog check

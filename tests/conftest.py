@@ -41,7 +41,7 @@ def rasa_agent(catalog_db):
     """The trained model's real Agent (in-memory stores, no action server), loaded once per session."""
     from pathlib import Path
 
-    import bot.channels  # noqa: F401 - applies bot/runtime.py, as in the Rasa server
+    import bot.channels  # noqa: F401 - applies bot/rasa_patches.py, as in the Rasa server
     from rasa.core.agent import Agent
 
     model = Path(__file__).resolve().parents[1] / "models" / "qualibot.tar.gz"

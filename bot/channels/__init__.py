@@ -1,7 +1,8 @@
-"""Custom input channels, named in credentials.yml. Importing the package applies bot/runtime.py."""
-from bot import runtime as _runtime
+"""Custom input channels, named in credentials.yml: rest.py (integrations), web/ (the chat page's channel,
+the pages and the staff console), socketio.py, wechat/ (the official account), health.py (probes).
 
-_runtime.apply()
-
-# the headers of every JSON answer our channels give themselves (REST refusals, health, the web API)
-JSON_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+What they share: checks.py (text, sender, conversation id, JSON depth), http.py (JSON answers, bodies,
+error handlers), wording.py (every text a channel says itself), ratelimit.py, addresses.py (client address,
+allowed hosts), session.py (signed web sessions), settings.py (durations). (bot/__init__.py has applied
+bot/rasa_patches.py by the time any of them is imported.)
+"""

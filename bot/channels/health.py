@@ -20,8 +20,8 @@ from sanic.response import HTTPResponse
 from rasa.core.channels.channel import InputChannel, UserMessage
 
 from bot import health
-from bot.channels import JSON_HEADERS
-from bot.channels.turn import agent_of
+from bot.channels.http import JSON_HEADERS
+from bot.turn import agent_of
 
 
 

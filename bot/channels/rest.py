@@ -7,12 +7,12 @@ Who may call it (issue 12: a sender id was a key anyone could use to read someon
   * without the token, only a caller on loopback that came straight to this server (no X-Forwarded-For,
     i.e. not through a front), and only where credentials.yml says `open_on_loopback: true` (`make run`,
     the tests). Such a caller is treated as public: a `/…` payload counts only if the bot just offered it
-    as a button (bot/runtime.py);
+    as a button (bot/rasa_patches.py);
   * anyone else: 401 {"error"} (403 for a wrong token). In production (credentials.prod.yml) the token is
     required: the channel refuses to start without one (and so do scripts/run_prod.sh and start-rasa.sh).
-The web page no longer uses this channel: it has its own, with a signed session (bot/channels/webchat.py).
+The web page no longer uses this channel: it has its own, with a signed session (bot/channels/web/chat.py).
 
-The conversation is "rest:<sender>" (guard.conversation_id): a REST sender "abc" is not the web session
+The conversation is "rest:<sender>" (checks.conversation_id): a REST sender "abc" is not the web session
 or WeChat user "abc". A missing sender is a 400 (Rasa would have put every such caller into one
 conversation called "default"). Replies carry the caller's own sender as recipient_id, as before.
 
@@ -23,17 +23,17 @@ receive route keeps its behaviour: input_channel, metadata, CollectingOutputChan
 Every message has an id, recorded on its `user` event in the tracker: the body's optional "message_id",
 else the X-Request-Id header nginx sets (the same for its retries of one request on the other replica),
 else Rasa's random one. A message whose id the conversation already holds is not run again: its stored
-answer is replayed (bot/runtime.py), so a client's or the front's retry after a lost response is safe.
+answer is replayed (bot/rasa_patches.py), so a client's or the front's retry after a lost response is safe.
 Rasa's receive route builds the UserMessage itself, so the middleware leaves the id in a context
 variable that the route's `on_new_message` (same request, same task) copies onto the message.
 
   401 {"error"}   no token (and not an open loopback caller); 403: a wrong token
   415 {"error"}   Content-Type is not application/json
   413 [message]   body over 64 KB: a polite "too long" in both languages, as a Rasa reply list
-  400 {"error"}   not UTF-8, not JSON, nested more than guard.MAX_JSON_DEPTH levels, not an object, "message"
+  400 {"error"}   not UTF-8, not JSON, nested more than checks.MAX_JSON_DEPTH levels, not an object, "message"
                   not a string, a missing or bad sender, input_channel, metadata or message_id, a lone surrogate
   429 [message]   over QUALIBOT_RATE_LIMIT for this conversation (Retry-After header), in the user's language
-  200 [message]   empty or over guard.MAX_TEXT_CHARS: a polite prompt; Rasa never sees it
+  200 [message]   empty or over checks.MAX_TEXT_CHARS: a polite prompt; Rasa never sees it
 
 credentials.yml:        bot.channels.rest.QualibotRestInput: {open_on_loopback: true}   (token: from the environment)
 credentials.prod.yml:   bot.channels.rest.QualibotRestInput: {token: ${QUALIBOT_REST_TOKEN}}  (required)
@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import contextvars
 import hmac
-import json
 import logging
 import os
 import re
@@ -55,16 +54,16 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot import runtime
-from bot.channels import JSON_HEADERS
-from bot.channels.guard import (MAX_JSON_DEPTH, BadInput, Limits, RateLimiter, check_depth, clean_text,
-                                conversation_id, is_loopback, json_depth, problem_with, reply_for,
-                                validate_sender, wording)
-from bot.channels.turn import guarded
+from bot import rasa_patches
+from bot.channels.addresses import is_loopback
+from bot.channels.checks import BadInput, check_depth, clean_text, conversation_id, problem_with, validate_sender
+from bot.channels.http import JSON_HEADERS, MAX_BODY_BYTES, BadJSON, decode_json_object, media_type
+from bot.channels.ratelimit import Limits, RateLimiter
+from bot.channels.wording import reply_for, wording
+from bot.turn import guarded
 
 logger = logging.getLogger(__name__)
 
-MAX_BODY_BYTES = 64 * 1024
 MAX_INPUT_CHANNEL_CHARS = 64
 MESSAGE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")  # the body's "message_id" and the X-Request-Id header
 REQUEST_ID_HEADER = "X-Request-Id"
@@ -80,7 +79,7 @@ _raw_sender: contextvars.ContextVar[Optional[str]] = contextvars.ContextVar("res
 class Refusal:
     status: int
     error: str
-    situation: Optional[str] = None  # a user-facing reply (guard's wording) instead of {"error"}
+    situation: Optional[str] = None  # a user-facing reply (bot/channels/wording.py) instead of {"error"}
 
 
 @dataclass(frozen=True)
@@ -90,24 +89,6 @@ class Parsed:
     text: str
     message_id: Optional[str] = None  # the body's "message_id"
     raw_sender: Optional[str] = None  # the sender as the caller wrote it
-
-
-def _media_type(content_type: Optional[str]) -> str:
-    return (content_type or "").split(";")[0].strip().lower()
-
-
-def _decode(body: bytes) -> Union[Dict[str, Any], Refusal]:
-    try:
-        payload = json.loads(body.decode("utf-8"))  # strict: invalid UTF-8 is refused, not replaced
-    except UnicodeDecodeError:
-        return Refusal(400, "the body is not valid UTF-8")
-    except (ValueError, RecursionError):
-        return Refusal(400, "the body is not valid JSON")
-    if not isinstance(payload, dict):
-        return Refusal(400, "the body must be a JSON object")
-    if json_depth(payload) > MAX_JSON_DEPTH + 1:  # + the body object itself
-        return Refusal(400, f"the body is nested too deeply (at most {MAX_JSON_DEPTH} levels of metadata)")
-    return payload
 
 
 def _check_extras(payload: Dict[str, Any]) -> Optional[Refusal]:
@@ -133,13 +114,14 @@ def parse_body(body: bytes, content_type: Optional[str], prefix: Optional[str] =
 
     The conversation is "<prefix>:<sender>" (prefix "rest"); the web page's channel passes the id of
     its signed session instead (`session_id`, prefix "web"), and the body's sender is then ignored."""
-    if _media_type(content_type) != "application/json":
+    if media_type(content_type) != "application/json":
         return Refusal(415, "send the message as application/json")
     if len(body) > MAX_BODY_BYTES:
         return Refusal(413, "the body is too large", "too_long")
-    payload = _decode(body)
-    if isinstance(payload, Refusal):
-        return payload
+    try:
+        payload = decode_json_object(body)  # strict UTF-8, at most MAX_JSON_DEPTH levels inside the object
+    except BadJSON as e:
+        return Refusal(400, str(e))
     if not isinstance(payload.get("message"), str):
         return Refusal(400, "'message' must be a string")
     try:
@@ -210,7 +192,7 @@ class QualibotRestInput(RestInput):
         return cls(token=token, open_on_loopback=open_on_loopback)
 
     def __init__(self, limiter: Optional[RateLimiter] = None, token: str = "", open_on_loopback: bool = True) -> None:
-        # the per-conversation counter is the process's shared one (guard.Limits), so a conversation's
+        # the per-conversation counter is the process's shared one (ratelimit.Limits), so a conversation's
         # messages count once whatever channel they take; REST has no per-address limit: an integration
         # sends all its users' messages from one address
         self.limits = Limits(limiter or RateLimiter.shared("conversation"), None)
@@ -230,7 +212,7 @@ class QualibotRestInput(RestInput):
         @bp.middleware("request")
         async def guard(request: Request) -> Optional[HTTPResponse]:
             if request.method != "POST" or not request.path.rstrip("/").endswith("/webhook"):
-                return None  # Rasa's health GET; the web page's /session (bot/channels/webchat.py)
+                return None  # Rasa's health GET; the web page's /session (bot/channels/web/chat.py)
             try:
                 return await self.screen(request)
             except Exception:  # a bug here must not show anyone a stack trace
@@ -293,7 +275,7 @@ def _with_message_id(on_new_message: Handler) -> Handler:
         message_id = _message_id.get()
         if message_id is not None:
             message.message_id = message_id
-        runtime.mark_public(message, not _trusted.get())  # payloads only from the buttons offered, unless trusted
+        rasa_patches.mark_public(message, not _trusted.get())  # payloads only from the buttons offered, unless trusted
         try:
             return await on_new_message(message)
         finally:

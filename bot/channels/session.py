@@ -6,10 +6,10 @@ Now the server issues a session and the client only carries it:
 
     token = "v1." + id + "." + expiry (unix seconds, hex) + "." + base64url(HMAC-SHA256(secret, "v1.id.expiry"))
 
-`id` is 16 random bytes (secrets.token_urlsafe), the conversation is "web:<id>" (guard.conversation_id).
+`id` is 16 random bytes (secrets.token_urlsafe), the conversation is "web:<id>" (checks.conversation_id).
 A token is checked in constant time, refused once expired, and cannot be made without the secret; the id
 alone (which staff may see as the conversation id) opens nothing. The web page gets it as an HttpOnly,
-SameSite=Strict cookie (bot/channels/webchat.py: scripts cannot read it, other sites cannot send it);
+SameSite=Strict cookie (bot/channels/web/chat.py: scripts cannot read it, other sites cannot send it);
 socket.io clients get it as the `session_id` of `session_confirm` (bot/channels/socketio.py).
 
 The secret comes from QUALIBOT_SESSION_SECRET (credentials*.yml: `session_secret`). Every replica must
@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Callable, Optional
 
 from bot.channels import settings
-from bot.channels.guard import conversation_id
+from bot.channels.checks import conversation_id
 
 logger = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ Sessions (issue 12). Rasa's handler let `session_request` name any session_id an
 anyone who knew an id received that conversation's answers live, and `user_uttered` with that id wrote
 into it. Here:
   * `session_confirm` carries a signed session token the server issued (bot/channels/session.py, the
-    same sessions as the web page's channel, bot/channels/webchat.py); the conversation is "web:<id>".
+    same sessions as the web page's channel, bot/channels/web/chat.py); the conversation is "web:<id>".
   * each socket is bound to one session: the web page's cookie at connect, a valid token it names in
     `session_request` (a reconnect), or else a new one. `session_request` naming another session than the
     one the socket is bound to is refused (a polite `bot_uttered`, no confirm, no room); a session_id that
@@ -13,18 +13,18 @@ into it. Here:
     session_id (or none): another session_id is refused, never written into that conversation.
   * answers go to the room of the conversation id, which only sockets bound to that session join.
 
-Checks of `user_uttered`, each refusal a polite `bot_uttered` {"text": …} to that socket only (guard's
+Checks of `user_uttered`, each refusal a polite `bot_uttered` {"text": …} to that socket only (bot/channels/wording.py's
 wording, in the user's language):
   payload not {"message": str, ...}, no or another session, bad metadata (or nested more than
-  guard.MAX_JSON_DEPTH levels), lone surrogate                                    -> "bad_request"
+  checks.MAX_JSON_DEPTH levels), lone surrogate                                    -> "bad_request"
   over QUALIBOT_RATE_LIMIT for this conversation, or QUALIBOT_ADDRESS_RATE_LIMIT for this address
   (X-Forwarded-For from trusted fronts only)                                       -> "rate_limited"
-  empty, or over guard.MAX_TEXT_CHARS                                              -> "empty" / "too_long"
+  empty, or over checks.MAX_TEXT_CHARS                                              -> "empty" / "too_long"
   the assistant failed                                                             -> "unavailable"
-A "/…" payload counts only when the bot just offered it as a button (bot/runtime.py).
+A "/…" payload counts only when the bot just offered it as a button (bot/rasa_patches.py).
 
 credentials.yml:  bot.channels.socketio.QualibotSocketIOInput:  (instead of `socketio:`, same settings,
-                  plus session_secret / session_ttl / require_session_secret as in webchat.py)
+                  plus session_secret / session_ttl / require_session_secret as in web/chat.py)
 """
 from __future__ import annotations
 
@@ -39,11 +39,13 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
-from bot import runtime
-from bot.channels.guard import (BadInput, Limits, RateLimiter, check_depth, clean_text, client_address,
-                                problem_with, reply_for)
+from bot import rasa_patches
+from bot.channels.addresses import client_address
+from bot.channels.checks import BadInput, check_depth, clean_text, problem_with
+from bot.channels.ratelimit import Limits, RateLimiter
+from bot.channels.wording import reply_for
 from bot.channels.session import COOKIE, Session, SessionSigner
-from bot.channels.turn import guarded
+from bot.turn import guarded
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +88,7 @@ class QualibotSocketIOInput(SocketIOInput):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "QualibotSocketIOInput":
-        from bot.channels.webchat import signer_from
+        from bot.channels.web.chat import signer_from
 
         channel = super().from_credentials(credentials)
         assert isinstance(channel, cls)
@@ -100,7 +102,7 @@ class QualibotSocketIOInput(SocketIOInput):
             limits = Limits(limiter, None) if limiter is not None else Limits.shared(per_address=True)
         self.limits = limits
         if signer is None:
-            from bot.channels.webchat import signer_from
+            from bot.channels.web.chat import signer_from
 
             signer = signer_from(None)
         self.signer = signer
@@ -208,7 +210,7 @@ class QualibotSocketIOInput(SocketIOInput):
         assert self.sio is not None
         output = QualibotSocketIOOutput(self.sio, self.bot_message_evt)
         message = UserMessage(text, output, sender, input_channel=self.name(), metadata=metadata)
-        runtime.mark_public(message, True)
+        rasa_patches.mark_public(message, True)
         await on_new_message(message)
 
     def _parse(self, sid: Text, data: Any) -> Tuple[str, str, Dict[str, Any]]:

@@ -1,7 +1,4 @@
 """Custom NLU components, registered with Rasa's DefaultV1Recipe and named in config.yml.
 
-Importing the package applies bot/runtime.py (bounded action calls, faster response validation).
+(bot/__init__.py has applied bot/rasa_patches.py by the time any of them is imported.)
 """
-from bot import runtime as _runtime
-
-_runtime.apply()

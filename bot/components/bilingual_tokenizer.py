@@ -23,10 +23,10 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.components.catalog_names import chinese_names
+from catalog.language import CJK_CLASS as _CJK
 
 logger = logging.getLogger(__name__)
 
-_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _RUNS = re.compile(rf"(?P<cjk>[{_CJK}]+)|(?P<word>[^\W_{_CJK}]+)|(?P<q>[?？])")
 QUESTION_MARK = "qmark"  # "CISSP?" asks, "CISSP" informs: keep the question mark as a token
 USER_DICT = "catalog_userdict.txt"

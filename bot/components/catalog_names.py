@@ -6,9 +6,10 @@ import re
 from typing import List
 
 from catalog import config
+from catalog.language import CJK_CLASS
 from catalog.schema import read_dataset
 
-_CJK_WORD = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2,}")
+_CJK_WORD = re.compile(rf"[{CJK_CLASS}]{{2,}}")
 
 
 @functools.lru_cache(maxsize=1)

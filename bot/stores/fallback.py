@@ -1,5 +1,5 @@
 """Redis first, this process's memory while Redis does not answer: the rate-limit counters
-(bot/channels/guard.py) and the WeChat state (bot/channels/wechat_store.py) both degrade this way. After a
+(bot/channels/ratelimit.py) and the WeChat state (bot/channels/wechat/store.py) both degrade this way. After a
 failure, memory is used for REDIS_RETRY_AFTER seconds (one warning, not one per request), then Redis is tried
 again."""
 from __future__ import annotations

@@ -10,7 +10,7 @@ history into the stored one. This store keeps Rasa's table and queries and adds:
   picked up again without restarting Rasa;
 - a short retry of a failed read, then a record of it: `turn_failed(sender)` tells the channel that
   this turn ran on an empty tracker or was not saved, so it answers "temporarily unavailable"
-  instead of a context-free reply (bot/channels/turn.py);
+  instead of a context-free reply (bot/turn.py);
 - a refusal to save a tracker that was created because its read failed (no corrupted history);
 - counters for the health endpoint (bot/health.py): reads/saves failed, last error and when.
 

@@ -8,7 +8,9 @@ import zlib
 import pytest
 
 from actions import server as action_server
-from tests.channels.test_wechat_harness import _free_socket, background, http
+from tests.support.channel_server import background
+from tests.support.http import http
+from tests.support.servers import free_socket as _free_socket
 
 SECRET = "test-action-secret-0123456789"
 LIMIT = 64 * 1024

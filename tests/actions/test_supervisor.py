@@ -14,7 +14,8 @@ from typing import List
 
 import pytest
 
-from tests.channels.test_wechat_harness import _free_socket
+from tests.support.servers import free_socket as _free_socket
+from tests.support.servers import wait_until as support_wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = """
@@ -46,13 +47,11 @@ def children(pid: int) -> List[int]:
 
 
 def wait_until(check, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("timed out")
+    """tests/support/servers.py's wait, failing the test when it times out."""
+    value = support_wait_until(check, timeout, 0.05)
+    if not value:
+        raise AssertionError("timed out")
+    return value
 
 
 def get_pid(port: int) -> int:

@@ -12,7 +12,6 @@ import asyncio
 import json
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -21,7 +20,7 @@ import urllib.request
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
-from tests.servers import free_port
+from tests.support.servers import distinct_free_ports, spawn, stop_process, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 RASA = str(ROOT / ".venv" / "bin" / "rasa")
@@ -60,7 +59,7 @@ class Stack:
 
     def __init__(self, cwd: Path, model: Path, actions_module: str, endpoints: Optional[Path]):
         self.cwd, self.model, self.actions_module, self.endpoints = cwd, model, actions_module, endpoints
-        self.aport, self.rport = free_port(), free_port()
+        self.aport, self.rport = distinct_free_ports(2)
         self.procs: List[subprocess.Popen] = []
 
     def start(self) -> float:
@@ -76,25 +75,17 @@ class Stack:
             cmd = [python, "-m", "actions.server", "--port", str(self.aport)]
         else:
             cmd = [python, "-m", "rasa_sdk", "--actions", self.actions_module, "--port", str(self.aport)]
-        self.procs.append(subprocess.Popen(cmd, cwd=self.cwd, env=env, stdout=subprocess.DEVNULL,
-                                           stderr=subprocess.DEVNULL, start_new_session=True))
+        self.procs.append(spawn(cmd, self.cwd / "bench-actions.log", env, self.cwd))
         endpoints = self.endpoints
         if endpoints is None:
             endpoints = self.cwd / "bench-endpoints.yml"
             endpoints.write_text(f"action_endpoint:\n  url: http://127.0.0.1:{self.aport}/webhook\n")
-        self.procs.append(subprocess.Popen([RASA, "run", "--model", str(self.model), "--endpoints", str(endpoints),
-                                            "--port", str(self.rport), "--interface", "127.0.0.1"],
-                                           cwd=self.cwd, env=env, stdout=subprocess.DEVNULL,
-                                           stderr=subprocess.DEVNULL, start_new_session=True))
-        deadline = time.time() + 300
-        while time.time() < deadline:
-            try:
-                _, out = post(self.rport, "warmup", "hello", timeout=5)
-                if out:
-                    return time.perf_counter() - t0
-            except Exception:
-                pass
-            time.sleep(0.2)
+        self.procs.append(spawn([RASA, "run", "--model", str(self.model), "--endpoints", str(endpoints),
+                                 "--port", str(self.rport), "--interface", "127.0.0.1"],
+                                self.cwd / "bench-rasa.log", env, self.cwd))
+        # start-up time is process start -> first REST answer (the default bot has no /health/ready)
+        if wait_until(lambda: post(self.rport, "warmup", "hello", timeout=5)[1], 300, 0.2):
+            return time.perf_counter() - t0
         raise RuntimeError("stack did not start within 300 s")
 
     def rss(self) -> float:
@@ -102,15 +93,7 @@ class Stack:
 
     def stop(self) -> None:
         for p in self.procs:
-            try:
-                os.killpg(p.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-        for p in self.procs:
-            try:
-                p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(p.pid, signal.SIGKILL)
+            stop_process(p)
 
 
 def one_user(port: int, questions: List[str], rounds: int) -> List[float]:

@@ -48,7 +48,7 @@ import yaml
 
 from tests.bench.bench_bot import pct
 from tests.bench.load_prod import CONVERSATIONS
-from tests.servers import free_port, free_ports
+from tests.support.servers import free_port, free_ports, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 REST_TOKEN = f"chaos-{uuid.uuid4().hex}"
@@ -79,14 +79,8 @@ def _as_owner(cmd: List[str]) -> List[str]:
 def _wait_port(port: int, timeout: float) -> bool:
     import socket
 
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return True
-        except OSError:
-            time.sleep(0.1)
-    return False
+    return bool(wait_until(lambda: socket.create_connection(("127.0.0.1", port), timeout=1).close() or True,
+                           timeout, 0.1))
 
 
 class OwnPostgres:

@@ -20,10 +20,10 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Dict, List
 
 from tests.bench.bench_bot import pct
-from tests.servers import free_port, free_ports
+from tests.support.servers import free_port, free_ports
 
 ROOT = Path(__file__).resolve().parents[2]
 REST_TOKEN = f"load-{uuid.uuid4().hex}"  # the REST channel wants an integration's token in production

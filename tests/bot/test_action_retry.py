@@ -1,4 +1,4 @@
-"""bot/runtime.py: a call to the action server whose connection broke is sent once more (the worker that
+"""bot/rasa_patches.py: a call to the action server whose connection broke is sent once more (the worker that
 took it died; another one shares the socket), other calls and other failures are not retried.
 A raw TCP server on 127.0.0.1 that drops the first N connections after reading the request."""
 from __future__ import annotations
@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-import bot.channels  # noqa: F401 - applies bot/runtime.py, as in the Rasa server
+import bot.channels  # noqa: F401 - applies bot/rasa_patches.py, as in the Rasa server
 
 
 class Dropping:

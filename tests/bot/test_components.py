@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from bot.components.bilingual_tokenizer import _jieba_with, mask, split
 from bot.components.catalog_names import chinese_names
-from bot.language_rules import detect
+from catalog.language import detect
 from bot.components.profile_extractor import extract
 
 SEG = _jieba_with(chinese_names())

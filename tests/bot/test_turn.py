@@ -1,4 +1,4 @@
-"""bot/channels/turn.py: a turn whose save failed leaves nothing behind in this process."""
+"""bot/turn.py: a turn whose save failed leaves nothing behind in this process."""
 from __future__ import annotations
 
 import asyncio
@@ -10,7 +10,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot import health
-from bot.channels import turn
+from bot import turn
 
 
 class DownStore(TrackerStore):

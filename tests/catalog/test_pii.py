@@ -192,7 +192,7 @@ def test_a_bad_format_string_is_left_for_logging_to_report():
     assert record.msg == "%d items"
 
 
-@pytest.mark.parametrize("module", ["bot", "actions", "actions.server", "bot.stores.purge"])
+@pytest.mark.parametrize("module", ["bot", "actions", "actions.server", "ops.purge"])
 def test_the_bot_and_action_server_processes_mask_their_logs(module):
     """A fresh process that imports our package writes no phone number to its log (stderr)."""
     import os

@@ -32,7 +32,7 @@ def test_the_notice_says_what_is_kept_and_for_how_long_in_both_languages():
 
 
 def test_the_wechat_welcome_says_it_with_the_configured_retention():
-    code = "from bot.channels.wechat import WELCOME; print(WELCOME)"
+    code = "from bot.channels.wording import WELCOME; print(WELCOME)"
     for days in ("", "30"):
         out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
                              env={**os.environ, "PYTHONPATH": str(ROOT), "QUALIBOT_RETENTION_DAYS": days})

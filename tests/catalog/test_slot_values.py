@@ -1,4 +1,4 @@
-"""catalog/slot_values.py: the one copy of the slot rules (Rasa side: bot/runtime.py; actions: actions/slot_values.py)."""
+"""catalog/slot_values.py: the one copy of the slot rules (Rasa side: bot/rasa_patches.py; actions: actions/slot_values.py)."""
 from __future__ import annotations
 
 import math

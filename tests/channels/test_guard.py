@@ -1,4 +1,4 @@
-"""bot/channels/guard.py: cleaning text, checking senders, the channels' wording, the rate limiter
+"""bot/channels/checks.py, wording.py, ratelimit.py (once guard.py): cleaning text, checking senders, the channels' wording, the rate limiter
 (in memory, and through the machine's Redis at 127.0.0.1:6379 when it runs)."""
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ import uuid
 import pytest
 import yaml
 
-from bot.channels import guard
-from bot.channels.guard import (MAX_TEXT_CHARS, BadInput, MemoryCounter, RateLimiter, clean_text, parse_rate_limit,
-                                problem_with, rate_limit_config, reply_for, validate_sender, wording)
+from bot.channels import wording as channel_wording
+from bot.channels.checks import MAX_TEXT_CHARS, BadInput, clean_text, problem_with, validate_sender
+from bot.channels.ratelimit import MemoryCounter, RateLimiter, parse_rate_limit, rate_limit_config
+from bot.channels.wording import reply_for, wording
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -103,9 +104,9 @@ def test_invalid_senders(value):
 # --- wording --------------------------------------------------------------------------------------------------
 
 def test_every_situation_has_both_languages():
-    data = yaml.safe_load(guard.MESSAGES_FILE.read_text(encoding="utf-8"))
-    assert set(data) == set(guard.SITUATIONS)
-    for key in guard.SITUATIONS:
+    data = yaml.safe_load(channel_wording.MESSAGES_FILE.read_text(encoding="utf-8"))
+    assert set(data) == set(channel_wording.SITUATIONS)
+    for key in channel_wording.SITUATIONS:
         assert any("\u4e00" <= ch <= "\u9fff" for ch in data[key]["zh"]), key
         assert data[key]["en"].isascii(), key
 
@@ -224,7 +225,7 @@ def test_unreachable_redis_falls_back_to_memory_with_a_warning(caplog):
     async def burst():
         return [await limiter.allow("carol") for _ in range(4)]
 
-    with caplog.at_level(logging.WARNING, logger="bot.channels.guard"):
+    with caplog.at_level(logging.WARNING, logger="bot.channels.ratelimit"):
         assert run(burst()) == [True, True, False, False]
     warnings = [r for r in caplog.records if "Redis unreachable" in r.getMessage()]
     assert len(warnings) == 1  # once, not once per message

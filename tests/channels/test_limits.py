@@ -1,4 +1,4 @@
-"""bot/channels/guard.py's client addresses and shared limits, and the development tracker store's bound
+"""bot/channels/checks.py's client addresses and shared limits, and the development tracker store's bound
 (issue 12: 100 sender ids from one address all passed; a conversation got the limit once per channel;
 the in-memory store grew with every made-up conversation id)."""
 from __future__ import annotations
@@ -8,8 +8,9 @@ import ipaddress
 
 import pytest
 
-from bot.channels.guard import (MAX_JSON_DEPTH, Limits, RateLimiter, client_address, conversation_id, json_depth,
-                                rate_limit_config, trusted_proxies)
+from bot.channels.addresses import client_address, trusted_proxies
+from bot.channels.checks import MAX_JSON_DEPTH, conversation_id, json_depth
+from bot.channels.ratelimit import Limits, RateLimiter, rate_limit_config
 
 
 def run(coro):

@@ -18,10 +18,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from bot.channels.guard import MAX_SENDER_CHARS, BadInput, clean_text, validate_sender
+from bot.channels.checks import MAX_SENDER_CHARS, BadInput, clean_text, validate_sender
 from bot.channels.rest import MESSAGE_ID, Parsed, Refusal, parse_body
 from bot.channels.socketio import QualibotSocketIOInput
-from bot.channels.wechat import WeChatXMLError, build_xml, parse_xml
+from bot.channels.wechat.envelope import WeChatXMLError, build_xml, parse_xml
 from catalog import config
 from catalog.schema import read_dataset
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from bot import runtime
-from bot.channels.guard import RateLimiter
+from bot import rasa_patches
+from bot.channels.ratelimit import RateLimiter
 from bot.channels.rest import QualibotRestInput
 from tests.support.rest_server import RestServer
 
@@ -33,12 +33,12 @@ def test_a_caller_with_the_token_is_trusted_with_payloads(server):
     status, _, data = server.send({"sender": "crm-42", "message": "/greet"}, headers=bearer())
     assert status == 200 and data[0]["recipient_id"] == "crm-42"
     m = server.agent.messages[-1]
-    assert m.sender_id == "rest:crm-42" and runtime.is_public(m) is False
+    assert m.sender_id == "rest:crm-42" and rasa_patches.is_public(m) is False
 
 
 def test_a_loopback_caller_without_the_token_is_served_as_public(server):
     status, _, _ = server.send({"sender": "dev", "message": "/greet"})
-    assert status == 200 and runtime.is_public(server.agent.messages[-1]) is True
+    assert status == 200 and rasa_patches.is_public(server.agent.messages[-1]) is True
 
 
 def test_a_wrong_token_is_403_and_a_request_through_a_proxy_needs_the_token(server):
@@ -85,7 +85,7 @@ def test_production_credentials_refuse_to_start_without_the_token(monkeypatch):
 def test_the_development_credentials_open_rest_on_loopback_and_mount_the_page_s_channel(monkeypatch):
     from rasa.core.run import create_http_input_channels
 
-    from bot.channels.webchat import WebChatInput
+    from bot.channels.web import WebChatInput
 
     for var in ("WECHAT_TOKEN", "WECHAT_APP_ID", "WECHAT_APP_SECRET", "WECHAT_AES_KEY", "WECHAT_API_BASE",
                 "WECHAT_TIMESTAMP_WINDOW", "WECHAT_REPLY_TIMEOUT", "QUALIBOT_CONSOLE_TOKEN"):

@@ -12,9 +12,12 @@ from typing import Any, List
 
 import pytest
 
-from bot.channels.guard import MAX_TEXT_CHARS, RateLimiter, wording
-from bot.channels.rest import MAX_BODY_BYTES, Parsed, QualibotRestInput, Refusal, parse_body
-from tests.channels.test_wechat_harness import http
+from bot.channels.checks import MAX_TEXT_CHARS
+from bot.channels.ratelimit import RateLimiter
+from bot.channels.wording import wording
+from bot.channels.http import MAX_BODY_BYTES
+from bot.channels.rest import Parsed, QualibotRestInput, Refusal, parse_body
+from tests.support.http import http
 from tests.support.rest_server import RestServer
 
 INTERNALS = ("Traceback", "File \"", "Error:", "line ", "/work/", "site-packages")
@@ -105,7 +108,7 @@ def test_a_pasted_resume_goes_through_unchanged(server):
     assert status == 200 and server.agent.messages[-1].text == "x" * MAX_TEXT_CHARS
 
 
-# --- the message id (bot/runtime.py does not run a message twice) ---------------------------------------------------
+# --- the message id (bot/rasa_patches.py does not run a message twice) ---------------------------------------------------
 
 HEX32 = re.compile(r"[0-9a-f]{32}")
 

@@ -1,4 +1,4 @@
-"""A message is answered once however often it arrives (bot/runtime.py, ids from bot/channels/rest.py).
+"""A message is answered once however often it arrives (bot/rasa_patches.py, ids from bot/channels/rest.py).
 
 The REST channel on a real Sanic server (tests/support/rest_server.py) with the trained model's real Agent
 behind it (in-memory tracker store and lock store, no action server: the questions here are answered by
@@ -13,7 +13,7 @@ from typing import Any, Dict, List
 
 import pytest
 
-from tests.channels.test_wechat_harness import background
+from tests.support.channel_server import background
 from tests.support.rest_server import RestServer
 
 REQUEST_ID = "X-Request-Id"
@@ -36,7 +36,7 @@ def sender() -> str:
 
 
 def conversation(who: str) -> str:
-    """The conversation id of REST sender `who` (namespaced by channel, bot/channels/guard.py)."""
+    """The conversation id of REST sender `who` (namespaced by channel, bot/channels/checks.py)."""
     return f"rest:{who}"
 
 
@@ -162,7 +162,7 @@ def test_a_retry_that_arrives_while_the_first_try_runs_waits_for_it_and_replays_
 def test_a_conversation_that_cannot_be_read_is_not_run_but_answered_unavailable(server, agent, monkeypatch):
     # Rasa's FailSafeTrackerStore would read it as a new, empty conversation and run the turn on that;
     # the replay check reads past it, so the turn fails first and the channel says so
-    from bot.channels.guard import wording
+    from bot.channels.wording import wording
 
     class Unreadable:
         def __init__(self) -> None:
@@ -187,7 +187,7 @@ def test_a_turn_whose_action_failed_is_not_stored_and_its_retry_runs_for_real(se
     from rasa.core.actions.action import RemoteAction
     from rasa.shared.core.events import BotUttered
 
-    from bot.channels.guard import wording
+    from bot.channels.wording import wording
 
     who = sender()
     status, _, data = server.send({"sender": who, "message": "Is my CFA charter recognized?",

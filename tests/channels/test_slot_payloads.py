@@ -1,9 +1,9 @@
-"""A message can no longer set slots at will (issue 12; bot/runtime.py, catalog/slot_values.py).
+"""A message can no longer set slots at will (issue 12; bot/rasa_patches.py, catalog/slot_values.py).
 
 The REST channel on a real Sanic server with the trained model's real Agent behind it (in-memory stores;
 instead of an action server, every custom action answers with one fixed message: the slots are what counts here,
 tests/e2e asks the same with the action server. A turn whose action failed is not stored at all,
-bot/runtime.py, so the turns here must be sound). A caller without the token is public: a "/…" text is a
+bot/rasa_patches.py, so the turns here must be sound). A caller without the token is public: a "/…" text is a
 payload only when the bot's last turn offered it as a button. A trusted caller's payloads are parsed,
 and still no invalid value reaches a slot.
 """
@@ -15,9 +15,9 @@ from typing import Any, Dict, List
 
 import pytest
 
-from bot.channels.guard import RateLimiter
+from bot.channels.ratelimit import RateLimiter
 from bot.channels.rest import QualibotRestInput
-from tests.channels.test_wechat_harness import background
+from tests.support.channel_server import background
 from tests.support.rest_server import RestServer
 
 TOKEN = "slot-test-token-0123456789"
@@ -143,14 +143,14 @@ def test_no_slot_event_sets_an_invalid_value_wherever_it_comes_from(rasa_agent):
 def test_which_messages_are_public():
     from rasa.core.channels.channel import UserMessage
 
-    from bot import runtime
+    from bot import rasa_patches
 
     for channel, public in (("webchat", True), ("socketio", True), ("wechat", True), ("cmdline", False),
                             ("rest", False), (None, False)):
-        assert runtime.is_public(UserMessage("hi", input_channel=channel)) is public, channel
+        assert rasa_patches.is_public(UserMessage("hi", input_channel=channel)) is public, channel
     trusted = UserMessage("hi", input_channel="wechat")  # a REST integration claiming another channel's name
-    runtime.mark_public(trusted, False)
-    assert runtime.is_public(trusted) is False
+    rasa_patches.mark_public(trusted, False)
+    assert rasa_patches.is_public(trusted) is False
     untrusted = UserMessage("hi", input_channel="kiosk")  # a REST caller without the token, whatever it claims
-    runtime.mark_public(untrusted, True)
-    assert runtime.is_public(untrusted) is True
+    rasa_patches.mark_public(untrusted, True)
+    assert rasa_patches.is_public(untrusted) is True

@@ -10,10 +10,12 @@ import pytest
 
 socketio = pytest.importorskip("socketio")
 
-from bot.channels.guard import Limits, RateLimiter, wording  # noqa: E402
+from bot.channels.ratelimit import Limits, RateLimiter
+from bot.channels.wording import wording  # noqa: E402
 from bot.channels.session import SessionSigner  # noqa: E402
 from bot.channels.socketio import QualibotSocketIOInput  # noqa: E402
-from tests.channels.test_wechat_harness import ChannelServer, StubAgent, background, wait_until  # noqa: E402
+from tests.support.channel_server import ChannelServer, StubAgent, background
+from tests.support.servers import wait_until  # noqa: E402
 
 REPLY_WAIT = 5.0
 

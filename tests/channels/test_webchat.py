@@ -1,4 +1,4 @@
-"""bot/channels/webchat.py and session.py: the chat page's channel with a server-issued, signed session
+"""bot/channels/web/chat.py and session.py: the chat page's channel with a server-issued, signed session
 (issue 12: a sender id the page made up was a key anyone could use to read or write its conversation).
 A real Sanic server on 127.0.0.1 with the channel mounted by Rasa's own register()."""
 from __future__ import annotations
@@ -11,10 +11,11 @@ from typing import Any, Dict, Optional, Tuple
 import pytest
 from hypothesis import given, strategies as st
 
-from bot import runtime
-from bot.channels.guard import Limits, RateLimiter, wording
+from bot import rasa_patches
+from bot.channels.ratelimit import Limits, RateLimiter
+from bot.channels.wording import wording
 from bot.channels.session import COOKIE, SessionSigner
-from bot.channels.webchat import WebChatInput
+from bot.channels.web import WebChatInput
 from tests.support.rest_server import MultiChannelServer
 
 SECRET = "webchat-test-secret-0123456789"
@@ -81,7 +82,7 @@ def test_messages_go_to_the_session_s_conversation_whatever_sender_the_body_name
     assert status == 200 and data[0]["text"] == f"echo[{conversation}]: 我有CFA证书"
     [m] = server.agent.messages
     assert (m.sender_id, m.input_channel) == (conversation, "webchat")
-    assert runtime.is_public(m)  # a "/…" payload from the page counts only as an offered button
+    assert rasa_patches.is_public(m)  # a "/…" payload from the page counts only as an offered button
 
 
 def test_a_reload_renews_the_same_session_and_new_chat_makes_another(server, page):

@@ -1,4 +1,4 @@
-"""Customer-service message API client (bot/channels/wechat_api.py) against a fake API on 127.0.0.1."""
+"""Customer-service message API client (bot/channels/wechat/api.py) against a fake API on 127.0.0.1."""
 from __future__ import annotations
 
 import asyncio
@@ -6,8 +6,9 @@ import logging
 
 import pytest
 
-from bot.channels.wechat_api import WeChatAPI
-from tests.channels.test_wechat_harness import APP_ID, APP_SECRET, OPENID, FakeWeChatAPI, _free_socket
+from bot.channels.wechat.api import WeChatAPI
+from tests.support.servers import free_socket as _free_socket
+from tests.support.wechat import APP_ID, APP_SECRET, OPENID, FakeWeChatAPI
 
 
 @pytest.fixture
@@ -50,7 +51,7 @@ def test_refused_token_is_refreshed_and_the_send_retried_once(fake, code):
 
 def test_token_refused_twice_gives_up_without_raising(fake, caplog):
     fake.refuse_all_tokens = True
-    with caplog.at_level(logging.INFO, logger="bot.channels.wechat_api"):
+    with caplog.at_level(logging.INFO, logger="bot.channels.wechat.api"):
         assert asyncio.run(client(fake).send_text(OPENID, "refused")) is False
     # one more fetch (normal mode: the platform's current token, here the same one), one retry, no loop
     assert [t for t, _ in fake.send_attempts] == ["TOKEN1", "TOKEN1"] and len(fake.token_requests) == 2
@@ -71,7 +72,7 @@ def test_a_burst_of_refusals_fetches_one_new_token(fake):
 
 def test_45015_is_logged_and_given_up_without_raising(fake, caplog):
     fake.out_of_window.add(OPENID)
-    with caplog.at_level(logging.WARNING, logger="bot.channels.wechat_api"):
+    with caplog.at_level(logging.WARNING, logger="bot.channels.wechat.api"):
         assert asyncio.run(client(fake).send_text(OPENID, "too late")) is False
     assert "45015" in caplog.text
     assert fake.delivered == [] and len(fake.send_attempts) == 1  # no retry: it cannot succeed
@@ -79,7 +80,7 @@ def test_45015_is_logged_and_given_up_without_raising(fake, caplog):
 
 def test_wrong_secret_is_logged_not_raised(fake, caplog):
     api = WeChatAPI(APP_ID, "wrong-secret", fake.base)
-    with caplog.at_level(logging.ERROR, logger="bot.channels.wechat_api"):
+    with caplog.at_level(logging.ERROR, logger="bot.channels.wechat.api"):
         assert asyncio.run(api.send_text(OPENID, "x")) is False
     assert "40013" in caplog.text and "wrong-secret" not in caplog.text
     assert fake.send_attempts == []
@@ -89,7 +90,7 @@ def test_unreachable_api_is_logged_not_raised(caplog):
     sock = _free_socket()  # bound, never listening: connection refused
     base = f"http://127.0.0.1:{sock.getsockname()[1]}"
     try:
-        with caplog.at_level(logging.ERROR, logger="bot.channels.wechat_api"):
+        with caplog.at_level(logging.ERROR, logger="bot.channels.wechat.api"):
             assert asyncio.run(WeChatAPI(APP_ID, APP_SECRET, base, timeout=2).send_text(OPENID, "x")) is False
     finally:
         sock.close()

@@ -8,13 +8,16 @@ import time
 
 import pytest
 
-from bot.channels import wechat_crypto
-from bot.channels.guard import wording
-from bot.channels.wechat import (EMPTY, TEXT_ONLY, TOO_LONG, WELCOME, WeChatInput, parse_xml)
-from bot.channels.wechat_store import MemoryStore
-from tests.channels.test_wechat_harness import (ACCOUNT, AES_KEY, APP_ID, APP_SECRET, OPENID, TOKEN,
-                                                ChannelServer, FakeWeChatAPI, StubAgent, event_xml, media_xml,
-                                                plain_params, safe_request, text_xml, wait_until)
+from bot.channels.wechat import crypto as wechat_crypto
+from bot.channels.wording import wording
+from bot.channels.wechat import WeChatInput
+from bot.channels.wechat.channel import EMPTY, TOO_LONG
+from bot.channels.wechat.envelope import parse_xml
+from bot.channels.wording import TEXT_ONLY, WELCOME
+from bot.channels.wechat.store import MemoryStore
+from tests.support.channel_server import ChannelServer, StubAgent
+from tests.support.servers import wait_until
+from tests.support.wechat import ACCOUNT, AES_KEY, APP_ID, APP_SECRET, OPENID, TOKEN, FakeWeChatAPI, event_xml, media_xml, plain_params, safe_request, text_xml
 
 
 @pytest.fixture
@@ -147,7 +150,7 @@ def test_get_check_with_missing_params_is_400(server, drop):
 
 
 def test_health_route(server):
-    from tests.channels.test_wechat_harness import http
+    from tests.support.http import http
     assert http("GET", server.base + "/webhooks/wechat/")[0] == 200
 
 
@@ -257,7 +260,7 @@ def test_text_round_trip_uses_the_openid_as_sender(server):
     assert call["sender_id"] == f"wechat:{OPENID}" and call["input_channel"] == "wechat"  # namespaced
     assert call["text"] == "我有CFA证书，能认可吗"
     assert call["metadata"]["wechat"]["MsgId"] == "6054768590064713001"
-    # Rasa's message id: a retry on another replica is answered from the stored turn (bot/runtime.py)
+    # Rasa's message id: a retry on another replica is answered from the stored turn (bot/rasa_patches.py)
     assert server.agent.message_ids == [f"msg:{OPENID}:6054768590064713001"]
 
 
@@ -317,7 +320,7 @@ def test_no_bot_message_answers_success(server):
 
 def test_a_failing_assistant_gets_a_polite_reply_not_a_trace(server):
     _, body = ask(server, "boom")
-    assert content_of(body) == wording("unavailable")  # bot/channels/turn.py: "temporarily unavailable", both languages
+    assert content_of(body) == wording("unavailable")  # bot/turn.py: "temporarily unavailable", both languages
     assert "Traceback" not in body.decode("utf-8", "replace")
 
 
@@ -460,7 +463,7 @@ def test_slow_answer_after_the_token_expired_refreshes_it(slow_server, fake):
 
 def test_slow_answer_outside_the_48_hours_is_logged_not_raised(slow_server, fake, caplog):
     fake.out_of_window.add(OPENID)
-    with caplog.at_level(logging.WARNING, logger="bot.channels.wechat_api"):
+    with caplog.at_level(logging.WARNING, logger="bot.channels.wechat.api"):
         _, body = ask(slow_server, "slow and late", msg_id="6054768590064713104")
         assert body == b"success"
         assert wait_until(lambda: fake.send_attempts, timeout=15)

@@ -1,4 +1,4 @@
-"""Signatures and safe-mode encryption (bot/channels/wechat_crypto.py)."""
+"""Signatures and safe-mode encryption (bot/channels/wechat/crypto.py)."""
 from __future__ import annotations
 
 import base64
@@ -10,8 +10,8 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.channels import wechat_crypto as wc
-from bot.channels.wechat import parse_xml
+from bot.channels.wechat import crypto as wc
+from bot.channels.wechat.envelope import parse_xml
 
 # The sample of WeChat's message-encryption SDK (WXBizMsgCrypt): token, EncodingAESKey, AppID and one
 # encrypted message with its timestamp, nonce and msg_signature.

@@ -1,4 +1,4 @@
-"""Retry de-duplication (bot/channels/wechat_dedup.py) over the shared store (bot/channels/wechat_store.py).
+"""Retry de-duplication (bot/channels/wechat/dedup.py) over the shared store (bot/channels/wechat/store.py).
 
 Two Deduplicators on one store stand for two replicas; every scenario runs on the in-memory store and on
 the machine's Redis (its own key prefix; skipped when Redis is not running)."""
@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.channels.wechat_dedup import Deduplicator, message_key
-from bot.channels.wechat_store import MemoryStore, RedisStore
+from bot.channels.wechat.dedup import Deduplicator, message_key
+from bot.channels.wechat.store import MemoryStore, RedisStore
 from tests.support.wechat_stores import new_store  # noqa: F401 - the fixture
 
 
@@ -211,6 +211,6 @@ def test_a_redis_that_does_not_answer_falls_back_to_memory(caplog):
         assert await s.add("k", "v", 5) and await s.get("k") == "v"
         assert not await s.add("k", "w", 5)
 
-    with caplog.at_level("WARNING", logger="bot.channels.wechat_store"):
+    with caplog.at_level("WARNING", logger="bot.channels.wechat.store"):
         asyncio.run(scenario())
     assert "Redis unreachable" in caplog.text

@@ -1,14 +1,16 @@
-"""The WeChat channel through bot/channels/guard.py: cleaned text, and the rate limit per OpenID (a retry
+"""The WeChat channel through bot/channels/checks.py: cleaned text, and the rate limit per OpenID (a retry
 of the same message by the platform is not counted twice)."""
 from __future__ import annotations
 
 import pytest
 
-from bot.channels.guard import RateLimiter
-from bot.channels.wechat import BAD_TEXT, EMPTY, RATE_LIMITED, WeChatInput, parse_xml
-from bot.channels.wechat_store import MemoryStore
-from tests.channels.test_wechat_harness import (APP_ID, APP_SECRET, OPENID, TOKEN, ChannelServer, FakeWeChatAPI,
-                                                StubAgent, plain_params, text_xml)
+from bot.channels.ratelimit import RateLimiter
+from bot.channels.wechat import WeChatInput
+from bot.channels.wechat.channel import BAD_TEXT, EMPTY, RATE_LIMITED
+from bot.channels.wechat.envelope import parse_xml
+from bot.channels.wechat.store import MemoryStore
+from tests.support.channel_server import ChannelServer, StubAgent
+from tests.support.wechat import APP_ID, APP_SECRET, OPENID, TOKEN, FakeWeChatAPI, plain_params, text_xml
 
 
 @pytest.fixture

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from bot.channels import wechat_crypto
-from bot.channels.wechat import (MAX_CONTENT_BYTES, MENU_REPLY, MORE_HINT, SCAN_REPLY, TEXT_ONLY,
-                                 VOICE_UNHEARD, WELCOME, WeChatInput, build_xml, paginate, parse_xml)
-from bot.channels.wechat_store import MemoryStore
-from tests.channels.test_wechat_harness import (ACCOUNT, AES_KEY, APP_ID, APP_SECRET, OPENID, TOKEN,
-                                                ChannelServer, FakeWeChatAPI, StubAgent, event_xml,
-                                                plain_params, safe_request, text_xml, voice_xml)
+from bot.channels.wechat import crypto as wechat_crypto
+from bot.channels.wechat import WeChatInput
+from bot.channels.wechat.envelope import build_xml, parse_xml
+from bot.channels.wechat.render import MAX_CONTENT_BYTES, paginate
+from bot.channels.wording import MENU_REPLY, MORE_HINT, SCAN_REPLY, TEXT_ONLY, VOICE_UNHEARD, WELCOME
+from bot.channels.wechat.store import MemoryStore
+from tests.support.channel_server import ChannelServer, StubAgent
+from tests.support.wechat import ACCOUNT, AES_KEY, APP_ID, APP_SECRET, OPENID, TOKEN, FakeWeChatAPI, event_xml, plain_params, safe_request, text_xml, voice_xml
 
 
 @pytest.fixture
@@ -188,7 +189,7 @@ def test_a_new_question_drops_the_unread_pages(no_api_server):
 
 
 def test_with_the_api_a_long_reply_still_goes_out_whole_in_parts(server, fake):
-    from tests.channels.test_wechat_harness import wait_until
+    from tests.support.servers import wait_until
 
     _, _, body = server.post(text_xml("essay"), plain_params())
     assert body == b"success"
@@ -249,8 +250,9 @@ def test_other_routing_fields_are_checked_too(server, field, value):
 
 def test_without_the_api_a_slow_answer_is_kept_for_more_not_lost():
     # "success" would end the platform's retries and the answer could never reach the user
-    from bot.channels.wechat import STILL_WORKING
-    from tests.channels.test_wechat_harness import ChannelServer, StubAgent, wait_until
+    from bot.channels.wechat.channel import STILL_WORKING
+    from tests.support.channel_server import ChannelServer, StubAgent
+    from tests.support.servers import wait_until
 
     s = ChannelServer(WeChatInput(token=TOKEN, reply_timeout=0.3, store=MemoryStore()), StubAgent(slow_delay=0.8))
     try:

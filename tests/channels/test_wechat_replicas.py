@@ -9,10 +9,13 @@ import time
 
 import pytest
 
-from bot.channels.wechat import MORE_HINT, WeChatInput, parse_xml
-from bot.channels.wechat_dedup import message_key
-from tests.channels.test_wechat_harness import (APP_ID, APP_SECRET, OPENID, TOKEN, ChannelServer, FakeWeChatAPI,
-                                                StubAgent, plain_params, text_xml, wait_until)
+from bot.channels.wechat import WeChatInput
+from bot.channels.wechat.envelope import parse_xml
+from bot.channels.wording import MORE_HINT
+from bot.channels.wechat.dedup import message_key
+from tests.support.channel_server import ChannelServer, StubAgent
+from tests.support.servers import wait_until
+from tests.support.wechat import APP_ID, APP_SECRET, OPENID, TOKEN, FakeWeChatAPI, plain_params, text_xml
 from tests.support.wechat_stores import new_store  # noqa: F401 - the fixture
 
 
@@ -115,7 +118,7 @@ def test_a_slow_answer_is_delivered_once_whichever_replica_gave_up(new_store, fa
 
 
 def test_a_replica_that_died_mid_turn_is_replaced_by_the_one_that_gets_the_retry(pair):
-    from tests.channels.test_wechat_harness import background
+    from tests.support.channel_server import background
 
     body = text_xml("CFA after a crash", msg_id="6054768590064719205")
     key = message_key(parse_xml(body))

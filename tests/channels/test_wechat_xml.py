@@ -1,11 +1,14 @@
-"""XML parsing and building, rendering of Rasa's messages, splitting (bot/channels/wechat.py)."""
+"""XML parsing and building (bot/channels/wechat/envelope.py), rendering of Rasa's messages and splitting
+(render.py), and the test messages of tests/support/wechat.py."""
 from __future__ import annotations
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.channels.wechat import MAX_CONTENT_BYTES, WeChatXMLError, build_xml, parse_xml, render, split_text
+from bot.channels.wechat.envelope import WeChatXMLError, build_xml, parse_xml
+from bot.channels.wechat.render import MAX_CONTENT_BYTES, render, split_text
+from tests.support.wechat import event_xml, text_xml
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
 <!DOCTYPE lolz [
@@ -123,3 +126,11 @@ def test_split_text_keeps_parts_within_the_limit(text):
 
 def test_split_text_short_text_is_one_part():
     assert split_text("短", MAX_CONTENT_BYTES) == ["短"] and split_text("") == []
+
+
+def test_harness_builds_the_documented_fields():
+    fields = parse_xml(text_xml("你好", msg_id="1234567890123456"))
+    assert set(fields) == {"ToUserName", "FromUserName", "CreateTime", "MsgType", "Content", "MsgId"}
+    assert fields["MsgType"] == "text" and fields["Content"] == "你好" and fields["MsgId"] == "1234567890123456"
+    event = parse_xml(event_xml("subscribe"))
+    assert event["MsgType"] == "event" and event["Event"] == "subscribe" and "MsgId" not in event

@@ -1,6 +1,6 @@
 """The staff console's token in the start scripts: `make run` (scripts/run.sh) makes one for local use and
 prints it; the production stack (scripts/run_prod.sh) refuses to start without one. (deploy/docker/start-rasa.sh,
-which the Kubernetes and Helm pods run, is checked in test_k8s_manifests.py.) No server is started here."""
+which the Kubernetes and Helm pods run, is checked in test_docker_images.py.) No server is started here."""
 from __future__ import annotations
 
 import os

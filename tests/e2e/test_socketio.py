@@ -8,7 +8,7 @@ import pytest
 pytest.importorskip("socketio")
 
 from tests.channels.test_socketio_input import Client  # noqa: E402
-from tests.channels.test_wechat_harness import wait_until  # noqa: E402
+from tests.support.servers import wait_until  # noqa: E402
 
 
 def test_a_socketio_conversation_with_the_real_bot(bot):

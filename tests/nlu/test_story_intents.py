@@ -7,7 +7,6 @@ tests/stories/*.yml is parsed by the trained model and must get the story's inte
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import pytest
 import yaml

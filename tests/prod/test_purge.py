@@ -1,4 +1,4 @@
-"""bot/stores/purge.py: conversations and unanswered-log entries older than the retention go, on SQLite and
+"""ops/purge.py: conversations and unanswered-log entries older than the retention go, on SQLite and
 on the machine's PostgreSQL (a schema of the test's own: never the shared `events` table).
 
 Four conversations, written through the tracker store Rasa uses (GuardedSQLTrackerStore), with events
@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bot.stores import purge
+from ops import purge
 
 ROOT = Path(__file__).resolve().parents[2]
 DAY = 86400.0

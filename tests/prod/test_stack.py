@@ -20,7 +20,8 @@ import pytest
 import yaml
 
 from tests.prod.tcp_proxy import TcpProxy
-from tests.servers import free_port, free_ports
+from tests.support.http import http
+from tests.support.servers import free_port, free_ports
 
 ROOT = Path(__file__).resolve().parents[2]
 ACTION_TIMEOUT = 3
@@ -79,30 +80,19 @@ def post(port: int, sender: str, text: str, timeout: float = 60, token: str = RE
          **extra: Any) -> Tuple[int, List[Dict[str, Any]], float]:
     """A message of an integration (the REST channel wants its token in production)."""
     headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
-    req = urllib.request.Request(f"http://127.0.0.1:{port}/webhooks/rest/webhook",
-                                 data=json.dumps({"sender": sender, "message": text, **extra}).encode(),
-                                 headers=headers)
+    body = json.dumps({"sender": sender, "message": text, **extra}).encode()
     t0 = time.perf_counter()
+    status, _, raw = http("POST", f"http://127.0.0.1:{port}/webhooks/rest/webhook", body, headers, timeout)
+    elapsed = time.perf_counter() - t0
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
-            return r.status, json.loads(r.read()), time.perf_counter() - t0
-    except urllib.error.HTTPError as e:
-        body = e.read()
-        try:
-            return e.code, json.loads(body), time.perf_counter() - t0
-        except ValueError:
-            return e.code, [{"text": body.decode(errors="replace")}], time.perf_counter() - t0
+        return status, json.loads(raw), elapsed
+    except ValueError:
+        return status, [{"text": raw.decode(errors="replace")}], elapsed
 
 
 def get(url: str, headers: Dict[str, str] = None, method: str = "GET") -> Tuple[int, Any, Dict[str, str]]:
-    req = urllib.request.Request(url, headers=headers or {}, method=method)
-    try:
-        with urllib.request.urlopen(req, timeout=30) as r:
-            body = r.read()
-            return r.status, (json.loads(body) if body[:1] in (b"{", b"[") else body), dict(r.headers)
-    except urllib.error.HTTPError as e:
-        body = e.read()
-        return e.code, (json.loads(body) if body[:1] in (b"{", b"[") else body), dict(e.headers)
+    status, got, body = http(method, url, headers=headers or {}, timeout=30)
+    return status, (json.loads(body) if body[:1] in (b"{", b"[") else body), got
 
 
 def ready(stack: "Stack") -> Tuple[int, Any]:
@@ -247,12 +237,12 @@ def test_concurrent_messages_of_one_user_are_processed_one_after_another(stack):
 
 def test_wechat_retries_of_one_message_make_one_turn_through_the_front(stack):
     # the platform re-sends a message it got no answer for; nginx sends the retries round robin, so they
-    # land on both replicas, which share the de-duplication through Redis (bot/channels/wechat_dedup.py)
+    # land on both replicas, which share the de-duplication through Redis (bot/channels/wechat/dedup.py)
     import random
     import urllib.parse
 
-    from bot.channels.wechat import parse_xml
-    from tests.channels.test_wechat_harness import plain_params, text_xml
+    from bot.channels.wechat.envelope import parse_xml
+    from tests.support.wechat import plain_params, text_xml
 
     openid = "o" + uuid.uuid4().hex[:27]
     body = text_xml("我有CFA证书", openid=openid, msg_id=str(random.randrange(10**18, 10**19)))

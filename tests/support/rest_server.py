@@ -1,6 +1,6 @@
 """The REST channel (bot/channels/rest.py) on a real Sanic server on 127.0.0.1, for tests.
 
-The channel is mounted by Rasa's own `register()` (tests/channels/test_wechat_harness.py's ChannelServer);
+The channel is mounted by Rasa's own `register()` (tests/support/channel_server.py's ChannelServer);
 the agent is a RecordingAgent (echoes, keeps the UserMessage objects) unless a test passes a real one.
 """
 from __future__ import annotations
@@ -8,9 +8,10 @@ from __future__ import annotations
 import json
 from typing import Any, Dict, List, Optional, Tuple
 
-from bot.channels.guard import RateLimiter
+from bot.channels.ratelimit import RateLimiter
 from bot.channels.rest import QualibotRestInput
-from tests.channels.test_wechat_harness import ChannelServer, StubAgent, http
+from tests.support.channel_server import ChannelServer, StubAgent
+from tests.support.http import http
 
 JSON = "application/json"
 
@@ -57,7 +58,7 @@ class MultiChannelServer(ChannelServer):
         from rasa.core.channels.channel import register
         from sanic import Sanic
 
-        from tests.channels.test_wechat_harness import _free_socket
+        from tests.support.servers import free_socket as _free_socket
 
         self.channel = channels[0]
         self.channels = channels
@@ -71,7 +72,7 @@ class MultiChannelServer(ChannelServer):
         self.base = f"http://127.0.0.1:{self.port}"
         self.url = self.base
         self._server: Any = None
-        from tests.channels.test_wechat_harness import background
+        from tests.support.channel_server import background
 
         background().run(self._start())
 

@@ -1,4 +1,4 @@
-"""The WeChat channel's shared store for tests that stand for several replicas (bot/channels/wechat_store.py).
+"""The WeChat channel's shared store for tests that stand for several replicas (bot/channels/wechat/store.py).
 
 `new_store` (a fixture: import it into the test module) yields a factory; every store it makes sees the
 same data, as every replica sees one Redis. It runs each test twice: on the in-memory store, and on the
@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from bot.channels.wechat_store import MemoryStore, RedisStore
+from bot.channels.wechat.store import MemoryStore, RedisStore
 
 REDIS_URL = os.environ.get("QUALIBOT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 

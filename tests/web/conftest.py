@@ -11,21 +11,16 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 import pytest
 
-from tests.servers import free_port, log_tail, stop_process
+from tests.support.http import Headers
+from tests.support.http import http as _http
+from tests.support.servers import MODEL, RASA, ROOT, ServerFailed, bot_env, start_bot
 
-ROOT = Path(__file__).resolve().parents[2]
-MODEL = ROOT / "models" / "qualibot.tar.gz"
-RASA = ROOT / ".venv" / "bin" / "rasa"
 RESULTS = ROOT / "results"
 CHROMIUM = os.environ.get("QUALIBOT_CHROMIUM", "/usr/bin/chromium")
 BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
@@ -33,21 +28,14 @@ BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
 HOTLINE = "010-6000-0000"  # made up: the notice gives no hotline
 HOURS = "工作日 9:00-17:00"
 CONSOLE_TOKEN = "web-tests-console-token"
-RASA_AUTH_TOKEN = "web-tests-rasa-auth-token"  # keys the conversation references (bot/channels/web.py)
+RASA_AUTH_TOKEN = "web-tests-rasa-auth-token"  # keys the conversation references (bot/channels/web/)
 STAFF_PATHS = ("/web/api/search", "/web/api/facets", "/web/api/list", "/web/api/item/", "/web/api/unanswered")
-ACTIONS_READY_TIMEOUT = 90
-RASA_READY_TIMEOUT = 240
-
 
 
 def http(method: str, url: str, body: Optional[bytes] = None, headers: Optional[Dict[str, str]] = None,
-         timeout: float = 30) -> Tuple[int, Dict[str, str], bytes]:
-    req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
-            return resp.status, {k.lower(): v for k, v in resp.headers.items()}, resp.read()
-    except urllib.error.HTTPError as e:
-        return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read()
+         timeout: float = 30) -> Tuple[int, Headers, bytes]:
+    """tests/support/http.py's client, with the web tests' longer default timeout."""
+    return _http(method, url, body, headers, timeout)
 
 
 @dataclass
@@ -105,73 +93,26 @@ def web_server(catalog_db, tmp_path_factory) -> Server:
         pytest.skip(f"no trained model at {MODEL.relative_to(ROOT)}: run `make train` first")
     if not RASA.exists():
         pytest.skip(f"{RASA.relative_to(ROOT)} not found: run `make setup` first")
-    action_port, rasa_port = free_port(), free_port()
-    while rasa_port == action_port:
-        rasa_port = free_port()
     tmp = tmp_path_factory.mktemp("web-servers")
     credentials = tmp / "credentials.yml"
     credentials.write_text("bot.channels.rest.QualibotRestInput:\n  open_on_loopback: true\n"
-                           "bot.channels.webchat.WebChatInput:\nbot.channels.web.WebChannel:\n"
-                           f"  console_token: {CONSOLE_TOKEN}\n", encoding="utf-8")
-    env = dict(os.environ)
-    env.update({
-        "PYTHONPATH": str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else ""),
-        "ACTION_PORT": str(action_port),
-        "CATALOG_DB_URL": catalog_db,
-        "QUALIBOT_HOTLINE": HOTLINE,
-        "QUALIBOT_HOTLINE_HOURS": HOURS,
-        "RASA_AUTH_TOKEN": RASA_AUTH_TOKEN,
-        "QUALIBOT_FEEDBACK_RATE_LIMIT": "0",  # many ratings from one address here; the limit: test_api.py
-        "TF_CPP_MIN_LOG_LEVEL": "2",
-        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
-        "RASA_TELEMETRY_ENABLED": "false",
-    })
-    commands = {
-        "actions": [str(ROOT / ".venv" / "bin" / "python"), "-m", "actions.server", "--port", str(action_port)],
-        "rasa": [str(RASA), "run", "--model", "models/qualibot.tar.gz", "--endpoints", "endpoints.yml",
-                 "--credentials", str(credentials), "--port", str(rasa_port), "--interface", "127.0.0.1"],
-    }
-    logs = {name: tmp / f"{name}.log" for name in commands}
-    procs: Dict[str, subprocess.Popen] = {}
-    server = Server(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}")
-
-    def fail(what: str) -> None:
-        details = "\n".join(f"--- {n} ({logs[n]}):\n{log_tail(logs[n])}" for n in procs)
-        for p in procs.values():
-            stop_process(p)
-        pytest.fail(f"{what}\n{details}", pytrace=False)
-
-    def ok(check) -> bool:
-        try:
-            return bool(check())
-        except (urllib.error.URLError, OSError, ValueError, AssertionError):
-            return False
-
-    def wait_until(check, seconds: int, what: str) -> None:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            for name, p in procs.items():
-                if p.poll() is not None:
-                    fail(f"the {name} server exited with code {p.returncode} while {what}")
-            if ok(check):
-                return
-            time.sleep(0.5)
-        fail(f"timed out after {seconds} s {what}")
-
+                           "bot.channels.web.WebChatInput:\nbot.channels.web.WebChannel:\n"
+                           f"  console_token: {CONSOLE_TOKEN}\nbot.channels.health.HealthChannel:\n", encoding="utf-8")
+    env = bot_env(
+        CATALOG_DB_URL=catalog_db,
+        QUALIBOT_HOTLINE=HOTLINE,
+        QUALIBOT_HOTLINE_HOURS=HOURS,
+        RASA_AUTH_TOKEN=RASA_AUTH_TOKEN,
+        QUALIBOT_FEEDBACK_RATE_LIMIT="0",  # many ratings from one address here; the limit: test_api.py
+    )
     try:
-        for name, cmd in commands.items():
-            with logs[name].open("wb") as log:
-                procs[name] = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                               stdin=subprocess.DEVNULL, start_new_session=True)
-        wait_until(lambda: http("GET", server.action_url + "/health", timeout=5)[0] == 200, ACTIONS_READY_TIMEOUT,
-                   "waiting for the action server")
-        wait_until(lambda: server.get("/web/api/config")[0] == 200
-                   and isinstance(server.ask("web-readiness-probe", "/greet"), list),
-                   RASA_READY_TIMEOUT, "waiting for the Rasa server (web channel and REST webhook)")
-        yield server
+        servers = start_bot(tmp, env=env, credentials=credentials)
+    except ServerFailed as e:
+        pytest.fail(str(e), pytrace=False)
+    try:
+        yield Server(servers.url, servers.action_url)
     finally:
-        for p in procs.values():
-            stop_process(p)
+        servers.stop()
 
 
 @pytest.fixture(scope="session")

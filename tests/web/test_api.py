@@ -51,7 +51,7 @@ def test_index_links_the_chat_page(web_server):
 
 
 @pytest.mark.parametrize("path", ["/web/chat/other.js", "/web/chat/console.js", "/web/chat/..%2F..%2Fcredentials.yml",
-                                  "/web/chat/%2e%2e/%2e%2e/bot/channels/web.py", "/web/vendor/x.js",
+                                  "/web/chat/%2e%2e/%2e%2e/bot/channels/web/channel.py", "/web/vendor/x.js",
                                   "/web/console/index.htm"])
 def test_only_the_listed_files_are_served(web_server, path):
     code, _, body = web_server.get(path)
@@ -336,13 +336,13 @@ def web_channel_server(**kwargs):
     signed with SIGNER_SECRET (page_session() makes one)."""
     from bot.channels.session import SessionSigner
     from bot.channels.web import WebChannel
-    from tests.channels.test_wechat_harness import ChannelServer
+    from tests.support.channel_server import ChannelServer
 
     return ChannelServer(WebChannel(signer=SessionSigner(SIGNER_SECRET), **kwargs))
 
 
 def page_session():
-    """(conversation id, Cookie header) of a session as bot/channels/webchat.py would issue it."""
+    """(conversation id, Cookie header) of a session as bot/channels/web/chat.py would issue it."""
     from bot.channels.session import COOKIE, SessionSigner
 
     session = SessionSigner(SIGNER_SECRET).issue()
@@ -365,7 +365,7 @@ def closed(catalog_db):
 
 
 def call(server, path, headers=None, method="GET", body=None):
-    from tests.channels.test_wechat_harness import http
+    from tests.support.http import http
 
     return http(method, server.base + path, body, headers or {}, timeout=60)
 
@@ -438,7 +438,7 @@ def post_feedback(server, address):
 def test_feedback_is_rate_limited_per_client_address(catalog_db):
     """Three per window per address (X-Forwarded-For counts only from our proxy: the test talks from
     loopback, which is one); a fixed clock, so no window ends during the test."""
-    from bot.channels.guard import RateLimiter
+    from bot.channels.ratelimit import RateLimiter
 
     server = web_channel_server(console_token=TOKEN, limiter=RateLimiter(3, 60, clock=lambda: 1_000_000.0))
     try:
@@ -457,7 +457,7 @@ def test_the_feedback_limit_is_shared_through_redis(catalog_db):
     """Two servers (two replicas) with one Redis: the address gets three in all, not three each."""
     import socket
 
-    from bot.channels.guard import RateLimiter
+    from bot.channels.ratelimit import RateLimiter
 
     try:
         socket.create_connection(("127.0.0.1", 6379), timeout=2).close()

@@ -25,8 +25,8 @@
   var MAX_HISTORY = 200;
   var TIMEOUT_MS = 30000;
   var RETRY_DELAY_MS = 1500;
-  var CJK = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/;
-  var LATIN = /[A-Za-z]/;
+  var UI = window.QualibotUI;  // ../shared/ui.js
+  var el = UI.el;
   var SOURCE_LINE = /\n((?:依据：|Source: )[^\n]*)\s*$/;
   var URL_RE = /https?:\/\/[^\s（）()<>"'，。；、]+/g;
 
@@ -151,13 +151,6 @@
   var log = $("log"), form = $("form"), input = $("msg"), chips = $("chips"), typing = $("typing");
   var conversation = $("conversation");
 
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) { node.className = className; }
-    if (text !== undefined && text !== null) { node.textContent = text; }
-    return node;
-  }
-
   function t(key) { return I18N[state.lang][key]; }
   function langAttr(lang) { return lang === "en" ? "en" : "zh-CN"; }
 
@@ -211,7 +204,8 @@
   }
 
   function followLanguageOf(text) {
-    if (CJK.test(text)) { setLanguage("zh"); } else if (LATIN.test(text)) { setLanguage("en"); }
+    var lang = UI.scriptOf(text);
+    if (lang) { setLanguage(lang); }
   }
 
   function renderChips() {
@@ -385,7 +379,7 @@
         var m = SOURCE_LINE.exec(e.text);
         if (m) { e.source = m[1]; e.text = e.text.slice(0, m.index); }
       }
-      if (!e.lang) { e.lang = CJK.test(e.text) ? "zh" : "en"; }
+      if (!e.lang) { e.lang = UI.hasCJK(e.text) ? "zh" : "en"; }
     });
     return entries;
   }
@@ -496,7 +490,7 @@
     shown = (shown || message).trim();
     if (!message) { return; }
     if (message.charAt(0) !== "/") { followLanguageOf(shown); }
-    append({ role: "user", text: shown, lang: CJK.test(shown) ? "zh" : (LATIN.test(shown) ? "en" : state.lang) });
+    append({ role: "user", text: shown, lang: UI.scriptOf(shown) || state.lang });
     setBusy(1);
     // one at a time, in order: the tracker sees the messages as they were sent
     state.queue = state.queue.then(function () {

@@ -1,9 +1,13 @@
-/* Qualibot staff console: search the catalog as you type, read every fact of a row with the clauses that
- * apply, copy the approved answers (口径) the applicant gets, and read the unanswered-question log.
+/* Qualibot staff console, the core: its wording (zh, en), its state, the API call with the console token, the
+ * access box, the language and the tabs; then it starts the page. The rest of the console is search.js (filters,
+ * search as you type, the results), item.js (one row: facts, approved answers with Copy, clauses) and log.js
+ * (the unanswered-question log and its CSV); ../shared/ui.js holds what the chat page uses too.
  * All text goes into the page through textContent; nothing is built with innerHTML. */
 (function () {
   "use strict";
 
+  var UI = window.QualibotUI;
+  var el = UI.el, storageGet = UI.storageGet, storageSet = UI.storageSet;
   var API = "../api/";
   var DEBOUNCE_MS = 150;
   var TOKEN_KEY = "qualibot.console.token";
@@ -101,21 +105,10 @@
     logLoaded: false, access: null  // null: fine; "needed", "wrong" or "closed": the access box says so
   };
 
-  function storageGet(store, key) { try { return store.getItem(key); } catch (e) { return null; } }
-  function storageSet(store, key, value) { try { store.setItem(key, value); } catch (e) { /* private mode */ } }
-
   function t(key, values) {
     var s = I18N[state.lang][key];
     if (s === undefined) { return key; }
-    if (values) { s = s.replace(/\{(\w+)\}/g, function (_, k) { return values[k] !== undefined ? String(values[k]) : ""; }); }
-    return s;
-  }
-
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) { node.className = className; }
-    if (text !== undefined && text !== null) { node.textContent = text; }
-    return node;
+    return values ? UI.format(s, values) : s;
   }
 
   function both(named, sep) {
@@ -160,11 +153,11 @@
   function loadAll() {
     getJSON("facets").then(function (f) {
       state.facets = f;
-      fillFilters();
-      renderVersion();
+      C.fillFilters();
+      C.renderVersion();
     }).catch(function () { /* the filters stay empty; search still works */ });
-    run();
-    if (state.logLoaded) { loadLog(); }
+    C.run();
+    if (state.logLoaded) { C.loadLog(); }
   }
 
   // --- language ---
@@ -179,379 +172,12 @@
     toggle.setAttribute("aria-label", t("switchLabel"));
     toggle.lang = state.lang === "zh" ? "en" : "zh-CN";
     $("tabs").setAttribute("aria-label", t("tabs"));
-    renderVersion();
-    fillFilters();
-    renderResults();
-    if (state.item) { renderItem(state.item); }
-    if (state.logLoaded) { loadLog(); }
+    C.renderVersion();
+    C.fillFilters();
+    C.renderResults();
+    if (state.item) { C.renderItem(state.item); }
+    if (state.logLoaded) { C.loadLog(); }
     if (state.access) { askForAccess(state.access); }
-  }
-
-  // --- filters ---
-
-  function fillSelect(select, options) {
-    var current = select.value;
-    select.textContent = "";
-    var all = el("option", null, t("all"));
-    all.value = "";
-    select.appendChild(all);
-    options.forEach(function (o) {
-      var opt = el("option", null, (state.lang === "zh" ? o.zh : o.en) + " (" + o.count + ")");
-      opt.value = o.key;
-      select.appendChild(opt);
-    });
-    select.value = current;
-  }
-
-  function fillFilters() {
-    if (!state.facets) { return; }
-    fillSelect($("f-list"), state.facets.lists.map(function (l) {
-      return { key: l.key, zh: I18N.zh[l.key], en: I18N.en[l.key], count: l.count };
-    }));
-    fillSelect($("f-field"), state.facets.fields);
-    fillSelect($("f-country"), state.facets.countries);
-  }
-
-  function renderVersion() {
-    $("version-line").textContent = state.facets ? t("version", { v: state.facets.version, n: state.facets.total }) : "";
-  }
-
-  function filters() {
-    return { list: $("f-list").value, field: $("f-field").value, country: $("f-country").value };
-  }
-
-  function passes(row, f) {
-    return (!f.list || row.list === f.list) && (!f.field || row.field_keys.indexOf(f.field) >= 0) &&
-      (!f.country || row.country_keys.indexOf(f.country) >= 0);
-  }
-
-  // --- search ---
-
-  function schedule() {
-    clearTimeout(state.timer);
-    state.timer = setTimeout(run, DEBOUNCE_MS);
-  }
-
-  function run() {
-    clearTimeout(state.timer);
-    var q = $("q").value.trim();
-    var f = filters();
-    if (state.searchCtl) { state.searchCtl.abort(); }
-    var ctl = window.AbortController ? new AbortController() : null;
-    state.searchCtl = ctl;
-    var path = q ? "search?q=" + encodeURIComponent(q)
-      : "list?list=" + encodeURIComponent(f.list) + "&field=" + encodeURIComponent(f.field) +
-        "&country=" + encodeURIComponent(f.country);
-    setStatus(t("loading"));
-    getJSON(path, ctl ? ctl.signal : undefined).then(function (data) {
-      if (ctl !== state.searchCtl) { return; }
-      state.lastSearch = { q: q, data: data };
-      state.rows = (data.results || []).filter(function (r) { return passes(r, f); });
-      renderResults();
-    }).catch(function (e) {
-      if (e && e.name === "AbortError") { return; }
-      state.lastSearch = null;
-      state.rows = [];
-      renderResults();
-      setStatus(e.status === 401 || e.status === 403 ? "" : t("failed", { e: e.message }));  // the access box says why
-    });
-  }
-
-  function setStatus(text) { $("status").textContent = text; }
-
-  function renderResults() {
-    var tbody = $("results").querySelector("tbody");
-    tbody.textContent = "";
-    var box = $("unlisted");
-    box.textContent = "";
-    box.hidden = true;
-    var s = state.lastSearch;
-    if (!s) { return; }
-    var data = s.data;
-    var total = data.total !== undefined ? data.total : state.rows.length;
-    var status;
-    if (!s.q) {
-      status = t("stList", { n: state.rows.length });
-    } else if (data.status === "listed") {
-      var r0 = data.results && data.results[0];
-      var how = data.source === "id" ? t("howId") : (r0 && r0.score !== null && r0.score < 100 ? t("howFuzzy") : t("howMatcher"));
-      status = t("stListed", { how: how });
-    } else if (data.status === "query") {
-      status = t("stQuery", { n: total });
-    } else if (data.status === "confirm") {
-      var mc = data.results && data.results[0] ? data.results[0].matched : s.q;
-      status = t("stConfirm", { m: mc, why: data.why ? "(" + data.why + ")" : "" });
-    } else if (data.status === "ambiguous") {
-      var m = data.results && data.results[0] ? data.results[0].matched : s.q;
-      status = t("stAmbiguous", { m: m, n: total });
-    } else if (data.status === "unlisted") {
-      status = t("stUnlisted") + (state.rows.length ? " " + t("nearest") : "");
-      if (data.unlisted) {
-        box.hidden = false;
-        box.appendChild(el("p", "unlisted-name", both(data.unlisted.name)));
-        box.appendChild(el("p", null, data.unlisted.reason.zh)).lang = "zh-CN";
-        box.appendChild(el("p", null, data.unlisted.reason.en)).lang = "en";
-      }
-    } else if (data.status === "none" && total) {
-      status = t("stText", { n: total });
-    } else {
-      status = t("stNone");
-    }
-    if (s.q && (filters().list || filters().field || filters().country)) { status += " " + t("stFiltered", { n: state.rows.length }); }
-    if (data.results && total > data.results.length) { status += t("stMore", { k: data.results.length }); }
-    setStatus(status);
-
-    state.rows.forEach(function (row) {
-      var tr = el("tr");
-      if (row.id === state.itemId) { tr.className = "current"; }
-      tr.appendChild(el("td", "id", row.id));
-      var name = el("td", "name");
-      var b = el("button", "open", null);
-      b.type = "button";
-      b.setAttribute("data-id", row.id);
-      b.appendChild(el("span", "zh", row.name.zh)).lang = "zh-CN";
-      if (row.name.en && row.name.en !== row.name.zh) { b.appendChild(el("span", "en", row.name.en)).lang = "en"; }
-      b.addEventListener("click", function () { openItem(row.id, true); });
-      name.appendChild(b);
-      tr.appendChild(name);
-      tr.appendChild(el("td", "where", one(row.where) + (row.issuer ? " · " + one(row.issuer) : "")));
-      tr.appendChild(el("td", "list", t(row.list)));
-      tbody.appendChild(tr);
-    });
-  }
-
-  // --- one qualification ---
-
-  function openItem(id, focus) {
-    state.itemId = id;
-    if (location.hash !== "#" + id) { history.replaceState(null, "", "#" + id); }
-    var article = $("item");
-    article.hidden = false;
-    article.setAttribute("aria-busy", "true");
-    getJSON("item/" + encodeURIComponent(id)).then(function (item) {
-      if (state.itemId !== id) { return; }
-      state.item = item;
-      renderItem(item);
-      renderResults();
-      if (focus) { $("item-title").focus(); }
-    }).catch(function (e) {
-      state.item = null;
-      article.textContent = "";
-      article.appendChild(el("p", "error", t("itemFailed", { e: e.message })));
-    }).then(function () { article.removeAttribute("aria-busy"); });
-  }
-
-  function fact(dl, label, value, lang) {
-    if (value === null || value === undefined || value === "" || (Array.isArray(value) && !value.length)) {
-      value = t("none");
-    }
-    dl.appendChild(el("dt", null, label));
-    var dd = el("dd");
-    if (lang) { dd.lang = lang; }
-    if (Array.isArray(value)) {
-      var ul = el("ul");
-      value.forEach(function (v) { ul.appendChild(el("li", null, v)); });
-      dd.appendChild(ul);
-    } else {
-      dd.textContent = value;
-    }
-    dl.appendChild(dd);
-    return dd;
-  }
-
-  function heading(id, text) {
-    var h = el("h3", null, text);
-    h.id = id;
-    h.tabIndex = -1;
-    return h;
-  }
-
-  function renderItem(item) {
-    var article = $("item");
-    article.textContent = "";
-    var head = el("header", "item-head");
-    var h2 = el("h2", null);
-    h2.id = "item-title";
-    h2.tabIndex = -1;
-    h2.appendChild(el("span", "zh", item.name.zh)).lang = "zh-CN";
-    h2.appendChild(el("span", "en", item.name.en)).lang = "en";
-    head.appendChild(h2);
-    var badges = el("p", "badges");
-    badges.appendChild(el("span", "badge", item.id));
-    badges.appendChild(el("span", "badge " + item.list, t(item.list)));
-    badges.appendChild(el("span", "cite", state.lang === "zh" ? item.cite.zh : item.cite.en));
-    head.appendChild(badges);
-    var close = el("button", "secondary close", t("close"));
-    close.type = "button";
-    close.addEventListener("click", function () {
-      state.item = null; state.itemId = null;
-      article.hidden = true;
-      history.replaceState(null, "", location.pathname + location.search);
-      renderResults();
-      $("q").focus();
-    });
-    head.appendChild(close);
-    article.appendChild(head);
-
-    // a jump list: the agent mostly wants the approved answers
-    var nav = el("nav", "jump");
-    nav.setAttribute("aria-label", t("jumpLabel"));
-    [["item-facts", "factsTitle"], ["item-answers", "answersTitle"], ["item-clauses", "clausesTitle"]].forEach(function (j) {
-      var b = el("button", "jump-link", t(j[1]));
-      b.type = "button";
-      b.addEventListener("click", function () {
-        var target = $(j[0]);
-        target.scrollIntoView({ block: "start" });
-        target.focus();
-      });
-      nav.appendChild(b);
-    });
-    article.appendChild(nav);
-
-    // facts
-    article.appendChild(heading("item-facts", t("factsTitle")));
-    var dl = el("dl", "facts");
-    fact(dl, t("itemList"), state.lang === "zh" ? item.list_name.zh : item.list_name.en);
-    fact(dl, t("itemCite"), item.cite.zh + " / " + item.cite.en);
-    fact(dl, t("nameZh"), item.name.zh, "zh-CN");
-    fact(dl, t("nameEn"), item.name.en, "en");
-    fact(dl, t("issuer"), both(item.issuer));
-    var countries = item.countries.map(function (c) { return both(c); }).join("; ");
-    var dd = fact(dl, t("countries"), countries);
-    if (item.country_filled) { dd.appendChild(el("span", "note", t("filledNote"))); }
-    if (item.region) { fact(dl, t("region"), both(item.region)); }
-    fact(dl, t("fields"), item.fields.map(function (f) { return both(f); }).join("; "));
-    fact(dl, t("remarkZh"), item.remark.zh, "zh-CN");
-    fact(dl, t("remarkEn"), item.remark.en, "en");
-    fact(dl, t("experience"), item.experience ? (state.lang === "zh" ? item.experience.zh : item.experience.en) : null);
-    fact(dl, t("titleLevel"), item.title_level ? (state.lang === "zh" ? item.title_level.zh : item.title_level.en) : null);
-    fact(dl, t("registration"), item.registration ? both(item.registration, "\n") : null);
-    fact(dl, t("conditions"), item.conditions.map(function (c) { return c.zh + (c.en ? " / " + c.en : ""); }));
-    fact(dl, t("aliases"), item.aliases.join(", "));
-    fact(dl, t("notes"), item.notes);
-    article.appendChild(dl);
-
-    // approved answers
-    article.appendChild(heading("item-answers", t("answersTitle")));
-    var labels = { recognized: "ansRecognized", benefits: "ansBenefits", practice: "ansPractice", verification: "ansVerification" };
-    item.answers.forEach(function (a) {
-      var box = el("section", "answer");
-      box.setAttribute("data-answer", a.key);
-      box.appendChild(el("h4", null, t(labels[a.key] || a.key)));
-      var pair = el("div", "answer-pair");
-      ["zh", "en"].forEach(function (lang) {
-        var col = el("div", "answer-col");
-        var pre = el("pre", "answer-text", a[lang]);
-        pre.lang = lang === "zh" ? "zh-CN" : "en";
-        pre.setAttribute("data-lang", lang);
-        col.appendChild(pre);
-        var row = el("div", "copy-row");
-        var b = el("button", "copy", t(lang === "zh" ? "copyZh" : "copyEn"));
-        b.type = "button";
-        b.setAttribute("data-answer", a.key);
-        b.setAttribute("data-lang", lang);
-        var note = el("span", "copy-status");
-        note.setAttribute("role", "status");
-        b.addEventListener("click", function () { copy(a[lang], note); });
-        row.appendChild(b);
-        row.appendChild(note);
-        col.appendChild(row);
-        pair.appendChild(col);
-      });
-      box.appendChild(pair);
-      article.appendChild(box);
-    });
-
-    // clauses
-    article.appendChild(heading("item-clauses", t("clausesTitle")));
-    var clauses = el("div", "clauses");
-    item.clauses.forEach(function (c) {
-      var box = el("section", "clause");
-      box.setAttribute("data-clause", c.id);
-      var h4 = el("h4", null);
-      h4.appendChild(el("span", "cite", state.lang === "zh" ? c.cite.zh : c.cite.en));
-      h4.appendChild(document.createTextNode(" " + (state.lang === "zh" ? c.title.zh : c.title.en)));
-      box.appendChild(h4);
-      var tags = [];
-      tags.push(t(c.status === "applies" ? "applies" : c.status === "conditional" ? "conditional" : "notApplicable"));
-      if (c.nationality === "chinese") { tags.push(t("forChinese")); }
-      if (c.nationality === "foreign") { tags.push(t("forForeign")); }
-      box.appendChild(el("p", "tags", tags.join(" · ")));
-      box.appendChild(el("p", "clause-text", c.text.zh)).lang = "zh-CN";
-      box.appendChild(el("p", "clause-text en", c.text.en)).lang = "en";
-      clauses.appendChild(box);
-    });
-    article.appendChild(clauses);
-  }
-
-  /* navigator.clipboard where allowed, else a textarea and execCommand("copy"). */
-  function copy(text, note) {
-    function done(ok) {
-      note.textContent = ok ? t("copied") : t("copyFailed");
-      note.className = "copy-status " + (ok ? "ok" : "error");
-      setTimeout(function () { if (note.textContent === t("copied")) { note.textContent = ""; } }, 4000);
-    }
-    function fallback() {
-      var area = $("copy-buffer");
-      var active = document.activeElement;
-      area.value = text;
-      area.removeAttribute("tabindex");
-      area.focus();
-      area.select();
-      area.setSelectionRange(0, text.length);
-      var ok = false;
-      try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
-      area.setAttribute("tabindex", "-1");
-      if (active && active.focus) { active.focus(); }
-      done(ok);
-    }
-    if (navigator.clipboard && navigator.clipboard.writeText && window.isSecureContext) {
-      navigator.clipboard.writeText(text).then(function () { $("copy-buffer").value = text; done(true); }, fallback);
-    } else {
-      fallback();
-    }
-  }
-
-  // --- unanswered log ---
-
-  function loadLog() {
-    state.logLoaded = true;
-    var status = $("log-status");
-    status.textContent = t("loading");
-    getJSON("unanswered").then(function (data) {
-      renderLog(data.results || []);
-      status.textContent = data.results && data.results.length ? t("logCount", { n: data.results.length }) : t("logEmpty");
-    }).catch(function (e) {
-      status.textContent = e.status === 401 || e.status === 403 ? "" : t("failed", { e: e.message });
-      renderLog([]);
-    });
-  }
-
-  function formatTime(iso) {
-    var d = new Date(iso);
-    if (isNaN(d.getTime())) { return iso; }
-    function p(n) { return (n < 10 ? "0" : "") + n; }
-    return d.getFullYear() + "-" + p(d.getMonth() + 1) + "-" + p(d.getDate()) + " " + p(d.getHours()) + ":" + p(d.getMinutes());
-  }
-
-  function renderLog(rows) {
-    var tbody = $("log").querySelector("tbody");
-    tbody.textContent = "";
-    rows.forEach(function (r) {
-      var tr = el("tr", r.kind);
-      var time = el("td", "time");
-      var tm = el("time", null, formatTime(r.time));
-      tm.dateTime = r.time;
-      time.appendChild(tm);
-      tr.appendChild(time);
-      tr.appendChild(el("td", "conversation", r.conversation));  // a reference, never the conversation id
-      tr.appendChild(el("td", "kind", (r.kind === "fallback" ? t("kindFallback") : r.kind === "unhelpful" ? t("kindUnhelpful") : r.kind) +
-        (r.answer_kind ? " · " + r.answer_kind : "")));
-      var text = el("td", "text", r.text);
-      if (r.lang) { text.lang = r.lang === "zh" ? "zh-CN" : "en"; }
-      tr.appendChild(text);
-      tbody.appendChild(tr);
-    });
   }
 
   // --- tabs ---
@@ -565,74 +191,43 @@
       tabs[k][1].hidden = !on;
     });
     if (focus) { tabs[name][0].focus(); }
-    if (name === "log") { loadLog(); }
+    if (name === "log") { C.loadLog(); }
   }
 
-  // --- wiring ---
+  // --- what the other scripts share (search.js, item.js, log.js add their own) ---
 
-  $("q").addEventListener("input", schedule);
-  $("search-form").addEventListener("submit", function (ev) {
-    ev.preventDefault();
-    run();
-    var first = $("results").querySelector("button.open");
-    if (first) { openItem(first.getAttribute("data-id"), true); }
-  });
-  ["f-list", "f-field", "f-country"].forEach(function (id) { $(id).addEventListener("change", run); });
-  $("f-clear").addEventListener("click", function () {
-    $("f-list").value = ""; $("f-field").value = ""; $("f-country").value = "";
-    $("q").value = "";
-    run();
-    $("q").focus();
-  });
+  var C = window.QualibotConsole = {
+    I18N: I18N, API: API, TOKEN_KEY: TOKEN_KEY, DEBOUNCE_MS: DEBOUNCE_MS, $: $, state: state, t: t, both: both, one: one,
+    getJSON: getJSON, askForAccess: askForAccess, loadAll: loadAll, applyLanguage: applyLanguage, selectTab: selectTab
+  };
 
-  $("tab-search").addEventListener("click", function () { selectTab("search"); });
-  $("tab-log").addEventListener("click", function () { selectTab("log"); });
-  $("tabs").addEventListener("keydown", function (ev) {
-    if (ev.key === "ArrowRight" || ev.key === "ArrowLeft") {
+  // --- wiring (after every script of the page has run: they are all deferred, in order) ---
+
+  document.addEventListener("DOMContentLoaded", function () {
+    $("tab-search").addEventListener("click", function () { selectTab("search"); });
+    $("tab-log").addEventListener("click", function () { selectTab("log"); });
+    $("tabs").addEventListener("keydown", function (ev) {
+      if (ev.key === "ArrowRight" || ev.key === "ArrowLeft") {
+        ev.preventDefault();
+        selectTab($("tab-search").getAttribute("aria-selected") === "true" ? "log" : "search", true);
+      }
+    });
+    $("token-form").addEventListener("submit", function (ev) {
       ev.preventDefault();
-      selectTab($("tab-search").getAttribute("aria-selected") === "true" ? "log" : "search", true);
-    }
-  });
-  $("log-refresh").addEventListener("click", loadLog);
-  $("token-form").addEventListener("submit", function (ev) {
-    ev.preventDefault();
-    storageSet(window.sessionStorage, TOKEN_KEY, $("token").value);
-    $("token").value = "";
-    loadAll();
-  });
-  // the CSV is fetched with the token (a plain link cannot send the header)
-  $("csv").addEventListener("click", function (ev) {
-    ev.preventDefault();
-    var token = storageGet(window.sessionStorage, TOKEN_KEY) || "";
-    fetch(API + "unanswered.csv", { headers: { "X-Console-Token": token } }).then(function (res) {
-      if (res.status === 401 || res.status === 403) { askForAccess(res.status === 403 ? "closed" : token ? "wrong" : "needed"); }
-      if (!res.ok) { throw new Error("HTTP " + res.status); }
-      return res.blob();
-    }).then(function (blob) {
-      var url = URL.createObjectURL(blob);
-      var a = el("a");
-      a.href = url;
-      a.download = "unanswered.csv";
-      document.body.appendChild(a);
-      a.click();
-      a.remove();
-      setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
-    }).catch(function (e) { $("log-status").textContent = t("failed", { e: e.message }); });
-  });
+      storageSet(window.sessionStorage, TOKEN_KEY, $("token").value);
+      $("token").value = "";
+      loadAll();
+    });
 
-  $("lang-toggle").addEventListener("click", function () {
-    state.lang = state.lang === "zh" ? "en" : "zh";
-    storageSet(window.localStorage, LANG_KEY, state.lang);
+    $("lang-toggle").addEventListener("click", function () {
+      state.lang = state.lang === "zh" ? "en" : "zh";
+      storageSet(window.localStorage, LANG_KEY, state.lang);
+      applyLanguage();
+    });
+
     applyLanguage();
+    loadAll();
+    var initial = location.hash.slice(1);
+    if (/^[A-Za-z]\d{1,4}$/.test(initial)) { C.openItem(initial, true); }  // a link to one item: go to it
   });
-
-  window.addEventListener("hashchange", function () {
-    var id = location.hash.slice(1);
-    if (/^[A-Za-z]\d{1,4}$/.test(id) && id !== state.itemId) { openItem(id, true); }
-  });
-
-  applyLanguage();
-  loadAll();
-  var initial = location.hash.slice(1);
-  if (/^[A-Za-z]\d{1,4}$/.test(initial)) { openItem(initial, true); }  // a link to one item: go to it
 })();

@@ -1,32 +1,22 @@
-"""Test harness for the WeChat channel (imported by the other test_wechat_* modules).
-
-* `background()`: one event loop in a daemon thread; the Sanic servers and the fake API run on it,
-  the tests talk to them over HTTP on 127.0.0.1 (no sanic-testing needed, no other network).
-* `ChannelServer`: a real Sanic app with the channel mounted by Rasa's own `register()` under
-  /webhooks/, and a stub agent whose `handle_message` answers deterministically.
-* `FakeWeChatAPI`: an aiohttp app serving /cgi-bin/token and /cgi-bin/message/custom/send.
-* Message builders after the platform's documented fields (ToUserName, FromUserName, CreateTime,
-  MsgType, Content, MsgId; events with Event), plain and safe mode.
+"""The WeChat platform for the channel tests: the account's settings, messages as the platform sends them
+(after its documented fields: ToUserName, FromUserName, CreateTime, MsgType, Content, MsgId; events with
+Event), plain and safe mode, and `FakeWeChatAPI`, an aiohttp app serving the token and customer-service
+endpoints on 127.0.0.1 (on tests/support/channel_server.py's background loop).
 """
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 import random
-import socket
-import threading
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from typing import Any, Dict, List, Optional, Tuple
 
 from aiohttp import web
-from sanic import Sanic
 
-from bot.channels import wechat_crypto
-from bot.channels.wechat import WeChatInput, build_xml, parse_xml
+from bot.channels.wechat import crypto as wechat_crypto
+from bot.channels.wechat.envelope import build_xml, parse_xml
+from tests.support.channel_server import background
+from tests.support.servers import free_socket
 
 TOKEN = "qualibot_test_token"
 APP_ID = "wx2c2769f8efd9abc2"
@@ -34,151 +24,6 @@ APP_SECRET = "test-app-secret"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"  # 43 chars, as the platform generates them
 ACCOUNT = "gh_10f6c3c3ac5a"  # the official account's original id (ToUserName of incoming messages)
 OPENID = "oyORnuP8q7ou2gfYjqLzSIWZf0rs"
-
-Sanic.test_mode = True  # several apps in one process
-
-
-# --- a background event loop ------------------------------------------------------------------------
-
-class LoopThread:
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, name="wechat-test-loop", daemon=True)
-        self.thread.start()
-
-    def run(self, coro: Any, timeout: float = 30.0) -> Any:  # a margin for a loaded machine, not a wait
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
-
-
-_BACKGROUND: Optional[LoopThread] = None
-
-
-def background() -> LoopThread:
-    global _BACKGROUND
-    if _BACKGROUND is None:
-        _BACKGROUND = LoopThread()
-    return _BACKGROUND
-
-
-def _free_socket() -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    return sock
-
-
-def wait_until(predicate: Any, timeout: float = 15.0, step: float = 0.02) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(step)
-    return bool(predicate())
-
-
-# --- HTTP client (urllib, synchronous) ---------------------------------------------------------------
-
-def http(method: str, url: str, body: Optional[bytes] = None,
-         headers: Optional[Dict[str, str]] = None, timeout: float = 10.0) -> Tuple[int, Dict[str, str], bytes]:
-    req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
-            return resp.status, dict(resp.headers), resp.read()
-    except urllib.error.HTTPError as e:
-        return e.code, dict(e.headers), e.read()
-
-
-# --- the stub agent and the channel server --------------------------------------------------------------
-
-class StubAgent:
-    """Stands in for rasa's Agent: `register()` calls app.ctx.agent.handle_message(message)."""
-
-    def __init__(self, slow_delay: float = 0.6) -> None:
-        self.calls: List[Dict[str, Any]] = []
-        self.message_ids: List[str] = []
-        self.slow_delay = slow_delay
-
-    async def handle_message(self, message: Any) -> None:
-        self.calls.append({"sender_id": message.sender_id, "text": message.text,
-                           "input_channel": message.input_channel, "metadata": message.metadata})
-        self.message_ids.append(message.message_id)
-        out, who, text = message.output_channel, message.sender_id, message.text
-        if text.startswith("slow"):
-            await asyncio.sleep(self.slow_delay)
-            await out.send_response(who, {"text": f"slow answer to {text}"})
-        elif text == "buttons":
-            await out.send_response(who, {"text": "Which one do you mean?", "buttons": [
-                {"title": "CFA (US)", "payload": '/inform{"qualification":"R001"}'},
-                {"title": "CPA Australia", "payload": '/inform{"qualification":"R007"}'},
-            ]})
-        elif text == "multi":
-            await out.send_response(who, {"text": "First message."})
-            await out.send_response(who, {"custom": {"kind": "recognized", "cites": ["一.4"]}})
-            await out.send_response(who, {"text": "Second message."})
-        elif text == "boom":
-            raise RuntimeError("the assistant broke")
-        elif text == "long":
-            await out.send_response(who, {"text": "第一段" + "长" * 600})
-            await out.send_response(who, {"text": "第二段" + "文" * 600})
-        elif text == "essay":  # one paragraph of ~5,000 bytes: numbered sentences, no line breaks
-            await out.send_response(who, {"text": "".join(f"第{i}句：这是一段很长的回答里的一句话。" for i in range(1, 181)),
-                                          "buttons": [{"title": "CFA (US)", "payload": '/inform{"qualification":"R001"}'}]})
-        elif text == "silent":
-            pass
-        else:
-            await out.send_response(who, {"text": f"echo[{who}]: {text}"})
-
-
-class ChannelServer:
-    """A Sanic app on 127.0.0.1:<free port> with the WeChat channel mounted at /webhooks/wechat/."""
-
-    _names = itertools.count()
-
-    def __init__(self, channel: WeChatInput, agent: Optional[StubAgent] = None) -> None:
-        from rasa.core.channels.channel import register
-
-        self.channel = channel
-        self.agent = agent or StubAgent()
-        self.app = Sanic(f"wechat_test_{next(self._names)}")
-        self.app.ctx.agent = self.agent
-        self.app.config.ACCESS_LOG = False
-        register([channel], self.app, route="/webhooks/")
-        self.sock = _free_socket()
-        self.port = self.sock.getsockname()[1]
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.url = f"{self.base}/webhooks/wechat/webhook"
-        self._server: Any = None
-        background().run(self._start())
-
-    async def _start(self) -> None:
-        # create_server awaits the AsyncioServer already: it is listening when this returns
-        srv = await self.app.create_server(sock=self.sock, return_asyncio_server=True, access_log=False)
-        await srv.startup()
-        await srv.before_start()
-        await srv.after_start()
-        self._server = srv
-
-    async def _stop(self) -> None:
-        srv = self._server
-        await srv.before_stop()
-        srv.close()
-        await srv.wait_closed()
-        for conn in list(srv.connections):
-            conn.close_if_idle()
-        await srv.after_stop()
-
-    def close(self) -> None:
-        background().run(self._stop())
-        self.sock.close()
-
-    # requests as the platform sends them
-
-    def get(self, **params: str) -> Tuple[int, Dict[str, str], bytes]:
-        return http("GET", self.url + "?" + urllib.parse.urlencode(params))
-
-    def post(self, body: bytes, params: Dict[str, str]) -> Tuple[int, Dict[str, str], bytes]:
-        return http("POST", self.url + "?" + urllib.parse.urlencode(params), body,
-                    {"Content-Type": "text/xml"})
 
 
 # --- messages as the platform sends them ------------------------------------------------------------------
@@ -282,7 +127,7 @@ class FakeWeChatAPI:
         self.refuse_all_tokens = False
         self._n = 0
         self._runner: Any = None
-        self.sock = _free_socket()
+        self.sock = free_socket()
         self.base = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
         background().run(self._start())
 
@@ -346,10 +191,3 @@ class FakeWeChatAPI:
         background().run(self._runner.cleanup())
         self.sock.close()
 
-
-def test_harness_builds_the_documented_fields():
-    fields = parse_xml(text_xml("你好", msg_id="1234567890123456"))
-    assert set(fields) == {"ToUserName", "FromUserName", "CreateTime", "MsgType", "Content", "MsgId"}
-    assert fields["MsgType"] == "text" and fields["Content"] == "你好" and fields["MsgId"] == "1234567890123456"
-    event = parse_xml(event_xml("subscribe"))
-    assert event["MsgType"] == "event" and event["Event"] == "subscribe" and "MsgId" not in event

@@ -5,7 +5,7 @@ to any replica. A message is known by its sender and id: FromUserName + MsgId (e
 MsgId: FromUserName + CreateTime + Event), as the platform's documentation recommends; MsgId alone would
 let one user's forged message with another user's MsgId get that user's answer and drop its own text.
 
-Shared state (wechat_store.py: Redis with several replicas, memory otherwise), per message key, kept for
+Shared state (store.py: Redis with several replicas, memory otherwise), per message key, kept for
 `ttl` seconds (the timestamp window: a request older than that is refused before it gets here):
 
     run:<key>       "in progress": the owner's lease (LEASE_SECONDS), renewed while the turn runs
@@ -17,7 +17,7 @@ The first request takes the lease and runs the turn. A retry in the same process
 (its future); a retry on another replica reads `done`, or waits for it (polling every POLL_SECONDS) while
 the owner's lease is alive. When the owner died mid-turn its lease lapses within LEASE_SECONDS and the
 retry takes the turn over; Rasa never runs it twice, because the turn carries the key as its message id and
-a replica that finds that id in the stored conversation only sends the stored answer again (bot/runtime.py).
+a replica that finds that id in the stored conversation only sends the stored answer again (bot/rasa_patches.py).
 
 Each answer goes out one way: in HTTP responses (repeated to retries, since a retry means the platform did
 not get the earlier response), or, when every request gave up waiting, once through the customer-service
@@ -36,7 +36,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Mapping, Optional, Tuple
 
-from bot.channels.wechat_store import MemoryStore, Store
+from bot.channels.wechat.store import MemoryStore, Store
 
 logger = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ tracker read that failed (a new, empty conversation is used), a tracker save tha
 kept in one process's memory only). `run_turn`
   1. refuses the turn at once when the tracker store or the lock store does not answer (cached probe,
      bot/health.py), so nothing is half-processed while PostgreSQL or Redis is down;
-  2. runs it with a per-turn record of problems (bot/runtime.py marks failed actions);
+  2. runs it with a per-turn record of problems (bot/rasa_patches.py marks failed actions);
   3. afterwards asks the tracker store whether this conversation's read or save failed during it.
 It returns None when the turn is sound, else a reason; the channel then answers with the
 "temporarily unavailable" wording in the user's language instead of what Rasa produced.
@@ -18,7 +18,7 @@ from typing import Any, Awaitable, Callable, Optional
 
 from rasa.core.channels.channel import UserMessage
 
-from bot import health, runtime
+from bot import health, rasa_patches
 
 logger = logging.getLogger(__name__)
 
@@ -43,9 +43,9 @@ def current_agent() -> Any:
 
 def guarded(on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Callable[[UserMessage], Awaitable[None]]:
     """`on_new_message` for a channel: a turn that did not really happen is answered with the
-    "temporarily unavailable" wording (bot/channels/guard.py) in the user's language, in place of
+    "temporarily unavailable" wording (bot/channels/wording.py) in the user's language, in place of
     whatever Rasa collected for it."""
-    from bot.channels.guard import reply_for
+    from bot.channels.wording import reply_for
 
     async def handler(message: UserMessage) -> None:
         reason = await run_turn(on_new_message, message, current_agent())
@@ -69,7 +69,7 @@ async def run_turn(on_new_message: Callable[[UserMessage], Awaitable[Any]], mess
         logger.warning("turn of %r refused: tracker store or lock store unreachable", message.sender_id)
         return UNAVAILABLE
     problems: list = []
-    token = runtime.turn_problems.set(problems)
+    token = rasa_patches.turn_problems.set(problems)
     started = time.time()
     try:
         await on_new_message(message)
@@ -78,7 +78,7 @@ async def run_turn(on_new_message: Callable[[UserMessage], Awaitable[Any]], mess
         health.TURN_FAILURES.record(exc)
         return UNAVAILABLE
     finally:
-        runtime.turn_problems.reset(token)
+        rasa_patches.turn_problems.reset(token)
     store = health.inner_tracker_store(agent)
     if hasattr(store, "turn_failed") and store.turn_failed(message.sender_id, started):
         problems.append("tracker_store")

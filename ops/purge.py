@@ -1,6 +1,6 @@
 """Delete what is older than the retention: conversations in the tracker store, entries of the unanswered log.
 
-    python -m bot.stores.purge [--older-than 180d] [--dry-run] [--tracker-url URL] [--catalog-url URL]
+    python -m ops.purge [--older-than 180d] [--dry-run] [--tracker-url URL] [--catalog-url URL]
 
 Run it daily (deploy/k8s/cronjob.yaml does; on one machine a cron line). The default age is
 QUALIBOT_RETENTION_DAYS (180 days, catalog/privacy.py); `--older-than` takes days (`180d`, `180`) or
@@ -18,7 +18,8 @@ Where: `--tracker-url`, else QUALIBOT_TRACKER_DB_URL, else the PostgreSQL of end
 (QUALIBOT_PG_HOST, _PORT, _DB, _USER, _PASSWORD; Rasa's POSTGRESQL_SCHEMA is honoured). Without any, only
 the unanswered log is purged (`make run` keeps conversations in memory: they end with the process). The
 unanswered log is the catalog database's `feedback` table (`--catalog-url`, else CATALOG_DB_URL).
-Plain SQLAlchemy: no Rasa import, so it runs in the action server's image too. Exit status 0, or 2
+Plain SQLAlchemy and catalog/, no Rasa (ops/, not bot/: importing bot/ applies the Rasa patches), so it runs
+in the action server's image with a small memory limit. Exit status 0, or 2
 for bad arguments, 1 when a database fails.
 """
 from __future__ import annotations
@@ -127,7 +128,7 @@ def purge_feedback(before: datetime, dry_run: bool = False, url: Optional[str] =
 def main(argv: Optional[List[str]] = None) -> int:
     from catalog.privacy import retention_days
 
-    parser = argparse.ArgumentParser(prog="python -m bot.stores.purge", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m ops.purge", description=__doc__.splitlines()[0])
     parser.add_argument("--older-than", help="an age: 180d (days, the default QUALIBOT_RETENTION_DAYS) or 12h")
     parser.add_argument("--dry-run", action="store_true", help="count what would be deleted, delete nothing")
     parser.add_argument("--tracker-url", help="SQLAlchemy URL of the tracker store (default: see above)")

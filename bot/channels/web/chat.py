@@ -17,17 +17,16 @@ Refusals: 401 {"error", "session": "missing" | "expired" | "invalid"} without a 
 then asks for a new session and sends the message once more); the REST channel's 400/413/415 for the
 body; 429 per conversation (QUALIBOT_RATE_LIMIT) and per client address (QUALIBOT_ADDRESS_RATE_LIMIT,
 which also counts new sessions; X-Forwarded-For only from QUALIBOT_TRUSTED_PROXIES). Messages from the
-page are public: a `/intent{...}` counts only when it is a button the bot just offered (bot/runtime.py).
+page are public: a `/intent{...}` counts only when it is a button the bot just offered (bot/rasa_patches.py).
 
 credentials.yml:
-  bot.channels.webchat.WebChatInput:
+  bot.channels.web.WebChatInput:
     session_secret: ${QUALIBOT_SESSION_SECRET}   # production: required (`require_session_secret: true`)
     session_ttl: ${QUALIBOT_SESSION_TTL}         # seconds, default 24 h (renewed on every page load)
 Both may be left out: they are then read from the environment (empty secret: one per process).
 """
 from __future__ import annotations
 
-import json
 import logging
 import os
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
@@ -37,19 +36,15 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels import JSON_HEADERS
-from bot.channels.guard import Limits, RateLimiter, client_address, is_trusted_proxy
+from bot.channels.addresses import is_trusted_proxy, request_address
+from bot.channels.http import JSON_HEADERS, BadJSON, decode_json_object
+from bot.channels.ratelimit import Limits, RateLimiter
 from bot.channels.rest import QualibotRestInput, _error, _flag, parse_body
 from bot.channels.session import COOKIE, Session, SessionSigner, parse_ttl, signer_for
 
 logger = logging.getLogger(__name__)
 
 MAX_SESSION_BODY = 1024
-
-
-def request_address(request: Request) -> str:
-    """The client address of a request (X-Forwarded-For believed from trusted fronts only)."""
-    return client_address(request.ip, request.headers.get("X-Forwarded-For"))
 
 
 def is_https(request: Request) -> bool:
@@ -126,11 +121,9 @@ class WebChatInput(QualibotRestInput):
         wants_new = False
         if body.strip():
             try:
-                data = json.loads(body.decode("utf-8"))
-            except (ValueError, UnicodeDecodeError, RecursionError):
-                return _error(400, "the body is not valid JSON")
-            if not isinstance(data, dict):
-                return _error(400, "the body must be a JSON object")
+                data = decode_json_object(body, max_depth=None)  # at most 1 KB: its depth needs no check
+            except BadJSON as e:
+                return _error(400, str(e))
             wants_new = data.get("new") is True
         current = None if wants_new else self.signer.verify(request.cookies.get(COOKIE))
         if current is None:

@@ -1,11 +1,11 @@
-"""Process-wide settings of the Rasa server that Rasa 3.6 does not expose, applied once on import.
+"""Rasa 3.6 patched where it does not expose a setting or hides a failure (applied once, by bot/__init__.py).
 
 - The action server call: Rasa waits up to 5 minutes for a custom action (rasa.core.constants.
   DEFAULT_REQUEST_TIMEOUT). A slow or hung action server would leave the user waiting that long, so
   the wait is bounded by QUALIBOT_ACTION_TIMEOUT seconds (default 8).
 - A failed custom action: Rasa logs "Encountered an exception while running action ..." and goes on
   with no reply. A log filter records the failure in the current turn (a context variable set by
-  bot/channels/turn.py) so the channel can answer "temporarily unavailable" instead of silence.
+  bot/turn.py) so the channel can answer "temporarily unavailable" instead of silence.
 
 - A message that was already answered: a client or the front (nginx `proxy_next_upstream ...
   non_idempotent`, deploy/nginx/qualibot.conf.template) re-sends a message whose response it lost, e.g.
@@ -20,7 +20,7 @@
   conversation per turn. The read goes to the tracker store itself, not through Rasa's
   FailSafeTrackerStore (which would turn a failed read into "new conversation"): a conversation that
   cannot be read cannot be checked, so the turn fails and the channel answers "temporarily unavailable"
-  (bot/channels/turn.py), as it would have after running the turn on an empty history.
+  (bot/turn.py), as it would have after running the turn on an empty history.
   A turn in which a custom action failed is not stored at all (`save_tracker` skipped): the user was
   told it did not happen, and its retry with the same id must run it, not replay an empty answer.
 
@@ -47,8 +47,8 @@
     entity that fails is dropped; a SlotSet that fails leaves the slot as it was (an old conversation
     holding such a value is read without it).
 
-Applied by bot/channels/__init__.py and bot/components/__init__.py, so every Rasa process that loads
-our model or one of our channels (server, shell, tests) has it. The action server never imports it.
+Applied once by bot/__init__.py, so every Rasa process that loads our model, one of our channels or
+stores (server, shell, tests) has it. The action server never imports bot/ (import-linter contract).
 """
 from __future__ import annotations
 
@@ -208,7 +208,7 @@ def _patch_action_call_retry(endpoint_class: type) -> None:
 
 def _patch_failed_turn_not_saved(processor: type) -> None:
     """A turn in which a custom action failed is not stored. The channel answers it with "temporarily
-    unavailable" (bot/channels/turn.py) and the client sends it again with the same message id; had the
+    unavailable" (bot/turn.py) and the client sends it again with the same message id; had the
     turn been stored (its user event with that id, no bot message), the retry would have been "already
     answered" and replayed an empty reply (found by `make bench-chaos`, fault "action"). Not stored, the
     retry runs the turn for real, once. Rasa calls `save_tracker` once, at the end of the turn."""

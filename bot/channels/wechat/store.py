@@ -4,7 +4,7 @@ The platform does not pin a user to a replica: a retry, the next message, the nu
 option or the "更多/more" that asks for the rest of a long answer may reach any replica. So every piece
 of state the channel keeps between requests lives here:
 
-    dedup records   wechat_dedup.py: one turn per message, the answer for the platform's retries
+    dedup records   dedup.py: one turn per message, the answer for the platform's retries
     replay marks    wechat.py: a plain-mode signed URL (timestamp, nonce, signature) is used for one body
     options         the numbered options last offered to a user (a bare number picks one)
     pages           the rest of a reply too long for one passive reply ("更多"/"more" gets the next)
@@ -15,8 +15,8 @@ absent) and the owner-checked `renew`/`release` are atomic in both (Redis: SET N
 
 A Redis that does not answer (down, slow, refused) never fails a message: the store answers from this
 process's memory for REDIS_RETRY_AFTER seconds (bot/stores/fallback.py), with a warning, then tries Redis again, as the rate
-limit does (bot/channels/guard.py). While Redis is down the lock store is too, so Rasa turns are refused
-anyway ("temporarily unavailable", bot/channels/turn.py); what memory keeps is this replica's best effort.
+limit does (bot/channels/ratelimit.py). While Redis is down the lock store is too, so Rasa turns are refused
+anyway ("temporarily unavailable", bot/turn.py); what memory keeps is this replica's best effort.
 """
 from __future__ import annotations
 
@@ -160,7 +160,7 @@ Store = Any  # MemoryStore | RedisStore: the same async methods (get, put, add, 
 
 def store_from_env(environ: Optional[Mapping[str, str]] = None) -> Store:
     """RedisStore when QUALIBOT_REDIS_URL is set (read where the rate limit reads it), else MemoryStore."""
-    from bot.channels.guard import rate_limit_config
+    from bot.channels.ratelimit import rate_limit_config
 
     url = rate_limit_config(environ).redis_url
     if url:

@@ -1,0 +1,179 @@
+"""The staff console's view of the catalog: what /web/api/search, facets, list, item and unanswered answer,
+as plain JSON-ready dicts. No web framework here (bot/channels/web/ serves these; the staff surfaces' checks
+are the channel's): a value the console cannot use raises BadValue (the channel's 400), an unknown row
+NotFound (404).
+
+    search(text)                      the strict verdict an applicant would get, and every row the words name
+    facets()                          the lists, fields and countries with their counts
+    list_rows(list, field, country)   rows by list, field and country (exact keys or English names)
+    item(id)                          every fact of one row, the clauses that apply, the approved answers (口径)
+    unanswered_rows(limit, ref)       fallbacks and 👎, newest first; `ref` turns a conversation id into what
+    unanswered_csv(limit, ref)        staff may see (never the id itself)
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Callable, Dict, List, Optional
+
+from catalog import answers, benefits, feedback, queries, staff_search
+
+MAX_SEARCH_RESULTS = 50
+_ID = re.compile(r"^[A-Za-z]\d{1,4}$")
+
+
+class BadValue(ValueError):
+    """A filter or query value the console cannot use; str(e) says which (HTTP 400)."""
+
+
+class NotFound(LookupError):
+    """No such row (HTTP 404)."""
+
+
+def _named(n: Any) -> Optional[Dict[str, str]]:
+    return {"zh": n.zh, "en": n.en} if n is not None else None
+
+
+def _row(q: Any) -> Dict[str, Any]:
+    """A qualification as one row of a result list."""
+    return {
+        "id": q.id,
+        "list": q.list,
+        "row": q.row,
+        "name": _named(q.name),
+        "issuer": _named(q.issuer),
+        "where": {"zh": answers.where(q, "zh"), "en": answers.where(q, "en")},
+        "fields": [_named(f) for f in q.fields],
+        "field_keys": list(q.field_keys),
+        "countries": [_named(c) for c in q.countries],
+        "country_keys": list(q.country_keys),
+    }
+
+
+def search(text: str) -> Dict[str, Any]:
+    """Staff search (catalog.staff_search): the strict verdict an applicant would get, and every row the
+    words name (issuer, field, country, keyword), ranked, each with why it is listed."""
+    found = staff_search.search(text)
+    out: Dict[str, Any] = {"query": found.query, "status": found.status, "source": found.source}
+    v = found.verdict
+    if v is not None:
+        out["evidence"] = v.evidence
+        if v.why:
+            out["why"] = v.why
+        if v.status == "unlisted" and v.unlisted is not None:
+            u = v.unlisted
+            out["unlisted"] = {"name": {"zh": u.name_zh, "en": u.name_en},
+                               "reason": {"zh": u.reason_zh, "en": u.reason_en}, "kind": u.kind, "matched": u.matched}
+    rows = [dict(_row(r.qualification), score=r.score, matched=r.matched, reason=r.reason,
+                 **({"nearest": True} if r.reason == "nearest" else {})) for r in found.rows]
+    out["total"] = len(rows)
+    out["results"] = rows[:MAX_SEARCH_RESULTS]
+    return out
+
+
+def facets() -> Dict[str, Any]:
+    s = queries.stats()
+    snap = queries.snapshot()
+    return {
+        "version": s.version,
+        "total": s.total,
+        "lists": [{"key": k, "zh": answers.t(f"list_name.{k}", "zh"), "en": answers.t(f"list_name.{k}", "en"),
+                   "count": getattr(s, k)} for k in ("urgent", "regular")],
+        "fields": [{"key": k, "zh": k, "en": snap.fields.get(k, k), "count": n} for k, n in s.by_field.items()],
+        "countries": [{"key": k, "zh": k, "en": snap.countries.get(k, k), "count": n}
+                      for k, n in s.by_country.items()],
+    }
+
+
+def list_rows(list_name: str, field: str, country: str) -> Dict[str, Any]:
+    """Rows by list, field and country; a value that is no key of its vocabulary is a 400."""
+    snap = queries.snapshot()
+    if list_name and list_name not in ("urgent", "regular"):
+        raise BadValue("'list' must be urgent or regular")
+    field_key = _key_of(field, snap.fields, "field")
+    country_key = _key_of(country, snap.countries, "country")
+    quals = queries.list_qualifications(list_name or None, field_key, country_key)
+    return {"list": list_name, "field": field_key, "country": country_key, "total": len(quals),
+            "results": [_row(q) for q in quals]}
+
+
+def _key_of(value: str, vocab: Dict[str, str], what: str) -> Optional[str]:
+    """The key of a filter value: exactly a zh key or an en name (any case), else BadValue."""
+    if not value:
+        return None
+    key = queries.vocab_key(value, vocab, exact=True)
+    if key is None:
+        raise BadValue(f"unknown {what} {value!r} (GET /web/api/facets lists them)")
+    return key
+
+
+def item(qid: str) -> Dict[str, Any]:
+    """Every fact of one row, the clauses that apply (full text, zh and en) and the approved answers."""
+    q = queries.get(qid) if _ID.match(qid or "") else None
+    if q is None:
+        raise NotFound(f"no qualification {qid[:20]!r}")
+    b = benefits.benefits_for(q.id, "unknown")
+    clauses = [_clause(i.clause, i.status, i.reason, i.for_nationality) for i in b.items]
+    for cid in ("三", "四"):
+        try:
+            clauses.append(_clause(queries.clause(cid)))
+        except KeyError:  # a future version without it
+            pass
+    both = ("zh", "en")
+
+    def approved(key: str, make: Callable[[str], Any]) -> Dict[str, Any]:
+        texts = {lang: make(lang) for lang in both}
+        return {"key": key, "kind": texts["zh"].kind, **{lang: a.full_text() for lang, a in texts.items()}}
+
+    experience = None
+    if q.experience_years:
+        experience = {"years": q.experience_years, "unit": q.experience_unit,
+                      **{lang: answers.t(f"experience.{q.experience_unit}", lang, n=q.experience_years)
+                         for lang in both}}
+    title = None
+    if q.title_level:
+        title = {"level": q.title_level, **{lang: answers.t(f"title_level.{q.title_level}", lang) for lang in both}}
+    return {
+        "id": q.id,
+        "version": q.version,
+        "list": q.list,
+        "list_name": {lang: answers.list_name(q, lang) for lang in both},
+        "row": q.row,
+        "cite": {lang: answers.row_cite(q, lang) for lang in both},
+        "name": _named(q.name),
+        "issuer": _named(q.issuer),
+        "countries": [_named(c) for c in q.countries],
+        "country_filled": q.country_filled,
+        "region": _named(q.region),
+        "fields": [_named(f) for f in q.fields],
+        "remark": _named(q.remark),
+        "experience": experience,
+        "title_level": title,
+        "registration": _named(q.registration),
+        "conditions": [{"kind": c.kind, "zh": c.zh, "en": c.en} for c in q.conditions],
+        "aliases": list(q.aliases),
+        "notes": list(q.notes),
+        "clauses": clauses,
+        "answers": [
+            approved("recognized", lambda lang: answers.qualification_answer(q, lang)),
+            approved("benefits", lambda lang: answers.benefits(b, lang)),
+            approved("practice", lambda lang: answers.practice(lang, qualification=q)),
+            approved("verification", lambda lang: answers.verification(lang)),
+        ],
+    }
+
+
+def _clause(c: Any, status: str = "applies", reason: str = "", for_nationality: Optional[str] = None) -> Dict[str, Any]:
+    return {"id": c.id, "section": c.section, "item": c.item, "topic": c.topic, "cite": _named(c.cite),
+            "title": _named(c.title), "text": _named(c.text), "summary": _named(c.summary), "status": status,
+            "reason": reason, "nationality": for_nationality or c.nationality}
+
+
+def unanswered_rows(limit: int, ref: Callable[[str], str]) -> List[Dict[str, Any]]:
+    return [{"id": e.id, "time": e.created_at.isoformat(timespec="seconds") + "Z", "conversation": ref(e.conversation_id),
+             "kind": e.kind, "text": e.text, "answer_kind": e.answer_kind, "lang": e.lang}
+            for e in feedback.unanswered(limit)]
+
+
+def unanswered_csv(limit: int, ref: Callable[[str], str]) -> str:
+    """catalog.feedback.to_csv: every cell escaped against formulas, the reference for the conversation."""
+    return feedback.to_csv(feedback.unanswered(limit), conversation=ref)
