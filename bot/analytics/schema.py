@@ -92,7 +92,7 @@ class Tables:
     events_index: str
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def tables(prefix: str = DEFAULT_PREFIX, events: str = EVENTS_TABLE) -> Tables:
     meta = sa.MetaData()
     daily = sa.Table(

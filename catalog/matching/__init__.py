@@ -14,4 +14,4 @@ from catalog.matching.results import STATUSES, Candidate, MatchResult, UnlistedH
 from catalog.matching.verdict import id_order
 
 __all__ = ["Candidate", "Level", "MatchResult", "Matcher", "MatcherData", "STATUSES", "UnlistedHit",
-           "data_from_snapshot", "get_matcher", "id_order", "match", "parse_level"]
+           "data_from_snapshot", "get_matcher", "id_order", "match", "named_credential", "parse_level"]

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from catalog.text import normalize
 from catalog.versioning.sources import VersionData
@@ -237,7 +237,7 @@ def _identity(r: Dict[str, Any]) -> Tuple[str, str, str]:
             normalize(str(r.get("region_zh") or "")))
 
 
-def _words(r: Dict[str, Any]) -> set:
+def _words(r: Dict[str, Any]) -> Set[str]:
     words = {normalize(str(a)) for a in r.get("aliases") or []}
     words |= {normalize(str(r.get(k) or "")) for k in ("name_zh", "name_en")}
     return {w for w in words if w}
@@ -321,7 +321,8 @@ def compare_items(old: Dict[str, Dict[str, Any]], new: Dict[str, Dict[str, Any]]
         else:
             fields = changes(old[key], item)
             if fields:
-                out.changed.append(ItemChange(key, *label(key, item), tuple(fields)))
+                zh, en = label(key, item)
+                out.changed.append(ItemChange(key, zh, en, tuple(fields)))
     return out
 
 

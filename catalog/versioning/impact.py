@@ -28,7 +28,7 @@ import tempfile
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
+from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
@@ -42,7 +42,7 @@ from catalog.versioning.sources import VersionData, repaired, validation_problem
 MAX_QUESTIONS = 5000  # log entries read per impact (newest first)
 
 _ANY_ROW = frozenset({"list", "row"})  # the row's citation ("附件1（二）第46项") is in every row answer
-ROW_ANSWERS: Dict[str, frozenset] = {
+ROW_ANSWERS: Dict[str, FrozenSet[str]] = {
     "recognized": _ANY_ROW | {"name_zh", "name_en", "issuer_zh", "issuer_en", "countries", "region_zh", "region_en",
                               "fields", "remark_zh", "remark_en", "experience_years", "experience_unit",
                               "title_level", "registration_zh", "registration_en", "conditions"},
@@ -192,7 +192,7 @@ def touched_answers(d: VersionDiff) -> List[TouchedAnswer]:
 # --- questions -------------------------------------------------------------------------------------
 
 
-def _matcher(side: VersionData, notes: List[str]):
+def _matcher(side: VersionData, notes: List[str]) -> Any:
     """The matcher of one side: the loaded version's, or one built from a directory in a scratch database."""
     from catalog import db, loader, queries
     from catalog.matching import get_matcher

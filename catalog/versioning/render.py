@@ -7,7 +7,7 @@ A long text that changed is shown as the part that differs, with a little contex
 from __future__ import annotations
 
 import functools
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import yaml
 
@@ -21,7 +21,8 @@ SHORT = 60  # a value up to this long is shown whole on one line
 @functools.lru_cache(maxsize=1)
 def _wording() -> Dict[str, Any]:
     with (config.DATA_DIR / "version_diff.yaml").open(encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        data: Dict[str, Any] = yaml.safe_load(fh)
+        return data
 
 
 def w(path: str, lang: str, **values: Any) -> str:
@@ -29,7 +30,7 @@ def w(path: str, lang: str, **values: Any) -> str:
     for part in path.split("."):
         node = node[part]
     text = node[lang] if isinstance(node, dict) else node
-    return text.format(**values) if values else text
+    return str(text.format(**values) if values else text)
 
 
 def _label(path: str, lang: str) -> str:
@@ -53,7 +54,7 @@ def _value(v: Any, lang: str) -> str:
     return str(v)
 
 
-def excerpt(old: str, new: str, context: int = CONTEXT) -> tuple:
+def excerpt(old: str, new: str, context: int = CONTEXT) -> Tuple[str, str]:
     """The parts of two texts that differ, each with `context` characters of what they share around it."""
     start = 0
     while start < min(len(old), len(new)) and old[start] == new[start]:

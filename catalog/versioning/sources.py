@@ -26,7 +26,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -177,7 +177,8 @@ def validation_problems(raw: Dict[str, Any]) -> List[str]:
 def _model_dict(model: Any, raw: Dict[str, Any]) -> Dict[str, Any]:
     """The validated form (defaults filled, whitespace stripped), or the raw one when it does not validate."""
     try:
-        return json.loads(model(**raw).json())
+        loaded: Dict[str, Any] = json.loads(model(**raw).json())
+        return loaded
     except (ValidationError, TypeError):
         return dict(raw)
 
@@ -190,7 +191,7 @@ def row_from_file(raw: Dict[str, Any]) -> Dict[str, Any]:
     """A qualification row as the loader stores it: aliases de-duplicated by their normalised form across the
     three kinds, the first text kept (catalog/loader.py)."""
     row = _without_id(_model_dict(QualificationRow, raw))
-    seen: set = set()
+    seen: Set[str] = set()
 
     def keep(text: str) -> bool:
         key = normalize(text)
@@ -252,7 +253,7 @@ def _row_from_db(q: Qualification) -> Dict[str, Any]:
 def _shown_url(url: Optional[str]) -> str:
     from sqlalchemy.engine import make_url
 
-    return make_url(url or config.database_url()).render_as_string(hide_password=True)
+    return str(make_url(url or config.database_url()).render_as_string(hide_password=True))
 
 
 # --- a draft made loadable -----------------------------------------------------------------------
