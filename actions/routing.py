@@ -362,7 +362,10 @@ def _new_nationality(ctx: Context) -> Optional[Reply]:
         if ctx.slots.get("asked") or not any(f(text) is not None for f in (
                 person_facts.beijing_employer, person_facts.experience_years, person_facts.age, person_facts.high_end)):
             return None
-    return CONTINUATIONS["ask_benefits"](ctx)
+        if person_facts.age(text) is not None and ctx.nationality != "chinese":
+            # "唔好意思，我其實係64歲": an age matters for the work permit
+            return _with_silence(ctx, CONTINUATIONS["ask_work_permit"](ctx))
+    return _with_silence(ctx, CONTINUATIONS["ask_benefits"](ctx))
 
 
 def _framed(ctx: Context) -> Optional[Reply]:
