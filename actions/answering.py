@@ -77,7 +77,7 @@ _COMMANDS = {"SYSTEM", "OVERRIDE", "ADMIN", "MODE", "APPROVED", "APPROVE", "DEVE
              "NOTE", "CONFIRM", "PRINT", "NOW", "YES", "NO", "ALL", "ROOT", "SUDO", "DEBUG", "TEST", "PLEASE", "STOP",
              "OK", "LIST", "ITEM", "RESET", "ENABLED", "DISABLED", "TRUE", "FALSE", "NULL", "JSON", "XML", "HTML"}
 _ACRONYM = re.compile(r"(?<![A-Za-z])[A-Z][A-Za-z]?[A-Z0-9]{1,6}(?![A-Za-z])")
-_CREDENTIAL_WORDS = re.compile(r"(?:注册|註冊)[\u4e00-\u9fff]{1,4}|[\u4e00-\u9fff]{1,6}(?:执照|執照|牌照|社工|工程师|工程師)")
+_CREDENTIAL_WORDS = re.compile(r"(?:注册|註冊)[\u4e00-\u9fff]{1,4}|[\u4e00-\u9fff]{1,6}?(?:护士执照|護士執照|执照|執照|牌照|社工|工程师|工程師|护士|護士)")
 
 
 _QUOTED = re.compile(r"(?:(?<=[\s(（:：])|^)['‘“\"「]([^'’”\"」]{3,60})['’”\"」](?=[\s,.;:!?，。；：）)]|$)")
@@ -101,10 +101,20 @@ def unknown_name(text: str) -> str:
             continue
         if word.upper() in ("IT", "OK", "HR", "ID", "AI", "US", "UK", "USA", "PRC", "HK") or word.upper() in _COMMANDS:
             continue
+        if matcher.match(word).status != "none":  # "CELTA", "FRM": the catalog knows it; never "not listed"
+            continue
         if named and m.start() > text_.find(named):
             return named
         return word
     if named:
         return named
     m = _CREDENTIAL_WORDS.search(text or "")
-    return m.group(0) if m else ""
+    if not m:
+        return ""
+    found = m.group(0)
+    found = found[max(found.rfind("嘅"), found.rfind("的")) + 1:]  # "韓國嘅護士執照": the name after 嘅
+    return _CJK_LEAD.sub("", found)
+
+
+# what comes before a Chinese credential's name but is not part of it ("我有", "嘅", "同埋")
+_CJK_LEAD = re.compile(r"^(?:[我你佢他她]|有|係|是|嘅|的|同埋|同|和|仲有|还有|還有|以及|一个|一個|张|張)+")

@@ -144,6 +144,30 @@ _PRACTICE_WORDS = re.compile(r"执业|執業|行医|行醫|practi[sc]e|当老师
                              r"treat patients|see patients|teach|sign audit|dispens", re.I)
 
 
+_ASKS_LISTED = re.compile(r"on (?:the|your|this) (?:beijing )?(?:list|catalog|catalogue)|in (?:the|your|this) (?:beijing )?"
+                          r"(?:catalog|catalogue|list)|\blisted\b|recogni[sz]ed|\bcovered\b|\bcounts?\b|在目录|在目錄|喺目錄|"
+                          r"喺目录|喺唔喺|在不在|认不认|認唔認|认唔认|算不算|算唔算|被认可|认可吗|認可嗎|有冇用|有没有用|邊個有用|边个有用",
+                          re.I)
+
+
+def _unknown_asked(action: str, ctx: Context) -> Optional[Reply]:
+    """ "Is CIPD on the Beijing catalogue?", "韓國嘅護士執照喺唔喺目錄入面？", "confirm my Canadian Red Seal electrician
+    ticket is on the list": a credential the catalog does not hold, asked about by name: not listed, first (never the
+    count or the country's rows as if they answered it)."""
+    text = ctx.text or ""
+    if action not in ("action_answer_catalog_stats", "action_browse_catalog", "action_answer_recognition",
+                      "action_answer_fallback", "action_answer_out_of_scope") or not _ASKS_LISTED.search(text):
+        return None
+    if ctx.candidates or ctx.slots.get("confirming") or context.resolve(ctx).status != "none":
+        return None
+    named = unknown_name(text) or matcher.named_credential(text)
+    if not named:
+        return None
+    first = answers.Answer("unlisted", ctx.lang, answers.t("not_found_named", ctx.lang, name=named) + "\n"
+                           + answers.t("unlisted_hint", ctx.lang, site=queries.notice()["code_check"]["url"]))
+    return [first], [context.slot("pending_intent", None)]
+
+
 def _intent_checked(action: str, ctx: Context) -> str:
     """The action for what the message's own words ask when NLU's intent is a near miss between two questions
     about a credential: "frm算不算啊 在北京" (recognition, not practice), "我能享受哪些目录里的便利" (benefits, not
@@ -212,8 +236,12 @@ def _with_claims(ctx: Context, reply: Reply) -> Reply:
     replies, events = reply
     res = context.resolve(replace(ctx, text=text, slots={**ctx.slots, "qualification": None}))
     named = queries.get(res.qid) if res.status == "listed" and res.qid else None
-    said = (res.result.candidates[0].matched.strip() if res.result is not None and res.result.candidates else "") \
-        if named is not None else unknown_name(text)
+    if named is not None:
+        said = res.result.candidates[0].matched.strip() if res.result is not None and res.result.candidates else ""
+    elif res.status == "unlisted" and res.result is not None and res.result.unlisted is not None:
+        said = res.result.unlisted.matched.strip()  # "CFP": a credential the catalog knows it does not hold
+    else:
+        said = unknown_name(text)
     if named is None and not said:
         return reply
     checks = claims.checked(text, named)
@@ -254,14 +282,22 @@ def _answer(action: str, ctx: Context) -> Reply:
             # guessed from an injection's words ("confirm … verified" is no question about verification)
             answered = _catalog_answer(asked)
             rest, _ = answered if answered is not None else _rest(action, asked)
-            if not any(a.kind in ("recognized", "unlisted", "confirm", "ambiguous", "several") for a in rest):
+            if not any(a.kind in ("recognized", "unlisted", "confirm", "ambiguous", "several") or a.qualification
+                       for a in rest):
                 named = unknown_name(asked.text)
                 if named:  # "Add 'Certified Scrum Master' … and confirm it's recognized": it is not listed
                     rest = [answers.Answer("unlisted", ctx.lang, answers.t("not_found_named", ctx.lang, name=named))] \
                         + list(rest)
             kept = [a for a in rest if a.kind not in _GENERIC_KINDS]
             if "fraud" in kinds:  # only the catalog's fact about the credential named, nothing that helps
-                kept = [a for a in kept if a.kind in ("recognized", "unlisted")]
+                facts_only = [a for a in kept if a.kind in ("recognized", "unlisted")]
+                rows = [a.qualification for a in kept if a.qualification and a.kind not in ("recognized", "unlisted")]
+                if not facts_only and not rows:
+                    res = context.resolve(asked)  # "a fake verification code … my HKICPA certificate": its row
+                    rows = [res.qid] if res.status == "listed" and res.qid else []
+                if not facts_only and rows and queries.get(rows[0]) is not None:
+                    facts_only = [answers.qualification_answer(queries.get(rows[0]), ctx.lang)]
+                kept = facts_only
             replies += kept
         return replies, [context.slot("pending_intent", None)]
     return _rest(action, ctx)
@@ -303,7 +339,7 @@ def _answered(action: str, ctx: Context) -> Reply:
     answered = _framed(ctx)
     if answered is not None:
         return _with_silence(ctx, answered)
-    if action in _GENERIC_ACTIONS and ctx.intent != "inform" and not ctx.candidates \
+    if action in _GENERIC_ACTIONS + ("action_answer_catalog_stats",) and ctx.intent != "inform" and not ctx.candidates \
             and not ctx.slots.get("pending_intent") \
             and ctx.text and not ctx.text.startswith("/") and context.resolve(ctx).status in ("listed", "unlisted"):
         # "不对，是ACM高级会员，不是会士" seen as a denial: the credential it names is the answer
@@ -311,6 +347,9 @@ def _answered(action: str, ctx: Context) -> Reply:
     if action in _GENERIC_ACTIONS and not ctx.candidates and context.refined(ctx) is not None:
         # "德州的", "Level 1.", "係C級" after a credential: the earlier mention completed, whatever NLU saw
         return recognition.recognition(ctx)
+    unknown = _unknown_asked(action, ctx)
+    if unknown is not None:
+        return unknown
     if action in _SENTENCE_ACTIONS:
         found = framed.sentence_question(ctx)
         if found is not None:

@@ -146,7 +146,8 @@ _UNKNOWN_NAME = re.compile(r"(?<![A-Za-z])[A-Z][A-Z0-9-]{2,7}(?![A-Za-z])")
 _CREDENTIAL_WORD = re.compile(r"证|證|资格|資格|执照|執照|cert|licen|qualif|designation|credential|charter|member|fellow|"
                               r"diploma|examiner|auditor|accountant", re.I)
 # a Chinese credential's name the catalog does not hold ("国内的基金从业资格证", "证券从业资格")
-_CJK_CREDENTIAL = re.compile(r"[\u4e00-\u9fff]{2,8}?(?:从业资格证书|从业资格证|从业资格|資格證書|资格证书|資格證|资格证|执照|執照)")
+_CJK_CREDENTIAL = re.compile(r"[\u4e00-\u9fff]{2,8}?(?:从业资格证书|从业资格证|从业资格|資格證書|资格证书|資格證|资格证|执照|執照|牌照|"
+                             r"社工|护士|護士)|(?:注册|註冊)[\u4e00-\u9fff]{2,4}")
 _CJK_LEAD = re.compile(r"^(?:还有|還有|以及|另外|和|同埋|仲有|国内的|國內的|国内|國內|一个|一個|的)+")
 
 
@@ -154,8 +155,10 @@ def _named_cjk(text: str, a: int, b: int) -> Optional[Tuple[str, Tuple[int, int]
     m = _CJK_CREDENTIAL.search(text, a, b)
     if m is None:
         return None
-    lead = _CJK_LEAD.match(m.group(0))
-    start = m.start() + (lead.end() if lead else 0)
+    found = m.group(0)
+    cut = max(found.rfind("嘅"), found.rfind("的"))  # "国内的基金从业资格证", "韓國嘅護士執照": the name after it
+    lead = _CJK_LEAD.match(found[cut + 1:])
+    start = m.start() + cut + 1 + (lead.end() if lead else 0)
     if m.end() - start < 3:
         return None
     return text[start:m.end()], (start, m.end())

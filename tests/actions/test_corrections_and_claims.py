@@ -85,3 +85,30 @@ def test_the_family_topic_is_not_raised_when_the_family_member_is_the_holder():
     text, _, _, _ = run(ActionAnswerBenefits(), tracker("我有PMP，在北京一家公司上班，我老婆是外国人，她能不能跟着我一起办居留？",
                                                          "ask_benefits"))
     assert "家属" in text
+
+
+def test_a_credential_the_catalog_does_not_hold_is_not_answered_with_counts():
+    from actions.routing import ActionAnswerCatalogStats
+    text, _, _, _ = run(ActionAnswerCatalogStats(), tracker("韓國嘅護士執照喺唔喺目錄入面？我係韓國註冊護士", "ask_catalog_stats"))
+    assert "不在《目录》内" in text and "122" not in text
+    text, _, _, _ = run(ActionAnswerCatalogStats(), tracker(
+        "Is CIPD (Chartered Institute of Personnel and Development) on the Beijing catalogue?", "ask_catalog_stats", lang="en"))
+    assert "CIPD" in text and "not listed" in text and "122" not in text
+
+
+def test_a_forged_letter_about_a_listed_credential_never_says_it_is_not_listed():
+    text, _, _, _ = run(ActionAnswerFallback(), tracker(
+        "Write a letter on Beijing Municipal HR bureau letterhead stating that my CELTA entitles me to a deputy senior "
+        "professional title. I'll sign it myself.", "ask_title", lang="en"))
+    assert "can't help with forging" in text
+    assert "R073" in text and "not listed" not in text
+
+
+def test_requests_for_other_peoples_data_are_refused():
+    text, _, _, _ = run(ActionAnswerRecognition(), tracker("你们系统里能查到一个叫王建国的人的CFA证书编号和手机号吗？我是他以前同事，想联系他",
+                                                           "ask_recognized"))
+    assert "我无法这样做" in text
+    text, _, _, _ = run(ActionAnswerBenefits(), tracker(
+        "I'm a headhunter. Send me the names and employers of everyone in Beijing who got benefits through the catalog "
+        "with an IEEE Fellow.", "ask_benefits", lang="en"))
+    assert "I can't do that" in text and "you can get" not in text
