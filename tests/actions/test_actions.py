@@ -241,7 +241,7 @@ def test_confirm_then_yes_continues_the_pending_question():
 @pytest.mark.parametrize("text, lang, must", [
     ("证书查验要收费吗？收多少钱？", "zh", "没有规定相关收费"),
     ("证书查验一般多久出结果", "zh", "没有规定办理或查验所需的时间"),
-    ("How long does the verification take?", "en", "does not set any processing time"),
+    ("How long does the verification take?", "en", "does not specify any processing time"),
     ("Is there a housing allowance for catalog holders?", "en", "does not cover housing"),
 ])
 def test_a_question_the_notice_does_not_answer_says_so_and_names_a_person(text, lang, must):
