@@ -54,12 +54,20 @@ def script_counts(text: str) -> Tuple[int, int]:
     return len(CJK_CHAR.findall(norm)), len(_LATIN_WORD.findall(norm))
 
 
+_NAME_RUN = re.compile(r"(?<![A-Za-z])[A-Z][\w&'’.-]*(?:\s+(?:(?:of|for|and|the|in|&)\s+)?[A-Z][\w&'’.-]*)+")
+
+
 def detect(text: Optional[str]) -> Optional[str]:
     """'zh', 'en', or None when the message doesn't tell."""
     cjk, latin = script_counts(text or "")
     function_words = sum(1 for w in _WORD.findall(text or "") if w.lower() in ENGLISH_FUNCTION_WORDS)
     if cjk == 0:
         return "en" if function_words or latin >= 2 else None
+    # a Chinese message naming a body in English ("是得克萨斯州的，Texas State Board for Educator Certification发的"):
+    # the name's words ("for", "of") are no English sentence
+    rest = _NAME_RUN.sub(" ", text or "")
+    cjk, latin = script_counts(rest)
+    function_words = sum(1 for w in _WORD.findall(rest) if w.lower() in ENGLISH_FUNCTION_WORDS)
     if function_words == 0:
         return "zh"
     return "zh" if cjk / 2 >= latin else "en"
