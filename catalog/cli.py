@@ -1,4 +1,5 @@
-"""The staff command line: `python -m catalog <command>`. Output a hotline agent can read aloud.
+"""The staff command line: `python -m catalog <command>`. Output a hotline agent can read aloud. Search, show
+and list use the staff console's lookups (catalog/console.py: find, qualification, qualifications).
 
     load                    build/refresh the database from catalog/data (idempotent)
     check                   validate the data files
@@ -22,7 +23,7 @@ import argparse
 import sys
 from typing import List, Optional
 
-from catalog import answers, benefits, loader, queries
+from catalog import answers, benefits, console, loader, queries
 from catalog.matching import get_matcher
 from catalog.schema import load_dataset
 
@@ -143,10 +144,8 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _search(args: argparse.Namespace) -> int:
-    from catalog import staff_search
-
     text = " ".join(args.text)
-    found = staff_search.search(text, args.as_of)
+    found = console.find(text, args.as_of)
     zh = args.lang == "zh"
     v = found.verdict
     print(f"[{found.status}]" + (f" evidence={v.evidence}" if v is not None and v.evidence else "")
@@ -171,8 +170,9 @@ STAFF_REASONS_EN = {"query": "matches", "id": "id", "verdict": "verdict", "neare
 
 
 def _show(args: argparse.Namespace) -> int:
-    q = queries.get(args.id, args.as_of)
-    if q is None:
+    try:
+        q = console.qualification(args.id, args.as_of)
+    except console.NotFound:
         print(f"no qualification {args.id!r}; try: python -m catalog search \"{args.id}\"", file=sys.stderr)
         return 1
     zh = args.lang == "zh"
@@ -195,7 +195,7 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    quals = queries.list_qualifications(args.list_name, args.field, args.country, args.issuer, args.as_of)
+    quals = console.qualifications(args.list_name, args.field, args.country, args.issuer, args.as_of)
     for q in quals:
         print(f"{q.id}  {q.name.text(args.lang)}  ({answers.where(q, args.lang)}; "
               f"{', '.join(f.text(args.lang) for f in q.fields)})")

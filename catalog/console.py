@@ -9,6 +9,13 @@ NotFound (404).
     item(id)                          every fact of one row, the clauses that apply, the approved answers (口径)
     unanswered_rows(limit, ref)       fallbacks and 👎, newest first; `ref` turns a conversation id into what
     unanswered_csv(limit, ref)        staff may see (never the id itself)
+
+The lookups under them, also the staff CLI's (catalog/cli.py prints what they find), at any loaded version:
+
+    find(text, as_of)                                    catalog.staff_search's rows and verdict
+    qualification(id, as_of)                             one row, else NotFound
+    qualifications(list, field, country, issuer, as_of)  rows by list, field, country (a zh key or an en
+                                                         name, any case) and issuer; an unknown value: none
 """
 from __future__ import annotations
 
@@ -16,6 +23,8 @@ import re
 from typing import Any, Callable, Dict, List, Optional
 
 from catalog import answers, benefits, feedback, queries, staff_search
+from catalog.queries import QualificationInfo
+from catalog.staff_search import StaffSearch
 
 MAX_SEARCH_RESULTS = 50
 _ID = re.compile(r"^[A-Za-z]\d{1,4}$")
@@ -49,10 +58,33 @@ def _row(q: Any) -> Dict[str, Any]:
     }
 
 
-def search(text: str) -> Dict[str, Any]:
+# --- the lookups (the console's and the CLI's) -----------------------------------------------------------
+
+def find(text: str, as_of: Optional[str] = None) -> StaffSearch:
     """Staff search (catalog.staff_search): the strict verdict an applicant would get, and every row the
     words name (issuer, field, country, keyword), ranked, each with why it is listed."""
-    found = staff_search.search(text)
+    return staff_search.search(text, as_of)
+
+
+def qualification(qid: str, as_of: Optional[str] = None) -> QualificationInfo:
+    """One row by id (any case, spaces around ignored); NotFound when there is none."""
+    q = queries.get(qid, as_of)
+    if q is None:
+        raise NotFound(f"no qualification {qid[:20]!r}")
+    return q
+
+
+def qualifications(list_name: Optional[str] = None, field: Optional[str] = None, country: Optional[str] = None,
+                   issuer: Optional[str] = None, as_of: Optional[str] = None) -> List[QualificationInfo]:
+    """Rows by list, field, country and issuer (catalog.queries.list_qualifications)."""
+    return queries.list_qualifications(list_name, field, country, issuer, as_of)
+
+
+# --- what the console's API answers ------------------------------------------------------------------------
+
+def search(text: str) -> Dict[str, Any]:
+    """find(text) as JSON: the verdict, and the rows (at most MAX_SEARCH_RESULTS; `total` counts them all)."""
+    found = find(text)
     out: Dict[str, Any] = {"query": found.query, "status": found.status, "source": found.source}
     v = found.verdict
     if v is not None:
@@ -91,7 +123,7 @@ def list_rows(list_name: str, field: str, country: str) -> Dict[str, Any]:
         raise BadValue("'list' must be urgent or regular")
     field_key = _key_of(field, snap.fields, "field")
     country_key = _key_of(country, snap.countries, "country")
-    quals = queries.list_qualifications(list_name or None, field_key, country_key)
+    quals = qualifications(list_name or None, field_key, country_key)
     return {"list": list_name, "field": field_key, "country": country_key, "total": len(quals),
             "results": [_row(q) for q in quals]}
 
@@ -108,9 +140,9 @@ def _key_of(value: str, vocab: Dict[str, str], what: str) -> Optional[str]:
 
 def item(qid: str) -> Dict[str, Any]:
     """Every fact of one row, the clauses that apply (full text, zh and en) and the approved answers."""
-    q = queries.get(qid) if _ID.match(qid or "") else None
-    if q is None:
+    if not _ID.match(qid or ""):
         raise NotFound(f"no qualification {qid[:20]!r}")
+    q = qualification(qid)
     b = benefits.benefits_for(q.id, "unknown")
     clauses = [_clause(i.clause, i.status, i.reason, i.for_nationality) for i in b.items]
     for cid in ("三", "四"):

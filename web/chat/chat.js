@@ -27,7 +27,6 @@
   var RETRY_DELAY_MS = 1500;
   var UI = window.QualibotUI;  // ../shared/ui.js
   var el = UI.el;
-  var SOURCE_LINE = /\n((?:依据：|Source: )[^\n]*)\s*$/;
   var URL_RE = /https?:\/\/[^\s（）()<>"'，。；、]+/g;
 
   var I18N = {
@@ -371,13 +370,14 @@
         if (typeof c.source === "string" && c.source) { last.source = c.source; }
       }
     });
+    /* The source line is custom.source (actions/reply.py sends it with every answer that has one); the
+       text ends with it, so that channels without "custom" (WeChat, REST) show it: cut it off here. A
+       message without custom.source (domain.yml's responses, the channels' own texts, the action server's
+       "unavailable") has no source line, so nothing is looked for in its text. */
     entries.forEach(function (e) {
       if (e.source) {
         var idx = e.text.lastIndexOf(e.source);
         if (idx >= 0 && idx + e.source.length === e.text.length) { e.text = e.text.slice(0, idx).replace(/\s+$/, ""); }
-      } else {
-        var m = SOURCE_LINE.exec(e.text);
-        if (m) { e.source = m[1]; e.text = e.text.slice(0, m.index); }
       }
       if (!e.lang) { e.lang = UI.hasCJK(e.text) ? "zh" : "en"; }
     });

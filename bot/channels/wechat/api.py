@@ -18,6 +18,10 @@
 
 Nothing here raises to the caller: `send_text` returns True or False and logs why (without the
 secret or the token).
+
+One aiohttp ClientSession (its connection pool) serves every call: made on first use in the running event
+loop (a new loop, as in tests, gets a new one), closed by `close()` when the server stops (the channel's
+blueprint registers it as an after_server_stop listener).
 """
 from __future__ import annotations
 
@@ -60,6 +64,8 @@ class WeChatAPI:
         self._expires_at = 0.0
         self._lock: Optional[asyncio.Lock] = None
         self._lock_loop: Optional[asyncio.AbstractEventLoop] = None
+        self._session: Optional[aiohttp.ClientSession] = None
+        self._session_loop: Optional[asyncio.AbstractEventLoop] = None
 
     @property
     def configured(self) -> bool:
@@ -71,16 +77,28 @@ class WeChatAPI:
             self._lock, self._lock_loop = asyncio.Lock(), loop
         return self._lock
 
+    def _get_session(self) -> aiohttp.ClientSession:
+        """The session of the running loop, made on first use (with the client's timeout)."""
+        loop = asyncio.get_running_loop()
+        if self._session is None or self._session.closed or self._session_loop is not loop:
+            self._session, self._session_loop = aiohttp.ClientSession(timeout=self.timeout), loop
+        return self._session
+
+    async def close(self) -> None:
+        """Close the session (when the server stops); the next call makes a new one."""
+        session, self._session, self._session_loop = self._session, None, None
+        if session is not None and not session.closed:
+            await session.close()
+
     async def _request(self, method: str, path: str, params: Dict[str, str],
                        payload: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
         data = None if payload is None else json.dumps(payload, ensure_ascii=False).encode("utf-8")
         headers = {"Content-Type": "application/json; charset=utf-8"} if data is not None else None
-        async with aiohttp.ClientSession(timeout=self.timeout) as session:
-            async with session.request(method, self.api_base + path, params=params, data=data,
-                                       headers=headers) as resp:
-                raw = await resp.read()
-                if resp.status != 200:
-                    raise WeChatAPIError(-1, f"HTTP {resp.status}")
+        async with self._get_session().request(method, self.api_base + path, params=params, data=data,
+                                               headers=headers) as resp:
+            raw = await resp.read()
+            if resp.status != 200:
+                raise WeChatAPIError(-1, f"HTTP {resp.status}")
         try:
             body = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, ValueError) as e:

@@ -224,6 +224,10 @@ class WeChatInput(InputChannel):
         module = inspect.getmodule(self)
         bp = Blueprint(f"wechat_webhook_{type(self).__name__}", module.__name__ if module else None)
 
+        @bp.listener("after_server_stop")
+        async def close_api(*_: Any) -> None:  # the customer-service API's one aiohttp session
+            await self.api.close()
+
         @bp.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
