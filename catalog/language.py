@@ -57,6 +57,16 @@ def script_counts(text: str) -> Tuple[int, int]:
 _NAME_RUN = re.compile(r"(?<![A-Za-z])[A-Z][\w&'’.-]*(?:\s+(?:(?:of|for|and|the|in|&)\s+)?[A-Z][\w&'’.-]*)+")
 
 
+def _name_or_sentence(m: "re.Match[str]") -> str:
+    """A run of capitalised words is a name ("Texas State Board for Educator Certification") unless it holds an
+    English function word outside the joiners ("Is the HK", "Can I", "Do you"): then it is a sentence, kept."""
+    words = m.group(0).split()
+    if any(w.lower() in ENGLISH_FUNCTION_WORDS and w.lower() not in ("of", "for", "and", "the", "in", "&")
+           for w in words):
+        return m.group(0)
+    return " "
+
+
 def detect(text: Optional[str]) -> Optional[str]:
     """'zh', 'en', or None when the message doesn't tell."""
     cjk, latin = script_counts(text or "")
@@ -65,7 +75,7 @@ def detect(text: Optional[str]) -> Optional[str]:
         return "en" if function_words or latin >= 2 else None
     # a Chinese message naming a body in English ("是得克萨斯州的，Texas State Board for Educator Certification发的"):
     # the name's words ("for", "of") are no English sentence
-    rest = _NAME_RUN.sub(" ", text or "")
+    rest = _NAME_RUN.sub(_name_or_sentence, text or "")
     cjk, latin = script_counts(rest)
     function_words = sum(1 for w in _WORD.findall(rest) if w.lower() in ENGLISH_FUNCTION_WORDS)
     if function_words == 0:
