@@ -173,7 +173,7 @@ def framed(ctx: Context) -> Optional[Reply]:
         # "加州教師牌…想喺北京教書…佢56歲": an age said with the question matters for the work permit: said too
         ids = ids + ["一.4"]
     events = ctx.fact_events() + [context.slot("asked", ",".join(ids))]
-    each = matching.get_matcher().match_each(ctx.text) if not ctx.candidates else []
+    each = _corrected(ctx, matching.get_matcher().match_each(ctx.text)) if not ctx.candidates else []
     if len(each) >= 2:
         replies: List[Answer] = [answers.several(each, ctx.lang)[0]]
         for r in each:
@@ -230,8 +230,11 @@ def _corrected(ctx: Context, each: List[Any]) -> List[Any]:
     keep = []
     for r in each:
         said = _said(r)
-        at = ctx.text.find(said) if said else -1
-        if at >= 0 and _NEGATED.search(ctx.text[max(0, at - 12):at]):
+        # every whole-word occurrence ("CKA" is not the start of "CKAD"): one after "not" is the old one
+        pattern = re.compile(rf"(?<![A-Za-z]){re.escape(said)}(?![A-Za-z])") if said and said.isascii() else None
+        starts = [m.start() for m in pattern.finditer(ctx.text)] if pattern else \
+            ([ctx.text.find(said)] if said and said in ctx.text else [])
+        if any(_NEGATED.search(ctx.text[max(0, at - 12):at]) for at in starts):
             continue
         keep.append(r)
     return keep or each
