@@ -473,7 +473,11 @@ _ORG_ZH_BEFORE = re.compile(r"(?P<org>[\u4e00-\u9fff]{2,12}(?:协会|学会|公�
                             r"联合会|研究院|研究会|考选部|部|局))(?:的|颁发的|发的|认证的)?\s*$")
 _ACRONYM_BEFORE = re.compile(r"(?<![A-Za-z])(?P<org>[A-Z]{3,6})(?:\s+(?:level|grade)\s*\w+)?(?:\s+[A-Z][a-z]+){0,2}\s*(?:'s\s+)?$")
 _NOUN_STOP = {"a", "an", "the", "my", "have", "has", "hold", "holds", "got", "this", "that", "his", "her", "our", "your",
-              "teaching", "teacher", "coaching", "valid", "current", "full", "professional", "i", "as", "with", "and"}
+              "teaching", "teacher", "coaching", "valid", "current", "full", "professional", "i", "as", "with", "and",
+              # "can I use my license", "do I need a license": a question's words, no credential's name
+              "can", "could", "use", "using", "get", "getting", "need", "needs", "apply", "want", "is", "are", "do",
+              "does", "will", "would", "should", "to", "for", "me", "it", "its", "still", "just", "also", "special",
+              "any", "some", "new", "own"}
 _LEADING_STOP = {"a", "an", "the", "my", "i", "have", "has", "hold", "holds", "got", "this", "that", "our", "your"}
 _ACRONYM_CRED = re.compile(r"(?<![A-Za-z])([A-Z]{3,7})\s+(?:certified|certificate|certification|designation|holder)\b")
 _CRED_ZH = re.compile(r"[\u4e00-\u9fff]{1,6}师(?:证书|证|执照|资格)|(?:注册|执业)[\u4e00-\u9fff]{1,5}师")
