@@ -12,7 +12,7 @@ about — and which they ask about that the catalog does not list (the demand ra
 Where it sits: it reads the tracker store (Rasa's SQL table `events`: SQLite in development, PostgreSQL in
 production; SQLAlchemy 1.4 in 2.0 style) and the feedback log of the catalog database, and it is read by
 the console of the Rasa server. So it belongs to `bot/` (the Rasa server's process), beside
-`bot/stores/purge.py`, the other reader of the events table, whose URL and engine helpers it shares. It
+`ops/purge.py`, the other reader of the events table, whose URL and engine helpers it shares. It
 imports `catalog` (down: the matcher, the unlisted credentials, the PII masking, the feedback log) and
 nothing of Rasa, rasa_sdk, Sanic or `actions/`: plain SQL over Rasa's table, so a cron job or a script runs
 it without loading Rasa.

@@ -5,7 +5,7 @@
                                    [--limit 20] [--json | --csv VIEW] [--refresh]
 
 The tracker store is `--tracker-url`, else QUALIBOT_TRACKER_DB_URL, else the PostgreSQL of endpoints.prod.yml
-(bot/stores/purge.py reads the same settings); the feedback log is the catalog database (CATALOG_DB_URL).
+(ops/purge.py reads the same settings); the feedback log is the catalog database (CATALOG_DB_URL).
 Run `refresh` every few minutes (cron, or the console before a view); `report` reads counted turns only.
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from bot.analytics.refresh import LAG_SECONDS, refresh
 from bot.analytics.report import Report, report
 from bot.analytics.schema import BEIJING, DEFAULT_PREFIX, Period
-from bot.stores.purge import tracker_engine, tracker_url
+from ops.purge import tracker_engine, tracker_url
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -32,7 +32,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 DEFAULT_PREFIX = "qualibot_analytics_"
-EVENTS_TABLE = "events"  # rasa.core.tracker_store.SQLTrackerStore.SQLEvent (bot/stores/purge.py)
+EVENTS_TABLE = "events"  # rasa.core.tracker_store.SQLTrackerStore.SQLEvent (ops/purge.py)
 BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
 DIMS = ("turn", "intent", "credential", "radar", "radar_text", "unanswered")
 KEY_CHARS = 200
@@ -151,7 +151,7 @@ def drop(engine: Engine, t: Tables) -> None:
 
 def purge(engine: Engine, before: date, t: Optional[Tables] = None) -> int:
     """Delete the counts of days before `before` (they hold masked phrasings: kept as long as conversations,
-    bot/stores/purge.py's retention); how many rows went."""
+    ops/purge.py's retention); how many rows went."""
     t = t or tables()
     with engine.begin() as conn:
         if not sa.inspect(conn).has_table(t.daily.name):

@@ -236,7 +236,7 @@ def domain():
 @pytest.fixture(params=["sqlite", "postgresql"])
 def tracker(request, tmp_path, domain, monkeypatch):
     """(store, engine): the production tracker store and an analytics engine on the same database."""
-    from bot.stores.purge import tracker_engine
+    from ops.purge import tracker_engine
     from bot.stores.tracker_store import GuardedSQLTrackerStore
 
     if request.param == "sqlite":
@@ -390,7 +390,7 @@ def test_an_empty_store_and_the_period():
 
 
 def test_the_layer_imports_no_rasa():
-    """bot/analytics reads Rasa's table with plain SQL: it imports catalog and bot.stores.purge, never Rasa,
+    """bot/analytics reads Rasa's table with plain SQL: it imports catalog and ops.purge, never Rasa,
     rasa_sdk, Sanic or actions (checked on the source, as tests/actions/test_routing.py does)."""
     import ast
 
@@ -403,4 +403,4 @@ def test_the_layer_imports_no_rasa():
                 top = name.split(".")[0]
                 assert top not in ("rasa", "rasa_sdk", "sanic", "actions"), (path.name, name)
                 if top == "bot":
-                    assert name.startswith(("bot.analytics", "bot.stores.purge")), (path.name, name)
+                    assert name.startswith(("bot.analytics", "ops.purge")), (path.name, name)
