@@ -443,8 +443,10 @@ def test_slow_answer_says_success_then_arrives_through_the_api(slow_server, fake
 
 
 def test_slow_answer_with_a_retry_in_between_is_delivered_once(slow_server, fake):
+    slow_server.agent.hold.clear()  # the answer is still running when the retry comes, however slow the machine
     _, first = ask(slow_server, "slow again", msg_id="6054768590064713101")
     _, retry = ask(slow_server, "slow again", msg_id="6054768590064713101")  # still running: success again
+    slow_server.agent.hold.set()
     assert first == retry == b"success"
     assert wait_until(lambda: fake.delivered, timeout=15)
     time.sleep(0.2)

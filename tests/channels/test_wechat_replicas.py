@@ -104,8 +104,12 @@ def test_a_slow_answer_is_delivered_once_whichever_replica_gave_up(new_store, fa
     p = Pair(new_store, fake, reply_timeout=0.3, slow_delay=0.8)
     try:
         body = text_xml("slow one", msg_id="6054768590064719204")
+        for s in (p.a, p.b):  # the answer is still running when the retry comes, however slow the machine
+            s.agent.hold.clear()
         assert content(p.a, body) == "success"  # a gave up waiting (its turn goes on)
         assert content(p.b, body) == "success"  # the retry on b gave up too
+        for s in (p.a, p.b):
+            s.agent.hold.set()
         assert wait_until(lambda: fake.delivered, timeout=15)
         key = message_key(parse_xml(body))
         # both replicas know the answer and have finished deciding whether to send it

@@ -51,6 +51,10 @@ class StubAgent:
         self.calls: List[Dict[str, Any]] = []
         self.message_ids: List[str] = []
         self.slow_delay = slow_delay
+        # a test may hold slow answers until it has done something meanwhile (hold.clear() ... hold.set()), so that
+        # "still running" does not depend on how fast a loaded machine sends the next request
+        self.hold = threading.Event()
+        self.hold.set()
 
     async def handle_message(self, message: Any) -> None:
         self.calls.append({"sender_id": message.sender_id, "text": message.text,
@@ -59,6 +63,8 @@ class StubAgent:
         out, who, text = message.output_channel, message.sender_id, message.text
         if text.startswith("slow"):
             await asyncio.sleep(self.slow_delay)
+            while not self.hold.is_set():
+                await asyncio.sleep(0.01)
             await out.send_response(who, {"text": f"slow answer to {text}"})
         elif text == "buttons":
             await out.send_response(who, {"text": "Which one do you mean?", "buttons": [
