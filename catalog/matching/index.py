@@ -281,8 +281,8 @@ class Index:
             span = (toks[start].start, toks[end - 1].end)
             if kind in ("place", "other") and _lowercase_short_word(text, span):
                 continue  # "help us" is not the US, "ca" not California
-            if kind in ("place", "other") and _NATIONALITY.match(text, span[1]):
-                continue  # "我係加拿大籍", "a Canadian citizen": the person's nationality, not where it was issued
+            if kind in ("place", "other") and _persons_origin(text, span):
+                continue  # "我係加拿大籍", "I'm from the Philippines", "Canadian, 67, CELTA holder": the person's
             if kind == "place":
                 words.places.append(payload)  # type: ignore[arg-type]
                 words.place_spans.append(span)
@@ -394,6 +394,24 @@ def longest_non_overlapping(hits: List[Hit]) -> List[Hit]:
 
 
 _NATIONALITY = re.compile(r"\s*(?:籍|国籍|國籍|公民|citizen|national\b|passport)", re.I)
+_FROM_BEFORE = re.compile(r"(?:i'?m|i am|we are|we're|he is|she is|i come|originally|born)\s+(?:from\s+)?(?:the\s+)?$|"
+                          r"(?:我|他|她|佢)(?:来自|來自|是|係|系)$", re.I)
+_PERSON_AFTER = re.compile(r"\s*(?:人(?![力才事])|,\s*\d{2}\b|，\s*\d{2})")
+_SENTENCE_START = re.compile(r"(?:^|[.!?。！？\n]\s*)$")
+
+
+def _persons_origin(text: str, span: Tuple[int, int]) -> bool:
+    """A place word that says who the person is, not where a credential was issued: a nationality ("加拿大籍",
+    "Canadian citizen"), an origin ("I'm from the Philippines", "我来自韩国", "我係美國人"), or a demonym opening
+    the message with their age ("Canadian, 67, CELTA holder")."""
+    a, b = span
+    if _NATIONALITY.match(text, b):
+        return True
+    before = text[max(0, a - 24):a]
+    if _FROM_BEFORE.search(before) and (_PERSON_AFTER.match(text, b) or re.search(r"from\s+(?:the\s+)?$|来自$|來自$",
+                                                                                     before, re.I)):
+        return True
+    return bool(_SENTENCE_START.search(before) and _PERSON_AFTER.match(text, b))
 _PLURAL_ES = re.compile(r"(?:ch|sh|x|ss)es$")
 
 

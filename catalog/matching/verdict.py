@@ -10,6 +10,7 @@ or "ambiguous" (several): a question, never a yes. The order of the checks below
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import FrozenSet, List, Optional, Sequence, Tuple
@@ -42,6 +43,12 @@ class Verdict:
         self.data = data
         self.known_keys = known_keys
         self.listed_keys = listed_keys
+
+    @functools.cached_property
+    def _place_words(self) -> FrozenSet[str]:
+        """Single-word place names, lower-cased ("ontario", "texas")."""
+        words = list(self.data.places) + list(self.data.other_places)
+        return frozenset(str(w).lower() for w in words if " " not in str(w) and str(w).isascii())
 
     def name(self, qid: str) -> Tuple[str, str]:
         return self.data.names.get(qid, (qid, qid))
@@ -330,8 +337,11 @@ class Verdict:
             for m in rx.finditer(simple, lo, hi):
                 if any(x < m.end() and m.start() < y for x, y in taken):
                     continue
-                if rx is _CRED_EN and all(len(w) == 1 or w.lower() in _NOUN_STOP for w in m.group(0).split()[:-1]):
-                    continue  # "a B licence", "my teaching licence": no name of another credential
+                words = m.group(0).split()
+                generic_noun = words[-1].lower() in ("certificate", "certification", "licence", "license")
+                if rx is _CRED_EN and all(len(w) == 1 or w.lower() in _NOUN_STOP
+                                          or (generic_noun and w.lower() in self._place_words) for w in words[:-1]):
+                    continue  # "a B licence", "my teaching licence", "my Ontario certificate": no other credential
                 noun = normalize(m.group(0))
                 if re.search(r"(work|residence|study|entry) permit$", noun):
                     continue  # what the user asks about, not a credential they hold

@@ -132,3 +132,14 @@ def test_issuer_and_level_said_apart(matcher):
     below = matcher.match("我有UEFA的足球教练证书 是C级的")
     assert below.status == "unlisted" and below.unlisted.kind == "below_level"
     assert matcher.match("I only have the AFC C coaching licence.").status == "unlisted"
+
+
+def test_the_persons_origin_is_not_where_the_credential_was_issued(matcher):
+    # a false "not listed" for a listed credential because of who the person is
+    assert matcher.match("Canadian, 67, CELTA holder, teaching English in Beijing.").best == "R073"
+    assert matcher.match("I'm from the Philippines, certified by the Ontario College of Teachers. "
+                         "Can my Ontario certificate help?").best == "R062"
+    assert matcher.match("我係美國人有加州教師牌").best == "R060"
+    # where a credential was issued still counts
+    assert matcher.match("I have a teaching licence from Ohio").status == "unlisted"
+    assert matcher.match("Connecticut coaching permit (CSDE)").status == "unlisted"
