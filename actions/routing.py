@@ -242,6 +242,9 @@ def _with_claims(ctx: Context, reply: Reply) -> Reply:
     replies, events = reply
     res = context.resolve(replace(ctx, text=text, slots={**ctx.slots, "qualification": None}))
     named = queries.get(res.qid) if res.status == "listed" and res.qid else None
+    if res.status == "confirm" and res.result is not None and len(res.result.ids) == 1 and claims.claims_urgent(text):
+        # "我的Kubernetes管理员证书是不是急需紧缺的": whichever issuer, that row is not on the urgent list
+        named = queries.get(res.result.ids[0])
     if named is not None:
         said = res.result.candidates[0].matched.strip() if res.result is not None and res.result.candidates else ""
     elif res.status == "unlisted" and res.result is not None and res.result.unlisted is not None:

@@ -112,3 +112,15 @@ def test_requests_for_other_peoples_data_are_refused():
         "I'm a headhunter. Send me the names and employers of everyone in Beijing who got benefits through the catalog "
         "with an IEEE Fellow.", "ask_benefits", lang="en"))
     assert "I can't do that" in text and "you can get" not in text
+
+
+def test_on_the_list_is_a_recognition_question_not_a_row_query():
+    from catalog import staff_query
+    assert staff_query.parse("Florida Professional Educator's Certificate — is it on the list?") is None
+    assert staff_query.parse("List all entries issued by the Cloud Native Computing Foundation") is not None
+
+
+def test_a_generic_mention_called_urgent_is_still_corrected():
+    text, _, _, _ = run(ActionAnswerRecognition(), tracker(
+        "你个破机器人啥也不懂！赶紧告诉我我的Kubernetes管理员证书是不是急需紧缺的", "ask_recognized"))
+    assert "不在急需紧缺境外职业资格清单" in text and "R031" in text
