@@ -29,6 +29,8 @@ _REMARK_ONLY = re.compile(r"备注|備註|remark", re.I)
 _ISSUER_ASKED = re.compile(r"哪个机构|哪個機構|边个机构|邊個機構|什么机构|什麼機構|谁发|誰發|边个发|邊個發|谁颁发|誰頒發|颁发机构是|頒發機構是|"
                            r"which (?:body|organi[sz]ation|institution|authority) (?:issues|issued|awards|grants)|"
                            r"who (?:issues|issued|awards|grants)|issued by whom|who is the issuer|what is the issuer", re.I)
+# "…喺香港物理治療師管理委員會註冊…我可以享受啲咩便利？": a question about benefits, though it says "registered"
+_BENEFITS_ASKED = re.compile(r"便利|享受|待遇|好处|好處|\bbenefits?\b|what (?:do|can) i get", re.I)
 _FOLLOW_UP_LENGTH = 60  # characters: a follow-up question about the credential of the conversation
 
 
@@ -141,7 +143,7 @@ def framed(ctx: Context) -> Optional[Reply]:
     if "title" in ids and any(i in ("一.2", "二.1") for i in ids):
         ids = [i for i in ids if i != "title"]  # "中级还是副高": the levels named
     issuer_asked = bool(_ISSUER_ASKED.search(ctx.text))
-    if not ids and (asked.asks_about_remark(ctx.text) or issuer_asked) \
+    if not ids and (asked.asks_about_remark(ctx.text) or issuer_asked) and not _BENEFITS_ASKED.search(ctx.text) \
             and len(matching.get_matcher().match_each(ctx.text)) < 2:  # several credentials: each one's verdict
         # "Does the USCPA row require any years of experience?": the row's remark, about the credential named;
         # a short follow-up ("需要几年工作经验？", "这个是哪个机构发的？") is about the credential of the conversation

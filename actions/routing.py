@@ -170,6 +170,11 @@ def _unknown_asked(action: str, ctx: Context) -> Optional[Reply]:
     return [first], [context.slot("pending_intent", None)]
 
 
+# the clauses each measure's own action answers (catalog/data/asked.yaml's keys)
+_MEASURE_CLAUSES = {"action_answer_work_permit": ("一.4",), "action_answer_visa": ("一.3", "二.4"),
+                    "action_answer_title": ("title", "一.2", "二.1"), "action_answer_residence_card": ("一.1",)}
+
+
 def _intent_checked(action: str, ctx: Context) -> str:
     """The action for what the message's own words ask when NLU's intent is a near miss between two questions
     about a credential: "frm算不算啊 在北京" (recognition, not practice), "我能享受哪些目录里的便利" (benefits, not
@@ -180,6 +185,10 @@ def _intent_checked(action: str, ctx: Context) -> str:
     if action == "action_answer_practice" and not _PRACTICE_WORDS.search(text) and "三" not in asked.asked_clauses(text):
         return "action_answer_recognition"
     if action == "action_answer_recognition" and _BENEFIT_WORDS.search(text):
+        return "action_answer_benefits"
+    own = _MEASURE_CLAUSES.get(action)
+    if own and _BENEFIT_WORDS.search(text) and not set(own) & set(asked.asked_clauses(text)):
+        # "…我可以享受啲咩便利？" read as a work-permit question: it asks every benefit, not one measure
         return "action_answer_benefits"
     if action in ("action_answer_help", "action_answer_fallback", "action_answer_out_of_scope",
                   "action_answer_notice_info") and ctx.slots.get("qualification") and _BENEFIT_WORDS.search(text):
