@@ -178,8 +178,7 @@ def refined(ctx: "Context") -> Optional[MatchResult]:
         follow = text
         if "德州" in follow and "R057" in before.ids:  # after a US teacher's licence, 德州 is Texas (得州)
             follow = follow.replace("德州", "得州")
-        places = [(a, b) for a, b in _places(m, follow) if not _NATIONALITY_AFTER.match(follow, b)
-                  and not _NATIONALITY_BEFORE.search(follow[max(0, a - 12):a])]
+        places = _places(m, follow)
         if places:
             # "Sorry, it's from Virginia." after "… licence from Ohio": the place said now replaces the earlier one
             earlier = [_without_places(m, e) for e in earlier]
@@ -201,17 +200,17 @@ def refined(ctx: "Context") -> Optional[MatchResult]:
     return None
 
 
-_NEGATION_BEFORE = re.compile(r"(?:not|isn'?t|instead of|rather than|不是|而不是|唔係|唔系|并非|並非|非)\s*(?:the\s+|from\s+)?$",
+NEGATION_BEFORE = re.compile(r"(?:not|no|isn'?t|instead of|rather than|不是|而不是|唔係|唔系|并非|並非|非)\s*"
+                             r"(?:the\s+|a\s+|an\s+|from\s+)?$",
                               re.I)
 
 
-_NATIONALITY_AFTER = re.compile(r"\s*(?:籍|国籍|國籍|人|公民|护照|護照|citizen|national|passport)", re.I)
-_NATIONALITY_BEFORE = re.compile(r"(?:citizen of|national of|nationality[: ]*|入咗|入了|加入)\s*(?:the\s+)?$", re.I)
 
 
 def _places(m: "matcher.Matcher", text: str) -> List[Tuple[int, int]]:
-    """Spans of the places (listed or not) a text names, inside credential names too."""
-    return m.index.place_spans(text)
+    """Spans of the places (listed or not) a text names as where a credential was issued, inside credential names
+    too; never the person's nationality or origin ("講錯咗，我其實已經入咗英國籍")."""
+    return m.index.place_spans(text, issued_only=True)
 
 
 def _without_places(m: "matcher.Matcher", text: str) -> str:
@@ -223,7 +222,7 @@ def _without_places(m: "matcher.Matcher", text: str) -> str:
 def _without_negated_places(text: str, spans: List[Tuple[int, int]]) -> str:
     """ "my licence is from Virginia, not Florida", "是佛罗里达州的，不是得州": the place said to be wrong dropped."""
     for a, b in sorted(spans, reverse=True):
-        if _NEGATION_BEFORE.search(text[max(0, a - 14):a]):
+        if NEGATION_BEFORE.search(text[max(0, a - 14):a]):
             text = text[:a] + " " + text[b:]
     return text
 

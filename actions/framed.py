@@ -29,8 +29,11 @@ _REMARK_ONLY = re.compile(r"备注|備註|remark", re.I)
 _ISSUER_ASKED = re.compile(r"哪个机构|哪個機構|边个机构|邊個機構|什么机构|什麼機構|谁发|誰發|边个发|邊個發|谁颁发|誰頒發|颁发机构是|頒發機構是|"
                            r"which (?:body|organi[sz]ation|institution|authority) (?:issues|issued|awards|grants)|"
                            r"who (?:issues|issued|awards|grants)|issued by whom|who is the issuer|what is the issuer", re.I)
-# "…喺香港物理治療師管理委員會註冊…我可以享受啲咩便利？": a question about benefits, though it says "registered"
-_BENEFITS_ASKED = re.compile(r"便利|享受|待遇|好处|好處|\bbenefits?\b|what (?:do|can) i get", re.I)
+# what asks every benefit a credential gives ("我可以享受啲咩便利？", "那我能办些什么？", "what can I apply for"), not one measure
+BENEFITS_ASKED = re.compile(r"便利|享受|待遇|优惠|優惠|好处|好處|有咩用|有什么用|有啥用|有乜用|\bbenefits?\b|\bperks\b|"
+                            r"what (?:do|can|will) i get|what does it give|advantages|能办些什么|能辦些什麼|能办什么|能辦什麼|"
+                            r"可以办什么|可以辦什麼|可以办啥|能办啥|辦到啲咩|可以辦啲咩|能做什么|有什么可以办|"
+                            r"what can i (?:do|apply for|get)|what (?:am i|are we) entitled", re.I)
 _FOLLOW_UP_LENGTH = 60  # characters: a follow-up question about the credential of the conversation
 
 
@@ -143,7 +146,7 @@ def framed(ctx: Context) -> Optional[Reply]:
     if "title" in ids and any(i in ("一.2", "二.1") for i in ids):
         ids = [i for i in ids if i != "title"]  # "中级还是副高": the levels named
     issuer_asked = bool(_ISSUER_ASKED.search(ctx.text))
-    if not ids and (asked.asks_about_remark(ctx.text) or issuer_asked) and not _BENEFITS_ASKED.search(ctx.text) \
+    if not ids and (asked.asks_about_remark(ctx.text) or issuer_asked) and not BENEFITS_ASKED.search(ctx.text) \
             and len(matching.get_matcher().match_each(ctx.text)) < 2:  # several credentials: each one's verdict
         # "Does the USCPA row require any years of experience?": the row's remark, about the credential named;
         # a short follow-up ("需要几年工作经验？", "这个是哪个机构发的？") is about the credential of the conversation
@@ -220,14 +223,11 @@ def framed(ctx: Context) -> Optional[Reply]:
     return [answer] + experience(ctx, q), events + slot_events + [context.slot("pending_intent", pending)]
 
 
-_CORRECTION = re.compile(r"sorry|i meant|actually|correction|my mistake|not\s|不是|不对|不對|说错|說錯|搞错|搞錯|看错|看錯|其实|其實|更正|"
-                         r"唔係|唔系|应该是|應該是", re.I)
-_NEGATED = re.compile(r"(?:not|no|isn't|不是|唔係|唔系|非|而不是|并非)\s*(?:the\s+|a\s+|an\s+)?$", re.I)
 
 
 def _corrected(ctx: Context, each: List[Any]) -> List[Any]:
     """ "Sorry, I meant FRM, not CFA", "不对，是ACM高级会员，不是会士": the credential said after "not" is the old one."""
-    if len(each) < 2 or not _CORRECTION.search(ctx.text):
+    if len(each) < 2 or not context.CORRECTION.search(ctx.text):
         return each
     keep = []
     for r in each:
@@ -236,7 +236,7 @@ def _corrected(ctx: Context, each: List[Any]) -> List[Any]:
         pattern = re.compile(rf"(?<![A-Za-z]){re.escape(said)}(?![A-Za-z])") if said and said.isascii() else None
         starts = [m.start() for m in pattern.finditer(ctx.text)] if pattern else \
             ([ctx.text.find(said)] if said and said in ctx.text else [])
-        if any(_NEGATED.search(ctx.text[max(0, at - 12):at]) for at in starts):
+        if any(context.NEGATION_BEFORE.search(ctx.text[max(0, at - 12):at]) for at in starts):
             continue
         keep.append(r)
     return keep or each

@@ -138,10 +138,6 @@ def fallback(ctx: Context) -> Reply:
     return support.fallback(ctx)
 
 
-_BENEFIT_WORDS = re.compile(r"便利|享受|待遇|优惠|優惠|好处|好處|有咩用|有什么用|有啥用|有乜用|\bbenefits?\b|\bperks\b|"
-                            r"what (?:do|can|will) i get|what does it give|advantages|能办些什么|能辦些什麼|能办什么|能辦什麼|"
-                            r"可以办什么|可以辦什麼|可以办啥|能办啥|辦到啲咩|可以辦啲咩|能做什么|有什么可以办|"
-                            r"what can i (?:do|apply for|get)|what (?:am i|are we) entitled", re.I)
 _PRACTICE_WORDS = re.compile(r"执业|執業|行医|行醫|practi[sc]e|当老师|做老师|教书|教書|看病|上岗|上崗|开业|開業|坐诊|"
                              r"treat patients|see patients|teach|sign audit|dispens", re.I)
 
@@ -184,14 +180,14 @@ def _intent_checked(action: str, ctx: Context) -> str:
         return action
     if action == "action_answer_practice" and not _PRACTICE_WORDS.search(text) and "三" not in asked.asked_clauses(text):
         return "action_answer_recognition"
-    if action == "action_answer_recognition" and _BENEFIT_WORDS.search(text):
+    if action == "action_answer_recognition" and framed.BENEFITS_ASKED.search(text):
         return "action_answer_benefits"
     own = _MEASURE_CLAUSES.get(action)
-    if own and _BENEFIT_WORDS.search(text) and not set(own) & set(asked.asked_clauses(text)):
+    if own and framed.BENEFITS_ASKED.search(text) and not set(own) & set(asked.asked_clauses(text)):
         # "…我可以享受啲咩便利？" read as a work-permit question: it asks every benefit, not one measure
         return "action_answer_benefits"
     if action in ("action_answer_help", "action_answer_fallback", "action_answer_out_of_scope",
-                  "action_answer_notice_info") and ctx.slots.get("qualification") and _BENEFIT_WORDS.search(text):
+                  "action_answer_notice_info") and ctx.slots.get("qualification") and framed.BENEFITS_ASKED.search(text):
         # "那我能办些什么？" after a credential: what it gives this person, not what the assistant can do
         return "action_answer_benefits"
     return action

@@ -236,15 +236,17 @@ class Index:
                     taken.append((a, b))
         return sorted(spans)
 
-    def place_spans(self, text: str) -> List[Tuple[int, int]]:
+    def place_spans(self, text: str, issued_only: bool = False) -> List[Tuple[int, int]]:
         """Spans of every place word in `text`, inside credential names too ("Florida teaching certificate"):
-        what a correction ("Sorry, it's from Virginia") replaces."""
+        what a correction ("Sorry, it's from Virginia") replaces. `issued_only`: without the places that say who
+        the person is ("入咗英國籍", "I'm from the Philippines"), the one test the verdict applies too."""
         toks = tokens(text) if text and text.strip() else []
         if not toks:
             return []
         doc = self._doc([t.text for t in toks])
-        return [(toks[start].start, toks[end - 1].end) for kind, _p, start, end in self._word_matches(doc)
-                if kind in ("place", "other") and not _lowercase_short_word(text, (toks[start].start, toks[end - 1].end))]
+        spans = [(toks[start].start, toks[end - 1].end) for kind, _p, start, end in self._word_matches(doc)
+                 if kind in ("place", "other")]
+        return [s for s in spans if not _lowercase_short_word(text, s) and not (issued_only and _persons_origin(text, s))]
 
     def _exact_hits(self, doc, toks: List[Token], text: str = "") -> List[Hit]:
         hits = []
@@ -393,7 +395,8 @@ def longest_non_overlapping(hits: List[Hit]) -> List[Hit]:
     return taken
 
 
-_NATIONALITY = re.compile(r"\s*(?:籍|国籍|國籍|公民|citizen|national\b|passport)", re.I)
+_NATIONALITY = re.compile(r"\s*(?:籍|国籍|國籍|公民|护照|護照|citizen|national\b|passport)", re.I)
+_ACQUIRED_BEFORE = re.compile(r"(?:citizen of|national of|nationality[: ]*|入咗|入了|加入)\s*(?:the\s+)?$", re.I)
 _FROM_BEFORE = re.compile(r"(?:i'?m|i am|we are|we're|he is|she is|i come|originally|born)\s+(?:from\s+)?(?:the\s+)?$|"
                           r"(?:我|他|她|佢)(?:来自|來自|是|係|系)$", re.I)
 _PERSON_AFTER = re.compile(r"\s*(?:人(?![力才事])|,\s*\d{2}\b|，\s*\d{2})")
@@ -405,9 +408,9 @@ def _persons_origin(text: str, span: Tuple[int, int]) -> bool:
     "Canadian citizen"), an origin ("I'm from the Philippines", "我来自韩国", "我係美國人"), or a demonym opening
     the message with their age ("Canadian, 67, CELTA holder")."""
     a, b = span
-    if _NATIONALITY.match(text, b):
-        return True
     before = text[max(0, a - 24):a]
+    if _NATIONALITY.match(text, b) or _ACQUIRED_BEFORE.search(before):
+        return True
     if _FROM_BEFORE.search(before) and (_PERSON_AFTER.match(text, b) or re.search(r"from\s+(?:the\s+)?$|来自$|來自$",
                                                                                      before, re.I)):
         return True

@@ -104,8 +104,7 @@ class Matcher:
 
     def _shared_words(self, text: str, found) -> str:
         """The places and issuers a message names (said once for several credentials)."""
-        spans = [(x, y) for x, y in self.index.place_spans(text) if not _NATIONALITY_AFTER.match(text, y)] \
-            + [h.span for h in found.hits if h.entry.issuer]
+        spans = self.index.place_spans(text, issued_only=True) + [h.span for h in found.hits if h.entry.issuer]
         return " ".join(text[x:y] for x, y in sorted(set(spans)))
 
     def mention_spans(self, text: str) -> List[Tuple[int, int, str]]:
@@ -117,7 +116,6 @@ class Matcher:
 
 # where one credential ends and another begins ("PMP和ITIL", "CFA, FRM and CAIA", "ACCA/CIMA", "CFA plus FRM",
 # Cantonese "FCCA同CPA澳洲", "A同埋B", "A仲有B")
-_NATIONALITY_AFTER = re.compile(r"\s*(?:籍|国籍|國籍|人|公民|citizen|national|passport)", re.I)
 _SEPARATOR = re.compile(r"[,，、;；/&+。？！?!\n]|和|与|與|以及|及|还有|還有|另外|另有|同时|同時|同埋|同|跟|加上|仲有|外加|或者|或|"
                         r"(?<![A-Za-z])(?:and|plus|as well as|also|or|along with|together with|with)(?![A-Za-z])",
                         re.I)
