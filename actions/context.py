@@ -133,8 +133,12 @@ def language_switch(ctx: Context) -> Optional[Context]:
     if not m:
         return None
     rest = (ctx.text[:m.start()] + " " + ctx.text[m.end():]).strip()
-    if len(_FILLER.sub("", rest)) >= 4:
+    if len(_FILLER.sub("", rest)) >= 4 and (not ctx.history or matcher.match(rest).status != "none"):
         text = rest
+    elif ctx.history and len(_FILLER.sub("", rest)) >= 4:
+        # "Is it on the list and what's required?", "and I'm British, 10 years of experience": what is left asks
+        # about, or adds facts to, the credential of the previous message
+        text = ctx.history[-1] + "\n" + rest
     elif ctx.history:
         text = ctx.history[-1]
     else:

@@ -183,7 +183,14 @@ def _intent_checked(action: str, ctx: Context) -> str:
     if action == "action_answer_recognition" and framed.BENEFITS_ASKED.search(text):
         return "action_answer_benefits"
     own = _MEASURE_CLAUSES.get(action)
-    if own and framed.BENEFITS_ASKED.search(text) and not set(own) & set(asked.asked_clauses(text)):
+    clauses = set(asked.asked_clauses(text))
+    if own and not set(own) & clauses and not framed.BENEFITS_ASKED.search(text) \
+            and not any(k in ctx.entities for k in ("age", "nationality", "high_end")) \
+            and (action == "action_answer_title" or _ASKS_LISTED.search(text) or asked.asks_about_remark(text)):
+        # "美国PE在目录里吗", "how many CPA Australia courses can a Chinese CPA skip?" read as a title question: the
+        # message names no word of the measure and no fact of the person, so it asks about the credential itself
+        return "action_answer_recognition"
+    if own and framed.BENEFITS_ASKED.search(text) and not set(own) & clauses:
         # "…我可以享受啲咩便利？" read as a work-permit question: it asks every benefit, not one measure
         return "action_answer_benefits"
     if action in ("action_answer_help", "action_answer_fallback", "action_answer_out_of_scope",
@@ -194,7 +201,7 @@ def _intent_checked(action: str, ctx: Context) -> str:
 
 
 def chitchat(ctx: Context) -> Reply:
-    """Goodbye and "are you a bot?": the domain's response, unless the message also names a credential ("你个傻X
+    """Greetings, thanks, goodbye and "are you a bot?": the domain's response, unless the message also names a credential ("你好，我想问一下CKA证书", "你个傻X
     机器人 PMP到底在不在目录", "thanks — and is my CFA listed?"): its verdict then (the checks of `answer` come first:
     refusals, staff queries, measures, several credentials)."""
     if ctx.text and not ctx.text.startswith("/") and context.resolve(ctx).new:
@@ -318,7 +325,7 @@ def _answer(action: str, ctx: Context) -> Reply:
 
 
 def _rest(action: str, ctx: Context) -> Reply:
-    return _with_experience(ctx, _answered(action, ctx))
+    return _with_experience(ctx, _with_silence(ctx, _answered(action, ctx)))
 
 
 def _with_experience(ctx: Context, reply: Reply) -> Reply:
@@ -334,7 +341,11 @@ def _with_experience(ctx: Context, reply: Reply) -> Reply:
     q = queries.get(next(iter(rows)))
     if q is None or not q.experience_years:
         return reply
-    return replies + [answers.experience_verdict(q, years, ctx.lang)], events
+    verdict = answers.experience_verdict(q, years, ctx.lang)
+    if years < q.experience_years and not any(a.kind in ("unlisted", "confirm", "ambiguous") for a in replies):
+        # "not yet" changes every answer given: said first
+        return [verdict] + replies, events
+    return replies + [verdict], events
 
 
 def _answered(action: str, ctx: Context) -> Reply:
@@ -354,8 +365,9 @@ def _answered(action: str, ctx: Context) -> Reply:
     if answered is not None:
         return _with_silence(ctx, answered)
     if action in _GENERIC_ACTIONS + ("action_answer_catalog_stats",) and ctx.intent != "inform" and not ctx.candidates \
-            and not ctx.slots.get("pending_intent") \
-            and ctx.text and not ctx.text.startswith("/") and context.resolve(ctx).status in ("listed", "unlisted"):
+            and not ctx.slots.get("pending_intent") and ctx.text and not ctx.text.startswith("/") \
+            and context.resolve(ctx).status in (("listed", "unlisted", "confirm") if action == "action_browse_catalog"
+                                                else ("listed", "unlisted")):
         # "不对，是ACM高级会员，不是会士" seen as a denial: the credential it names is the answer
         return recognition.recognition(ctx)
     if action in _GENERIC_ACTIONS and not ctx.candidates and context.refined(ctx) is not None:
@@ -415,8 +427,10 @@ def _new_nationality(ctx: Context) -> Optional[Reply]:
         if ctx.slots.get("asked") or not any(f(text) is not None for f in (
                 person_facts.beijing_employer, person_facts.experience_years, person_facts.age, person_facts.high_end)):
             return None
-        if person_facts.age(text) is not None and ctx.nationality != "chinese":
-            # "唔好意思，我其實係64歲": an age matters for the work permit
+        if ctx.nationality != "chinese" and (person_facts.age(text) is not None or (
+                person_facts.high_end(text) is not None and ctx.age is not None)):
+            # "唔好意思，我其實係64歲", "HR says insurance isn't a 'gaojingjian' industry" (67, foreign): the age and
+            # the industry decide the work permit
             return _with_silence(ctx, CONTINUATIONS["ask_work_permit"](ctx))
     return _with_silence(ctx, CONTINUATIONS["ask_benefits"](ctx))
 
@@ -448,6 +462,8 @@ def _with_silence(ctx: Context, reply: Reply) -> Reply:
     if not topics or ctx.text.startswith("/"):
         return reply
     replies, events = reply
+    if any(a.kind == "not_covered" for a in replies):
+        return reply  # said once
     kept = [a for a in replies if a.kind not in ("fallback", "not_found", "human", "out_of_scope")]
     return [answers.not_covered(topics, ctx.lang, message=ctx.text)] + kept, events
 
