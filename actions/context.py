@@ -190,6 +190,12 @@ def refined(ctx: "Context") -> Optional[MatchResult]:
         tries = [m.match(" ".join([follow] + earlier)), m.match(" ".join(earlier + [follow]))]
         if places:  # its places beside the earlier mention ("My mistake, my licence is from Virginia" is far from it)
             tries.append(m.match(" ".join([" ".join(follow[a:b] for a, b in places)] + earlier)))
+        if before.status == "unlisted" and 1 < len(before.ids) <= MAX_SHOWN:
+            # "IEEE会员…" (not listed; the nearest are Fellow and Senior Member) → "是Senior Member": one of the rows
+            # named as nearest, as if picked from them
+            picked = m.match(follow, restrict_to=before.ids)
+            if picked.status == "listed" and len(picked.ids) == 1:
+                tries.append(picked)
         rank = {"listed": 0, "unlisted": 1, "confirm": 2, "ambiguous": 3, "none": 4}
         if alone.status in ("confirm", "ambiguous") and alone.ids:
             # "Correction: I was elected Fellow (FRSC)": what the follow-up names itself bounds what it corrects to

@@ -72,6 +72,14 @@ def answer_confirmation(ctx: Context, qid: str) -> Optional[Reply]:
     result = None
     if ctx.text and not ctx.text.startswith("/"):
         result = matcher.match(ctx.text, restrict_to=[qid])
+        if result.status != "unlisted" and ctx.history:
+            # "是C级的" to "is yours UEFA's?": yes, but the grade said now is below the listed one
+            earlier = matcher.match(ctx.history[-1])
+            mention = earlier.candidates[0].matched if earlier.candidates else ctx.history[-1]
+            for together in (matcher.match(mention + " " + ctx.text), matcher.match(ctx.history[-1] + "\n" + ctx.text)):
+                if together.status == "unlisted" and qid in together.ids:
+                    result = together
+                    break
     said_no = ctx.intent == "deny" or context.answers_no(ctx.text)
     yes = (ctx.intent == "affirm" and not said_no) or (result is not None and result.status in ("listed", "confirm")
                                                        and result.ids == [qid])
@@ -393,8 +401,14 @@ def _follow_up(ctx: Context) -> Optional[Reply]:
     if not text or text.startswith("/") or not ctx.history or len(text) > context.SHORT_MESSAGE \
             or ctx.slots.get("confirming") or asked.asked_clauses(text):
         return None
-    if matcher.match(text).status in ("listed", "unlisted", "confirm", "ambiguous"):
+    alone = matcher.match(text).status
+    if alone in ("listed", "unlisted"):
         return None  # a credential of its own: the usual answers handle it
+    if alone in ("confirm", "ambiguous"):
+        # "是Senior Member，高级会员" after "IEEE会员…": ambiguous alone (IEEE's or ACM's?), one row with the turn before
+        done = context.refined(ctx)
+        if done is None or done.status not in ("listed", "unlisted") or len(done.ids) != 1:
+            return None
     res = context.resolve(ctx)
     if not res.new:
         return None

@@ -23,7 +23,7 @@ _ASKS = re.compile(r"边啲|邊啲|边个|邊個|边几|邊幾|哪个|哪個|哪
                    r"(?:rows?|entries|items|qualifications|certificates|credentials)\s*(?:\([^)]*\)\s*)?(?:that|which|with|requiring|needing))(?![a-z])")
 # ... about rows of the catalog, not about benefits ("急需紧缺的有哪些便利" asks about benefits)
 _OBJECT = re.compile(r"证书|證書|资格|資格|条目|條目|项|項|证|證|执照|執照|目录|目錄|(?<![a-z])(?:rows?|qualifications?|certificates?|credentials?|"
-                     r"items?|entries|licen[cs]es?|designations?|certs?|certifications?|anything)(?![a-z])")
+                     r"items?|entries|licen[cs]es?|designations?|certs?|certifications?|anything|registrations?|(?:registration )?boards)(?![a-z])")
 _YEARS = [(re.compile(r"两年|兩年|2\s*年|二年|两学年|兩學年|two years|2 years|2-year|two-year|two school years"), 2),
           (re.compile(r"三年|3\s*年|three years|3 years|3-year|three-year"), 3)]
 _EXPERIENCE = re.compile(r"经验|經驗|经历|經歷|experience")
@@ -85,12 +85,14 @@ class Filters:
     words: Tuple[str, ...] = ()  # name, issuer or alias words ("精算师", "basketball", "AHPRA"): any of them
     more_than_years: Optional[int] = None  # "more than two years", "两年以上"
     authority: Optional[str] = None  # the registering authority named ("药监部门"): a key of AUTHORITIES
+    regional: bool = False  # "各州", "US state teaching certificates": rows of a state, province or territory
+    excluded: Tuple[str, ...] = ()  # "exclude preschool", "不含学前": rows whose names have these words are left out
 
     def beyond_browsing(self) -> bool:
         """Filters the browse answer (list, field, country) does not apply."""
         return any((self.experience_years, self.experience is not None, self.registration, self.title_level,
                     self.level_limit, self.condition, len(self.countries) > 1, self.words, self.more_than_years,
-                    len(self.fields) > 1, self.authority))
+                    len(self.fields) > 1, self.authority, self.regional, self.excluded))
 
     def any(self) -> bool:
         return any((self.list, self.field, self.country, self.experience_years, self.experience is not None,
@@ -139,7 +141,11 @@ def _filters(text: str, norm: str) -> "Filters":
     fields = vocabulary.find_fields(text)
     if len(fields) > 1:
         f.fields = tuple(fields)
-    f.words = tuple(_name_words(norm, f))
+    # "(including preschool)", "包括学前的": the rows asked about include those; "exclude preschool", "不含学前":
+    # they are left out. Neither is a name filter of its own
+    f.excluded = tuple(w for m in _EXCLUDING.finditer(norm) for w in _name_words(m.group(1), f))
+    f.words = tuple(_name_words(_ONE_OF_THEM.sub(" ", _INCLUDING.sub(" ", _EXCLUDING.sub(" ", norm))), f))
+    f.regional = bool(_REGIONAL.search(norm))
     more = _MORE_THAN.search(norm)
     if more and _EXPERIENCE.search(norm):
         n = next((n for rx, n in _YEARS if rx.search(more.group(0))), None)
@@ -168,6 +174,14 @@ def _filters(text: str, norm: str) -> "Filters":
     return f
 
 
+_INCLUDING = re.compile(r"(?:包括|包含|含|连同|連同|including|incl\.?|as well as)\s*(?:the\s+)?[^\s,，。.?？)）]{1,20}")
+_EXCLUDING = re.compile(r"(?:不包括|不包含|不含|除了|除去|排除|excluding|exclude|except|not counting|other than)\s*(?:the\s+)?"
+                        r"([^\s,，。.?？)）]{1,20})")
+# "… and is New South Wales one of them?": a second question about one place, no name filter
+_ONE_OF_THEM = re.compile(r"\b(?:is|are)\s+[a-z .'-]{2,40}?\s+(?:one of them|among them|included|in there|on (?:it|the list)|"
+                          r"listed)|[\u4e00-\u9fff]{2,8}(?:在不在|有没有在|喺唔喺|有冇喺)(?:里面|入面|其中)?")
+_REGIONAL = re.compile(r"各州|几个州|幾個州|哪些州|哪几个州|哪個州|哪个州|各省|states?'|\bstate (?:teaching|teacher|education)|"
+                       r"\bus states?\b|how many states|which states|provinces|territor")
 _MORE_THAN = re.compile(r"(?:more than|over|longer than|超过|超過|多于|多於)[^.?？]{0,14}?(?:years?|年)|"
                         r"(?:两|兩|2|二|三|3)\s*年以上")
 # words of a question that are not names ("how many rows", "证书", "目录")
@@ -319,6 +333,12 @@ def _run(f: Filters, version: Optional[str], strict) -> List[QualificationInfo]:
             hay = normalize(" | ".join((q.name.zh, q.name.en, q.issuer.zh, q.issuer.en) + tuple(extra)))
             if not any((re.search(rf"(?<![a-z])(?:{re.escape(w)}|{re.escape(_singular(w))}(?:e?s)?)(?![a-z])", hay) if w.isascii()
                         else w in hay) for w in f.words):
+                continue
+        if f.regional and q.region is None:
+            continue
+        if f.excluded:
+            hay = normalize(" | ".join((q.name.zh, q.name.en)))
+            if any((re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", hay) if w.isascii() else w in hay) for w in f.excluded):
                 continue
         if f.more_than_years is not None and not (q.experience_years or 0) > f.more_than_years:
             continue

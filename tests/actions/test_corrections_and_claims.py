@@ -161,3 +161,17 @@ def test_years_abroad_are_answered_by_section_1_item_5():
         "ask_recognized", lang="en"))
     assert "Section 1, item 5" in text and "equivalent to domestic" in text and "R094" in text
     assert "you meet that condition" in text
+
+
+def test_a_grade_said_in_reply_to_is_yours_from_is_checked():
+    # "is yours UEFA's?" → "是C级的": yes, but C is below the listed B and above: not listed (never "yes, item 80")
+    text, _, _, _ = run(ActionAnswerInform(), tracker("是C级的", "affirm", history=["我有UEFA的足球教练证书，目录认不认？"],
+                                                      confirming="R080"))
+    assert "不在《目录》内" in text and "B 级及以上" in text and not text.startswith("是的")
+
+
+def test_a_grade_picks_one_of_the_nearest_rows_named():
+    # "IEEE会员" is not listed (Fellow and Senior Member are): "是Senior Member" is the Senior Member row
+    text, _, slots, _ = run(ActionAnswerFallback(), tracker("是Senior Member，高级会员", "notice_info",
+                                                            history=["IEEE会员能不能算急需紧缺？"]))
+    assert "U02" in text and "第五条" not in text
