@@ -205,6 +205,13 @@ def _intent_checked(action: str, ctx: Context) -> str:
                   "action_answer_notice_info") and ctx.slots.get("qualification") and framed.BENEFITS_ASKED.search(text):
         # "那我能办些什么？" after a credential: what it gives this person, not what the assistant can do
         return "action_answer_benefits"
+    if action in ("action_answer_inform", "action_answer_chitchat", "action_answer_help", "action_answer_fallback",
+                  "action_answer_out_of_scope", "action_answer_notice_info") and framed.BENEFITS_ASKED.search(text) \
+            and not ctx.slots.get("pending_intent") and not ctx.slots.get("confirming") and not ctx.candidates \
+            and context.resolve(ctx).status == "listed":
+        # "你好，我係香港人…喺香港物理治療師管理委員會註冊…我可以享受啲咩便利？" read as a greeting or a statement of facts:
+        # the benefits of the credential it names
+        return "action_answer_benefits"
     return action
 
 
@@ -362,6 +369,8 @@ def _answered(action: str, ctx: Context) -> Reply:
         answered = _catalog_answer(again)
         if answered is not None:
             return answered
+    if _intent_checked(action, ctx) == "action_answer_benefits":
+        action = "action_answer_benefits"  # a benefits question NLU read as another (the checks below see it so)
     # the count answer gives numbers only: a list, field or country it is asked about gets the rows too
     listing = catalog_info.staff_query(ctx, counting=action == "action_answer_catalog_stats")
     if listing is not None:
