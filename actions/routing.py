@@ -28,6 +28,7 @@ from actions.answering import Answerer, Reply, names_a_list, unknown_name
 from actions.base import AnswerAction
 from actions.context import Context
 from catalog import answers, asked, claims, queries, refusals, silence
+from catalog import staff_query as staff_filters
 from catalog import facts as person_facts
 from catalog import matching as matcher
 from catalog.answers import Answer
@@ -393,8 +394,10 @@ def _answered(action: str, ctx: Context) -> Reply:
     unknown = _unknown_asked(action, ctx)
     if unknown is not None:
         return unknown
-    if action in _SENTENCE_ACTIONS:
-        found = framed.sentence_question(ctx)
+    detail = action in ("action_browse_catalog", "action_answer_catalog_stats") and staff_filters.about_a_clause(ctx.text)
+    if action in _SENTENCE_ACTIONS or detail:
+        # (the urgent list's "…which post levels can they be hired into" is 第二条第3项, not its rows)
+        found = framed.sentence_question(ctx, clause_detail=detail)
         if found is not None:
             return _with_silence(ctx, found)
     return _with_silence(ctx, ROUTES[_intent_checked(action, ctx)](ctx))

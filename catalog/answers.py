@@ -412,7 +412,9 @@ def practice(lang: str, version: Optional[str] = None, qualification: Optional[Q
                   qualification.id)
 
 
-def verification(lang: str, version: Optional[str] = None) -> Answer:
+def verification(lang: str, version: Optional[str] = None, uses_first: bool = False) -> Answer:
+    """Annex 2's steps, what the result is used for (Section 4) and what it does not confirm; `uses_first`: a
+    question about notarisation ("do I still need it notarised?") is answered by Section 4 first."""
     lang = _lang(lang)
     steps = queries.verification_steps(version)
     lines = [t("verification.intro", lang, n=len(steps))]
@@ -421,7 +423,8 @@ def verification(lang: str, version: Optional[str] = None) -> Answer:
                      else f"{i}. {c.title.text(lang)}: {_clean(c.text.text(lang))}")
     c4 = next(c for c in queries.clauses("verification", version) if c.section == "四")
     uses = c4.facts.get("used_for_zh" if lang == "zh" else "used_for_en", [])
-    lines.append(t("verification.uses", lang, uses=_join(uses, lang)))
+    used = t("verification.uses", lang, uses=_join(uses, lang))
+    lines = [used] + lines if uses_first else lines + [used]
     lines.append(t("verification.limits", lang))
     cites = [c4.cite.text(lang), *(c.cite.text(lang) for c in steps)]
     return Answer("verification", lang, "\n".join(lines), tuple(cites), (), _ver(version))

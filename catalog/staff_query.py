@@ -270,15 +270,25 @@ _ROWS_ASKED = re.compile(r"哪些证书|哪些證書|哪些资格|哪些資格|�
                          r"(?:which|what|how many|list(?: all)?(?: the)?)\s+(?:rows|items|entries|certificates|qualifications|credentials)")
 
 
-def about_a_clause(text: str, f: "Filters") -> bool:
+_CLAUSE_DETAIL = re.compile(r"破格|岗位总量|结构比例|几级|第几级|专业技术岗位|post levels?|post grades?|grade \d|posts? (?:at|of)|"
+                            r"as an exception|which regulation|assessment measures|认定办法")
+
+
+def about_a_clause(text: str, f: Optional["Filters"] = None) -> bool:
     """A question about a clause of the notice, not over the rows, though it has words a row query has:
     "第二條第3項…正高同副高分別可以破格聘喺幾級崗位" (a clause named, no rows asked for), "持证的外籍人员办工作许可，年龄
     最多放宽到多少岁" (a measure asked; "持证" is no row's name), "which post levels can public institutions…"."""
     norm = normalize(text or "")
-    if _ROWS_ASKED.search(norm) or f.list:
+    if _ROWS_ASKED.search(norm):
+        return False
+    if _CLAUSE_DETAIL.search(norm) and asked.asked_clauses(text):
+        return True  # "急需紧缺…副高级可以破格聘到几级岗位": a sentence of 第二条第3项, not the urgent list's rows
+    if f is not None and f.list:
         return False
     if sentences.referenced(text):
         return True
+    if f is None:
+        return False
     only_words = f.words and not any((f.field, f.country, f.countries, f.experience_years, f.experience is not None,
                                       f.registration, f.title_level, f.level_limit, f.condition, f.more_than_years))
     return bool(only_words and asked.asked_clauses(text))

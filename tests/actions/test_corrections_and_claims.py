@@ -175,3 +175,14 @@ def test_a_grade_picks_one_of_the_nearest_rows_named():
     text, _, slots, _ = run(ActionAnswerFallback(), tracker("是Senior Member，高级会员", "notice_info",
                                                             history=["IEEE会员能不能算急需紧缺？"]))
     assert "U02" in text and "第五条" not in text
+
+
+def test_browse_by_country_counts_the_notices_own_column_and_a_clause_detail_is_no_row_list():
+    from actions.routing import ActionBrowseCatalog
+    text, _, _, _ = run(ActionBrowseCatalog(), tracker("急需紧缺清单里有哪些写了国家是美国的？", "ask_catalog_browse",
+                                                       entities=[{"entity": "country", "value": "美国"}]))
+    assert "共1项" in text and "U06" in text and "另有4项" in text  # IEEE/ACM: the notice leaves the country empty
+    text, _, _, _ = run(ActionBrowseCatalog(), tracker(
+        "For public institutions, which post levels can urgent-list talents who get senior titles via recognition "
+        "be hired into?", "ask_catalog_browse", lang="en"))
+    assert "Section 2, item 3" in text and "U01" not in text
