@@ -85,6 +85,7 @@ class Filters:
     words: Tuple[str, ...] = ()  # name, issuer or alias words ("精算师", "basketball", "AHPRA"): any of them
     more_than_years: Optional[int] = None  # "more than two years", "两年以上"
     authority: Optional[str] = None  # the registering authority named ("药监部门"): a key of AUTHORITIES
+    not_years: Optional[int] = None  # "没有要求两年经验的": rows whose remark does not ask for these years
     regional: bool = False  # "各州", "US state teaching certificates": rows of a state, province or territory
     excluded: Tuple[str, ...] = ()  # "exclude preschool", "不含学前": rows whose names have these words are left out
 
@@ -92,10 +93,10 @@ class Filters:
         """Filters the browse answer (list, field, country) does not apply."""
         return any((self.experience_years, self.experience is not None, self.registration, self.title_level,
                     self.level_limit, self.condition, len(self.countries) > 1, self.words, self.more_than_years,
-                    len(self.fields) > 1, self.authority, self.regional, self.excluded))
+                    len(self.fields) > 1, self.authority, self.regional, self.excluded, self.not_years))
 
     def any(self) -> bool:
-        return any((self.list, self.field, self.country, self.experience_years, self.experience is not None,
+        return any((self.list, self.field, self.country, self.experience_years, self.experience is not None, self.not_years,
                     self.registration, self.title_level, self.level_limit, self.condition, self.countries,
                     self.words, self.more_than_years))
 
@@ -158,7 +159,9 @@ def _filters(text: str, norm: str) -> "Filters":
         years = next((n for rx, n in _YEARS if rx.search(norm)), None)
         if years is None and f.school_years:
             years = 2 if re.search(r"两|兩|2|two", norm) else None
-        if years:
+        if years and _NO_EXPERIENCE.search(norm):
+            f.not_years = years  # "哪些备注没有要求两年相关工作经验": the rows whose remark asks no such years
+        elif years:
             f.experience_years = years
         else:
             f.experience = not _NO_EXPERIENCE.search(norm)
@@ -346,6 +349,8 @@ def _run(f: Filters, version: Optional[str], strict) -> List[QualificationInfo]:
                 continue
         if f.regional and q.region is None:
             continue
+        if f.not_years is not None and q.experience_years == f.not_years and (q.experience_unit == "school_year") == f.school_years:
+            continue
         if f.excluded:
             hay = normalize(" | ".join((q.name.zh, q.name.en)))
             if any((re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", hay) if w.isascii() else w in hay) for w in f.excluded):
@@ -401,6 +406,12 @@ def describe(f: Filters) -> List[Tuple[str, dict]]:
         parts.append(("staff_query.experience", {}))
     elif f.experience is False:
         parts.append(("staff_query.no_experience", {}))
+    if f.not_years:
+        parts.append(("staff_query.not_years", {"n": f.not_years}))
+    if f.regional:
+        parts.append(("staff_query.regional", {}))
+    if f.excluded:
+        parts.append(("staff_query.excluded", {"words": "、".join(f.excluded)}))
     if f.registration:
         parts.append((f"staff_query.registration_{f.registration}", {}))
     if f.authority:

@@ -81,3 +81,10 @@ def test_states_provinces_including_and_excluding():
     au_states = {q.id for q in queries.all_qualifications() if "澳大利亚" in q.country_keys and q.region is not None}
     assert set(ids("How many Australian state/territory teacher registration boards are in the catalogue, "
                    "and is New South Wales one of them?")) == au_states
+
+
+def test_rows_whose_remark_does_not_ask_for_the_years():
+    # "哪些备注没有要求两年…" is the opposite of "哪些要求两年": never the rows that do
+    medical = [q for q in queries.all_qualifications() if "医疗健康服务" in q.field_keys]
+    without = {q.id for q in medical if q.experience_years != 2}
+    assert without and set(ids("领域是“医疗健康服务”的条目里，哪些备注没有要求两年相关工作经验？一共多少条？")) == without
