@@ -147,7 +147,7 @@ def feedback_limiter(environ: Optional[Mapping[str, str]] = None) -> RateLimiter
     QUALIBOT_REDIS_URL like the channels' limit (bot/channels/ratelimit.py)."""
     env = os.environ if environ is None else environ
     limit, window = parse_rate_limit(env.get("QUALIBOT_FEEDBACK_RATE_LIMIT") or DEFAULT_FEEDBACK_RATE_LIMIT)
-    return RateLimiter(limit, window, rate_limit_config(env).redis_url)
+    return RateLimiter(limit, window, rate_limit_config(env).redis_url, name="feedback")
 
 
 def ref_key(environ: Optional[Mapping[str, str]] = None) -> bytes:
