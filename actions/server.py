@@ -137,6 +137,11 @@ def create_app(secret: Optional[str] = None, body_limit: Optional[int] = None):
     secret = action_secret() if secret is None else secret
     limit = max_body() if body_limit is None else body_limit
     app = sdk_app("actions", cors_origins=None)
+    from rasa_sdk.executor import ActionExecutor
+
+    names = ActionExecutor()
+    names.register_package("actions")  # the same actions as rasa-sdk's executor: their series start at 0
+    metrics.declare(names.actions)
     app.config.REQUEST_MAX_SIZE = limit  # Sanic answers 413 before reading more than this
 
     @app.signal("http.lifecycle.exception")

@@ -29,6 +29,7 @@ HOTLINE = "010-6000-0000"  # made up: the notice gives no hotline
 HOURS = "工作日 9:00-17:00"
 CONSOLE_TOKEN = "web-tests-console-token"
 RASA_AUTH_TOKEN = "web-tests-rasa-auth-token"  # keys the conversation references (bot/channels/web/)
+METRICS_TOKEN = "web-tests-metrics-token"  # /metrics of both servers (bot/channels/metrics.py, actions/metrics.py)
 STAFF_PATHS = ("/web/api/search", "/web/api/facets", "/web/api/list", "/web/api/item/", "/web/api/unanswered")
 
 
@@ -97,12 +98,14 @@ def web_server(catalog_db, tmp_path_factory) -> Server:
     credentials = tmp / "credentials.yml"
     credentials.write_text("bot.channels.rest.QualibotRestInput:\n  open_on_loopback: true\n"
                            "bot.channels.web.WebChatInput:\nbot.channels.web.WebChannel:\n"
-                           f"  console_token: {CONSOLE_TOKEN}\nbot.channels.health.HealthChannel:\n", encoding="utf-8")
+                           f"  console_token: {CONSOLE_TOKEN}\nbot.channels.health.HealthChannel:\n"
+                           "bot.channels.metrics.MetricsChannel:\n", encoding="utf-8")
     env = bot_env(
         CATALOG_DB_URL=catalog_db,
         QUALIBOT_HOTLINE=HOTLINE,
         QUALIBOT_HOTLINE_HOURS=HOURS,
         RASA_AUTH_TOKEN=RASA_AUTH_TOKEN,
+        QUALIBOT_METRICS_TOKEN=METRICS_TOKEN,
         QUALIBOT_FEEDBACK_RATE_LIMIT="0",  # many ratings from one address here; the limit: test_api.py
     )
     try:
