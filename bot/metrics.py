@@ -79,6 +79,8 @@ for _ch in CHANNELS:
         TURNS.labels(_ch, _outcome)
 for _lang in LANGS + ("unknown",):
     NLU_FALLBACKS.labels(_lang)
+    NLU_INTENTS.labels("nlu_fallback", _lang)
+ACTION_CALL_FAILURES.labels("unknown")
 for _op in ("read", "save", "refused_save"):
     TRACKER_STORE_FAILURES.labels(_op)
 for _op in ("acquire", "mutex", "renew"):

@@ -3,10 +3,13 @@
 prometheus_client's own parser, the counters move by exactly what a scripted conversation did, and the
 endpoint refuses a caller without the token or one that came through a front. (The front itself does not
 route /metrics: tests/deploy/test_nginx_front.py.) deploy/grafana's dashboard is checked against these
-expositions too (tests/deploy/test_grafana_dashboard.py)."""
+expositions too: every metric and label its panels use is in them."""
 from __future__ import annotations
 
+import json
+import re
 import uuid
+from pathlib import Path
 from typing import Dict, Tuple
 
 import pytest
@@ -102,3 +105,37 @@ def test_counters_move_as_a_conversation_runs(web_server):
                                                                            "qualibot_action_failures_total")
     assert value(after_actions, "qualibot_action_seconds_count", action="action_answer_recognition") > value(
         before_actions, "qualibot_action_seconds_count", action="action_answer_recognition")
+
+
+# --- the Grafana dashboard (deploy/grafana/qualibot-dashboard.json) ----------------------------------------
+
+DASHBOARD = Path(__file__).resolve().parents[2] / "deploy" / "grafana" / "qualibot-dashboard.json"
+METRIC = re.compile(r"\b((?:qualibot|process)_[a-z0-9_]+)\b(\{[^}]*\})?")
+BY = re.compile(r"\bby \(([^)]*)\)\s*\(\s*(?:rate|increase)?\(?((?:qualibot|process)_[a-z0-9_]+)")
+SELECTOR_LABEL = re.compile(r"([a-z_]+)\s*=~?")
+BUILTIN_LABELS = {"le", "job", "instance"}  # the histogram's bucket bound; the scraper's own target labels
+
+
+def test_every_metric_and_label_of_the_dashboard_is_in_the_exposition(web_server):
+    samples = {**scrape(web_server.base), **scrape(web_server.action_url)}
+    labels_of: Dict[str, set] = {}
+    for name, labels in samples:
+        labels_of.setdefault(name, set()).update(k for k, _ in labels)
+    dashboard = json.loads(DASHBOARD.read_text(encoding="utf-8"))
+    exprs = [(p["title"], t["expr"]) for p in dashboard["panels"] for t in p["targets"]]
+    assert len(dashboard["panels"]) >= 12 and all(p["datasource"]["uid"] == "${datasource}" for p in dashboard["panels"])
+    used = set()
+    for title, expr in exprs:
+        found = METRIC.findall(expr)
+        assert found, (title, expr)
+        for name, selector in found:
+            assert name in labels_of, f"panel {title!r}: {name} is not in the exposition"
+            used.add(name)
+            for label in SELECTOR_LABEL.findall(selector or ""):
+                assert label in labels_of[name] | BUILTIN_LABELS, f"panel {title!r}: {name} has no label {label}"
+        for by, name in BY.findall(expr):
+            for label in (x.strip() for x in by.split(",")):
+                assert label in labels_of[name] | BUILTIN_LABELS, f"panel {title!r}: {name} has no label {label}"
+    # and every metric of ours is on the dashboard (the histograms through their buckets)
+    ours = {n for n in labels_of if n.startswith("qualibot_") and not n.endswith(("_count", "_sum", "_created"))}
+    assert ours <= used, sorted(ours - used)
