@@ -7,7 +7,7 @@
 Each mark carries its exact number (`data-value`, and a <title> a pointer shows); the page puts a table of
 the same rows beside every chart (web/console/analytics.js), so nothing is only in the picture. The SVGs
 use presentation attributes only (the console's Content-Security-Policy allows no inline style) and every
-text is XML-escaped. Sizes: the day chart is drawn 640 units wide, the ranked ones 360, so that on a 375 px
+text is XML-escaped. Sizes: the day chart is drawn 560 units wide, the ranked ones 360, so that on a 375 px
 phone a ranked chart's text stays at about its drawn size. Words inside the charts (series names, axis) are
 in chart_labels.yaml, zh and en side by side.
 """
@@ -60,20 +60,24 @@ def _t(value: Any) -> str:
     return escape(str(value))
 
 
-def nice_max(value: float) -> int:
-    """The top of the axis: 1, 2 or 5 times a power of ten, at least `value` (and at least 1)."""
-    if value <= 1:
-        return 1
-    power = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 5, 10):
-        if step * power >= value:
-            return int(step * power)
+def nice_step(peak: float, ticks: int = 4) -> int:
+    """A whole step of 1, 2, 2.5, 3 or 5 times a power of ten such that `ticks` steps reach `peak` (at least 1)."""
+    raw = max(peak, 1) / ticks
+    power = 10 ** math.floor(math.log10(raw)) if raw >= 1 else 1
+    for m in (1, 2, 2.5, 3, 5, 10):
+        if m * power >= raw and float(m * power).is_integer():
+            return max(1, int(m * power))
     return int(10 * power)  # not reached
+
+
+def text_width(text: str, size: float) -> float:
+    """About how wide `text` is drawn at font size `size` (CJK and emoji full width, Latin about half)."""
+    return sum(size if ord(c) > 0x2E80 else size * 0.58 for c in text)
 
 
 def _svg(width: int, height: int, title: str, desc: str, body: List[str], kind: str) -> str:
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
-            f'height="{height}" role="img" class="chart chart-{kind}" font-family={_a(FONT)} font-size="12" '
+            f'height="{height}" role="img" class="chart chart-{kind}" font-family={_a(FONT)} font-size="{13 if kind == "day" else 12}" '
             f'preserveAspectRatio="xMinYMin meet"><title>{_t(title)}</title><desc>{_t(desc)}</desc>'
             + "".join(body) + "</svg>")
 
@@ -82,24 +86,25 @@ def day_chart(days: Sequence[date], series: Sequence[str], values: Mapping[Tuple
               title: str, line: Optional[str] = None, line_values: Optional[Mapping[date, int]] = None) -> str:
     """Columns per day, `series` stacked in order (values[(day, series)]); `line` another series drawn as a line
     with dots over them (e.g. 👎, which is not part of the questions)."""
-    width, height, left, right, top, bottom = 640, 260, 44, 12, 34, 40
+    width, height, left, right, top, bottom = 560, 250, 40, 10, 32, 34
     plot_w, plot_h = width - left - right, height - top - bottom
     totals = [sum(values.get((d, s), 0) for s in series) for d in days]
     peak = max(totals + [(line_values or {}).get(d, 0) for d in days] + [0])
-    top_value = nice_max(peak)
+    step = nice_step(peak)
+    top_value = step * 4
     body: List[str] = []
     # legend
-    x = left
+    x = float(left)
     for key in list(series) + ([line] if line else []):
         name = series_label(key, lang)
-        body.append(f'<rect x="{x}" y="8" width="12" height="12" rx="2" fill={_a(SERIES_COLOURS.get(key, PALETTE[6]))}/>'
-                    f'<text x="{x + 16}" y="18" fill="#1f2328" class="legend" data-series={_a(key)}>{_t(name)}</text>')
-        x += 28 + 13 * len(name) if any(ord(c) > 0x2e80 for c in name) else 28 + 7 * len(name)
+        body.append(f'<rect x="{x:.1f}" y="8" width="12" height="12" rx="2" fill={_a(SERIES_COLOURS.get(key, PALETTE[6]))}/>'
+                    f'<text x="{x + 16:.1f}" y="18" fill="#1f2328" class="legend" data-series={_a(key)}>{_t(name)}</text>')
+        x += 30 + text_width(name, 13)
     # axis and grid
     for i in range(5):
-        v = top_value * i / 4
+        v = step * i
         y = top + plot_h - plot_h * i / 4
-        label = f"{v:g}" if v != int(v) else str(int(v))
+        label = str(v)
         body.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#d0d7de" '
                     f'stroke-width="1"/><text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#57606a">'
                     f'{_t(label)}</text>')
@@ -135,7 +140,6 @@ def day_chart(days: Sequence[date], series: Sequence[str], values: Mapping[Tuple
         if len(points) > 1:
             body.append(f'<polyline points="{" ".join(points)}" fill="none" stroke={_a(SERIES_COLOURS[line])} '
                         f'stroke-width="1.5" opacity="0.8"/>')
-    body.append(f'<text x="{left - 36}" y="{top - 8}" fill="#57606a">{_t(word("questions", lang))}</text>')
     if not peak:
         body.append(f'<text x="{width / 2}" y="{top + plot_h / 2}" text-anchor="middle" fill="#57606a" '
                     f'class="empty">{_t(word("no_data", lang))}</text>')
