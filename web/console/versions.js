@@ -82,6 +82,20 @@
     return typeof x === "object" ? JSON.stringify(x) : String(x);
   }
 
+  // a long text: only the part that changed, with some context either side (as the CLI's render.excerpt)
+  var CONTEXT = 16, SHORT = 60;
+  function excerpt(a, b) {
+    var p = 0, s = 0;
+    while (p < a.length && p < b.length && a[p] === b[p]) { p++; }
+    while (s < a.length - p && s < b.length - p && a[a.length - 1 - s] === b[b.length - 1 - s]) { s++; }
+    var from = Math.max(0, p - CONTEXT);
+    function cut(x) {
+      var to = Math.min(x.length, x.length - s + CONTEXT);
+      return (from > 0 ? "…" : "") + x.slice(from, to) + (to < x.length ? "…" : "");
+    }
+    return [cut(a), cut(b)];
+  }
+
   function fieldLines(fields) {
     var ul = el("ul", "v-fields");
     fields.forEach(function (f) {
@@ -89,7 +103,8 @@
       var text = f.added || f.removed ?
         label + ": " + (f.added || []).map(function (a) { return "+ " + value(a); }).concat(
           (f.removed || []).map(function (r) { return "− " + value(r); })).join("; ") :
-        label + ": " + value(f.old) + " → " + value(f.new);
+        label + ": " + (typeof f.old === "string" && typeof f.new === "string" && (f.old.length > SHORT || f.new.length > SHORT) ?
+          excerpt(f.old, f.new).join(" → ") : value(f.old) + " → " + value(f.new));
       var li = el("li", null, text);
       li.setAttribute("data-field", f.field);
       ul.appendChild(li);
