@@ -21,19 +21,27 @@ from __future__ import annotations
 import hmac
 import os
 import re
-from typing import Iterable, Optional
+from functools import lru_cache
+from typing import Any, Iterable, Optional, Tuple
 
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
-
+# prometheus_client chooses how it stores values (in this process, or in PROMETHEUS_MULTIPROC_DIR for several
+# workers) when it is first imported: so it is imported only when a metric is first used, after main() chose
 TOKEN_ENV = "QUALIBOT_METRICS_TOKEN"
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 ACTION_NAME = re.compile(r"[A-Za-z0-9_]{1,64}")
 BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 15.0)
 
-ACTION_SECONDS = Histogram("qualibot_action_seconds", "Time to run one custom action on the action server",
-                           ["action"], buckets=BUCKETS)
-ACTION_FAILURES = Counter("qualibot_action_failures", "Custom action calls answered with an error, by action "
-                          "and HTTP status", ["action", "status"])
+
+@lru_cache(maxsize=1)
+def instruments() -> Tuple[Any, Any]:
+    """(qualibot_action_seconds histogram, qualibot_action_failures counter), made once."""
+    from prometheus_client import Counter, Histogram
+
+    seconds = Histogram("qualibot_action_seconds", "Time to run one custom action on the action server",
+                        ["action"], buckets=BUCKETS)
+    failures = Counter("qualibot_action_failures", "Custom action calls answered with an error, by action "
+                       "and HTTP status", ["action", "status"])
+    return seconds, failures
 
 
 def label(name: object) -> str:
@@ -42,12 +50,22 @@ def label(name: object) -> str:
     return name if isinstance(name, str) and ACTION_NAME.fullmatch(name) else "other"
 
 
+def observe(name: object, seconds: float, status: int) -> None:
+    """One answered call of action `name` (`other` for an action rasa-sdk does not have: its 404)."""
+    action = label(name) if status != 404 else "other"
+    histogram, failures = instruments()
+    histogram.labels(action).observe(seconds)
+    if status >= 400:
+        failures.labels(action, str(status)).inc()
+
+
 def declare(names: Iterable[str]) -> None:
     """Create every action's series at zero (a dashboard then shows 0, not "no data", before the first call)."""
+    histogram, failures = instruments()
     for name in list(names) + ["other"]:
-        ACTION_SECONDS.labels(label(name))
-        ACTION_FAILURES.labels(label(name), "500")
-    ACTION_FAILURES.labels("other", "404")
+        histogram.labels(label(name))
+        failures.labels(label(name), "500")
+    failures.labels("other", "404")
 
 
 def metrics_token() -> str:
@@ -62,16 +80,25 @@ def authorized(authorization: Optional[str], token: str) -> bool:
                                                               token.encode("utf-8"))
 
 
+def content_type() -> str:
+    from prometheus_client import CONTENT_TYPE_LATEST
+
+    return str(CONTENT_TYPE_LATEST)
+
+
 def exposition() -> bytes:
     """The text format of every metric of this process, or of all workers in multiprocess mode."""
+    from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
+
+    instruments()
     if os.environ.get(MULTIPROC_ENV):
         from prometheus_client import multiprocess
 
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
-        return generate_latest(registry)
-    return generate_latest(REGISTRY)
+        return bytes(generate_latest(registry))
+    return bytes(generate_latest(REGISTRY))
 
 
-__all__ = ["ACTION_FAILURES", "ACTION_SECONDS", "CONTENT_TYPE_LATEST", "authorized", "declare", "exposition", "label",
-           "metrics_token"]
+__all__ = ["authorized", "content_type", "declare", "exposition", "instruments", "label", "metrics_token",
+           "observe"]

@@ -32,15 +32,17 @@ import json
 import logging
 import os
 import sys
+import tempfile
 import time
 import zlib
+from pathlib import Path
 from typing import Mapping, Optional
 
 from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from actions import supervisor
+from actions import metrics, supervisor
 
 logger = logging.getLogger("actions.server")
 
@@ -132,8 +134,6 @@ def create_app(secret: Optional[str] = None, body_limit: Optional[int] = None):
     """rasa-sdk's app with our actions; `secret` and `body_limit` default to the environment's."""
     from rasa_sdk.endpoint import create_app as sdk_app
 
-    from actions import metrics  # here, not at the top: main() chooses the metrics mode first
-
     secret = action_secret() if secret is None else secret
     limit = max_body() if body_limit is None else body_limit
     app = sdk_app("actions", cors_origins=None)
@@ -165,10 +165,7 @@ def create_app(secret: Optional[str] = None, body_limit: Optional[int] = None):
         if t0 is None:
             return
         # rasa-sdk answers 404 for an action it does not have: that name is no label (any caller could make one)
-        name = metrics.label(getattr(request.ctx, "action_name", None)) if resp.status != 404 else "other"
-        metrics.ACTION_SECONDS.labels(name).observe(time.perf_counter() - t0)
-        if resp.status >= 400:
-            metrics.ACTION_FAILURES.labels(name, str(resp.status)).inc()
+        metrics.observe(getattr(request.ctx, "action_name", None), time.perf_counter() - t0, resp.status)
 
     @app.get(METRICS_PATH)
     async def metrics_route(request: Request) -> HTTPResponse:
@@ -180,7 +177,7 @@ def create_app(secret: Optional[str] = None, body_limit: Optional[int] = None):
         if not metrics.authorized(request.headers.get("authorization"), token):
             return _error(401)
         body = await asyncio.to_thread(metrics.exposition)
-        return response.raw(body, content_type=metrics.CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})
+        return response.raw(body, content_type=metrics.content_type(), headers={"Cache-Control": "no-store"})
 
     @app.before_server_start
     async def build_matcher(*_args) -> None:
@@ -224,9 +221,6 @@ def create_app(secret: Optional[str] = None, body_limit: Optional[int] = None):
 def multiprocess_metrics() -> None:
     """Several workers: prometheus_client's multiprocess mode, in a directory emptied (or made) now, before any
     metric exists (actions/metrics.py); every worker forked from here writes its values there."""
-    from pathlib import Path
-    import tempfile
-
     given = (os.environ.get("PROMETHEUS_MULTIPROC_DIR") or "").strip()
     directory = Path(given) if given else Path(tempfile.mkdtemp(prefix="qualibot-actions-metrics-"))
     directory.mkdir(parents=True, exist_ok=True)
