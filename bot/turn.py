@@ -18,11 +18,12 @@ from typing import Any, Awaitable, Callable, Optional
 
 from rasa.core.channels.channel import UserMessage
 
-from bot import health, rasa_patches
+from bot import health, metrics, rasa_patches
 
 logger = logging.getLogger(__name__)
 
 UNAVAILABLE = "unavailable"
+REFUSED = "refused"  # inside this module: the stores were down, the turn did not start (told as UNAVAILABLE)
 
 
 def agent_of(request: Any) -> Any:
@@ -64,10 +65,22 @@ def guarded(on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Callable
 
 async def run_turn(on_new_message: Callable[[UserMessage], Awaitable[Any]], message: UserMessage,
                    agent: Any) -> Optional[str]:
+    """None when the turn was sound, else the reason (UNAVAILABLE). Timed and counted by channel (/metrics)."""
+    channel = metrics.channel_label(getattr(message, "input_channel", None))
+    t0 = time.perf_counter()
+    reason = await _run_turn(on_new_message, message, agent)
+    if reason != REFUSED:  # a refused turn never ran: no latency of its own
+        metrics.TURN_SECONDS.labels(channel).observe(time.perf_counter() - t0)
+    metrics.TURNS.labels(channel, "ok" if reason is None else "refused" if reason == REFUSED else "unavailable").inc()
+    return None if reason is None else UNAVAILABLE
+
+
+async def _run_turn(on_new_message: Callable[[UserMessage], Awaitable[Any]], message: UserMessage,
+                    agent: Any) -> Optional[str]:
     if agent is not None and not await health.STORE_GATE.ready(agent):
         health.TURN_FAILURES.record(RuntimeError("stores unreachable: turn refused"))
         logger.warning("turn of %r refused: tracker store or lock store unreachable", message.sender_id)
-        return UNAVAILABLE
+        return REFUSED
     problems: list = []
     token = rasa_patches.turn_problems.set(problems)
     started = time.time()

@@ -95,6 +95,22 @@ def get(url: str, headers: Dict[str, str] = None, method: str = "GET") -> Tuple[
     return status, (json.loads(body) if body[:1] in (b"{", b"[") else body), got
 
 
+def metrics(stack: "Stack", name: str, **labels: str) -> float:
+    """The sum over both replicas of every sample `name` with `labels` (their /metrics, with the token
+    run_prod.sh generated)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    token = (stack.dir / "metrics-token").read_text().strip()
+    total = 0.0
+    for port in stack.rasa_ports:
+        status, _, body = http("GET", f"http://127.0.0.1:{port}/metrics", headers={"Authorization": f"Bearer {token}"},
+                               timeout=30)
+        assert status == 200, body[:200]
+        for family in text_string_to_metric_families(body.decode()):
+            total += sum(s.value for s in family.samples if s.name == name and labels.items() <= s.labels.items())
+    return total
+
+
 def ready(stack: "Stack") -> Tuple[int, Any]:
     """/health/ready through the front: (status, report)."""
     status, report, _ = get(f"http://127.0.0.1:{stack.front}/health/ready")
@@ -246,6 +262,7 @@ def test_wechat_retries_of_one_message_make_one_turn_through_the_front(stack):
 
     openid = "o" + uuid.uuid4().hex[:27]
     body = text_xml("我有CFA证书", openid=openid, msg_id=str(random.randrange(10**18, 10**19)))
+    retries = metrics(stack, "qualibot_wechat_retries_total")
     replies = []
     for _ in range(4):
         params = dict(plain_params(token=WECHAT_TOKEN), openid=openid)
@@ -256,6 +273,8 @@ def test_wechat_retries_of_one_message_make_one_turn_through_the_front(stack):
             replies.append(parse_xml(r.read())["Content"])
     assert "CFA" in replies[0] and all(r == replies[0] for r in replies), replies
     assert stored_user_texts(f"wechat:{openid}") == ["我有CFA证书"]
+    # /metrics: the 3 retries were de-duplicated (joined on the replica that ran it, or from the shared record)
+    assert metrics(stack, "qualibot_wechat_retries_total") - retries == 3
 
 
 def test_socketio_through_the_front_keeps_the_conversation(stack):
@@ -289,6 +308,20 @@ def test_health_endpoint_reports_every_dependency(stack):
 
 
 # ---------- security ----------
+
+def test_metrics_are_on_the_private_ports_with_the_token_never_through_the_front(stack):
+    token = (stack.dir / "metrics-token").read_text().strip()
+    assert oct((stack.dir / "metrics-token").stat().st_mode & 0o777) == "0o600"
+    bearer = {"Authorization": f"Bearer {token}"}
+    for path in ("/metrics", "/metrics/"):
+        status, body, _ = get(f"http://127.0.0.1:{stack.front}{path}", bearer)
+        assert status == 404 and b"qualibot_" not in (body if isinstance(body, bytes) else b""), path
+    for port in stack.rasa_ports + [stack.action_port]:
+        assert get(f"http://127.0.0.1:{port}/metrics")[0] == 401
+        status, body, _ = get(f"http://127.0.0.1:{port}/metrics", bearer)
+        assert status == 200 and b"qualibot_" in body, port
+    assert metrics(stack, "qualibot_turn_seconds_count", channel="rest") > 0  # the tests before sent turns
+
 
 def test_http_api_needs_the_token_and_is_not_public(stack):
     who = sender()
@@ -401,6 +434,7 @@ def test_a_hanging_action_server_is_bounded_by_the_timeout(stack):
 def test_postgres_outage_gives_a_clear_reply_no_lost_history_and_recovers(stack):
     who = sender()
     assert post(stack.front, who, "我有CFA证书")[0] == 200
+    refused, failed = (metrics(stack, "qualibot_turns_total", channel="rest", outcome=o) for o in ("refused", "unavailable"))
     with stack.pg_proxy.down("refuse"):
         status, out, took = post(stack.front, who, "外籍人士能享受什么")
         assert unavailable("zh") in text_of(out), out
@@ -412,6 +446,9 @@ def test_postgres_outage_gives_a_clear_reply_no_lost_history_and_recovers(stack)
     assert status == 200 and "CFA" in text_of(out) and "工作许可" in text_of(out), out
     # the stored history: the turn before the outage and the one after, nothing made up in between
     assert stored_user_texts(who) == ["我有CFA证书", "外籍人士能享受什么"]
+    # /metrics: the turn told "temporarily unavailable" is counted (refused at once, or failed mid-turn)
+    assert (metrics(stack, "qualibot_turns_total", channel="rest", outcome="refused") - refused
+            + metrics(stack, "qualibot_turns_total", channel="rest", outcome="unavailable") - failed) >= 1
 
 
 def test_redis_outage_gives_a_clear_reply_and_recovers(stack):

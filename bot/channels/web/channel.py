@@ -11,6 +11,8 @@
     /web/api/item/<id>        GET  every fact of a row, the clauses that apply, the approved answers (口径) (staff)
     /web/api/unanswered       GET  fallbacks and 👎, newest first                                          (staff)
     /web/api/unanswered.csv   GET  the same as CSV                                                         (staff)
+    /web/api/analytics[.csv], /web/api/versions, /web/api/diff   the analytics tab and the catalog-version view
+                              (bot/channels/web/insights.py)                                               (staff)
 
 The static files and their headers: pages.py. What the staff API answers is catalog/console.py's (no web
 framework there); here are the routes and the checks. The API answers JSON; a route raises Sanic's
@@ -65,6 +67,7 @@ from bot.channels.http import (JSON_HEADERS, BadJSON, decode_json_object, json_e
                                json_response)
 from bot.channels.ratelimit import RateLimiter, parse_rate_limit, rate_limit_config
 from bot.channels.session import COOKIE, SessionSigner
+from bot.channels.web import insights
 from bot.channels.web.chat import signer_from
 from bot.channels.web.pages import WEB_ROOT, Pages
 from catalog import console, feedback, privacy
@@ -147,7 +150,7 @@ def feedback_limiter(environ: Optional[Mapping[str, str]] = None) -> RateLimiter
     QUALIBOT_REDIS_URL like the channels' limit (bot/channels/ratelimit.py)."""
     env = os.environ if environ is None else environ
     limit, window = parse_rate_limit(env.get("QUALIBOT_FEEDBACK_RATE_LIMIT") or DEFAULT_FEEDBACK_RATE_LIMIT)
-    return RateLimiter(limit, window, rate_limit_config(env).redis_url)
+    return RateLimiter(limit, window, rate_limit_config(env).redis_url, name="feedback")
 
 
 def ref_key(environ: Optional[Mapping[str, str]] = None) -> bytes:
@@ -295,6 +298,9 @@ class WebChannel(InputChannel):
             return response.raw(("\ufeff" + text).encode("utf-8"), content_type="text/csv; charset=utf-8",
                                 headers=dict(JSON_HEADERS, **{
                                     "Content-Disposition": 'attachment; filename="unanswered.csv"'}))
+
+        # the analytics tab and the catalog-version view (issue 14): bot/channels/web/insights.py
+        insights.add_routes(bp, self._check_staff, _in_thread)
 
         @bp.route("/api/<rest:path>", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
         async def api_not_found(_: Request, rest: str) -> HTTPResponse:

@@ -66,6 +66,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import metrics
 from bot.channels import settings
 from bot.channels.checks import BadInput, clean_text, conversation_id, problem_with
 from bot.channels.http import MAX_BODY_BYTES, read_body
@@ -318,6 +319,7 @@ class WeChatInput(InputChannel):
         if first:
             entry.future.add_done_callback(lambda _f, e=entry, o=openid: self._maybe_deliver_later(e, o))
         else:
+            metrics.WECHAT_RETRIES.labels("joined").inc()
             logger.info("wechat: retry of %s joins the first delivery", entry.key)
         remaining = self.reply_timeout - (asyncio.get_running_loop().time() - started)
         try:
@@ -424,17 +426,19 @@ class WeChatInput(InputChannel):
     async def _deliver_later(self, entry: Entry, openid: str, rendered: Rendered) -> None:
         parts = split_text(rendered.text)
         if parts and await self.dedup.claim_later(entry):
-            await self._send_parts(openid, parts)
+            sent = await self._send_parts(openid, parts)
+            metrics.WECHAT_DEFERRED.labels("sent" if sent else "failed").inc()
 
     def _in_background(self, coro: Awaitable[Any]) -> None:
         task = asyncio.ensure_future(coro)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
-    async def _send_parts(self, openid: str, parts: List[str]) -> None:
+    async def _send_parts(self, openid: str, parts: List[str]) -> bool:
         for part in parts:
             if not await self.api.send_text(openid, part):
-                return
+                return False
+        return True
 
     def _reply(self, msg: Dict[str, str], content: Optional[str], nonce: str, encrypt: bool) -> HTTPResponse:
         if content is None:
