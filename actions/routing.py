@@ -254,7 +254,30 @@ ROUTES: Dict[str, Answerer] = {
 def answer(action: str, ctx: Context) -> Reply:
     """The reply of the Rasa action `action` to this turn: its own answer (ROUTES), unless the message asks
     something else that is answered whatever intent NLU saw; a claim the message makes about a row is checked."""
-    return _with_claims(ctx, _answer(action, ctx))
+    return _too_old_asked(ctx, _with_claims(ctx, _answer(action, ctx)))
+
+
+_TOO_OLD = re.compile(r"too old|\bover(?:-| )?age\b|超龄|超齡|太老|年纪太大|年紀太大|年龄太大|年齡太大|太大年纪|超咗龄|超咗齡", re.I)
+
+
+def _too_old_asked(ctx: Context, reply: Reply) -> Reply:
+    """ "Am I too old for a work permit?": the work-permit verdict's "Yes." / "No." turned round, so it answers
+    the question asked ("No, you are not too old." / "Yes, you are over the limit.")."""
+    replies, events = reply
+    if not ctx.text or not _TOO_OLD.search(ctx.text) or not replies:
+        return reply
+    cite = "第一条第4项" if ctx.lang == "zh" else "Section 1, item 4"
+    out = []
+    for a in replies:
+        head = a.text.split("\n", 1)[0]
+        if cite in head:
+            for lead, turned in (("applies", "not_too_old"), ("not_applicable", "too_old")):
+                said = answers.t(f"verdict.lead.{lead}", ctx.lang)
+                if head.startswith(said):
+                    a = replace(a, text=answers.t(f"verdict.lead.{turned}", ctx.lang) + a.text[len(said):])
+                    break
+        out.append(a)
+    return out, events
 
 
 _TYPED_PAYLOAD = re.compile(r"^\s*/\w+(?:\{[^}]*\})?\s*")

@@ -186,3 +186,14 @@ def test_browse_by_country_counts_the_notices_own_column_and_a_clause_detail_is_
         "For public institutions, which post levels can urgent-list talents who get senior titles via recognition "
         "be hired into?", "ask_catalog_browse", lang="en"))
     assert "Section 2, item 3" in text and "U01" not in text
+
+
+def test_am_i_too_old_is_answered_the_right_way_round():
+    text, _, _, _ = run(ActionAnswerWorkPermit(), tracker(
+        "I'm a British citizen, 67 years old, and an IEEE Fellow. A Beijing semiconductor company that is classed as a "
+        "high-end (高精尖) industry wants to hire me. Am I too old for a work permit under this catalog?",
+        "ask_work_permit", lang="en"))
+    assert text.startswith("No, you are not too old.") and "70" in text
+    text, _, _, _ = run(ActionAnswerWorkPermit(), tracker("我是外籍，67岁，持CIMA高级文凭，单位不属于高精尖，我超龄了吗？",
+                                                          "ask_work_permit"))
+    assert text.startswith("超龄了。") and "65" in text
