@@ -109,7 +109,8 @@ def _rules(rows: Sequence[str], cites: Sequence[str], facts: reasoner.Facts,
         for v in reasoner.decide_all(q, clauses, facts):
             out.append({"row": qid, "clause": v.clause.id, "cite": {"zh": v.clause.cite.zh, "en": v.clause.cite.en},
                         "outcome": v.outcome, "reason": v.reason, "needs": list(v.needs),
-                        "conditions": list(v.conditions), "cited": v.clause.id in cites})
+                        "conditions": list(v.conditions),
+                        "cited": v.clause.cite.zh in cites or v.clause.cite.en in cites})
     return out
 
 
@@ -127,6 +128,10 @@ def build(code: str, action: str, tracker: Tracker, ctx: Context, replies: Seque
             why[key] = make()
         except Exception:  # noqa: BLE001
             logger.exception("receipt: could not record %s", key)
+    try:
+        why["clause_ids"] = [c.id for c in queries.clauses(None, version) if c.cite.zh in cites or c.cite.en in cites]
+    except Exception:  # noqa: BLE001
+        logger.exception("receipt: could not name the clauses")
     why["answers"] = [{"kind": a.kind, "row": a.qualification, "cites": list(a.cites),
                        "candidates": list(a.candidates)} for a in replies]
     return receipts.Receipt(

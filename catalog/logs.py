@@ -18,10 +18,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from typing import Any, Dict, Iterator, Mapping, MutableMapping, Optional
+from typing import Any, Dict, Iterator, List, Mapping, MutableMapping, Optional
 
 import structlog
-from structlog.types import EventDict, WrappedLogger
+from structlog.types import EventDict, Processor, WrappedLogger
 
 from catalog.pii import mask
 
@@ -65,7 +65,7 @@ def _mask_exception(_: WrappedLogger, __: str, event: EventDict) -> EventDict:
 
 def formatter() -> logging.Formatter:
     """The JSON formatter: time (UTC, ISO 8601), level, logger, event (the message), the turn's keys, extras."""
-    pre = [structlog.contextvars.merge_contextvars, structlog.stdlib.add_log_level,
+    pre: List[Processor] = [structlog.contextvars.merge_contextvars, structlog.stdlib.add_log_level,
            structlog.processors.TimeStamper(fmt="iso", utc=True, key="time"), _extra, _mask_fields]
     return structlog.stdlib.ProcessorFormatter(
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta,

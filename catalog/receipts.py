@@ -30,6 +30,7 @@ from typing import Any, Dict, List, Optional, Sequence, Set
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from catalog import config
 from catalog.db import create_schema, get_engine, session_scope
 from catalog.models import Receipt as ReceiptRow
 from catalog.pii import mask
@@ -91,7 +92,7 @@ class Receipt:
 
 
 def _schema(url: Optional[str]) -> None:
-    key = url or ""
+    key = url or config.database_url()
     if key in _schema_done:
         return
     with _schema_lock:

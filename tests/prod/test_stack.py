@@ -134,11 +134,16 @@ def stored_user_ids(sender: str) -> List[str]:
     return [data.get("message_id") for t, _, data in stored_events(sender) if t == "user"]
 
 
-def access_log_ids(stack: "Stack") -> List[str]:
-    """The request id (rid=) of every request in nginx's access log, in order."""
+def access_log(stack: "Stack") -> List[Dict[str, Any]]:
+    """nginx's access log: one JSON object per request, in order (deploy/nginx: log_format qualibot)."""
     path = stack.dir / "nginx" / "access.log"
     lines = path.read_text(errors="replace").splitlines() if path.exists() else []
-    return [part[4:] for line in lines for part in line.split() if part.startswith("rid=")]
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def access_log_ids(stack: "Stack") -> List[str]:
+    """The request id of every request in nginx's access log, in order."""
+    return [entry["request_id"] for entry in access_log(stack)]
 
 
 def stored_types(sender: str) -> List[Tuple[str, str]]:
