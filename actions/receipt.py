@@ -23,6 +23,7 @@ from rasa_sdk import Tracker
 from actions import context
 from actions.context import Context
 from catalog import handoff, queries, receipts, reasoner
+from catalog import matching as matcher
 from catalog.answers import Answer
 from catalog.pii import mask
 
@@ -86,6 +87,8 @@ def _verdict(ctx: Context) -> Dict[str, Any]:
     res = context.resolve(ctx)
     out: Dict[str, Any] = {"resolution": res.status, "row": res.qid}
     r = res.result
+    if r is None and ctx.text and not ctx.text.startswith("/"):
+        r = matcher.match(ctx.text)  # the row came from NLU's entity (the same matcher, bot/components): its evidence
     if r is not None:
         out.update(status=r.status, evidence=r.evidence, why=r.why, ids=r.ids,
                    spans=[{"id": c.id, "matched": mask(c.matched), "span": list(c.span), "alias": c.alias,

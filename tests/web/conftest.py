@@ -29,7 +29,9 @@ HOTLINE = "010-6000-0000"  # made up: the notice gives no hotline
 HOURS = "工作日 9:00-17:00"
 CONSOLE_TOKEN = "web-tests-console-token"
 RASA_AUTH_TOKEN = "web-tests-rasa-auth-token"  # keys the conversation references (bot/channels/web/)
-STAFF_PATHS = ("/web/api/search", "/web/api/facets", "/web/api/list", "/web/api/item/", "/web/api/unanswered")
+STAFF_PATHS = ("/web/api/search", "/web/api/facets", "/web/api/list", "/web/api/item/", "/web/api/unanswered",
+               "/web/api/receipt")
+WECHAT_TOKEN = "web-tests-wechat-token"  # the WeChat channel in plain mode (tests/web/test_receipts.py)
 
 
 def http(method: str, url: str, body: Optional[bytes] = None, headers: Optional[Dict[str, str]] = None,
@@ -44,6 +46,7 @@ class Server:
 
     base: str
     action_url: str
+    logs: Dict[str, Path] = field(default_factory=dict)  # "actions", "rasa": the servers' logs (JSON lines)
 
     def get(self, path: str, headers: Optional[Dict[str, str]] = None) -> Tuple[int, Dict[str, str], bytes]:
         """GET; the staff API with the console token unless `headers` says otherwise."""
@@ -97,20 +100,22 @@ def web_server(catalog_db, tmp_path_factory) -> Server:
     credentials = tmp / "credentials.yml"
     credentials.write_text("bot.channels.rest.QualibotRestInput:\n  open_on_loopback: true\n"
                            "bot.channels.web.WebChatInput:\nbot.channels.web.WebChannel:\n"
-                           f"  console_token: {CONSOLE_TOKEN}\nbot.channels.health.HealthChannel:\n", encoding="utf-8")
+                           f"  console_token: {CONSOLE_TOKEN}\nbot.channels.health.HealthChannel:\n"
+                           f"bot.channels.wechat.WeChatInput:\n  token: {WECHAT_TOKEN}\n", encoding="utf-8")
     env = bot_env(
         CATALOG_DB_URL=catalog_db,
         QUALIBOT_HOTLINE=HOTLINE,
         QUALIBOT_HOTLINE_HOURS=HOURS,
         RASA_AUTH_TOKEN=RASA_AUTH_TOKEN,
         QUALIBOT_FEEDBACK_RATE_LIMIT="0",  # many ratings from one address here; the limit: test_api.py
+        QUALIBOT_LOG_FORMAT="json",  # both servers log JSON lines (catalog/logs.py): tests/web/test_receipts.py
     )
     try:
         servers = start_bot(tmp, env=env, credentials=credentials)
     except ServerFailed as e:
         pytest.fail(str(e), pytrace=False)
     try:
-        yield Server(servers.url, servers.action_url)
+        yield Server(servers.url, servers.action_url, dict(servers.logs))
     finally:
         servers.stop()
 

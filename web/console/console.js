@@ -17,7 +17,7 @@
     zh: {
       htmlLang: "zh-CN", docTitle: "资格目录工作台", title: "资格目录工作台", skip: "跳到搜索框",
       switchTo: "English", switchLabel: "Switch to English", tabs: "工作台",
-      tabSearch: "查询", tabLog: "未答问题",
+      tabSearch: "查询", tabLog: "未答问题", tabWhy: "回执查询",
       version: "目录版本 {v}，共 {n} 项",
       searchLabel: "搜索证书：中文、英文、缩写或编号", filters: "筛选",
       filterList: "清单", filterField: "领域", filterCountry: "国家（地区）", all: "全部", clear: "清除",
@@ -58,7 +58,7 @@
     en: {
       htmlLang: "en", docTitle: "Catalog console", title: "Catalog console", skip: "Skip to search",
       switchTo: "中文", switchLabel: "切换到中文", tabs: "Console",
-      tabSearch: "Search", tabLog: "Unanswered",
+      tabSearch: "Search", tabLog: "Unanswered", tabWhy: "Why this answer",
       version: "Catalog version {v}, {n} qualifications",
       searchLabel: "Find a qualification: Chinese, English, abbreviation or ID", filters: "Filters",
       filterList: "List", filterField: "Field", filterCountry: "Country/region", all: "All", clear: "Clear",
@@ -177,13 +177,15 @@
     C.renderResults();
     if (state.item) { C.renderItem(state.item); }
     if (state.logLoaded) { C.loadLog(); }
+    if (state.receipt && C.renderReceipt) { C.renderReceipt(state.receipt); }
     if (state.access) { askForAccess(state.access); }
   }
 
   // --- tabs ---
 
   function selectTab(name, focus) {
-    var tabs = { search: [$("tab-search"), $("panel-search")], log: [$("tab-log"), $("panel-log")] };
+    var tabs = { search: [$("tab-search"), $("panel-search")], log: [$("tab-log"), $("panel-log")],
+                 why: [$("tab-why"), $("panel-why")] };
     Object.keys(tabs).forEach(function (k) {
       var on = k === name;
       tabs[k][0].setAttribute("aria-selected", on ? "true" : "false");
@@ -206,10 +208,13 @@
   document.addEventListener("DOMContentLoaded", function () {
     $("tab-search").addEventListener("click", function () { selectTab("search"); });
     $("tab-log").addEventListener("click", function () { selectTab("log"); });
+    $("tab-why").addEventListener("click", function () { selectTab("why"); });
     $("tabs").addEventListener("keydown", function (ev) {
       if (ev.key === "ArrowRight" || ev.key === "ArrowLeft") {
         ev.preventDefault();
-        selectTab($("tab-search").getAttribute("aria-selected") === "true" ? "log" : "search", true);
+        var order = ["search", "log", "why"];
+        var at = order.findIndex(function (k) { return $("tab-" + k).getAttribute("aria-selected") === "true"; });
+        selectTab(order[(at + (ev.key === "ArrowRight" ? 1 : order.length - 1)) % order.length], true);
       }
     });
     $("token-form").addEventListener("submit", function (ev) {
@@ -229,5 +234,6 @@
     loadAll();
     var initial = location.hash.slice(1);
     if (/^[A-Za-z]\d{1,4}$/.test(initial)) { C.openItem(initial, true); }  // a link to one item: go to it
+    else if (/^receipt=/.test(initial)) { selectTab("why"); C.openReceipt(decodeURIComponent(initial.slice(8))); }
   });
 })();

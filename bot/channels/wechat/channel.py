@@ -99,6 +99,7 @@ DEFAULT_REPLY_TIMEOUT = 4.0
 MAX_REPLY_TIMEOUT = 4.5  # the platform gives up at 5 s
 OPTIONS_TTL = 3600.0  # how long numbered options stay pickable by a bare number
 PAGES_TTL = 3600.0  # how long the rest of a long reply waits for "更多"/"more"
+DESK_TTL = 3600.0  # a message handed to the desk tells the user its receipt once, whatever the retries
 SUCCESS = "success"  # "received, no passive reply": the platform does not retry
 
 # empty, too long, rate limited, unreadable text: the public channels' shared wording, in both languages
@@ -126,8 +127,7 @@ def _flag(value: Any) -> bool:
 
 
 class Transfer(str):
-    """A passive reply that hands the conversation to the customer-service desk (transfer_customer_service);
-    the string is what the bot would have said, sent to the user through the customer-service API."""
+    """The passive reply that hands the conversation to the customer-service desk (transfer_customer_service)."""
 
 
 class _Options:
@@ -370,7 +370,11 @@ class WeChatInput(InputChannel):
             # message, and the conversation, to an agent; the user gets the receipt code to give them
             if not await self.dedup.claim_passive(key):
                 return None
-            return Transfer(handoff.desk(rendered.lang or "zh", rendered.receipt) if rendered.receipt else "")
+            if rendered.receipt and self.api.configured and await self.store.add("desk:" + key, "1", DESK_TTL):
+                # once per message, whichever request or replica answers it (the platform retries)
+                told = handoff.desk(rendered.lang or "zh", rendered.receipt)
+                self._in_background(self._send_parts(openid, split_text(told)))
+            return Transfer()
         if len(parts) > 1 and self.api.configured:
             # too long for one reply: all parts through the API, in order
             self._defer(entry, openid)
@@ -469,8 +473,6 @@ class WeChatInput(InputChannel):
         if content is None:
             return response.text(SUCCESS)
         if isinstance(content, Transfer):
-            if content and self.api.configured:  # the receipt code, through the customer-service API
-                self._in_background(self._send_parts(msg["FromUserName"], split_text(str(content))))
             logger.info("wechat: conversation handed to the customer-service desk")
             return response.text(self.envelope.seal_transfer(msg, nonce, encrypt),
                                  content_type="application/xml; charset=utf-8")
