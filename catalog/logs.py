@@ -91,6 +91,7 @@ def configure(level: Optional[str] = None, environ: Optional[Mapping[str, str]] 
         return
     if not root.handlers:
         root.addHandler(logging.StreamHandler())
+    logging.captureWarnings(True)  # Python's warnings as log lines too (else plain text on stderr)
     json_formatter = formatter()
     for handler in root.handlers:
         handler.setFormatter(json_formatter)

@@ -17,7 +17,7 @@ from bot.channels.wechat.envelope import parse_xml
 from tests.support.http import http
 from tests.support.servers import wait_until
 from tests.support.wechat import plain_params, text_xml
-from tests.web.conftest import CONSOLE_TOKEN, HOTLINE, HOURS, WECHAT_TOKEN
+from tests.web.conftest import HOTLINE, HOURS, WECHAT_TOKEN
 
 CODE_CHARS = set("23456789ABCDEFGHJKMNPQRSTVWXYZ")
 

@@ -99,10 +99,16 @@
     });
   }
 
+  /* "q7k 3f2", "Q7K3F2" -> "Q7K-3F2": what an agent types from what they hear */
+  function canonical(code) {
+    var raw = code.replace(/[\s\-–—_.·]+/g, "").toUpperCase();
+    return raw.length === 6 ? raw.slice(0, 3) + "-" + raw.slice(3) : code.trim();
+  }
+
   function openReceipt(code) {
     var status = $("why-status");
     status.textContent = t("loading");
-    return getJSON("receipt/" + encodeURIComponent(code.trim())).then(function (r) {
+    return getJSON("receipt/" + encodeURIComponent(canonical(code))).then(function (r) {
       state.receipt = r;
       status.textContent = "";
       renderReceipt(r);
