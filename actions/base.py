@@ -48,26 +48,31 @@ class AnswerAction(Action, metaclass=ABCMeta):
                 logger.exception("catalog unavailable in %s", self.name())
                 dispatcher.utter_message(text=answers.t("unavailable", ctx.lang))
                 return []
-            code = self._receipt(tracker, ctx, replies, domain)
-            if code is not None:
-                replies = code[1]
-            with logs.bound(receipt=receipts.display(code[0]) if code else None):
+            minted = self._receipt(tracker, ctx, replies, domain)
+            code = receipts.display(minted[0]) if minted else None
+            offer = minted[2] if minted else None
+            if minted:
+                replies = minted[1]
+            with logs.bound(receipt=code):
                 logger.info("answered", extra={"action": self.name(), "kinds": [a.kind for a in replies],
-                                               "rows": [a.qualification for a in replies if a.qualification]})
+                                               "rows": [a.qualification for a in replies if a.qualification],
+                                               "handoff": offer is not None})
                 for a in replies:
-                    reply.send(dispatcher, a, receipts.display(code[0]) if code else None)
+                    reply.send(dispatcher, a, code, handoff=a is offer)
         return events
 
     def _receipt(self, tracker: Tracker, ctx: Context, replies: List[answers.Answer],
-                 domain: Dict[str, Any]) -> "Optional[Tuple[str, List[answers.Answer]]]":
+                 domain: Dict[str, Any]) -> "Optional[Tuple[str, List[answers.Answer], Optional[answers.Answer]]]":
         """Mint and store this answer's receipt (actions/receipt.py), offering a person when the user asks for
-        one or this is the second answer in a row that did not help; the code and the answers to send. None when
-        it could not be stored: the answer is given all the same, without a code."""
+        one or this is the second answer in a row that did not help: the code, the answers to send and the offer
+        among them (None: no offer). None when it could not be stored: the answer is given all the same, without
+        a code."""
         code = receipts.new_code()
+        offer: Optional[answers.Answer] = None
         try:
-            offer = receipt.needs_person(self.name(), ctx, replies)
-            if offer:
+            if receipt.needs_person(self.name(), ctx, replies):
                 replies = receipt.with_offer(list(replies), ctx.lang, code)
+                offer = replies[-1]
             stored = receipts.record(receipt.build(code, self.name(), tracker, ctx, replies, domain))
         except Exception:  # noqa: BLE001 - the receipt never costs the user the answer
             logger.exception("could not store the receipt of %s", self.name())
@@ -75,4 +80,5 @@ class AnswerAction(Action, metaclass=ABCMeta):
         if stored != code:  # the code was taken (one in hundreds of millions): the one stored is shown
             replies = [replace(a, text=a.text.replace(receipts.display(code), receipts.display(stored)))
                        for a in replies]
-        return stored, replies
+            offer = replies[-1] if offer is not None else None
+        return stored, replies, offer

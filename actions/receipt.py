@@ -59,8 +59,8 @@ def needs_person(action: str, ctx: Context, replies: Sequence[Answer]) -> bool:
 
 def with_offer(replies: List[Answer], lang: str, code: str) -> List[Answer]:
     """The answers with the handoff offer (hotline, hours, receipt code) in place of the generic "a person can
-    help" answer, or after them."""
-    kept = [a for a in replies if a.kind not in ("human", handoff.KIND)]
+    help" answer, or after them: the offer is the last."""
+    kept = [a for a in replies if a.kind != "human"]
     return kept + [handoff.offer(lang, receipts.display(code))]
 
 

@@ -9,9 +9,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from catalog.answers import Answer
 
 
-def send(dispatcher: CollectingDispatcher, answer: Answer, receipt: Optional[str] = None) -> None:
+def send(dispatcher: CollectingDispatcher, answer: Answer, receipt: Optional[str] = None,
+         handoff: bool = False) -> None:
     """`receipt`: the turn's receipt code (actions/receipt.py), in the custom payload of every answer: the web
-    page shows it under the answer, WeChat at the end of its reply; the text itself is not changed."""
+    page shows it under the answer, WeChat at the end of its reply; the text itself is not changed. `handoff`:
+    this answer offers a person (catalog/handoff.py): WeChat may pass the conversation to its agents' desk."""
     if answer.kind == "response":  # one of domain.yml's responses (greetings, thanks, goodbye), by name
         if receipt:
             dispatcher.utter_message(response=answer.text, json_message={"kind": "response", "lang": answer.lang,
@@ -31,5 +33,6 @@ def send(dispatcher: CollectingDispatcher, answer: Answer, receipt: Optional[str
             "version": answer.version,
             "qualification": answer.qualification,
             **({"receipt": receipt} if receipt else {}),
+            **({"handoff": True} if handoff else {}),
         },
     )

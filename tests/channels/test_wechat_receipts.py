@@ -40,7 +40,8 @@ def ask(server, content, msg_id=None):
 def test_render_ends_with_the_receipt_in_the_answer_s_language():
     zh = render([{"text": "可以。"}, {"custom": {"kind": "recognized", "lang": "zh", "receipt": "Q7K-3F2"}}])
     assert zh.text.endswith("回执编号：Q7K-3F2") and zh.receipt == "Q7K-3F2" and not zh.handoff
-    en = render([{"text": "Yes."}, {"custom": {"kind": "handoff", "lang": "en", "receipt": "Q7K-3F2"}}])
+    en = render([{"text": "Yes."}, {"custom": {"kind": "human", "handoff": True, "lang": "en", "receipt": "Q7K-3F2"}}])
+    assert not render([{"text": "HR can help."}, {"custom": {"kind": "human", "lang": "zh"}}]).handoff  # a fallback's
     assert en.text.endswith("Receipt: Q7K-3F2") and en.handoff and en.lang == "en"
     assert render([{"text": "no receipt"}]).text == "no receipt"  # channels' own texts carry none
     again = decode_rendered(encode_rendered(en))  # as the de-duplicator stores it for the platform's retries

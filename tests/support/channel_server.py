@@ -85,9 +85,9 @@ class StubAgent:
                                           "buttons": [{"title": "CFA (US)", "payload": '/inform{"qualification":"R001"}'}]})
         elif text in ("receipted", "receipted-en", "handoff"):  # an answer with its receipt (actions/reply.py)
             lang = "en" if text == "receipted-en" else "zh"
-            kind = "handoff" if text == "handoff" else "recognized"
+            custom = {"kind": "human", "handoff": True} if text == "handoff" else {"kind": "recognized"}
             await out.send_response(who, {"text": "已收到。" if lang == "zh" else "Noted."})
-            await out.send_response(who, {"custom": {"kind": kind, "lang": lang, "receipt": "Q7K-3F2"}})
+            await out.send_response(who, {"custom": {**custom, "lang": lang, "receipt": "Q7K-3F2"}})
         elif text == "long-receipted":
             await out.send_response(who, {"text": "第一段" + "长" * 600})
             await out.send_response(who, {"text": "第二段" + "文" * 600})

@@ -342,7 +342,7 @@
       // a second answer in a row that did not help: the server offers a person, with the receipt code
       var h = body && body.handoff;
       if (h && typeof h.text === "string") {
-        append({ role: "bot", text: h.text, source: "", kind: "handoff", lang: h.lang === "en" ? "en" : "zh",
+        append({ role: "bot", text: h.text, source: "", kind: "human", lang: h.lang === "en" ? "en" : "zh",
                  feedback: null, buttons: [], receipt: typeof h.receipt === "string" ? h.receipt : null,
                  receiptShown: true });
       }

@@ -40,7 +40,7 @@ def render(messages: List[Dict[str, Any]]) -> Rendered:
         if isinstance(custom.get("receipt"), str):
             receipt = custom["receipt"]
             lang = custom.get("lang") if custom.get("lang") in ("zh", "en") else lang
-        handoff = handoff or custom.get("kind") == "handoff"
+        handoff = handoff or custom.get("handoff") is True
         lines: List[str] = []
         text = (m.get("text") or "").strip()
         if text:
