@@ -158,11 +158,16 @@ def find(words: str, limit: int = 20, url: Optional[str] = None) -> List[Receipt
         return [_of(r) for r in rows]
 
 
+# answers about an answer ("thanks for your feedback"): not one of the answers a streak counts
+NOT_ANSWERS = ("action_record_feedback",)
+
+
 def last(conversation_id: str, n: int = 1, url: Optional[str] = None) -> List[Receipt]:
-    """The conversation's last `n` receipts, newest first."""
+    """The conversation's last `n` answers' receipts, newest first (feedback acknowledgements left out)."""
     _schema(url)
     with session_scope(url) as s:
-        rows = s.execute(select(ReceiptRow).where(ReceiptRow.conversation_id == conversation_id)
+        rows = s.execute(select(ReceiptRow).where(ReceiptRow.conversation_id == conversation_id,
+                                                  or_(ReceiptRow.action.is_(None), ReceiptRow.action.notin_(NOT_ANSWERS)))
                          .order_by(ReceiptRow.created_at.desc(), ReceiptRow.turn.desc()).limit(n)).scalars().all()
         return [_of(r) for r in rows]
 

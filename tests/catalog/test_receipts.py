@@ -99,6 +99,8 @@ def test_the_streak_of_answers_that_did_not_help(url):
     assert not receipts.unhelpful_streak("rest:s", 2, url=url)  # not in a row
     receipts.record(receipt("AAAAA5", "rest:s", 4, helped=False), url=url)
     assert receipts.unhelpful_streak("rest:s", 2, url=url)
+    receipts.record(receipt("AAAAA6", "rest:s", 5, action="action_record_feedback"), url=url)  # "thanks for that"
+    assert receipts.unhelpful_streak("rest:s", 2, url=url)  # an acknowledgement breaks no streak
     assert [r.code for r in receipts.last("rest:s", 2, url=url)] == ["AAAAA5", "AAAAA4"]
 
 
