@@ -187,3 +187,16 @@ def test_both_servers_log_json_lines_with_the_receipt_and_masked_personal_data(w
         text = web_server.logs[name].read_text(encoding="utf-8", errors="replace")
         assert "13812345678" not in text
     assert "[PHONE]" in resolve(web_server, code)["question"]
+
+
+def test_a_message_sent_again_with_its_id_gets_the_same_receipt_and_one_row(web_server):
+    # the receipt travels in the stored reply: a retry replays it, the action does not run again
+    who = f"rcpt-replay-{uuid.uuid4().hex[:8]}"
+    payload = {"sender": who, "message": "我有CFA证书", "message_id": f"rcpt-{uuid.uuid4().hex[:10]}"}
+    outs = [web_server.post_json("/webhooks/rest/webhook", payload) for _ in range(2)]
+    assert all(status == 200 for status, _ in outs), outs
+    assert outs[0][1] == outs[1][1]
+    code = receipt_of(outs[0][1])
+    status, found = web_server.get_json("/web/api/receipts?q=" + urllib.parse.quote("我有CFA证书"))
+    mine = [x for x in found["results"] if x["conversation"] == resolve(web_server, code)["conversation"]]
+    assert status == 200 and [x["code"] for x in mine] == [code]
