@@ -64,6 +64,13 @@ def with_offer(replies: List[Answer], lang: str, code: str) -> List[Answer]:
     return kept + [handoff.offer(lang, receipts.display(code))]
 
 
+def _channel(tracker: Tracker) -> Optional[str]:
+    try:
+        return tracker.get_latest_input_channel()
+    except Exception:  # noqa: BLE001 - a tracker without events (tests)
+        return None
+
+
 def _intent(tracker: Tracker) -> Dict[str, Any]:
     latest = tracker.latest_message or {}
     intent = latest.get("intent") or {}
@@ -123,7 +130,8 @@ def build(code: str, action: str, tracker: Tracker, ctx: Context, replies: Seque
     rows = list(dict.fromkeys(q for a in replies for q in ([a.qualification] if a.qualification else [])))
     cites = list(dict.fromkeys(c for a in replies for c in a.cites))
     version = next((a.version for a in replies if a.version), "") or queries.stats().version
-    why: Dict[str, Any] = {"intent": _intent(tracker), "action": action, "entities": _entities(tracker, ctx.text)}
+    why: Dict[str, Any] = {"intent": _intent(tracker), "action": action, "entities": _entities(tracker, ctx.text),
+                           "channel": _channel(tracker)}
     parts = {"verdict": lambda: _verdict(ctx), "facts": lambda: asdict(ctx.facts),
              "rules": lambda: _rules(rows, cites, ctx.facts, version)}
     for key, make in parts.items():

@@ -68,6 +68,7 @@ def test_a_rest_conversation_s_receipts_resolve_to_what_was_said_and_why(web_ser
     assert headers.get("x-qualibot-receipt") == code  # for nginx's log line (deploy/nginx)
     r = resolve(web_server, code)
     assert r["code"] == code and r["turn"] == 1 and r["lang"] == "zh" and r["catalog_version"] == "3.0"
+    assert r["why"]["channel"] == "rest"
     assert r["text"] == "\n\n".join(texts(first))  # exactly what was sent
     assert r["intent"] == "ask_recognized" and 0 < r["why"]["intent"]["confidence"] <= 1
     assert r["rows"] == ["R007"] and r["clauses"] and r["why"]["verdict"]["status"] == "listed"
@@ -99,7 +100,13 @@ def test_the_receipt_api_is_for_staff_and_refuses_bad_codes_politely(web_server)
     status, body = web_server.get_json("/web/api/receipt/not-a-code")
     assert status == 400 and "Q7K-3F2" in body["error"]
     status, body = web_server.get_json("/web/api/receipt/ZZZ-ZZZ")
-    assert status in (404,) and body["error"]
+    assert status == 404 and body["error"]
+    for odd in ("%00", "..%2F..%2Fetc", "Q7K-3F2%3B--", "%E5%9B%9E%E6%89%A7", "x" * 30, "%F0%9F%99%82"):
+        status, body = web_server.get_json("/web/api/receipt/" + odd)
+        assert status in (400, 404) and isinstance(body, dict) and body.get("error"), (odd, status, body)
+    for odd in ("", "%00", "%25%25%25", "%5C%5C", "q" * 600):
+        status, body = web_server.get_json("/web/api/receipts?q=" + odd)
+        assert status in (200, 400) and isinstance(body, dict), (odd, status, body)
 
 
 def wechat(server, openid: str, content: str, msg_id: str) -> str:
@@ -121,6 +128,7 @@ def test_a_wechat_conversation_s_receipts_resolve_to_the_exact_text(web_server):
     assert reply == r["text"] + "\n\n回执编号：" + code  # the reply is the receipt's text and the code
     assert r["intent"] == "ask_recognized" and r["rows"] == ["R007"] and r["clauses"]
     assert r["lang"] == "zh" and r["turn"] == 1 and openid not in json.dumps(r)
+    assert r["why"]["channel"] == "wechat"
     reply2 = wechat(web_server, openid, "Is my PMP recognized?", str(int(time.time() * 1000) + 1))
     assert reply2.rsplit("\n", 1)[-1].startswith("Receipt: ")  # in the user's language
     r2 = resolve(web_server, reply2.rsplit(" ", 1)[-1])
