@@ -49,6 +49,8 @@ def test_the_page_shows_the_receipt_and_the_console_explains_it(phone, desk, res
     expect(view).to_be_visible()
     expect(view.locator(".why-said h2")).to_contain_text(code)
     expect(view.locator(".why-said .why-text")).to_contain_text("R007")
+    expect(view.locator(".why-said dl")).to_contain_text("涉及证书（编号）")
+    expect(view.locator(".why-said dl")).to_contain_text("附件1（二）第7项")
     expect(view.locator(".why-said .why-text")).to_contain_text(said.splitlines()[0][:20])
     expect(view.locator(".why-why")).to_contain_text("ask_recognized")
     expect(view.locator(".why-why")).to_contain_text("“CFA” → R007")

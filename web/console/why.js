@@ -18,7 +18,7 @@
       whyBad: "回执编号是 6 位字母和数字，例如 Q7K-3F2。",
       whySaid: "当时的对话", whyWhy: "为什么这样答", whyApproved: "标准口径（同一问题）",
       whyConversation: "会话 {c} · 第 {n} 轮", whyLang: "语言", whyVersion: "目录版本", whyQuestion: "申请人说",
-      whyText: "发送的答复（原文）", whyIntent: "意图", whyConfidence: "置信度 {p}", whyAction: "动作", whyPolicy: "选择动作的策略",
+      whyText: "发送的答复（原文）", whyRows: "涉及证书（编号）", whyClauses: "引用条款", whyIntent: "意图", whyConfidence: "置信度 {p}", whyAction: "动作", whyPolicy: "选择动作的策略",
       whyPolicyUnknown: "（会话记录已不在，无法查看）", whyVerdict: "识别结果", whyMatched: "匹配到的文字", whyFacts: "当事人信息",
       whyRules: "适用规则与结论", whyCited: "答复引用", whyHelped: "是否有帮助", whyNotHelped: "没有帮助（未能回答或 👎）",
       whyHelpedYes: "未见问题", whyNoApproved: "没有对应的标准口径（答复不涉及具体证书）。", whyRow: "证书",
@@ -35,7 +35,7 @@
       whyGone: "No such receipt (it may be past the retention period).", whyBad: "A receipt code is six letters and digits, e.g. Q7K-3F2.",
       whySaid: "What was said", whyWhy: "Why this answer", whyApproved: "Approved answer (same question)",
       whyConversation: "Conversation {c} · turn {n}", whyLang: "Language", whyVersion: "Catalog version", whyQuestion: "The applicant said",
-      whyText: "The answer sent (exact text)", whyIntent: "Intent", whyConfidence: "confidence {p}", whyAction: "Action",
+      whyText: "The answer sent (exact text)", whyRows: "Rows (IDs)", whyClauses: "Clauses cited", whyIntent: "Intent", whyConfidence: "confidence {p}", whyAction: "Action",
       whyPolicy: "Policy that chose the action", whyPolicyUnknown: "(the conversation is no longer stored)", whyVerdict: "Matcher verdict",
       whyMatched: "Words matched", whyFacts: "The person's facts", whyRules: "Rules applied and verdicts", whyCited: "cited",
       whyHelped: "Helped?", whyNotHelped: "No (a fallback, or 👎)", whyHelpedYes: "No sign of a problem",
@@ -134,6 +134,9 @@
     field(dl, t("whyLang"), r.lang);
     field(dl, t("whyVersion"), r.catalog_version);
     field(dl, t("whyQuestion"), r.question, r.lang);
+    field(dl, t("whyRows"), (r.rows || []).join(", ") || t("none"));
+    var ids = (r.why && r.why.clause_ids) || [];
+    field(dl, t("whyClauses"), (r.clauses || []).join("；") + (ids.length ? " (" + ids.join(", ") + ")" : "") || t("none"));
     said.appendChild(dl);
     said.appendChild(el("h3", null, t("whyText")));
     var text = el("pre", "why-text", r.text);
