@@ -235,7 +235,9 @@ def main() -> None:
     parser.add_argument("--interface", default=os.environ.get("ACTION_INTERFACE", "127.0.0.1"))
     parser.add_argument("--workers", type=int, default=int(os.environ.get("ACTION_SERVER_SANIC_WORKERS", "1")))
     args = parser.parse_args()
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    from catalog import logs
+
+    logs.configure(os.environ.get("LOG_LEVEL", "INFO"))  # JSON lines when QUALIBOT_LOG_FORMAT=json (catalog/logs.py)
     try:
         max_body()
     except ValueError as e:
@@ -248,6 +250,7 @@ def main() -> None:
     if args.workers > 1:
         multiprocess_metrics()
     app = create_app()
+    logs.configure()  # again: creating the app gave Sanic's loggers handlers of their own
     supervisor.install()  # a worker that dies is replaced (Sanic 21.12 does not): actions/supervisor.py
     logger.info("action server on http://%s:%s (%s worker(s))", args.interface, args.port, args.workers)
     app.run(host=args.interface, port=args.port, workers=max(1, args.workers), access_log=False)

@@ -15,7 +15,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
 export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}" TF_CPP_MIN_LOG_LEVEL=2 SQLALCHEMY_SILENCE_UBER_WARNING=1 \
-  RASA_TELEMETRY_ENABLED=false SANIC_WORKERS=1 SANIC_BACKLOG="${SANIC_BACKLOG:-1024}"
+  RASA_TELEMETRY_ENABLED=false SANIC_WORKERS=1 SANIC_BACKLOG="${SANIC_BACKLOG:-1024}" \
+  QUALIBOT_LOG_FORMAT="${QUALIBOT_LOG_FORMAT:-json}"
 # SANIC_BACKLOG: Rasa's listen queue (rasa/core/run.py; Sanic's default 100). With one replica down, 200
 # conversations at once overflowed it: connects to the live replica timed out, nginx marked it failed too and
 # answered 502 "no live upstreams" (make bench-chaos, fault "rasa")

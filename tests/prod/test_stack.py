@@ -150,11 +150,16 @@ def stored_user_ids(sender: str) -> List[str]:
     return [data.get("message_id") for t, _, data in stored_events(sender) if t == "user"]
 
 
-def access_log_ids(stack: "Stack") -> List[str]:
-    """The request id (rid=) of every request in nginx's access log, in order."""
+def access_log(stack: "Stack") -> List[Dict[str, Any]]:
+    """nginx's access log: one JSON object per request, in order (deploy/nginx: log_format qualibot)."""
     path = stack.dir / "nginx" / "access.log"
     lines = path.read_text(errors="replace").splitlines() if path.exists() else []
-    return [part[4:] for line in lines for part in line.split() if part.startswith("rid=")]
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def access_log_ids(stack: "Stack") -> List[str]:
+    """The request id of every request in nginx's access log, in order."""
+    return [entry["request_id"] for entry in access_log(stack)]
 
 
 def stored_types(sender: str) -> List[Tuple[str, str]]:
@@ -232,6 +237,40 @@ def test_a_message_without_an_id_is_stored_under_the_front_s_request_id(stack):
     assert post(stack.front, who, "Is my PMP recognized?")[0] == 200
     [message_id] = stored_user_ids(who)
     assert wait_until(lambda: message_id in access_log_ids(stack), 10), (message_id, access_log_ids(stack)[-3:])
+
+
+def json_log(stack: "Stack", name: str) -> List[Dict[str, Any]]:
+    """The JSON lines of a server's log (catalog/logs.py; run_prod.sh sets QUALIBOT_LOG_FORMAT=json)."""
+    path = stack.dir / "log" / f"{name}.log"
+    out = []
+    for line in (path.read_text(errors="replace").splitlines() if path.exists() else []):
+        if line.startswith("{"):
+            try:
+                out.append(json.loads(line))
+            except ValueError:
+                pass
+    return out
+
+
+def test_one_turn_is_followed_by_its_receipt_across_nginx_the_replica_and_the_action_server(stack):
+    # issue 14: nginx's request id is the message id both servers log, and every line of the turn names the receipt
+    who = sender()
+    status, out, _ = post(stack.front, who, "我有CFA证书，能认可吗")
+    codes = {m["custom"]["receipt"] for m in out if isinstance(m.get("custom"), dict) and m["custom"].get("receipt")}
+    assert status == 200 and len(codes) == 1, out
+    code = codes.pop()
+    [message_id] = stored_user_ids(who)
+
+    def front() -> List[Dict[str, Any]]:
+        return [e for e in access_log(stack) if e["request_id"] == message_id]
+
+    assert wait_until(front, 10)
+    assert front()[-1]["receipt"] == code and front()[-1]["status"] == 200
+    replicas = [e for i in range(len(stack.rasa_ports)) for e in json_log(stack, f"rasa-{i}")
+                if e.get("message_id") == message_id]
+    actions = [e for e in json_log(stack, "actions") if e.get("message_id") == message_id]
+    assert any(e.get("receipt") == code and e.get("conversation") == "rest:" + who for e in replicas), replicas
+    assert any(e.get("receipt") == code and e.get("conversation") == "rest:" + who for e in actions), actions
 
 
 def test_concurrent_messages_of_one_user_are_processed_one_after_another(stack):

@@ -31,9 +31,10 @@ CONSOLE_TOKEN = "web-tests-console-token"
 RASA_AUTH_TOKEN = "web-tests-rasa-auth-token"  # keys the conversation references (bot/channels/web/)
 METRICS_TOKEN = "web-tests-metrics-token"  # /metrics of both servers (bot/channels/metrics.py, actions/metrics.py)
 STAFF_PATHS = ("/web/api/search", "/web/api/facets", "/web/api/list", "/web/api/item/", "/web/api/unanswered",
-               "/web/api/analytics", "/web/api/versions", "/web/api/diff")
+               "/web/api/analytics", "/web/api/versions", "/web/api/diff", "/web/api/receipt")
 DRAFTS = ROOT / "tests" / "data"  # QUALIBOT_CATALOG_DRAFTS: its catalog-3.1 is the console's draft to compare
 PLAN_DAYS_AGO = 20  # the seeded conversations start this many Beijing days before today (tests/support/analytics_plan.py)
+WECHAT_TOKEN = "web-tests-wechat-token"  # the WeChat channel in plain mode (tests/web/test_receipts.py)
 
 
 def http(method: str, url: str, body: Optional[bytes] = None, headers: Optional[Dict[str, str]] = None,
@@ -48,6 +49,7 @@ class Server:
 
     base: str
     action_url: str
+    logs: Dict[str, Path] = field(default_factory=dict)  # "actions", "rasa": the servers' logs (JSON lines)
 
     def get(self, path: str, headers: Optional[Dict[str, str]] = None) -> Tuple[int, Dict[str, str], bytes]:
         """GET; the staff API with the console token unless `headers` says otherwise."""
@@ -151,7 +153,8 @@ def web_server(catalog_db, seeded, tmp_path_factory) -> Server:
     credentials.write_text("bot.channels.rest.QualibotRestInput:\n  open_on_loopback: true\n"
                            "bot.channels.web.WebChatInput:\nbot.channels.web.WebChannel:\n"
                            f"  console_token: {CONSOLE_TOKEN}\nbot.channels.health.HealthChannel:\n"
-                           "bot.channels.metrics.MetricsChannel:\n", encoding="utf-8")
+                           "bot.channels.metrics.MetricsChannel:\n"
+                           f"bot.channels.wechat.WeChatInput:\n  token: {WECHAT_TOKEN}\n", encoding="utf-8")
     env = bot_env(
         CATALOG_DB_URL=catalog_db,
         QUALIBOT_HOTLINE=HOTLINE,
@@ -161,13 +164,14 @@ def web_server(catalog_db, seeded, tmp_path_factory) -> Server:
         QUALIBOT_TRACKER_DB_URL=seeded.tracker_url,  # the analytics tab's tracker store (seeded above)
         QUALIBOT_CATALOG_DRAFTS=str(DRAFTS),
         QUALIBOT_FEEDBACK_RATE_LIMIT="0",  # many ratings from one address here; the limit: test_api.py
+        QUALIBOT_LOG_FORMAT="json",  # both servers log JSON lines (catalog/logs.py): tests/web/test_receipts.py
     )
     try:
         servers = start_bot(tmp, env=env, credentials=credentials)
     except ServerFailed as e:
         pytest.fail(str(e), pytrace=False)
     try:
-        yield Server(servers.url, servers.action_url)
+        yield Server(servers.url, servers.action_url, dict(servers.logs))
     finally:
         servers.stop()
 

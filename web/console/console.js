@@ -17,7 +17,7 @@
     zh: {
       htmlLang: "zh-CN", docTitle: "资格目录工作台", title: "资格目录工作台", skip: "跳到搜索框",
       switchTo: "English", switchLabel: "Switch to English", tabs: "工作台",
-      tabSearch: "查询", tabLog: "未答问题",
+      tabSearch: "查询", tabLog: "未答问题", tabWhy: "回执查询",
       version: "目录版本 {v}，共 {n} 项",
       searchLabel: "搜索证书：中文、英文、缩写或编号", filters: "筛选",
       filterList: "清单", filterField: "领域", filterCountry: "国家（地区）", all: "全部", clear: "清除",
@@ -58,7 +58,7 @@
     en: {
       htmlLang: "en", docTitle: "Catalog console", title: "Catalog console", skip: "Skip to search",
       switchTo: "中文", switchLabel: "切换到中文", tabs: "Console",
-      tabSearch: "Search", tabLog: "Unanswered",
+      tabSearch: "Search", tabLog: "Unanswered", tabWhy: "Why this answer",
       version: "Catalog version {v}, {n} qualifications",
       searchLabel: "Find a qualification: Chinese, English, abbreviation or ID", filters: "Filters",
       filterList: "List", filterField: "Field", filterCountry: "Country/region", all: "All", clear: "Clear",
@@ -180,6 +180,7 @@
     if (state.item) { C.renderItem(state.item); }
     if (state.logLoaded) { C.loadLog(); }
     C.onLanguage.forEach(function (fn) { fn(); });
+    if (state.receipt && C.renderReceipt) { C.renderReceipt(state.receipt); }
     if (state.access) { askForAccess(state.access); }
   }
 
@@ -258,5 +259,6 @@
     loadAll();
     var initial = location.hash.slice(1);
     if (/^[A-Za-z]\d{1,4}$/.test(initial)) { C.openItem(initial, true); }  // a link to one item: go to it
+    else if (/^receipt=/.test(initial)) { selectTab("why"); C.openReceipt(decodeURIComponent(initial.slice(8))); }
   });
 })();

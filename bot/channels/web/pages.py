@@ -27,7 +27,7 @@ WEB_ROOT = Path(__file__).resolve().parents[3] / "web"
 STATIC_FILES = {
     "chat": ("index.html", "chat.js", "chat.css"),
     "console": ("index.html", "console.js", "search.js", "item.js", "log.js", "analytics.js", "versions.js",
-                "console.css"),
+                "why.js", "console.css"),
     "shared": ("ui.js",),
 }
 STAFF_SECTIONS = ("console",)
