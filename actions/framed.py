@@ -202,6 +202,9 @@ def framed(ctx: Context) -> Optional[Reply]:
             answers.confirm(res.result, ctx.lang)
         general = _kept([(reasoner.decide_general(c, facts), a) for c, a in _clauses(ids, None)])
         first = [answers.verdicts(None, general, facts, ctx.lang)] if general else []
+        common = answers.common_registration(res.result.ids, ctx.lang) if "三" in ids else None
+        if common is not None:  # "外国医师资格能不能直接执业": what every row asked about requires to practise
+            first.append(common)
         return first + [ask], events + context.slot_events(res, pending=_pending(ctx))
     if res.status == "unlisted" and res.result is not None:
         return [answers.recognition(res.result, ctx.lang)], events + context.slot_events(res)

@@ -222,7 +222,20 @@ def chitchat(ctx: Context) -> Reply:
     refusals, staff queries, measures, several credentials)."""
     if ctx.text and not ctx.text.startswith("/") and context.resolve(ctx).new:
         return recognition.recognition(ctx)
+    said = _CHITCHAT_WORDS.get(ctx.intent)
+    if said is not None and ctx.text and not ctx.text.startswith("/") and not said.search(ctx.text):
+        # "桌子椅子板凳" read as a greeting: no greeting in it, so not understood (and logged as such)
+        support.log_unanswered(ctx)
+        return support.fallback(ctx)
     return support.chitchat(ctx)
+
+
+# the words a greeting or a thank-you has: NLU's greet / thank on a message without any is a guess
+_CHITCHAT_WORDS = {
+    "greet": re.compile(r"你好|您好|妳好|哈喽|哈囉|嗨|喂|早上好|早安|下午好|晚上好|早晨|在吗|在嗎|在不在|老师好|請問|请问|打扰|打擾|"
+                        r"\b(?:hi|hello|hey|hiya|yo|good (?:morning|afternoon|evening)|greetings|howdy|dear)\b|👋", re.I),
+    "thank": re.compile(r"谢|謝|多谢|多謝|感谢|感謝|唔该|唔該|辛苦|thx|\bty\b|thank|cheers|appreciate|🙏|👍", re.I),
+}
 
 
 # --- each Rasa action's own answer -------------------------------------------------------------------------

@@ -243,6 +243,19 @@ def qualification_answer(q: QualificationInfo, lang: str) -> Answer:
     return Answer("recognized", lang, "\n".join(lines), (row_cite(q, lang),), (), q.version, q.id)
 
 
+def common_registration(ids: Sequence[str], lang: str, version: Optional[str] = None) -> Optional[Answer]:
+    """ "Can a US-licensed doctor start seeing patients?": the physicians' rows all say "需在中国办理短期行医许可后执业";
+    said before asking which row, since it holds for every one of them. None when the rows' remarks differ."""
+    lang = _lang(lang)
+    quals = [q for q in (queries.get(i, version) for i in ids) if q is not None]
+    texts = {q.registration.text(lang).rstrip("。.") for q in quals if q.registration}
+    if len(quals) < 2 or len(texts) != 1 or any(not q.registration for q in quals):
+        return None
+    rows = "、".join(f"第{q.row}项" for q in quals) if lang == "zh" else ", ".join(f"item {q.row}" for q in quals)
+    return Answer("practice", lang, t("practice_common_remark", lang, text=next(iter(texts)), rows=rows),
+                  tuple(row_cite(q, lang) for q in quals), (), _ver(version))
+
+
 def ambiguity(result: MatchResult, lang: str, version: Optional[str] = None) -> Answer:
     lang = _lang(lang)
     found = [queries.get(i, version) for i in result.ids]
@@ -685,6 +698,9 @@ def verdict_lines(v: Any, facts: Any, lang: str, q: Optional[QualificationInfo] 
             elif code in templates()["verdict"]["condition"]:
                 conds.append(t(f"verdict.condition.{code}", lang, **values))
         conds = [x for x in conds if x]
+        if c.topic == "practice" and q is not None and q.registration and "registration" not in v.conditions:
+            # a physician's row: Section 3 lets them practise, and the row's remark says how ("需在中国办理短期行医许可后执业")
+            conds.append(q.registration.text(lang).rstrip("。."))
         if c.topic == "practice" and q is not None and v.reason in templates()["verdict"]["profession"]:
             head = t("verdict.practice_ok", lang, profession=t(f"verdict.profession.{v.reason}", lang))
         elif c.topic == "practice" and q is not None and v.reason == "remark_registration" and q.registration:

@@ -39,6 +39,7 @@ class MatcherData:
     comparison_before: List[str] = field(default_factory=list)
     comparison_after: List[str] = field(default_factory=list)
     jurisdictional: Set[str] = field(default_factory=set)  # ids of rows that are licences of a jurisdiction
+    regional: Set[str] = field(default_factory=set)  # ids of rows of one state, province or territory
     registers_only: Set[str] = field(default_factory=set)  # rows whose issuer exists to register teachers
     place_insufficient: Set[str] = field(default_factory=set)  # rows whose reviewed data says place + word is generic
     not_credentials: Set[str] = field(default_factory=set)
@@ -110,6 +111,7 @@ def data_from_snapshot(snap) -> MatcherData:
                     if other.id != q.id and len(bare) >= 8 and normalize(bare) in normalize(other.issuer.en):
                         data.add(issuer, other.id, ISSUER)
         if q.region:
+            data.regional.add(q.id)
             for word in region_words(q.region.zh, q.region.en, region_extra):
                 data.places[word].add(q.id)
         for c in q.countries:

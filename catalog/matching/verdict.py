@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from typing import FrozenSet, List, Optional, Sequence, Tuple
+from typing import FrozenSet, List, Optional, Sequence, Set, Tuple
 
 from rapidfuzz import fuzz
 
@@ -247,6 +247,12 @@ class Verdict:
         words = words.near(hit.span)
         if words.domestic_spans:
             return self._synthetic("domestic", text, hit, ())
+        national = self._national(ids, words.places) | self._national_of(ids, [c for c, _s in words.other])
+        if len(national) == 1 and not any(ids & place_ids for place_ids in words.places):
+            # "an internist licensed in Massachusetts", "Ohio medical license", "新南威尔士州的医生执照": a state of a
+            # country whose row covers the whole country (the physicians' R096, R098): which body issued it is
+            # asked, never "not listed" for a place inside that country
+            return MatchResult("confirm", (_candidate(text, hit, next(iter(national))),), None, (), GENERIC, "")
         attached = _attached_place(words, hit.span)
         if attached is not None:  # "澳門物理治療師執照，係咪同香港嗰個一樣": the place it was issued in
             kind, payload = attached
@@ -259,6 +265,20 @@ class Verdict:
         if words.places and not any(ids & place_ids for place_ids in words.places):
             return self._other_place(text, hit, tuple(ids), words)
         return None
+
+    def _national_of(self, ids: FrozenSet[str], countries: Sequence[str]) -> FrozenSet[str]:
+        """The rows among `ids` that cover the whole of one of `countries` (an unlisted state's country)."""
+        return frozenset(i for c in countries if c != "国际" for i in self.data.country_ids.get(c, ())
+                         if i in ids and i not in self.data.regional)
+
+    def _national(self, ids: FrozenSet[str], places: Sequence[FrozenSet[str]]) -> FrozenSet[str]:
+        """The rows among `ids` that cover a whole country one of `places` (a state or province's rows) lies in."""
+        out: Set[str] = set()
+        for place_ids in places:
+            for country, cids in self.data.country_ids.items():
+                if country != "国际" and place_ids & frozenset(cids):
+                    out |= {i for i in ids if i in cids and i not in self.data.regional}
+        return frozenset(out)
 
     def _other_place(self, text: str, hit: Hit, near: Sequence[str], words: Words, attached=None) -> MatchResult:
         """ "Alberta", "新澤西州", "Florida": the credential of a place the catalog does not cover, named in the
