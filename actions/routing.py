@@ -191,6 +191,11 @@ def _intent_checked(action: str, ctx: Context) -> str:
         return "action_answer_recognition"
     if action == "action_answer_recognition" and framed.BENEFITS_ASKED.search(text):
         return "action_answer_benefits"
+    if action in ("action_answer_recognition", "action_answer_fallback", "action_answer_out_of_scope") \
+            and asked.asked_clauses(text)[:1] == ["四"] and context.resolve(ctx).status == "none":
+        # "呢個查詢驗證，係咪我自己上網申請就得？" read as a recognition question: it names no credential, it asks
+        # how verification works
+        return "action_answer_verification"
     own = _MEASURE_CLAUSES.get(action)
     clauses = set(asked.asked_clauses(text))
     if own and not set(own) & clauses and not framed.BENEFITS_ASKED.search(text) \

@@ -20,7 +20,8 @@ def _patterns(_data: int) -> List[Tuple["re.Pattern[str]", str]]:
         for w in words:
             wn = normalize(str(w))
             if wn:
-                out.append((re.compile(rf"(?<![a-z]){re.escape(wn)}(?![a-z])" if wn.isascii() else re.escape(wn)),
+                # English words in the plural too ("work permits", "visas", "residence permits")
+                out.append((re.compile(rf"(?<![a-z]){re.escape(wn)}(?:s|es)?(?![a-z])" if wn.isascii() else re.escape(wn)),
                             str(cid)))
     # questions a word list cannot name ("will my London years count", "新加坡嘅經歷算唔算"): regular expressions
     # on the same normalised text

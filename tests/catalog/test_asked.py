@@ -34,3 +34,8 @@ def test_every_pattern_compiles_and_names_a_clause_of_the_word_lists():
         assert cid in data["clauses"]
         for expression in expressions:
             re.compile(expression)
+
+
+def test_english_plurals_name_the_clause():
+    assert "一.4" in asked.asked_clauses("For foreigners' work permits under this catalog, which requirements are waived?")
+    assert "一.3" in asked.asked_clauses("Do our staff get residence permits?")
