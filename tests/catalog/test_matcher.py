@@ -143,3 +143,30 @@ def test_the_persons_origin_is_not_where_the_credential_was_issued(matcher):
     # where a credential was issued still counts
     assert matcher.match("I have a teaching licence from Ohio").status == "unlisted"
     assert matcher.match("Connecticut coaching permit (CSDE)").status == "unlisted"
+
+
+def test_remembered_verdicts_are_the_computed_ones(matcher):
+    """Matcher.match / match_each remember their verdicts (catalog/matching/matcher.py): the same answer as a
+    fresh computation, for the restricted question too, and a caller's list is its own."""
+    texts = ["我有CFA证书", "教师资格证书", "I have PMP and ITIL Foundation", "英国的药剂师", "今天天气"]
+    for text in texts:
+        assert matcher.match(text) == matcher._match(text, None)
+        assert matcher.match(text) is matcher.match(text)  # the second answer comes from memory
+        assert matcher.match_each(text) == list(matcher._match_each(text))
+    ids = matcher.match("教师资格证书").ids
+    assert matcher.match("纽约州的", restrict_to=ids).best == "R046"
+    assert matcher.match("纽约州的", restrict_to=ids) is matcher.match("纽约州的", restrict_to=list(reversed(ids)))
+    assert matcher.match("纽约州的").best != "R046" or matcher.match("纽约州的") is not matcher.match(
+        "纽约州的", restrict_to=ids)
+    each = matcher.match_each("我有PMP和ITIL Foundation")
+    each.clear()
+    assert matcher.match_each("我有PMP和ITIL Foundation")
+
+
+def test_long_texts_are_not_remembered(matcher):
+    from catalog.matching.matcher import CACHE_MAX_TEXT
+
+    text = "I hold the FRM designation from GARP. " + "x " * CACHE_MAX_TEXT
+    before = matcher._match_cached.cache_info().currsize
+    assert matcher.match(text).best == "R029"
+    assert matcher._match_cached.cache_info().currsize == before
