@@ -30,6 +30,11 @@
     The validator is now built (and its schema checked) once; every response is still validated.
   * `Event.resolve_by_type` walks all Event subclasses for every stored event it deserialises; the
     class found for a type name is now remembered.
+  * DIETClassifier runs TensorFlow for every message (~3.6 ms of a turn, mostly call overhead). When DIET is
+    trained, its intent network is also exported to numpy arrays beside the checkpoint, checked against
+    TensorFlow's own confidences; a model that has them predicts intents with numpy
+    (bot/components/diet_numpy.py) and its TensorFlow model is not even loaded. QUALIBOT_DIET_TF=1 loads
+    and runs TensorFlow as before.
   * `EndpointConfig.request` opens a new aiohttp session, hence a new TCP connection, for every call;
     calls to the action server now share one session (keep-alive) per event loop. A kept-alive
     connection the action server has closed fails as "server disconnected", which the retry below
@@ -298,6 +303,59 @@ def _patch_failed_turn_not_saved(processor: type) -> None:
     processor.save_tracker = save_tracker
 
 
+def _patch_diet_numpy(diet_class: type) -> None:
+    import functools
+    from pathlib import Path
+
+    from bot.components import diet_numpy
+
+    original_train, original_load, original_process = diet_class.train, diet_class.load, diet_class.process
+
+    # functools.wraps: Rasa checks the type hints of a component's methods (the original's, resolved in its module)
+    @functools.wraps(original_train)
+    def train(self: Any, training_data: Any) -> Any:
+        resource = original_train(self, training_data)
+        if self.model is not None:
+            try:
+                predictor = diet_numpy.export(self, training_data.intent_examples)
+            except Exception:  # noqa: BLE001 - the TensorFlow model is stored: it is used instead
+                logger.exception("DIET not exported to numpy")
+                predictor = None
+            if predictor is not None:
+                with self._model_storage.write_to(self._resource) as directory:
+                    predictor.save(Path(directory))
+        return resource
+
+    @functools.wraps(original_load.__func__)
+    def load(cls: Any, config: Dict[str, Any], model_storage: Any, resource: Any, execution_context: Any,
+             *args: Any, **kwargs: Any) -> Any:
+        if os.environ.get("QUALIBOT_DIET_TF", "") != "1":
+            try:
+                with model_storage.read_from(resource) as directory:
+                    predictor = diet_numpy.NumpyDIET.load(Path(directory))
+                    mapping = diet_numpy.load_mapping(Path(directory)) if predictor is not None else {}
+            except (ValueError, FileNotFoundError):
+                predictor = None
+            if predictor is not None:
+                diet = cls.__new__(cls)  # no TensorFlow model: what process() and Rasa read of it
+                diet.component_config = config
+                diet._model_storage, diet._resource, diet._execution_context = model_storage, resource, execution_context
+                diet.index_label_id_mapping, diet.model = mapping, None
+                diet._numpy = predictor
+                return diet
+        return original_load.__func__(cls, config, model_storage, resource, execution_context, *args, **kwargs)
+
+    @functools.wraps(original_process)
+    def process(self: Any, messages: Any) -> Any:
+        predictor = getattr(self, "_numpy", None)
+        if predictor is None:
+            return original_process(self, messages)
+        return diet_numpy.process(self, predictor, messages)
+
+    diet_class.train, diet_class.process = train, process
+    diet_class.load = classmethod(load)
+
+
 def mark_public(message: Any, public: bool) -> None:
     """Say whether `message` came from anyone (True) or from a trusted caller (False); the channel knows."""
     setattr(message, _PUBLIC_ATTR, bool(public))
@@ -413,3 +471,6 @@ def apply() -> None:
     from rasa.shared.core.trackers import DialogueStateTracker
 
     _patch_slot_values(DialogueStateTracker)
+    from rasa.nlu.classifiers.diet_classifier import DIETClassifier
+
+    _patch_diet_numpy(DIETClassifier)
