@@ -19,7 +19,9 @@ runs the bench's questions (tests/bench/bench_bot.py) through `agent.handle_mess
 
 Memory. Each part is imported or built in a fresh Python process, and the VmRSS growth it causes is
 printed: TensorFlow, `rasa.core.agent`, the loaded model (and in it the featurizers' vocabularies and the
-classifier's weights), spaCy, the catalog snapshot and the matcher built on it, rasa-sdk + our actions.
+classifier's weights), spaCy, the catalog snapshot and the matcher built on it, rasa-sdk + our actions; the
+Rasa server both as plain `rasa run` loads it and as serve/ does (TensorFlow replaced by a stand-in).
+The time profile imports Rasa as serve/ would for the model (QUALIBOT_TENSORFLOW=1: with TensorFlow).
 """
 from __future__ import annotations
 
@@ -140,7 +142,16 @@ def _instrument(timers: Timers, payloads: List[Dict[str, Any]]) -> None:
         setattr(MessageProcessor, name, wrap())
 
 
+def _as_served() -> None:
+    """Import Rasa as serve/ does for this model (without TensorFlow when it does not need it)."""
+    import serve
+
+    if serve.needs_tensorflow(str(MODEL)) is None and os.environ.get("QUALIBOT_TENSORFLOW") != "1":
+        serve.install_stand_in()
+
+
 async def time_turns(n: int) -> None:
+    _as_served()
     _quiet_rasa()
     timers = Timers()
     payloads: List[Dict[str, Any]] = []
@@ -251,6 +262,15 @@ _MEMORY_STEPS = {
          "from rasa.core.agent import Agent; agent = Agent.load(MODEL)"),
         ("first parse (TF graph traced, caches)", "import asyncio; asyncio.run(agent.parse_message('我有CFA证书'))"),
     ],
+    "rasa as served (serve/: TensorFlow stand-in)": [
+        ("python + numpy/scipy/sklearn", "import numpy, scipy.sparse, sklearn.feature_extraction.text"),
+        ("the stand-in (spaCy imported first)", "import serve; serve.install_stand_in()"),
+        ("rasa.core.agent (Rasa without TensorFlow)", "import rasa.core.agent"),
+        ("our bot package (patches, jieba)", "import bot, jieba"),
+        ("the model: Agent.load (graph, featurizers, DIET's numpy arrays, policies, jieba dictionary, matcher)",
+         "from rasa.core.agent import Agent; agent = Agent.load(MODEL)"),
+        ("first parse", "import asyncio; asyncio.run(agent.parse_message('我有CFA证书'))"),
+    ],
     "actions": [
         ("python + sanic + rasa-sdk", "import sanic, rasa_sdk.endpoint"),
         ("SQLAlchemy + catalog snapshot", "from catalog import queries; snap = queries.snapshot()"),
@@ -303,7 +323,8 @@ def memory() -> None:
         if out.returncode:
             print(out.stderr[-2000:])
             continue
-        print(f"{'Rasa server' if proc == 'rasa' else 'action server'} (RSS growth per part, MB):")
+        title = {"rasa": "Rasa server with TensorFlow (`rasa run`)", "actions": "action server"}.get(proc, proc)
+        print(f"{title} (RSS growth per part, MB):")
         for name, mb in json.loads(out.stdout.strip().splitlines()[-1]):
             print(f"  {name:<92} {mb:7.0f}")
     model_parts()
@@ -332,6 +353,7 @@ if not seen:
 
 
 async def tree(n: int, html: str, users: int) -> None:
+    _as_served()
     _quiet_rasa()
     from pyinstrument import Profiler
     from rasa.core.agent import Agent
