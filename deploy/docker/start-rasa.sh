@@ -30,4 +30,4 @@ require "${QUALIBOT_CONSOLE_TOKEN:-}" QUALIBOT_CONSOLE_TOKEN "set the staff cons
 require "${QUALIBOT_CORS_ORIGINS:-}" QUALIBOT_CORS_ORIGINS "set the origins allowed to call the channels"
 set -f  # the origins are split on spaces, never globbed
 # shellcheck disable=SC2086
-exec python -m serve run --model /app/models/qualibot.tar.gz --endpoints endpoints.prod.yml --credentials credentials.prod.yml --port 5005 --enable-api --auth-token "$RASA_AUTH_TOKEN" --cors $QUALIBOT_CORS_ORIGINS
+exec rasa run --model /app/models/qualibot.tar.gz --endpoints endpoints.prod.yml --credentials credentials.prod.yml --port 5005 --enable-api --auth-token "$RASA_AUTH_TOKEN" --cors $QUALIBOT_CORS_ORIGINS
