@@ -11,7 +11,7 @@ from typing import Optional
 from actions import context
 from actions.answering import Reply, browsed, one
 from actions.context import Context
-from catalog import answers, matching, queries
+from catalog import answers, asked, matching, queries
 from catalog import staff_query as staff_filters
 
 
@@ -53,8 +53,8 @@ def staff_query(ctx: Context, counting: bool = False) -> Optional[Reply]:
     filters = staff_filters.parse(ctx.text) or staff_filters.Filters()
     if earlier is not None:
         filters = staff_filters.parse_more(ctx.text, earlier)
-    if filters.any() and not filters.beyond_browsing() and not counting:
-        return None  # "急需紧缺清单里有哪些证书": the browse answer lists them already
+    if filters.any() and not filters.beyond_browsing() and not counting and not asked.asks_about_remark(ctx.text):
+        return None  # "急需紧缺清单里有哪些证书": the browse answer lists them already (not their remarks)
     if staff_filters.about_a_clause(ctx.text, filters):
         return None
     if found is None:

@@ -133,8 +133,12 @@ def language_switch(ctx: Context) -> Optional[Context]:
     if not m:
         return None
     rest = (ctx.text[:m.start()] + " " + ctx.text[m.end():]).strip()
-    if len(_FILLER.sub("", rest)) >= 4:
+    if len(_FILLER.sub("", rest)) >= 4 and (not ctx.history or matcher.match(rest).status != "none"):
         text = rest
+    elif ctx.history and len(_FILLER.sub("", rest)) >= 4:
+        # "Is it on the list and what's required?", "and I'm British, 10 years of experience": what is left asks
+        # about, or adds facts to, the credential of the previous message
+        text = ctx.history[-1] + "\n" + rest
     elif ctx.history:
         text = ctx.history[-1]
     else:
@@ -186,6 +190,12 @@ def refined(ctx: "Context") -> Optional[MatchResult]:
         tries = [m.match(" ".join([follow] + earlier)), m.match(" ".join(earlier + [follow]))]
         if places:  # its places beside the earlier mention ("My mistake, my licence is from Virginia" is far from it)
             tries.append(m.match(" ".join([" ".join(follow[a:b] for a, b in places)] + earlier)))
+        if before.status == "unlisted" and 1 < len(before.ids) <= MAX_SHOWN:
+            # "IEEE会员…" (not listed; the nearest are Fellow and Senior Member) → "是Senior Member": one of the rows
+            # named as nearest, as if picked from them
+            picked = m.match(follow, restrict_to=before.ids)
+            if picked.status == "listed" and len(picked.ids) == 1:
+                tries.append(picked)
         rank = {"listed": 0, "unlisted": 1, "confirm": 2, "ambiguous": 3, "none": 4}
         if alone.status in ("confirm", "ambiguous") and alone.ids:
             # "Correction: I was elected Fellow (FRSC)": what the follow-up names itself bounds what it corrects to

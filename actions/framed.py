@@ -118,13 +118,15 @@ def clause_question(ctx: Context) -> Optional[Reply]:
     return [answer], [context.slot("asked", ",".join(refs)), context.slot("pending_intent", None)]
 
 
-def sentence_question(ctx: Context, minimum: float = 6.0) -> Optional[Reply]:
+def sentence_question(ctx: Context, minimum: float = 6.0, clause_detail: bool = False) -> Optional[Reply]:
     """A question NLU could not place that shares enough rare words with one sentence of the notice: that
-    sentence, cited (the caller decides when to try: only instead of a generic answer)."""
+    sentence, cited (the caller decides when to try: only instead of a generic answer). `clause_detail`: the
+    caller found the question is about a sentence of a clause though it names a list ("urgent-list talents …
+    which post levels"), so the list named does not make it a question about rows."""
     if not ctx.text or ctx.text.startswith("/") or matching.match(ctx.text).status != "none":
         return None
-    if names_a_list(ctx.text) or staff_query.asks_for_rows(ctx.text) or "field" in ctx.entities \
-            or "country" in ctx.entities:
+    if not clause_detail and (names_a_list(ctx.text) or staff_query.asks_for_rows(ctx.text) or "field" in ctx.entities
+                              or "country" in ctx.entities):
         return None  # "急需紧缺清单里有哪些证书？": the rows, not a sentence
     found = sentences.best(ctx.text, minimum=minimum)
     if found is None:
@@ -139,8 +141,10 @@ def framed(ctx: Context) -> Optional[Reply]:
         return None
     fact_update = bool(ctx.slots.get("asked")) and says_of_self(ctx.text) and not asked.asked_clauses(ctx.text)
     if ctx.intent in _NOT_FRAMED and not (ctx.intent == "ask_notice_info" and _ISSUER_ASKED.search(ctx.text)) \
-            and not fact_update:  # ("等等，我下個月就66歲" read as a question about the notice: the facts changed)
-        return None  # ("这个是哪个机构发的" reads as a question about the notice's issuer: it is about the credential's)
+            and not fact_update and not (ctx.intent == "ask_notice_info" and "五" in asked.asked_clauses(ctx.text)):
+        # ("等等，我下個月就66歲" read as a question about the notice: the facts changed; "这个是哪个机构发的" reads as a
+        # question about the notice's issuer: it is about the credential's; "目录以后还会调整吗" is Section 5's)
+        return None
     refs = [r for r in sentences.referenced(ctx.text) if r in {c.id for c in queries.clauses("benefit")}]
     ids = refs or [i for i in asked.asked_clauses(ctx.text) if i != "四"]
     if "title" in ids and any(i in ("一.2", "二.1") for i in ids):

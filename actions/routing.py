@@ -28,6 +28,7 @@ from actions.answering import Answerer, Reply, names_a_list, unknown_name
 from actions.base import AnswerAction
 from actions.context import Context
 from catalog import answers, asked, claims, queries, refusals, silence
+from catalog import staff_query as staff_filters
 from catalog import facts as person_facts
 from catalog import matching as matcher
 from catalog.answers import Answer
@@ -72,6 +73,14 @@ def answer_confirmation(ctx: Context, qid: str) -> Optional[Reply]:
     result = None
     if ctx.text and not ctx.text.startswith("/"):
         result = matcher.match(ctx.text, restrict_to=[qid])
+        if result.status != "unlisted" and ctx.history:
+            # "是C级的" to "is yours UEFA's?": yes, but the grade said now is below the listed one
+            earlier = matcher.match(ctx.history[-1])
+            mention = earlier.candidates[0].matched if earlier.candidates else ctx.history[-1]
+            for together in (matcher.match(mention + " " + ctx.text), matcher.match(ctx.history[-1] + "\n" + ctx.text)):
+                if together.status == "unlisted" and qid in together.ids:
+                    result = together
+                    break
     said_no = ctx.intent == "deny" or context.answers_no(ctx.text)
     yes = (ctx.intent == "affirm" and not said_no) or (result is not None and result.status in ("listed", "confirm")
                                                        and result.ids == [qid])
@@ -183,18 +192,32 @@ def _intent_checked(action: str, ctx: Context) -> str:
     if action == "action_answer_recognition" and framed.BENEFITS_ASKED.search(text):
         return "action_answer_benefits"
     own = _MEASURE_CLAUSES.get(action)
-    if own and framed.BENEFITS_ASKED.search(text) and not set(own) & set(asked.asked_clauses(text)):
+    clauses = set(asked.asked_clauses(text))
+    if own and not set(own) & clauses and not framed.BENEFITS_ASKED.search(text) \
+            and not any(k in ctx.entities for k in ("age", "nationality", "high_end")) \
+            and (action == "action_answer_title" or _ASKS_LISTED.search(text) or asked.asks_about_remark(text)):
+        # "美国PE在目录里吗", "how many CPA Australia courses can a Chinese CPA skip?" read as a title question: the
+        # message names no word of the measure and no fact of the person, so it asks about the credential itself
+        return "action_answer_recognition"
+    if own and framed.BENEFITS_ASKED.search(text) and not set(own) & clauses:
         # "…我可以享受啲咩便利？" read as a work-permit question: it asks every benefit, not one measure
         return "action_answer_benefits"
     if action in ("action_answer_help", "action_answer_fallback", "action_answer_out_of_scope",
                   "action_answer_notice_info") and ctx.slots.get("qualification") and framed.BENEFITS_ASKED.search(text):
         # "那我能办些什么？" after a credential: what it gives this person, not what the assistant can do
         return "action_answer_benefits"
+    if action in ("action_answer_inform", "action_answer_chitchat", "action_answer_help", "action_answer_fallback",
+                  "action_answer_out_of_scope", "action_answer_notice_info") and framed.BENEFITS_ASKED.search(text) \
+            and not ctx.slots.get("pending_intent") and not ctx.slots.get("confirming") and not ctx.candidates \
+            and context.resolve(ctx).status == "listed":
+        # "你好，我係香港人…喺香港物理治療師管理委員會註冊…我可以享受啲咩便利？" read as a greeting or a statement of facts:
+        # the benefits of the credential it names
+        return "action_answer_benefits"
     return action
 
 
 def chitchat(ctx: Context) -> Reply:
-    """Goodbye and "are you a bot?": the domain's response, unless the message also names a credential ("你个傻X
+    """Greetings, thanks, goodbye and "are you a bot?": the domain's response, unless the message also names a credential ("你好，我想问一下CKA证书", "你个傻X
     机器人 PMP到底在不在目录", "thanks — and is my CFA listed?"): its verdict then (the checks of `answer` come first:
     refusals, staff queries, measures, several credentials)."""
     if ctx.text and not ctx.text.startswith("/") and context.resolve(ctx).new:
@@ -231,7 +254,30 @@ ROUTES: Dict[str, Answerer] = {
 def answer(action: str, ctx: Context) -> Reply:
     """The reply of the Rasa action `action` to this turn: its own answer (ROUTES), unless the message asks
     something else that is answered whatever intent NLU saw; a claim the message makes about a row is checked."""
-    return _with_claims(ctx, _answer(action, ctx))
+    return _too_old_asked(ctx, _with_claims(ctx, _answer(action, ctx)))
+
+
+_TOO_OLD = re.compile(r"too old|\bover(?:-| )?age\b|超龄|超齡|太老|年纪太大|年紀太大|年龄太大|年齡太大|太大年纪|超咗龄|超咗齡", re.I)
+
+
+def _too_old_asked(ctx: Context, reply: Reply) -> Reply:
+    """ "Am I too old for a work permit?": the work-permit verdict's "Yes." / "No." turned round, so it answers
+    the question asked ("No, you are not too old." / "Yes, you are over the limit.")."""
+    replies, events = reply
+    if not ctx.text or not _TOO_OLD.search(ctx.text) or not replies:
+        return reply
+    cite = "第一条第4项" if ctx.lang == "zh" else "Section 1, item 4"
+    out = []
+    for a in replies:
+        head = a.text.split("\n", 1)[0]
+        if cite in head:
+            for lead, turned in (("applies", "not_too_old"), ("not_applicable", "too_old")):
+                said = answers.t(f"verdict.lead.{lead}", ctx.lang)
+                if head.startswith(said):
+                    a = replace(a, text=answers.t(f"verdict.lead.{turned}", ctx.lang) + a.text[len(said):])
+                    break
+        out.append(a)
+    return out, events
 
 
 _TYPED_PAYLOAD = re.compile(r"^\s*/\w+(?:\{[^}]*\})?\s*")
@@ -318,7 +364,7 @@ def _answer(action: str, ctx: Context) -> Reply:
 
 
 def _rest(action: str, ctx: Context) -> Reply:
-    return _with_experience(ctx, _answered(action, ctx))
+    return _with_experience(ctx, _with_silence(ctx, _answered(action, ctx)))
 
 
 def _with_experience(ctx: Context, reply: Reply) -> Reply:
@@ -334,7 +380,11 @@ def _with_experience(ctx: Context, reply: Reply) -> Reply:
     q = queries.get(next(iter(rows)))
     if q is None or not q.experience_years:
         return reply
-    return replies + [answers.experience_verdict(q, years, ctx.lang)], events
+    verdict = answers.experience_verdict(q, years, ctx.lang)
+    if years < q.experience_years and not any(a.kind in ("unlisted", "confirm", "ambiguous") for a in replies):
+        # "not yet" changes every answer given: said first
+        return [verdict] + replies, events
+    return replies + [verdict], events
 
 
 def _answered(action: str, ctx: Context) -> Reply:
@@ -343,6 +393,8 @@ def _answered(action: str, ctx: Context) -> Reply:
         answered = _catalog_answer(again)
         if answered is not None:
             return answered
+    if _intent_checked(action, ctx) == "action_answer_benefits":
+        action = "action_answer_benefits"  # a benefits question NLU read as another (the checks below see it so)
     # the count answer gives numbers only: a list, field or country it is asked about gets the rows too
     listing = catalog_info.staff_query(ctx, counting=action == "action_answer_catalog_stats")
     if listing is not None:
@@ -354,8 +406,9 @@ def _answered(action: str, ctx: Context) -> Reply:
     if answered is not None:
         return _with_silence(ctx, answered)
     if action in _GENERIC_ACTIONS + ("action_answer_catalog_stats",) and ctx.intent != "inform" and not ctx.candidates \
-            and not ctx.slots.get("pending_intent") \
-            and ctx.text and not ctx.text.startswith("/") and context.resolve(ctx).status in ("listed", "unlisted"):
+            and not ctx.slots.get("pending_intent") and ctx.text and not ctx.text.startswith("/") \
+            and context.resolve(ctx).status in (("listed", "unlisted", "confirm") if action == "action_browse_catalog"
+                                                else ("listed", "unlisted")):
         # "不对，是ACM高级会员，不是会士" seen as a denial: the credential it names is the answer
         return recognition.recognition(ctx)
     if action in _GENERIC_ACTIONS and not ctx.candidates and context.refined(ctx) is not None:
@@ -364,8 +417,10 @@ def _answered(action: str, ctx: Context) -> Reply:
     unknown = _unknown_asked(action, ctx)
     if unknown is not None:
         return unknown
-    if action in _SENTENCE_ACTIONS:
-        found = framed.sentence_question(ctx)
+    detail = action in ("action_browse_catalog", "action_answer_catalog_stats") and staff_filters.about_a_clause(ctx.text)
+    if action in _SENTENCE_ACTIONS or detail:
+        # (the urgent list's "…which post levels can they be hired into" is 第二条第3项, not its rows)
+        found = framed.sentence_question(ctx, clause_detail=detail)
         if found is not None:
             return _with_silence(ctx, found)
     return _with_silence(ctx, ROUTES[_intent_checked(action, ctx)](ctx))
@@ -381,8 +436,14 @@ def _follow_up(ctx: Context) -> Optional[Reply]:
     if not text or text.startswith("/") or not ctx.history or len(text) > context.SHORT_MESSAGE \
             or ctx.slots.get("confirming") or asked.asked_clauses(text):
         return None
-    if matcher.match(text).status in ("listed", "unlisted", "confirm", "ambiguous"):
+    alone = matcher.match(text).status
+    if alone in ("listed", "unlisted"):
         return None  # a credential of its own: the usual answers handle it
+    if alone in ("confirm", "ambiguous"):
+        # "是Senior Member，高级会员" after "IEEE会员…": ambiguous alone (IEEE's or ACM's?), one row with the turn before
+        done = context.refined(ctx)
+        if done is None or done.status not in ("listed", "unlisted") or len(done.ids) != 1:
+            return None
     res = context.resolve(ctx)
     if not res.new:
         return None
@@ -415,8 +476,10 @@ def _new_nationality(ctx: Context) -> Optional[Reply]:
         if ctx.slots.get("asked") or not any(f(text) is not None for f in (
                 person_facts.beijing_employer, person_facts.experience_years, person_facts.age, person_facts.high_end)):
             return None
-        if person_facts.age(text) is not None and ctx.nationality != "chinese":
-            # "唔好意思，我其實係64歲": an age matters for the work permit
+        if ctx.nationality != "chinese" and (person_facts.age(text) is not None or (
+                person_facts.high_end(text) is not None and ctx.age is not None)):
+            # "唔好意思，我其實係64歲", "HR says insurance isn't a 'gaojingjian' industry" (67, foreign): the age and
+            # the industry decide the work permit
             return _with_silence(ctx, CONTINUATIONS["ask_work_permit"](ctx))
     return _with_silence(ctx, CONTINUATIONS["ask_benefits"](ctx))
 
@@ -448,6 +511,8 @@ def _with_silence(ctx: Context, reply: Reply) -> Reply:
     if not topics or ctx.text.startswith("/"):
         return reply
     replies, events = reply
+    if any(a.kind == "not_covered" for a in replies):
+        return reply  # said once
     kept = [a for a in replies if a.kind not in ("fallback", "not_found", "human", "out_of_scope")]
     return [answers.not_covered(topics, ctx.lang, message=ctx.text)] + kept, events
 

@@ -32,15 +32,17 @@ import json
 import logging
 import os
 import sys
+import tempfile
 import time
 import zlib
+from pathlib import Path
 from typing import Mapping, Optional
 
 from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from actions import supervisor
+from actions import metrics, supervisor
 
 logger = logging.getLogger("actions.server")
 
@@ -49,6 +51,7 @@ SECRET_HEADER = "X-Qualibot-Action-Secret"
 MAX_BODY_ENV = "QUALIBOT_ACTION_MAX_BODY"
 DEFAULT_MAX_BODY = 4 * 1024 * 1024
 OPEN_PATHS = ("/health", "/health/ready")  # probes: no secret, nothing of a conversation in them
+METRICS_PATH = "/metrics"  # its own token (actions/metrics.py), not the action secret
 LOOPBACK_INTERFACES = ("127.0.0.1", "localhost", "::1")
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 MESSAGES = {400: "bad request", 401: "unauthorized", 403: "forbidden", 404: "not found",
@@ -94,7 +97,7 @@ def _inflate(body: bytes, limit: int) -> Optional[bytes]:
 
 def check_request(request: Request, secret: str, limit: int) -> Optional[HTTPResponse]:
     """The refusal for a request that must not reach rasa-sdk, or None (the parsed JSON is kept on it)."""
-    if request.path in OPEN_PATHS:
+    if request.path in OPEN_PATHS or request.path == METRICS_PATH:
         return None
     if secret:
         given = request.headers.get(SECRET_HEADER, "")
@@ -121,6 +124,7 @@ def check_request(request: Request, secret: str, limit: int) -> Optional[HTTPRes
         return _error(400)
     if not isinstance(parsed, dict):
         return _error(400)
+    request.ctx.action_name = parsed.get("next_action")  # for /metrics (actions/metrics.py)
     if encoding == "identity":
         request.parsed_json = parsed  # rasa-sdk reads request.json: parsed once
     return None
@@ -133,6 +137,11 @@ def create_app(secret: Optional[str] = None, body_limit: Optional[int] = None):
     secret = action_secret() if secret is None else secret
     limit = max_body() if body_limit is None else body_limit
     app = sdk_app("actions", cors_origins=None)
+    from rasa_sdk.executor import ActionExecutor
+
+    names = ActionExecutor()
+    names.register_package("actions")  # the same actions as rasa-sdk's executor: their series start at 0
+    metrics.declare(names.actions)
     app.config.REQUEST_MAX_SIZE = limit  # Sanic answers 413 before reading more than this
 
     @app.signal("http.lifecycle.exception")
@@ -145,7 +154,30 @@ def create_app(secret: Optional[str] = None, body_limit: Optional[int] = None):
         # what was read of it): that answer is the error's own (413), not a check of half a body
         if getattr(request.ctx, "failed", False):
             return None
-        return check_request(request, secret, limit)
+        refused = check_request(request, secret, limit)
+        if refused is None and request.method == "POST" and request.path == "/webhook":
+            request.ctx.action_t0 = time.perf_counter()
+        return refused
+
+    @app.on_response
+    async def count_action(request: Request, resp: HTTPResponse) -> None:
+        t0 = getattr(request.ctx, "action_t0", None)
+        if t0 is None:
+            return
+        # rasa-sdk answers 404 for an action it does not have: that name is no label (any caller could make one)
+        metrics.observe(getattr(request.ctx, "action_name", None), time.perf_counter() - t0, resp.status)
+
+    @app.get(METRICS_PATH)
+    async def metrics_route(request: Request) -> HTTPResponse:
+        if request.headers.get("x-forwarded-for"):
+            return _error(404)  # came through a front: never public
+        token = metrics.metrics_token()
+        if not token:
+            return response.json({"error": "metrics are closed: no QUALIBOT_METRICS_TOKEN"}, status=403)
+        if not metrics.authorized(request.headers.get("authorization"), token):
+            return _error(401)
+        body = await asyncio.to_thread(metrics.exposition)
+        return response.raw(body, content_type=metrics.content_type(), headers={"Cache-Control": "no-store"})
 
     @app.before_server_start
     async def build_matcher(*_args) -> None:
@@ -186,13 +218,26 @@ def create_app(secret: Optional[str] = None, body_limit: Optional[int] = None):
     return app
 
 
+def multiprocess_metrics() -> None:
+    """Several workers: prometheus_client's multiprocess mode, in a directory emptied (or made) now, before any
+    metric exists (actions/metrics.py); every worker forked from here writes its values there."""
+    given = (os.environ.get("PROMETHEUS_MULTIPROC_DIR") or "").strip()
+    directory = Path(given) if given else Path(tempfile.mkdtemp(prefix="qualibot-actions-metrics-"))
+    directory.mkdir(parents=True, exist_ok=True)
+    for old in directory.glob("*.db"):  # a previous run's values would be added to this one's
+        old.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m actions.server", description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=int(os.environ.get("ACTION_PORT", "5055")))
     parser.add_argument("--interface", default=os.environ.get("ACTION_INTERFACE", "127.0.0.1"))
     parser.add_argument("--workers", type=int, default=int(os.environ.get("ACTION_SERVER_SANIC_WORKERS", "1")))
     args = parser.parse_args()
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    from catalog import logs
+
+    logs.configure(os.environ.get("LOG_LEVEL", "INFO"))  # JSON lines when QUALIBOT_LOG_FORMAT=json (catalog/logs.py)
     try:
         max_body()
     except ValueError as e:
@@ -202,7 +247,10 @@ def main() -> None:
                  f"without it); set the same secret for Rasa (endpoints.prod.yml sends it as {SECRET_HEADER})")
     if not action_secret():
         logger.info("action server: no %s: loopback callers only (development)", SECRET_ENV)
+    if args.workers > 1:
+        multiprocess_metrics()
     app = create_app()
+    logs.configure()  # again: creating the app gave Sanic's loggers handlers of their own
     supervisor.install()  # a worker that dies is replaced (Sanic 21.12 does not): actions/supervisor.py
     logger.info("action server on http://%s:%s (%s worker(s))", args.interface, args.port, args.workers)
     app.run(host=args.interface, port=args.port, workers=max(1, args.workers), access_log=False)

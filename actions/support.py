@@ -13,8 +13,8 @@ from catalog import answers, feedback
 
 logger = logging.getLogger(__name__)
 NEGATIVE_FEEDBACK = ("没", "不", "错", "答非所问", "👎", "not", "n't", "wrong", "useless", "down")
-# the domain's response of each chitchat intent (greetings and thanks are answered by rules with the response
-# itself, without the action server: the action answers goodbye and "are you a bot?")
+# the domain's response of each chitchat intent (greetings, thanks, goodbye, "are you a bot?"), unless the message
+# also names a credential ("你好，我想问一下CKA证书"): actions/routing.chitchat answers that first
 RESPONSES = {"greet": "utter_greet", "goodbye": "utter_goodbye", "thank": "utter_thank",
              "bot_challenge": "utter_bot_challenge"}
 

@@ -64,6 +64,7 @@ from __future__ import annotations
 import contextvars
 import logging
 import os
+import re
 from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
 if TYPE_CHECKING:
@@ -74,6 +75,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_ACTION_TIMEOUT = 8.0
 ACTION_FAILED_PREFIX = "Encountered an exception while running action"
+ACTION_NAME = re.compile(r"running action '([A-Za-z0-9_]{1,64})'")  # Rasa's message names the action
 
 PUBLIC_CHANNELS = ("webchat", "socketio", "wechat")  # input channels anyone can write to
 _PUBLIC_ATTR = "qualibot_public"
@@ -99,9 +101,11 @@ class ActionFailureFilter(logging.Filter):
             problems = turn_problems.get()
             if problems is not None:
                 problems.append("action_failed")
-            from bot import health  # late: health imports Rasa pieces
+            from bot import health, metrics  # late: health imports Rasa pieces
 
             health.ACTION_FAILURES.record(record.exc_info[1] if record.exc_info else None)
+            named = ACTION_NAME.search(record.getMessage())
+            metrics.ACTION_CALL_FAILURES.labels(named.group(1) if named else "unknown").inc()
         return True
 
 
@@ -423,6 +427,10 @@ def _patch_payload_gate(processor: type) -> None:
                 message.text = text
         parse_data = await original(self, message, tracker, only_output_properties)
         parse_data["entities"] = valid_entities(parse_data.get("entities"))
+        if tracker is not None:  # a user message (not the HTTP API's /model/parse): counted once
+            from bot import metrics
+
+            metrics.count_parse(parse_data, getattr(getattr(self, "domain", None), "intents", ()) or ())
         return parse_data
 
     parse_message.__doc__ = original.__doc__
@@ -474,3 +482,10 @@ def apply() -> None:
     from rasa.nlu.classifiers.diet_classifier import DIETClassifier
 
     _patch_diet_numpy(DIETClassifier)
+    from rasa.core.lock_store import LockStore
+    from rasa.core.tracker_store import FailSafeTrackerStore
+
+    from bot import metrics
+
+    metrics.patch_lock_wait(LockStore)  # the lock wait time (/metrics)
+    metrics.patch_memory_fallback(FailSafeTrackerStore)  # trackers put in memory (/metrics)

@@ -16,13 +16,32 @@ import logging
 import time
 from typing import Any, Awaitable, Callable, Optional
 
+import contextvars
+from typing import List, Tuple
+
 from rasa.core.channels.channel import UserMessage
 
-from bot import health, rasa_patches
+from bot import health, metrics, rasa_patches
+from catalog import logs
 
 logger = logging.getLogger(__name__)
 
 UNAVAILABLE = "unavailable"
+REFUSED = "refused"  # inside this module: the stores were down, the turn did not start (told as UNAVAILABLE)
+# the receipt codes of the answers of the turn just run in this task (a channel puts them in a response header
+# for nginx's log: bot/channels/rest.py)
+turn_receipts: contextvars.ContextVar[Tuple[str, ...]] = contextvars.ContextVar("turn_receipts", default=())
+
+
+def receipts_of(messages: Any) -> List[str]:
+    """The receipt codes in a turn's collected messages (the custom payload of actions/reply.py), in order."""
+    out: List[str] = []
+    for m in messages if isinstance(messages, list) else []:
+        custom = m.get("custom") if isinstance(m, dict) else None
+        code = custom.get("receipt") if isinstance(custom, dict) else None
+        if isinstance(code, str) and code not in out:
+            out.append(code)
+    return out
 
 
 def agent_of(request: Any) -> Any:
@@ -64,21 +83,39 @@ def guarded(on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Callable
 
 async def run_turn(on_new_message: Callable[[UserMessage], Awaitable[Any]], message: UserMessage,
                    agent: Any) -> Optional[str]:
+    """None when the turn was sound, else the reason (UNAVAILABLE). Timed and counted by channel (/metrics)."""
+    channel = metrics.channel_label(getattr(message, "input_channel", None))
+    t0 = time.perf_counter()
+    reason = await _run_turn(on_new_message, message, agent)
+    if reason != REFUSED:  # a refused turn never ran: no latency of its own
+        metrics.TURN_SECONDS.labels(channel).observe(time.perf_counter() - t0)
+    metrics.TURNS.labels(channel, "ok" if reason is None else "refused" if reason == REFUSED else "unavailable").inc()
+    return None if reason is None else UNAVAILABLE
+
+
+async def _run_turn(on_new_message: Callable[[UserMessage], Awaitable[Any]], message: UserMessage,
+                    agent: Any) -> Optional[str]:
     if agent is not None and not await health.STORE_GATE.ready(agent):
         health.TURN_FAILURES.record(RuntimeError("stores unreachable: turn refused"))
         logger.warning("turn of %r refused: tracker store or lock store unreachable", message.sender_id)
-        return UNAVAILABLE
+        return REFUSED
     problems: list = []
     token = rasa_patches.turn_problems.set(problems)
     started = time.time()
-    try:
-        await on_new_message(message)
-    except Exception as exc:  # noqa: BLE001 - e.g. the lock store failed mid-turn
-        logger.exception("turn of %r failed", message.sender_id)
-        health.TURN_FAILURES.record(exc)
-        return UNAVAILABLE
-    finally:
-        rasa_patches.turn_problems.reset(token)
+    with logs.bound(conversation=message.sender_id, message_id=message.message_id,
+                    channel=message.input_channel):
+        try:
+            await on_new_message(message)
+        except Exception as exc:  # noqa: BLE001 - e.g. the lock store failed mid-turn
+            logger.exception("turn of %r failed", message.sender_id)
+            health.TURN_FAILURES.record(exc)
+            return UNAVAILABLE
+        finally:
+            rasa_patches.turn_problems.reset(token)
+        codes = receipts_of(getattr(message.output_channel, "messages", None))
+        turn_receipts.set(tuple(codes))
+        logger.info("turn", extra={"receipt": codes[-1] if codes else None, "receipts": codes,
+                                   "ms": round((time.time() - started) * 1000, 1)})
     store = health.inner_tracker_store(agent)
     if hasattr(store, "turn_failed") and store.turn_failed(message.sender_id, started):
         problems.append("tracker_store")

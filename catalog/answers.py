@@ -307,6 +307,12 @@ def benefits(b: rules.Benefits, lang: str) -> Answer:
             lines.append(" ".join(x for x in (f"• {c.title.en}", who) if x) +
                          f": {c.summary.en}{' ' + reason if reason else ''} ({c.cite.en})")
         cites.append(c.cite.text(lang))
+    # the row's own conditions (two years of related experience, registration before practising) hold for every
+    # benefit above: said with them, not only in the recognition answer
+    own = [line for line in conditions_lines(q, lang) if not line.startswith(t(f"title_level.{q.title_level}", lang))] \
+        if q.title_level else conditions_lines(q, lang)
+    if own:
+        lines.append(t("recognized_conditions_header", lang) + ("" if lang == "zh" else " ") + " ".join(own))
     if b.needs_nationality:
         lines.append(t("benefits_ask_nationality", lang))
     return Answer("benefits", lang, "\n".join(lines), tuple(cites), (), q.version, q.id)
@@ -406,7 +412,9 @@ def practice(lang: str, version: Optional[str] = None, qualification: Optional[Q
                   qualification.id)
 
 
-def verification(lang: str, version: Optional[str] = None) -> Answer:
+def verification(lang: str, version: Optional[str] = None, uses_first: bool = False) -> Answer:
+    """Annex 2's steps, what the result is used for (Section 4) and what it does not confirm; `uses_first`: a
+    question about notarisation ("do I still need it notarised?") is answered by Section 4 first."""
     lang = _lang(lang)
     steps = queries.verification_steps(version)
     lines = [t("verification.intro", lang, n=len(steps))]
@@ -415,7 +423,8 @@ def verification(lang: str, version: Optional[str] = None) -> Answer:
                      else f"{i}. {c.title.text(lang)}: {_clean(c.text.text(lang))}")
     c4 = next(c for c in queries.clauses("verification", version) if c.section == "四")
     uses = c4.facts.get("used_for_zh" if lang == "zh" else "used_for_en", [])
-    lines.append(t("verification.uses", lang, uses=_join(uses, lang)))
+    used = t("verification.uses", lang, uses=_join(uses, lang))
+    lines = [used] + lines if uses_first else lines + [used]
     lines.append(t("verification.limits", lang))
     cites = [c4.cite.text(lang), *(c.cite.text(lang) for c in steps)]
     return Answer("verification", lang, "\n".join(lines), tuple(cites), (), _ver(version))
@@ -458,14 +467,26 @@ def browse(lang: str, version: Optional[str] = None, field: Optional[str] = None
     what = (" / " if lang == "en" else "、").join(parts)
     if lang == "zh":
         what = f"“{what}”"
-    if not quals:
+    # a country: the rows whose 国家(地区) cell is empty in the notice (filled in from the issuer) are counted apart,
+    # as in the staff query, so the count is the notice's own column
+    filled = [q for q in quals if q.country_filled] if country else []
+    quals = [q for q in quals if q not in filled]
+    if not quals and not filled:
         return Answer("browse_none", lang, t("browse_none", lang, what=what), (), (), snap.version)
-    lines = [t("browse", lang, what=what, count=len(quals))]
-    for q in quals[:BROWSE_LIMIT]:
-        extra = f"（{where(q, lang)}）" if lang == "zh" else f" ({where(q, lang)})"
-        lines.append(f"{q.id} {q.name.text(lang)}{extra}")
+
+    def row(q: QualificationInfo) -> str:
+        # the issuer too: "名誉会员级（中国香港）" says nothing without 香港测量师学会
+        place, issuer = where(q, lang), q.issuer.text(lang)
+        extra = (f"（{place}；{issuer}）" if lang == "zh" else f" ({place}; {issuer})") if issuer and issuer != place \
+            else (f"（{place}）" if lang == "zh" else f" ({place})")
+        return f"{q.id} {q.name.text(lang)}{extra}"
+
+    lines = [t("browse", lang, what=what, count=len(quals)) if quals else t("browse_none", lang, what=what)]
+    lines += [row(q) for q in quals[:BROWSE_LIMIT]]
     if len(quals) > BROWSE_LIMIT:
         lines.append(f"… +{len(quals) - BROWSE_LIMIT}")
+    if filled:
+        lines += [t("staff_query.filled", lang, n=len(filled))] + [row(q) for q in filled]
     cite = "附件1" if lang == "zh" else "Annex 1"
     return Answer("browse", lang, "\n".join(lines), (cite,), (), snap.version)
 

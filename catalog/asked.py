@@ -22,6 +22,11 @@ def _patterns(_data: int) -> List[Tuple["re.Pattern[str]", str]]:
             if wn:
                 out.append((re.compile(rf"(?<![a-z]){re.escape(wn)}(?![a-z])" if wn.isascii() else re.escape(wn)),
                             str(cid)))
+    # questions a word list cannot name ("will my London years count", "新加坡嘅經歷算唔算"): regular expressions
+    # on the same normalised text
+    for cid, expressions in (wordlists.load("asked.yaml").get("patterns") or {}).items():
+        for expression in expressions:
+            out.append((re.compile(str(expression)), str(cid)))
     return out
 
 

@@ -9,6 +9,10 @@ NotFound (404).
     item(id)                          every fact of one row, the clauses that apply, the approved answers (口径)
     unanswered_rows(limit, ref)       fallbacks and 👎, newest first; `ref` turns a conversation id into what
     unanswered_csv(limit, ref)        staff may see (never the id itself)
+    receipt(code) / receipt_view(r, ref)   "why this answer": one receipt (catalog/receipts.py), what was said and
+                                      why, with the approved answer (口径) of the same question beside it
+    receipts_found(words, ref)        the newest receipts whose question or answer has the words, or the strict
+                                      verdict and approved answers of the words when none has
 
 The lookups under them, also the staff CLI's (catalog/cli.py prints what they find), at any loaded version:
 
@@ -22,7 +26,7 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Dict, List, Optional
 
-from catalog import answers, benefits, feedback, queries, staff_search
+from catalog import answers, benefits, feedback, queries, receipts, staff_search
 from catalog.queries import QualificationInfo
 from catalog.staff_search import StaffSearch
 
@@ -209,3 +213,74 @@ def unanswered_rows(limit: int, ref: Callable[[str], str]) -> List[Dict[str, Any
 def unanswered_csv(limit: int, ref: Callable[[str], str]) -> str:
     """catalog.feedback.to_csv: every cell escaped against formulas, the reference for the conversation."""
     return feedback.to_csv(feedback.unanswered(limit), conversation=ref)
+
+
+# --- "why this answer" (issue 14) ----------------------------------------------------------------------------
+
+# the approved answer (口径, `item(...)["answers"]`) that stands beside an answer of each kind; a kind not named
+# here is compared with the row's "recognized" answer
+_APPROVED_OF_KIND = {"benefits": "benefits", "benefits_general": "benefits", "work_permit": "benefits",
+                     "visa": "benefits", "title": "benefits", "residence_card": "benefits", "verdict": "benefits",
+                     "experience": "benefits", "practice": "practice", "verification": "verification"}
+MAX_RECEIPTS_FOUND = 20
+
+
+def receipt(code: str) -> receipts.Receipt:
+    """The receipt of `code` (typed with or without the dash, any case); BadValue when it cannot be a code,
+    NotFound when there is none (or no longer: kept as long as conversations are)."""
+    if receipts.normalise(code) is None:
+        raise BadValue("a receipt code is six letters and digits, e.g. Q7K-3F2")
+    found = receipts.get(code)
+    if found is None:
+        raise NotFound(f"no receipt {code[:20]!r}")
+    return found
+
+
+def receipt_view(r: receipts.Receipt, ref: Callable[[str], str]) -> Dict[str, Any]:
+    """What staff see of a receipt: the conversation's reference (never its id), turn, time, language, catalog
+    version, the user's words and the exact text sent (masked), why (intent and confidence, the matcher's verdict
+    and spans, the person's facts, the rules and their verdicts, the action), and the approved answer (口径) of the
+    same question: the row's approved answer of the same kind, else the strict verdict of the user's words."""
+    out = r.shown()
+    out["conversation"] = ref(r.conversation_id)
+    out["approved"] = _approved(r)
+    return out
+
+
+def _approved(r: receipts.Receipt) -> Dict[str, Any]:
+    if r.rows:
+        try:
+            row = item(r.rows[0])
+        except NotFound:  # a row of another version, no longer loaded
+            row = None
+        if row is not None:
+            want = next((_APPROVED_OF_KIND[k] for k in r.kinds if k in _APPROVED_OF_KIND), "recognized")
+            chosen = next((a for a in row["answers"] if a["key"] == want), row["answers"][0])
+            return {"row": row["id"], "name": row["name"], "cite": row["cite"], "version": row["version"],
+                    "answer": chosen, "others": [a["key"] for a in row["answers"] if a is not chosen]}
+    words = r.question if r.question and not r.question.startswith("/") else ""
+    if not words:
+        return {}
+    found = search(words)
+    return {"search": {"status": found["status"], "total": found["total"], "results": found["results"][:5]}}
+
+
+def receipts_found(words: str, ref: Callable[[str], str], limit: int = MAX_RECEIPTS_FOUND) -> Dict[str, Any]:
+    """What an agent types: a receipt code gives that receipt; other words the newest receipts whose question or
+    answer contains them (what the applicant says the bot told them), and the strict verdict of the words."""
+    words = (words or "").strip()
+    if not words:
+        raise BadValue("type a receipt code or the applicant's words")
+    if receipts.normalise(words) is not None:
+        found = receipts.get(words)
+        if found is not None:
+            return {"query": words, "code": True, "total": 1, "results": [_summary(found, ref)]}
+    hits = receipts.find(words, limit)
+    return {"query": words, "code": False, "total": len(hits), "results": [_summary(h, ref) for h in hits],
+            "search": {k: v for k, v in search(words).items() if k in ("status", "total", "results", "evidence")}}
+
+
+def _summary(r: receipts.Receipt, ref: Callable[[str], str]) -> Dict[str, Any]:
+    shown = r.shown()
+    return {k: shown[k] for k in ("code", "time", "turn", "lang", "intent", "helped", "question", "rows")} | {
+        "conversation": ref(r.conversation_id), "text": shown["text"][:300]}

@@ -56,6 +56,16 @@ _EXPERIENCE_PATTERNS = [
     re.compile(r"\b(?:experience|exp)\s*(?:of|is|:|=)?\s*(?:only|just|about|around)?\s*" + _EN_NUM + r"\s*(\+)?\s*"
                r"(?:years?|yrs?)", re.I),
     re.compile(r"\b(?:only|just)\s+" + _EN_NUM + r"\s*(\+)?\s*years?\b", re.I),
+    # I did 8 years of consulting / spent 4 years teaching / after 3 years in audit / three years as an auditor
+    re.compile(r"\b(?:did|spent|put in|after|with)\s+(?:about\s+|around\s+|nearly\s+|almost\s+|over\s+)?" + _EN_NUM
+               + r"\s*(\+)?\s*years?\s+(?:of\s+|in\s+|as\s+|at\s+|doing\s+|[a-z]+ing\b)", re.I),
+    re.compile(r"(?<!stay )(?<!for )(?<!valid )(?<!live )(?<!lived )(?<!next )(?<!in )\b" + _EN_NUM
+               + r"\s*(\+)?\s*years?\s+as\s+(?:an?\s+|the\s+)?[a-z]", re.I),
+    # I have been a nurse for 10 years / been an auditor for about three years
+    re.compile(r"\bbeen\s+(?:an?\s+)?[a-z][a-z -]{1,30}?\s+for\s+(?:about\s+|around\s+|nearly\s+|almost\s+|over\s+)?"
+               + _EN_NUM + r"\s*(\+)?\s*years?", re.I),
+    # 刚毕业一年 (working since: one year)
+    re.compile(r"(?:毕业|畢業)(?:了|咗)?\s*" + _NUM + r"\s*(年半|年多|年)"),
     re.compile(r"\b(half a|a|an)\s+year'?s?\s+(?:of\s+)?(?:related\s+|relevant\s+|work\s+)*experience", re.I),
 ]
 

@@ -168,3 +168,27 @@ class FeedbackEntry(Base):
     text = Column(Text, nullable=False, default="")  # the user's message (fallback) or the rated answer
     answer_kind = Column(String(32))
     lang = Column(String(4))
+
+
+class Receipt(Base):
+    """One answer's receipt (catalog/receipts.py): the short code a person reads to a hotline agent, and what
+    the assistant said and why. Written once by the action server when it answers; the console reads it."""
+
+    __tablename__ = "receipts"
+
+    code = Column(String(8), primary_key=True)  # six characters, stored without the dash ("Q7K3F2")
+    created_at = Column(DateTime, nullable=False, index=True)
+    conversation_id = Column(String(128), nullable=False, index=True)
+    turn = Column(Integer, nullable=False)  # the user message's number in the conversation, from 1
+    message_id = Column(String(128))  # Rasa's message id: the key the logs of both servers and nginx share
+    lang = Column(String(4))
+    catalog_version = Column(String(16))
+    action = Column(String(64))
+    intent = Column(String(64))
+    helped = Column(Boolean, nullable=False, default=True)  # False: a fallback, or rated 👎 afterwards
+    question = Column(Text, nullable=False, default="")  # the user's words, masked
+    text = Column(Text, nullable=False, default="")  # the exact text sent
+    kinds = Column(JSON)  # the answers' kinds, in order
+    rows = Column(JSON)  # the catalog rows the answer is about
+    clauses = Column(JSON)  # the clauses it cites
+    why = Column(JSON)  # intent and confidence, matcher verdict, facts, rule verdicts (actions/receipt.py)

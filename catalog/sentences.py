@@ -35,9 +35,14 @@ _SPLIT_ZH = re.compile(r"(?<=[。；;])")
 _SPLIT_EN = re.compile(r"(?<=[.;])\s+(?=[A-Z(])")
 
 
+# "Section V", "section iv": the notice's sections by Roman numeral
+_ROMAN = re.compile(r"\b(section|clause|part|article)\s+(iv|v|i{1,3})\b")
+_ROMAN_VALUE = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5"}
+
+
 def referenced(text: str) -> List[str]:
     """The clause ids the text names by number, in order."""
-    norm = normalize(text or "")
+    norm = _ROMAN.sub(lambda m: f"{m.group(1)} {_ROMAN_VALUE[m.group(2)]}", normalize(text or ""))
     out: List[str] = []
 
     def add(cid: str) -> None:

@@ -23,7 +23,7 @@ _ASKS = re.compile(r"边啲|邊啲|边个|邊個|边几|邊幾|哪个|哪個|哪
                    r"(?:rows?|entries|items|qualifications|certificates|credentials)\s*(?:\([^)]*\)\s*)?(?:that|which|with|requiring|needing))(?![a-z])")
 # ... about rows of the catalog, not about benefits ("急需紧缺的有哪些便利" asks about benefits)
 _OBJECT = re.compile(r"证书|證書|资格|資格|条目|條目|项|項|证|證|执照|執照|目录|目錄|(?<![a-z])(?:rows?|qualifications?|certificates?|credentials?|"
-                     r"items?|entries|licen[cs]es?|designations?|certs?|certifications?|anything)(?![a-z])")
+                     r"items?|entries|licen[cs]es?|designations?|certs?|certifications?|anything|registrations?|(?:registration )?boards)(?![a-z])")
 _YEARS = [(re.compile(r"两年|兩年|2\s*年|二年|两学年|兩學年|two years|2 years|2-year|two-year|two school years"), 2),
           (re.compile(r"三年|3\s*年|three years|3 years|3-year|three-year"), 3)]
 _EXPERIENCE = re.compile(r"经验|經驗|经历|經歷|experience")
@@ -85,15 +85,18 @@ class Filters:
     words: Tuple[str, ...] = ()  # name, issuer or alias words ("精算师", "basketball", "AHPRA"): any of them
     more_than_years: Optional[int] = None  # "more than two years", "两年以上"
     authority: Optional[str] = None  # the registering authority named ("药监部门"): a key of AUTHORITIES
+    not_years: Optional[int] = None  # "没有要求两年经验的": rows whose remark does not ask for these years
+    regional: bool = False  # "各州", "US state teaching certificates": rows of a state, province or territory
+    excluded: Tuple[str, ...] = ()  # "exclude preschool", "不含学前": rows whose names have these words are left out
 
     def beyond_browsing(self) -> bool:
         """Filters the browse answer (list, field, country) does not apply."""
         return any((self.experience_years, self.experience is not None, self.registration, self.title_level,
                     self.level_limit, self.condition, len(self.countries) > 1, self.words, self.more_than_years,
-                    len(self.fields) > 1, self.authority))
+                    len(self.fields) > 1, self.authority, self.regional, self.excluded, self.not_years))
 
     def any(self) -> bool:
-        return any((self.list, self.field, self.country, self.experience_years, self.experience is not None,
+        return any((self.list, self.field, self.country, self.experience_years, self.experience is not None, self.not_years,
                     self.registration, self.title_level, self.level_limit, self.condition, self.countries,
                     self.words, self.more_than_years))
 
@@ -139,7 +142,11 @@ def _filters(text: str, norm: str) -> "Filters":
     fields = vocabulary.find_fields(text)
     if len(fields) > 1:
         f.fields = tuple(fields)
-    f.words = tuple(_name_words(norm, f))
+    # "(including preschool)", "包括学前的": the rows asked about include those; "exclude preschool", "不含学前":
+    # they are left out. Neither is a name filter of its own
+    f.excluded = tuple(w for m in _EXCLUDING.finditer(norm) for w in _name_words(m.group(1), f))
+    f.words = tuple(_name_words(_ONE_OF_THEM.sub(" ", _INCLUDING.sub(" ", _EXCLUDING.sub(" ", norm))), f))
+    f.regional = bool(_REGIONAL.search(norm))
     more = _MORE_THAN.search(norm)
     if more and _EXPERIENCE.search(norm):
         n = next((n for rx, n in _YEARS if rx.search(more.group(0))), None)
@@ -152,7 +159,9 @@ def _filters(text: str, norm: str) -> "Filters":
         years = next((n for rx, n in _YEARS if rx.search(norm)), None)
         if years is None and f.school_years:
             years = 2 if re.search(r"两|兩|2|two", norm) else None
-        if years:
+        if years and _NO_EXPERIENCE.search(norm):
+            f.not_years = years  # "哪些备注没有要求两年相关工作经验": the rows whose remark asks no such years
+        elif years:
             f.experience_years = years
         else:
             f.experience = not _NO_EXPERIENCE.search(norm)
@@ -168,6 +177,14 @@ def _filters(text: str, norm: str) -> "Filters":
     return f
 
 
+_INCLUDING = re.compile(r"(?:包括|包含|含|连同|連同|including|incl\.?|as well as)\s*(?:the\s+)?[^\s,，。.?？)）]{1,20}")
+_EXCLUDING = re.compile(r"(?:不包括|不包含|不含|除了|除去|排除|excluding|exclude|except|not counting|other than)\s*(?:the\s+)?"
+                        r"([^\s,，。.?？)）]{1,20})")
+# "… and is New South Wales one of them?": a second question about one place, no name filter
+_ONE_OF_THEM = re.compile(r"\b(?:is|are)\s+[a-z .'-]{2,40}?\s+(?:one of them|among them|included|in there|on (?:it|the list)|"
+                          r"listed)|[\u4e00-\u9fff]{2,8}(?:在不在|有没有在|喺唔喺|有冇喺)(?:里面|入面|其中)?")
+_REGIONAL = re.compile(r"各州|几个州|幾個州|哪些州|哪几个州|哪個州|哪个州|各省|states?'|\bstate (?:teaching|teacher|education)|"
+                       r"\bus states?\b|how many states|which states|provinces|territor")
 _MORE_THAN = re.compile(r"(?:more than|over|longer than|超过|超過|多于|多於)[^.?？]{0,14}?(?:years?|年)|"
                         r"(?:两|兩|2|二|三|3)\s*年以上")
 # words of a question that are not names ("how many rows", "证书", "目录")
@@ -256,15 +273,25 @@ _ROWS_ASKED = re.compile(r"哪些证书|哪些證書|哪些资格|哪些資格|�
                          r"(?:which|what|how many|list(?: all)?(?: the)?)\s+(?:rows|items|entries|certificates|qualifications|credentials)")
 
 
-def about_a_clause(text: str, f: "Filters") -> bool:
+_CLAUSE_DETAIL = re.compile(r"破格|岗位总量|结构比例|几级|第几级|专业技术岗位|post levels?|post grades?|grade \d|posts? (?:at|of)|"
+                            r"as an exception|which regulation|assessment measures|认定办法")
+
+
+def about_a_clause(text: str, f: Optional["Filters"] = None) -> bool:
     """A question about a clause of the notice, not over the rows, though it has words a row query has:
     "第二條第3項…正高同副高分別可以破格聘喺幾級崗位" (a clause named, no rows asked for), "持证的外籍人员办工作许可，年龄
     最多放宽到多少岁" (a measure asked; "持证" is no row's name), "which post levels can public institutions…"."""
     norm = normalize(text or "")
-    if _ROWS_ASKED.search(norm) or f.list:
+    if _ROWS_ASKED.search(norm):
+        return False
+    if _CLAUSE_DETAIL.search(norm) and asked.asked_clauses(text):
+        return True  # "急需紧缺…副高级可以破格聘到几级岗位": a sentence of 第二条第3项, not the urgent list's rows
+    if f is not None and f.list:
         return False
     if sentences.referenced(text):
         return True
+    if f is None:
+        return False
     only_words = f.words and not any((f.field, f.country, f.countries, f.experience_years, f.experience is not None,
                                       f.registration, f.title_level, f.level_limit, f.condition, f.more_than_years))
     return bool(only_words and asked.asked_clauses(text))
@@ -320,6 +347,14 @@ def _run(f: Filters, version: Optional[str], strict) -> List[QualificationInfo]:
             if not any((re.search(rf"(?<![a-z])(?:{re.escape(w)}|{re.escape(_singular(w))}(?:e?s)?)(?![a-z])", hay) if w.isascii()
                         else w in hay) for w in f.words):
                 continue
+        if f.regional and q.region is None:
+            continue
+        if f.not_years is not None and q.experience_years == f.not_years and (q.experience_unit == "school_year") == f.school_years:
+            continue
+        if f.excluded:
+            hay = normalize(" | ".join((q.name.zh, q.name.en)))
+            if any((re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", hay) if w.isascii() else w in hay) for w in f.excluded):
+                continue
         if f.more_than_years is not None and not (q.experience_years or 0) > f.more_than_years:
             continue
         if f.experience_years is not None and (q.experience_years != f.experience_years or
@@ -371,6 +406,12 @@ def describe(f: Filters) -> List[Tuple[str, dict]]:
         parts.append(("staff_query.experience", {}))
     elif f.experience is False:
         parts.append(("staff_query.no_experience", {}))
+    if f.not_years:
+        parts.append(("staff_query.not_years", {"n": f.not_years}))
+    if f.regional:
+        parts.append(("staff_query.regional", {}))
+    if f.excluded:
+        parts.append(("staff_query.excluded", {"words": "、".join(f.excluded)}))
     if f.registration:
         parts.append((f"staff_query.registration_{f.registration}", {}))
     if f.authority:

@@ -1,4 +1,5 @@
-"""Delete what is older than the retention: conversations in the tracker store, entries of the unanswered log.
+"""Delete what is older than the retention: conversations in the tracker store, entries of the unanswered log,
+answer receipts.
 
     python -m ops.purge [--older-than 180d] [--dry-run] [--tracker-url URL] [--catalog-url URL]
 
@@ -125,6 +126,22 @@ def purge_feedback(before: datetime, dry_run: bool = False, url: Optional[str] =
                              .where(FeedbackEntry.created_at < before)).scalar_one())
 
 
+def purge_receipts(before: datetime, dry_run: bool = False, url: Optional[str] = None) -> int:
+    """Answer receipts (catalog/receipts.py, the catalog database's `receipts` table) created before `before` (UTC):
+    kept as long as the conversations they point into."""
+    from catalog import receipts
+    from catalog.db import get_engine, session_scope
+    from catalog.models import Receipt
+
+    if not dry_run:
+        return receipts.purge(before, url)
+    if not sa.inspect(get_engine(url)).has_table(Receipt.__tablename__):
+        return 0
+    with session_scope(url) as s:
+        return int(s.execute(sa.select(sa.func.count()).select_from(Receipt)
+                             .where(Receipt.created_at < before)).scalar_one())
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     from catalog.privacy import retention_days
 
@@ -162,6 +179,12 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"unanswered log: {verb} {n} entries older than {age}")
     except sa.exc.SQLAlchemyError as exc:
         print(f"unanswered log: failed: {type(exc).__name__}: {str(exc).splitlines()[0][:300]}", file=sys.stderr)
+        status = 1
+    try:
+        n = purge_receipts(datetime.utcfromtimestamp(now) - age, args.dry_run, args.catalog_url)
+        print(f"answer receipts: {verb} {n} older than {age}")
+    except sa.exc.SQLAlchemyError as exc:
+        print(f"answer receipts: failed: {type(exc).__name__}: {str(exc).splitlines()[0][:300]}", file=sys.stderr)
         status = 1
     return status
 

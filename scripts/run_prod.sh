@@ -15,7 +15,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
 export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}" TF_CPP_MIN_LOG_LEVEL=2 SQLALCHEMY_SILENCE_UBER_WARNING=1 \
-  RASA_TELEMETRY_ENABLED=false SANIC_WORKERS=1 SANIC_BACKLOG="${SANIC_BACKLOG:-1024}"
+  RASA_TELEMETRY_ENABLED=false SANIC_WORKERS=1 SANIC_BACKLOG="${SANIC_BACKLOG:-1024}" \
+  QUALIBOT_LOG_FORMAT="${QUALIBOT_LOG_FORMAT:-json}"
 # SANIC_BACKLOG: Rasa's listen queue (rasa/core/run.py; Sanic's default 100). With one replica down, 200
 # conversations at once overflowed it: connects to the live replica timed out, nginx marked it failed too and
 # answered 502 "no live upstreams" (make bench-chaos, fault "rasa")
@@ -70,6 +71,12 @@ if [ -z "${QUALIBOT_ACTION_SECRET:-}" ]; then
   QUALIBOT_ACTION_SECRET="$(cat "$PROD/action-secret")"
 fi
 export QUALIBOT_ACTION_SECRET
+# /metrics of the replicas and the action server (Prometheus): behind this token, generated once here (mode 600)
+if [ -z "${QUALIBOT_METRICS_TOKEN:-}" ]; then
+  if [ ! -s "$PROD/metrics-token" ]; then (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$PROD/metrics-token"); fi
+  QUALIBOT_METRICS_TOKEN="$(cat "$PROD/metrics-token")"
+fi
+export QUALIBOT_METRICS_TOKEN
 if [ -z "$WECHAT_TOKEN" ]; then echo "note: WECHAT_TOKEN is empty: the WeChat channel refuses every request"; fi
 # the REST channel is for integrations and needs a token in production: no default, no start without it
 if [ -z "$QUALIBOT_REST_TOKEN" ]; then
@@ -157,6 +164,7 @@ Qualibot (production configuration) is up: $REPLICAS Rasa replica(s) behind ngin
   health:     http://localhost:$FRONT_PORT/health/ready
   replicas:   $(for ((i = 0; i < REPLICAS; i++)); do printf 'http://127.0.0.1:%s ' $((FIRST_RASA_PORT + i)); done)(HTTP API: token in RASA_AUTH_TOKEN${RASA_AUTH_TOKEN:+ / var/prod/auth-token})
   actions:    http://127.0.0.1:$ACTION_PORT/health/ready (private)
+  metrics:    http://127.0.0.1:<replica or action port>/metrics   (private; Authorization: Bearer \$QUALIBOT_METRICS_TOKEN${QUALIBOT_METRICS_TOKEN:+ / var/prod/metrics-token})
   stores:     PostgreSQL $QUALIBOT_PG_HOST:$QUALIBOT_PG_PORT/$QUALIBOT_PG_DB, Redis $QUALIBOT_REDIS_HOST:$QUALIBOT_REDIS_PORT/$QUALIBOT_REDIS_DB
   logs:       var/prod/log/
 MSG

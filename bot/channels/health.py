@@ -20,6 +20,7 @@ from sanic.response import HTTPResponse
 from rasa.core.channels.channel import InputChannel, UserMessage
 
 from bot import health
+from catalog import logs
 from bot.channels.http import JSON_HEADERS
 from bot.turn import agent_of
 
@@ -39,6 +40,11 @@ class HealthChannel(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bp = Blueprint("qualibot_health", __name__)
+
+        @bp.listener("before_server_start")
+        async def json_logs(*_: Any) -> None:
+            # QUALIBOT_LOG_FORMAT=json: Sanic's loggers got handlers of their own when the app was made
+            logs.configure()
 
         @bp.route("/live", methods=["GET"])
         async def live(_: Request) -> HTTPResponse:

@@ -23,6 +23,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 
+from bot import metrics
 from bot.stores.fallback import RedisOrMemory
 
 logger = logging.getLogger(__name__)
@@ -116,10 +117,12 @@ class RateLimiter:
     """At most `limit` messages per sender in each `window_seconds` window (limit 0: no limit)."""
 
     def __init__(self, limit: int, window_seconds: float, redis_url: str = "",
-                 clock: Callable[[], float] = time.time, max_senders: int = MAX_TRACKED_SENDERS) -> None:
+                 clock: Callable[[], float] = time.time, max_senders: int = MAX_TRACKED_SENDERS,
+                 name: str = "conversation") -> None:
         if limit < 0 or window_seconds <= 0:
             raise ValueError("the rate limit needs limit >= 0 and a positive window")
         self.limit, self.window, self.clock = int(limit), float(window_seconds), clock
+        self.name = name  # what it limits: the label of its refusals in /metrics (bot/metrics.py)
         self.memory = MemoryCounter(max_senders)
         self.redis = RedisCounter(redis_url, self.window) if redis_url else None
         self._redis_or_memory = RedisOrMemory("rate limit")
@@ -137,7 +140,7 @@ class RateLimiter:
         key = (kind, c)
         limiter = _SHARED.get(key)
         if limiter is None:
-            limiter = _SHARED[key] = cls(c.limit, c.window, c.redis_url)
+            limiter = _SHARED[key] = cls(c.limit, c.window, c.redis_url, name=kind)
         return limiter
 
     @property
@@ -149,7 +152,10 @@ class RateLimiter:
         if not self.enabled:
             return True
         window = int(self.clock() // self.window)
-        return await self._hit(sender, window) <= self.limit
+        if await self._hit(sender, window) <= self.limit:
+            return True
+        metrics.RATE_LIMITED.labels(self.name).inc()
+        return False
 
     def retry_after(self) -> int:
         """Whole seconds until the current window ends (for a Retry-After header)."""

@@ -60,13 +60,14 @@ from bot.channels.checks import BadInput, check_depth, clean_text, conversation_
 from bot.channels.http import JSON_HEADERS, MAX_BODY_BYTES, BadJSON, decode_json_object, media_type
 from bot.channels.ratelimit import Limits, RateLimiter
 from bot.channels.wording import reply_for, wording
-from bot.turn import guarded
+from bot.turn import guarded, turn_receipts
 
 logger = logging.getLogger(__name__)
 
 MAX_INPUT_CHANNEL_CHARS = 64
 MESSAGE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")  # the body's "message_id" and the X-Request-Id header
 REQUEST_ID_HEADER = "X-Request-Id"
+RECEIPT_HEADER = "X-Qualibot-Receipt"
 
 # what the middleware found for the current request, read by on_new_message (same request, same task):
 # the message's id, whether its caller is trusted with payloads, and the sender as the caller wrote it
@@ -218,6 +219,16 @@ class QualibotRestInput(RestInput):
             except Exception:  # a bug here must not show anyone a stack trace
                 logger.exception("%s: unexpected error checking a message", self.name())
                 return _error(500, "internal error")
+
+        @bp.middleware("response")
+        async def receipt_header(request: Request, resp: HTTPResponse) -> None:
+            # the answer's receipt code for the front's log (deploy/nginx: $upstream_http_x_qualibot_receipt), so
+            # that nginx's line of this request names the receipt the Rasa and action server lines carry; reset,
+            # as the next request on a kept-alive connection runs in the same task
+            codes = turn_receipts.get()
+            if codes and resp is not None:
+                resp.headers[RECEIPT_HEADER] = codes[-1]
+            turn_receipts.set(())
 
         return bp
 

@@ -20,7 +20,7 @@ from catalog.privacy import notice as privacy_notice
 
 LANGS = ("zh", "en")
 SHARED = ("empty", "too_long", "rate_limited", "bad_request", "unavailable", "still_working")
-WECHAT = ("welcome", "text_only", "voice_unheard", "menu", "scan", "more_hint", "error")
+WECHAT = ("welcome", "text_only", "voice_unheard", "menu", "scan", "more_hint", "error", "receipt")
 SITUATIONS = SHARED + WECHAT  # every key of channel_messages.yaml
 MESSAGES_FILE = DATA_DIR / "channel_messages.yaml"
 

@@ -9,6 +9,8 @@ import logging
 import time
 from typing import Awaitable, Callable, TypeVar
 
+from bot import metrics
+
 logger = logging.getLogger(__name__)
 
 REDIS_RETRY_AFTER = 30.0  # seconds in memory after Redis failed, before trying it again
@@ -30,4 +32,5 @@ class RedisOrMemory:
                 self._down_until = time.monotonic() + self.retry_after
                 logger.warning("%s: Redis unreachable (%s); this process's memory is used for %.0f s", self.what,
                                type(e).__name__, self.retry_after)
+        metrics.REDIS_MEMORY_FALLBACKS.labels(self.what).inc()
         return await fallback()

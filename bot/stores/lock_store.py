@@ -35,6 +35,8 @@ from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
+from bot import metrics
+
 logger = logging.getLogger(__name__)
 
 MUTEX_SECONDS = 5.0  # the longest a step may hold the mutex (a crashed process frees it after this)
@@ -70,8 +72,10 @@ class AtomicRedisLockStore(RedisLockStore):
         try:
             acquired = mutex.acquire()
         except redis.RedisError as e:
+            metrics.LOCK_STORE_FAILURES.labels("mutex").inc()
             raise LockError(f"Redis did not answer while locking '{conversation_id}': {type(e).__name__}") from e
         if not acquired:
+            metrics.LOCK_STORE_FAILURES.labels("mutex").inc()
             raise LockError(f"Could not lock the ticket lock of '{conversation_id}' within {MUTEX_SECONDS} s")
         try:
             yield
@@ -114,9 +118,10 @@ class AtomicRedisLockStore(RedisLockStore):
                 return
             try:
                 if not self.renew_ticket(conversation_id, ticket_number, min(now + self.ticket_lifetime, until)):
+                    metrics.LOCK_STORE_FAILURES.labels("renew").inc()
                     logger.warning("lock store: the ticket of %r lapsed before it was renewed", conversation_id)
                     return
-            except LockError as e:  # Redis did not answer: try again at the next interval
+            except LockError as e:  # Redis did not answer: try again at the next interval (counted as "mutex")
                 logger.warning("lock store: could not renew the ticket of %r: %s", conversation_id, e)
 
     @contextlib.asynccontextmanager

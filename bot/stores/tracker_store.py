@@ -34,12 +34,15 @@ import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot import metrics
+
 logger = logging.getLogger(__name__)
 
 READ_RETRIES = 2  # after the first try
 RETRY_DELAY = 0.25  # seconds, doubled each retry
 CONNECT_TIMEOUT = 3  # seconds (libpq connect_timeout)
 FAILED_TURN_TTL = 300.0  # seconds a failed read/save is remembered for the channel
+OPERATIONS = {"read_failures": "read", "save_failures": "save", "refused_saves": "refused_save"}  # /metrics labels
 
 
 class TrackerUnavailable(RuntimeError):
@@ -143,6 +146,7 @@ class GuardedSQLTrackerStore(SQLTrackerStore):
 
     def _record_failure(self, sender: Optional[str], counter: str, exc: BaseException) -> None:
         now = time.time()
+        metrics.TRACKER_STORE_FAILURES.labels(OPERATIONS[counter]).inc()
         with self._lock:
             self.stats[counter] += 1
             self.stats["last_error"] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"

@@ -123,6 +123,7 @@ class Index:
         self._word_matcher = PhraseMatcher(self._vocab)
         self._entries: Dict[str, Entry] = {}
         self._words: Dict[str, Tuple[str, object]] = {}  # label -> (kind, payload)
+        self._place_words: Dict[str, str] = {}  # one-word Latin place names ("virginia") -> their label
 
         by_key: Dict[str, Entry] = {}
         for alias, kinds in data.aliases.items():
@@ -189,6 +190,9 @@ class Index:
             label = f"W{len(self._words)}"
             self._words[label] = (kind, payload)
             self._word_matcher.add(label, [self._doc(key.split(" "))])
+            if kind in ("place", "other") and " " not in key and key.isascii() and key.isalpha() \
+                    and len(key) >= PLACE_TYPO_MIN:
+                self._place_words.setdefault(key, label)
 
     def _doc(self, words: Sequence[str]):
         """A spaCy Doc of tokens, English plurals as their singular ("teaching certificates", "US teaching
@@ -261,7 +265,8 @@ class Index:
     def _word_matches(self, doc) -> List[Tuple[str, object, int, int]]:
         """Place and other words, the longest where they overlap ("West Virginia" is not Virginia,
         "新南威尔士" not "威尔士")."""
-        found = sorted(self._word_matcher(doc), key=lambda m: (-(m[2] - m[1]), m[1]))
+        found = sorted(list(self._word_matcher(doc)) + self._place_typos(doc),
+                       key=lambda m: (-(m[2] - m[1]), m[1]))
         used: Set[int] = set()
         out = []
         for match_id, start, end in found:
@@ -274,6 +279,22 @@ class Index:
             out.append((kind, payload, start, end))
         return sorted(out, key=lambda m: (m[2], -(m[3] - m[2])))
 
+    def _place_typos(self, doc) -> List[Tuple[int, int, int]]:
+        """ "texsas", "virgina", "pensylvania": a long Latin word one letter inserted, dropped or swapped away from
+        one place name (never a substituted letter: "Iceland" is not Ireland), read as that place."""
+        out = []
+        for i, tok in enumerate(doc):
+            word = tok.text
+            if len(word) < PLACE_TYPO_MIN or not word.isascii() or not word.isalpha() or word in self._place_words:
+                continue
+            if (i > 0 and doc[i - 1].text in _PLACE_NEIGHBOURS) or (i + 1 < len(doc) and doc[i + 1].text in _PLACE_NEIGHBOURS):
+                continue  # "virgina islands", "west virgina": part of another place's name
+            near = [label for key, label in self._place_words.items() if abs(len(key) - len(word)) <= 1
+                    and key[0] == word[0] and _one_edit(word, key)]
+            if len(near) == 1:
+                out.append((self._vocab.strings[near[0]], i, i + 1))
+        return out
+
     def _found_words(self, doc, toks: List[Token], text: str = "", hits: Sequence[Hit] = ()) -> Words:
         words = Words()
         inside = {i for h in hits if h.score >= 100 for i in range(h.start_tok, h.end_tok)}
@@ -283,6 +304,8 @@ class Index:
             span = (toks[start].start, toks[end - 1].end)
             if kind in ("place", "other") and _lowercase_short_word(text, span):
                 continue  # "help us" is not the US, "ca" not California
+            if kind in ("place", "other") and _NOT_BEFORE.search(text[max(0, span[0] - 10):span[0]]):
+                continue  # "new jersy teacher cert not new york", "不是纽约的": the place it is not
             if kind in ("place", "other") and _persons_origin(text, span):
                 continue  # "我係加拿大籍", "I'm from the Philippines", "Canadian, 67, CELTA holder": the person's
             if kind == "place":
@@ -353,10 +376,33 @@ class Index:
         return hits
 
 
+_NOT_BEFORE = re.compile(r"(?:\bnot|\bnor|\bisn't|\bwasn't|\binstead of|不是|唔係|唔系|并非|並非|而非)\s*(?:the\s+|from\s+|in\s+|from the\s+)?$",
+                         re.I)
+# place words that continue a longer place name: a typo before or after them is no place of its own
+_PLACE_NEIGHBOURS = frozenset({"islands", "island", "jersey", "york", "mexico", "hampshire", "carolina", "dakota",
+                               "zealand", "wales", "territory", "columbia", "new", "west", "north", "south", "east",
+                               "british", "virgin", "rhode", "northern", "western"})
+# short place words that are no English word, so lower case is still the place ("nsw teacher reg")
+LOWERCASE_PLACES = frozenset({"nsw", "uk", "usa", "hk", "nz", "qld", "uae", "hkg"})
+PLACE_TYPO_MIN = 5  # letters: shorter place names are too close to other words for a typo to be read as them
+
+
 def _lowercase_short_word(text: str, span: Tuple[int, int]) -> bool:
     """A place written as a short Latin word must be in capitals ("US", "NY"), not "us"."""
     word = text[span[0] : span[1]] if text else ""
-    return bool(word) and word.isascii() and len(word) <= 3 and not word.isupper()
+    return bool(word) and word.isascii() and len(word) <= 3 and not word.isupper() \
+        and word.lower() not in LOWERCASE_PLACES
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether `a` is `b` with one letter inserted, dropped, or two neighbours swapped (not substituted)."""
+    if a == b:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return len(long_) - len(short) == 1 and any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
 
 
 def _tokenwise_close(gram: str, alias: str) -> bool:

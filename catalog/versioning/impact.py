@@ -1,6 +1,6 @@
 """What a catalog change touches: the approved answers (口径) to review, and the recent questions of the
 unanswered log (catalog/feedback.py: fallbacks and 👎) that the change concerns. For the policy owner's
-`python -m catalog diff OLD NEW --impact` and, later, the console.
+`python -m catalog diff OLD NEW --impact` and the console (bot/channels/web/insights.py).
 
 **Answers.** An approved answer is a template of catalog/data/answers.yaml filled from a row's fields and the
 clauses it cites (catalog/answers.py). Which fields and clauses each answer reads is the table below, taken

@@ -25,6 +25,11 @@ def _wording() -> Dict[str, Any]:
         return data
 
 
+def wording() -> Dict[str, Any]:
+    """Every label of version_diff.yaml, zh and en (the console's catalog-version view shows the same)."""
+    return _wording()
+
+
 def w(path: str, lang: str, **values: Any) -> str:
     node: Any = _wording()
     for part in path.split("."):

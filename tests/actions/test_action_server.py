@@ -172,3 +172,83 @@ def test_rasa_sends_the_secret_from_the_production_endpoints(guarded, monkeypatc
     # in a thread of its own: a test before (playwright's sync API) may leave this thread's event loop running
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         assert pool.submit(lambda: asyncio.run(call())).result(timeout=60) == 404  # rasa-sdk's "no such action"
+
+
+# --- /metrics (actions/metrics.py) ------------------------------------------------------------------
+
+METRICS_TOKEN = "test-metrics-token-abcdef"
+
+
+def scrape(base: str, token: str = METRICS_TOKEN):
+    from prometheus_client.parser import text_string_to_metric_families
+
+    status, headers, body = http("GET", base + "/metrics", headers={"Authorization": f"Bearer {token}"})
+    assert status == 200, body
+    assert headers["content-type"].startswith("text/plain; version=")
+    return {(s.name, tuple(sorted(s.labels.items()))): s.value
+            for family in text_string_to_metric_families(body.decode("utf-8")) for s in family.samples}
+
+
+def sample(samples, name, **labels) -> float:
+    return samples.get((name, tuple(sorted(labels.items()))), 0.0)
+
+
+RECOGNITION = {**CALL, "next_action": "action_answer_recognition"}
+
+
+def test_metrics_need_their_token_and_never_go_through_a_front(guarded, monkeypatch):
+    monkeypatch.delenv("QUALIBOT_METRICS_TOKEN", raising=False)
+    assert http("GET", guarded.base + "/metrics")[0] == 403  # no token configured: closed
+    monkeypatch.setenv("QUALIBOT_METRICS_TOKEN", METRICS_TOKEN)
+    for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": METRICS_TOKEN},
+                    {action_server.SECRET_HEADER: SECRET}, {"Authorization": f"Basic {METRICS_TOKEN}"}):
+        status, _, body = http("GET", guarded.base + "/metrics", headers=headers)
+        assert status == 401 and b"qualibot_" not in body, headers
+    forwarded = {"Authorization": f"Bearer {METRICS_TOKEN}", "X-Forwarded-For": "203.0.113.9"}
+    assert http("GET", guarded.base + "/metrics", headers=forwarded)[0] == 404
+    assert scrape(guarded.base)  # with the token: parses
+
+
+def test_action_latency_and_failures_move_by_action(guarded, monkeypatch):
+    monkeypatch.setenv("QUALIBOT_METRICS_TOKEN", METRICS_TOKEN)
+    before = scrape(guarded.base)
+    for _ in range(3):
+        status, _, body = guarded.post(json.dumps(RECOGNITION).encode(), with_secret())
+        assert status == 200, body
+    assert guarded.post(json.dumps(CALL).encode(), with_secret())[0] == 404  # an action it does not have
+    assert guarded.post(b"{", with_secret())[0] == 400  # refused before rasa-sdk: no action call
+    after = scrape(guarded.base)
+    rec = {"action": "action_answer_recognition"}
+    assert sample(after, "qualibot_action_seconds_count", **rec) - sample(before, "qualibot_action_seconds_count",
+                                                                           **rec) == 3
+    assert sample(after, "qualibot_action_seconds_sum", **rec) > sample(before, "qualibot_action_seconds_sum", **rec)
+    unknown = {"action": "other", "status": "404"}
+    assert sample(after, "qualibot_action_failures_total", **unknown) - sample(
+        before, "qualibot_action_failures_total", **unknown) == 1
+    assert not any(dict(labels).get("action") == "action_that_does_not_exist" for _, labels in after)
+    assert sample(after, "qualibot_action_failures_total", action="action_answer_recognition", status="500") == 0
+
+
+def test_several_workers_report_the_sum_of_all(tmp_path, catalog_db):
+    """--workers 2: prometheus_client's multiprocess mode; every scrape (whichever worker answers) counts the
+    calls served by both."""
+    from tests.support.servers import VENV_PYTHON, bot_env, free_port, spawn, stop_process, wait_until
+    from tests.support.http import answers
+
+    port = free_port()
+    env = bot_env(CATALOG_DB_URL=catalog_db, QUALIBOT_METRICS_TOKEN=METRICS_TOKEN, QUALIBOT_ACTION_SECRET=SECRET,
+                  PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "prom"))
+    proc = spawn([str(VENV_PYTHON), "-m", "actions.server", "--port", str(port), "--workers", "2"],
+                 tmp_path / "actions.log", env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        assert wait_until(lambda: answers(base + "/health"), 120, 0.5, abort=lambda: None if proc.poll() is None else "the action server exited"), \
+            (tmp_path / "actions.log").read_text()
+        for _ in range(8):
+            assert http("POST", base + "/webhook", json.dumps(RECOGNITION).encode(), with_secret())[0] == 200
+        counts = {sample(scrape(base), "qualibot_action_seconds_count", action="action_answer_recognition")
+                  for _ in range(6)}
+        assert counts == {8.0}
+        assert len(list((tmp_path / "prom").glob("*.db"))) >= 2  # both workers wrote values
+    finally:
+        stop_process(proc)

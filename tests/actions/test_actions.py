@@ -148,7 +148,8 @@ def test_verification_stats_browse_notice():
     assert "122" in text and "7项" in text and "115项" in text
     text, *_ = run(ActionBrowseCatalog(), tracker("which cloud certificates?", "ask_catalog_browse", "en",
                                                   entities=[{"entity": "field", "value": "云计算"}]))
-    assert "5 qualifications" in text and all(i in text for i in ("R004", "R030", "R031", "R032", "R033"))
+    assert "5 items" in text and all(i in text for i in ("R004", "R030", "R031", "R032", "R033"))
+    assert "Microsoft" in text  # the issuer beside each row
     text, *_ = run(ActionBrowseCatalog(), tracker("急需紧缺清单有哪些", "ask_catalog_browse"))
     assert "共7项" in text and "U01" in text
     text, *_ = run(ActionAnswerNoticeInfo(), tracker("who issued it", "ask_notice_info", "en"))

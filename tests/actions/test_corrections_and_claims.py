@@ -2,7 +2,7 @@
 said in any answer, and the family topic when the family member is the holder (actions/routing.py, context.py)."""
 from __future__ import annotations
 
-from actions.routing import (ActionAnswerBenefits, ActionAnswerFallback, ActionAnswerInform, ActionAnswerPractice,
+from actions.routing import (ActionAnswerBenefits, ActionAnswerChitchat, ActionAnswerFallback, ActionAnswerInform, ActionAnswerPractice,
                              ActionAnswerRecognition, ActionAnswerWorkPermit)
 from catalog import claims, facts, queries
 from tests.actions.test_actions import run
@@ -124,3 +124,76 @@ def test_a_generic_mention_called_urgent_is_still_corrected():
     text, _, _, _ = run(ActionAnswerRecognition(), tracker(
         "你个破机器人啥也不懂！赶紧告诉我我的Kubernetes管理员证书是不是急需紧缺的", "ask_recognized"))
     assert "不在急需紧缺境外职业资格清单" in text and "R031" in text
+
+
+def test_a_language_switch_asks_about_the_previous_credential():
+    # what is left of "Sorry, can you answer in English? …" asks about the CKA of the turn before, in English
+    text, _, _, _ = run(ActionAnswerFallback(), tracker(
+        "Sorry, can you answer in English? Is it on the list and what's required?", "notice_info", lang="en",
+        history=["你好，我想问一下CKA证书"]))
+    assert "R031" in text and "2 years" in text and "Section 2" not in text.splitlines()[0]
+    # facts added with the switch go with the previous question ("and I'm British, 10 years"): still not listed
+    text, _, _, _ = run(ActionAnswerFallback(), tracker("English please — and I'm British, 10 years of experience.",
+                                                        "browse_catalog", lang="en",
+                                                        history=["英国物理治疗师（HCPC注册）在目录里吗？"]))
+    assert "not in the catalog" in text and "R107" in text and "22 qualifications" not in text
+
+
+def test_a_greeting_that_names_a_credential_answers_it():
+    text, _, _, _ = run(ActionAnswerChitchat(), tracker("你好，我想问一下CKA证书", "greet"))
+    assert "R031" in text
+    _, _, _, msgs = run(ActionAnswerChitchat(), tracker("你好", "greet"))
+    assert msgs[0].get("response") == "utter_greet"
+
+
+def test_benefits_name_the_rows_own_conditions_and_a_shortfall_comes_first():
+    text, _, _, _ = run(ActionAnswerBenefits(), tracker("刚毕业一年，能用这个在北京享受境外职业资格的便利吗", "ask_benefits",
+                                                         history=["我有FRM证书"], qualification="R029"))
+    first = text.splitlines()[0]
+    assert first.startswith("还不满足") and "2年" in first and "1年" in first
+    assert "条件：需要有2年相关工作经验" in text
+
+
+def test_years_abroad_are_answered_by_section_1_item_5():
+    text, _, _, _ = run(ActionAnswerRecognition(), tracker(
+        "I'm Japanese and a certified SME management consultant (中小企業診断士). I did 8 years of consulting in Tokyo "
+        "and have now joined a consulting firm in Beijing. Will those Tokyo years count as work experience here?",
+        "ask_recognized", lang="en"))
+    assert "Section 1, item 5" in text and "equivalent to domestic" in text and "R094" in text
+    assert "you meet that condition" in text
+
+
+def test_a_grade_said_in_reply_to_is_yours_from_is_checked():
+    # "is yours UEFA's?" → "是C级的": yes, but C is below the listed B and above: not listed (never "yes, item 80")
+    text, _, _, _ = run(ActionAnswerInform(), tracker("是C级的", "affirm", history=["我有UEFA的足球教练证书，目录认不认？"],
+                                                      confirming="R080"))
+    assert "不在《目录》内" in text and "B 级及以上" in text and not text.startswith("是的")
+
+
+def test_a_grade_picks_one_of_the_nearest_rows_named():
+    # "IEEE会员" is not listed (Fellow and Senior Member are): "是Senior Member" is the Senior Member row
+    text, _, slots, _ = run(ActionAnswerFallback(), tracker("是Senior Member，高级会员", "notice_info",
+                                                            history=["IEEE会员能不能算急需紧缺？"]))
+    assert "U02" in text and "第五条" not in text
+
+
+def test_browse_by_country_counts_the_notices_own_column_and_a_clause_detail_is_no_row_list():
+    from actions.routing import ActionBrowseCatalog
+    text, _, _, _ = run(ActionBrowseCatalog(), tracker("急需紧缺清单里有哪些写了国家是美国的？", "ask_catalog_browse",
+                                                       entities=[{"entity": "country", "value": "美国"}]))
+    assert "共1项" in text and "U06" in text and "另有4项" in text  # IEEE/ACM: the notice leaves the country empty
+    text, _, _, _ = run(ActionBrowseCatalog(), tracker(
+        "For public institutions, which post levels can urgent-list talents who get senior titles via recognition "
+        "be hired into?", "ask_catalog_browse", lang="en"))
+    assert "Section 2, item 3" in text and "U01" not in text
+
+
+def test_am_i_too_old_is_answered_the_right_way_round():
+    text, _, _, _ = run(ActionAnswerWorkPermit(), tracker(
+        "I'm a British citizen, 67 years old, and an IEEE Fellow. A Beijing semiconductor company that is classed as a "
+        "high-end (高精尖) industry wants to hire me. Am I too old for a work permit under this catalog?",
+        "ask_work_permit", lang="en"))
+    assert text.startswith("No, you are not too old.") and "70" in text
+    text, _, _, _ = run(ActionAnswerWorkPermit(), tracker("我是外籍，67岁，持CIMA高级文凭，单位不属于高精尖，我超龄了吗？",
+                                                          "ask_work_permit"))
+    assert text.startswith("超龄了。") and "65" in text

@@ -358,6 +358,18 @@ def bench(name: str, engine: sa.engine.Engine, feedback_url: str, csv_path: Path
             fn()
             ts.append(time.perf_counter() - t)
         out["per_view_p95_ms"][view] = round(pct(ts, 95) * 1000, 1)
+    # the console's analytics tab: the same report, its seven SVG charts (bot/analytics/charts.py) and the JSON
+    # the page gets (bot/channels/web/insights.py, without the refresh)
+    from bot.analytics import charts
+
+    tab = []
+    for _ in range(args.runs):
+        t = time.perf_counter()
+        tab_rep = analytics.report(engine, period, 15, prefix=PREFIX, feedback_url=feedback_url)
+        body = json.dumps({"views": tab_rep.to_dict(), "charts": charts.charts_of(tab_rep, "zh")}, ensure_ascii=False)
+        tab.append(time.perf_counter() - t)
+    out["console_tab_p50_s"], out["console_tab_p95_s"] = statistics.median(tab), pct(tab, 95)
+    out["console_tab_kb"] = round(len(body.encode("utf-8")) / 1024, 1)
     direct = [direct_chart(engine, period) for _ in range(3)]
     out["direct_chart_s"] = statistics.median(d[0] for d in direct)
     out["radar_top"] = [(r.name, r.questions, len(r.examples)) for r in rep.demand_radar[:3]]

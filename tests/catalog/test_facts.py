@@ -27,6 +27,9 @@ def test_nationality_and_age(text, nationality, age):
     ("工作两年多了", 2), ("一年半工作经验", 1.5), ("我做了三年审计", 3), ("only 1 year experience", 1),
     ("3 years of related experience", 3), ("worked for 5 years as an engineer", 5), ("PMP 考了3年", None),
     ("I'm 45", None), ("Level 3 coach", None),
+    ("I did 8 years of consulting in Tokyo", 8), ("I have been a nurse for 10 years", 10), ("刚毕业一年", 1),
+    ("three years as an auditor", 3), ("I want to stay 5 years as a resident", None),
+    ("a visa valid for 5 years as a worker", None),
 ])
 def test_experience_years(text, years):
     assert facts.experience_years(text) == years

@@ -145,6 +145,21 @@ def test_the_persons_origin_is_not_where_the_credential_was_issued(matcher):
     assert matcher.match("Connecticut coaching permit (CSDE)").status == "unlisted"
 
 
+def test_place_typos_lower_case_acronyms_and_places_it_is_not(matcher):
+    # one letter inserted or dropped in a long place name is still that place
+    assert matcher.match("texsas teacher licence listed?").best == "R057"
+    assert matcher.match("is teaching cert from virgina ok??").best == "R061"
+    # never a substituted letter, and never part of another place's name
+    assert matcher.match("Iceland teacher registration").status != "listed"
+    assert matcher.match("virgina islands dept of education teaching licence (St. Thomas) ok?").status != "listed"
+    # "nsw" is New South Wales in lower case too (not listed: the catalog has six other Australian states)
+    nsw = matcher.match("nsw teacher reg -> in the catalog?")
+    assert nsw.status == "unlisted" and "R069" in nsw.ids
+    assert matcher.match("teacher from Alberta, listed?").status == "unlisted"
+    # a place the credential is NOT from does not narrow it
+    assert matcher.match("new jersy teacher cert not new york").status != "listed"
+
+
 def test_remembered_verdicts_are_the_computed_ones(matcher):
     """Matcher.match / match_each remember their verdicts (catalog/matching/matcher.py): the same answer as a
     fresh computation, for the restricted question too, and a caller's list is its own."""

@@ -68,3 +68,23 @@ def test_a_follow_up_narrows_the_earlier_question():
     earlier = staff_query.parse("How many sports rows are there?")
     f = staff_query.parse_more("and which of those need two years of experience?", earlier)
     assert f.field == "体育" and f.experience_years == 2
+
+
+def test_states_provinces_including_and_excluding():
+    us_states = {q.id for q in queries.all_qualifications() if "美国" in q.country_keys and q.region is not None
+                 and "教育" in q.field_keys}
+    assert len(us_states) == 18  # the 16 state certificates, Massachusetts' and Alaska's preschool one
+    assert set(ids("How many US state teaching certificates are listed, and which states?")) == us_states
+    # "including preschool" is no filter; "exclude preschool" leaves those rows out
+    assert set(ids("美国各州教育部门发的教师资格证书，目录里一共有多少项？帮我数清楚，包括学前的")) == us_states
+    assert set(ids("how many US state teacher certificates are in the catalog (exclude preschool)?")) == us_states - {"R075"}
+    au_states = {q.id for q in queries.all_qualifications() if "澳大利亚" in q.country_keys and q.region is not None}
+    assert set(ids("How many Australian state/territory teacher registration boards are in the catalogue, "
+                   "and is New South Wales one of them?")) == au_states
+
+
+def test_rows_whose_remark_does_not_ask_for_the_years():
+    # "哪些备注没有要求两年…" is the opposite of "哪些要求两年": never the rows that do
+    medical = [q for q in queries.all_qualifications() if "医疗健康服务" in q.field_keys]
+    without = {q.id for q in medical if q.experience_years != 2}
+    assert without and set(ids("领域是“医疗健康服务”的条目里，哪些备注没有要求两年相关工作经验？一共多少条？")) == without

@@ -16,6 +16,7 @@ from bot.channels.wechat.envelope import parse_xml
 from bot.channels.wording import TEXT_ONLY, WELCOME
 from bot.channels.wechat.store import MemoryStore
 from tests.support.channel_server import ChannelServer, StubAgent
+from tests.support.metrics import metric
 from tests.support.servers import wait_until
 from tests.support.wechat import ACCOUNT, AES_KEY, APP_ID, APP_SECRET, OPENID, TOKEN, FakeWeChatAPI, event_xml, media_xml, plain_params, safe_request, text_xml
 
@@ -271,9 +272,11 @@ def test_each_user_is_its_own_conversation(server):
 
 
 def test_a_retry_with_the_same_msgid_runs_once_and_gets_the_same_reply(server):
+    joined = metric("qualibot_wechat_retries_total", how="joined")
     _, first = ask(server, "CFA", msg_id="6054768590064713002")
     _, again = ask(server, "CFA", msg_id="6054768590064713002")
     assert len(server.agent.calls) == 1
+    assert metric("qualibot_wechat_retries_total", how="joined") == joined + 1  # /metrics counts the retry
     a, b = parse_xml(first), parse_xml(again)
     a.pop("CreateTime"), b.pop("CreateTime")
     assert a == b
@@ -282,6 +285,7 @@ def test_a_retry_with_the_same_msgid_runs_once_and_gets_the_same_reply(server):
 
 
 def test_a_retry_while_the_first_is_running_waits_for_the_same_answer(server):
+    joined = metric("qualibot_wechat_retries_total", how="joined")
     body = text_xml("slow CFA", msg_id="6054768590064713004")
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
         first = pool.submit(server.post, body, plain_params())
@@ -291,6 +295,7 @@ def test_a_retry_while_the_first_is_running_waits_for_the_same_answer(server):
     assert [r[0] for r in results] == [200, 200]
     assert {content_of(r[2]) for r in results} == {"slow answer to slow CFA"}
     assert len(server.agent.calls) == 1
+    assert metric("qualibot_wechat_retries_total", how="joined") == joined + 1
 
 
 def test_buttons_become_numbered_options_and_a_number_picks_one(server):
@@ -430,6 +435,7 @@ def test_plain_server_refuses_encrypted_messages(server):
 # --- the 5-second rule: slow answers through the customer-service API ---------------------------------------
 
 def test_slow_answer_says_success_then_arrives_through_the_api(slow_server, fake):
+    sent = metric("qualibot_wechat_deferred_total", result="sent")
     _, body = ask(slow_server, "slow question", msg_id="6054768590064713100")
     assert body == b"success"  # the answer was not ready: the platform is told not to retry
     assert wait_until(lambda: fake.delivered, timeout=15)
@@ -440,6 +446,7 @@ def test_slow_answer_says_success_then_arrives_through_the_api(slow_server, fake
     assert again == b"success"
     time.sleep(0.2)
     assert len(slow_server.agent.calls) == 1 and len(fake.delivered) == 1
+    assert metric("qualibot_wechat_deferred_total", result="sent") == sent + 1  # one deferred delivery
 
 
 def test_slow_answer_with_a_retry_in_between_is_delivered_once(slow_server, fake):
@@ -464,6 +471,8 @@ def test_slow_answer_after_the_token_expired_refreshes_it(slow_server, fake):
 
 
 def test_slow_answer_outside_the_48_hours_is_logged_not_raised(slow_server, fake, caplog):
+    dropped, failed = metric("qualibot_wechat_out_of_window_total"), metric("qualibot_wechat_deferred_total",
+                                                                              result="failed")
     fake.out_of_window.add(OPENID)
     with caplog.at_level(logging.WARNING, logger="bot.channels.wechat.api"):
         _, body = ask(slow_server, "slow and late", msg_id="6054768590064713104")
@@ -473,6 +482,8 @@ def test_slow_answer_outside_the_48_hours_is_logged_not_raised(slow_server, fake
     assert fake.delivered == []
     # the delivery task finished (no exception left hanging); its done-callback runs just after the log line
     assert wait_until(lambda: not slow_server.channel._background, timeout=15)
+    assert metric("qualibot_wechat_out_of_window_total") == dropped + 1  # /metrics: the 45015 drop
+    assert metric("qualibot_wechat_deferred_total", result="failed") == failed + 1
     _, body = ask(slow_server, "still alive")  # and the channel keeps working
     assert content_of(body) == f"echo[wechat:{OPENID}]: still alive"
 

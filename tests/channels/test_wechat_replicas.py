@@ -14,6 +14,7 @@ from bot.channels.wechat.envelope import parse_xml
 from bot.channels.wording import MORE_HINT
 from bot.channels.wechat.dedup import message_key
 from tests.support.channel_server import ChannelServer, StubAgent
+from tests.support.metrics import metric
 from tests.support.servers import wait_until
 from tests.support.wechat import APP_ID, APP_SECRET, OPENID, TOKEN, FakeWeChatAPI, plain_params, text_xml
 from tests.support.wechat_stores import new_store  # noqa: F401 - the fixture
@@ -74,9 +75,11 @@ def test_a_retry_on_the_other_replica_waits_for_the_first_and_gets_its_answer(pa
 
 
 def test_a_retry_after_the_answer_gets_it_from_the_store(pair):
+    shared = metric("qualibot_wechat_retries_total", how="shared")
     body = text_xml("CFA", msg_id="6054768590064719202")
     assert content(pair.a, body) == content(pair.b, body) == f"echo[wechat:{OPENID}]: CFA"
     assert len(pair.calls()) == 1
+    assert metric("qualibot_wechat_retries_total", how="shared") == shared + 1  # b answered from a's record
 
 
 def test_the_same_msgid_from_another_user_is_another_message(pair):

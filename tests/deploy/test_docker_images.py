@@ -92,6 +92,17 @@ def test_the_rasa_image_bakes_the_checked_model_and_runs_the_production_command(
         assert "models" not in yaml.safe_load(endpoints.read_text()), "no model server in the production endpoints"
 
 
+def test_each_image_copies_every_package_its_code_imports() -> None:
+    """bot/ imports ops/ (the analytics tab reads the tracker store with ops.purge's helpers): a package left out
+    of an image fails only when that page is opened."""
+    for name, own in (("Dockerfile.rasa", "bot"), ("Dockerfile.actions", "actions")):
+        copied = {src.rstrip("/") for i, r in dockerfile_instructions(DOCKER / name) if i == "COPY"
+                  for src in shlex.split(r)[:-1]}
+        imported = {m.group(1) for path in (ROOT / own).rglob("*.py")
+                    for m in re.finditer(r"^\s*(?:from|import) (catalog|ops|bot|actions)\b", path.read_text(), re.M)}
+        assert imported <= copied, f"{name}: imports {sorted(imported - copied)} but does not copy them"
+
+
 def test_the_actions_image_runs_the_action_server_command() -> None:
     assert dockerfile_cmd(DOCKER / "Dockerfile.actions") == ACTIONS_COMMAND
 

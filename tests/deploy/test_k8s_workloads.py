@@ -151,8 +151,8 @@ def test_network_policy_admits_only_rasa_pods_to_the_action_server() -> None:
     actions_labels = one("Deployment", ACTIONS)["spec"]["template"]["metadata"]["labels"]
     rasa_labels = one("Deployment", RASA)["spec"]["template"]["metadata"]["labels"]
     svc_selector = one("Service", ACTIONS)["spec"]["selector"]
-    governing = [p for p in network_policies()
-                 if not p["spec"]["podSelector"] or selects(p["spec"]["podSelector"]["matchLabels"], actions_labels)]
+    governing = [p for p in network_policies() if not p["metadata"]["name"].startswith(METRICS_POLICY)
+                 and (not p["spec"]["podSelector"] or selects(p["spec"]["podSelector"]["matchLabels"], actions_labels))]
     assert any(not p["spec"]["podSelector"] and "Ingress" in p["spec"]["policyTypes"] and not p["spec"].get("ingress")
                for p in governing), "a default-deny ingress policy for the namespace"
     specific = [p for p in governing if p["spec"]["podSelector"]]
@@ -175,12 +175,28 @@ def test_network_policy_admits_only_rasa_pods_to_the_action_server() -> None:
 
 def test_network_policy_admits_the_ingress_controller_to_rasa_on_its_port() -> None:
     rasa_labels = one("Deployment", RASA)["spec"]["template"]["metadata"]["labels"]
-    pols = [p for p in network_policies()
-            if p["spec"]["podSelector"] and selects(p["spec"]["podSelector"]["matchLabels"], rasa_labels)]
+    pols = [p for p in network_policies() if not p["metadata"]["name"].startswith(METRICS_POLICY)
+            and p["spec"]["podSelector"] and selects(p["spec"]["podSelector"]["matchLabels"], rasa_labels)]
     assert pols
     for pol in pols:
         for rule in pol["spec"]["ingress"]:
             assert rule["from"] and rule["ports"] == [{"protocol": "TCP", "port": 5005}]
+
+
+METRICS_POLICY = "qualibot-metrics-from-monitoring"
+
+
+def test_network_policy_admits_only_the_monitoring_namespace_to_metrics_on_each_pods_port() -> None:
+    pols = [p for p in network_policies() if p["metadata"]["name"].startswith(METRICS_POLICY)]
+    ports = {}
+    for pol in pols:
+        labels = pol["spec"]["podSelector"]["matchLabels"]
+        for rule in pol["spec"]["ingress"]:
+            assert rule["from"] == [{"namespaceSelector": {"matchLabels": {
+                "kubernetes.io/metadata.name": "monitoring"}}}], "only the monitoring namespace, no pods or IPs"
+            ports[labels["app"]] = rule["ports"]
+    assert ports == {"qualibot-rasa": [{"protocol": "TCP", "port": 5005}],
+                     "qualibot-actions": [{"protocol": "TCP", "port": 5055}]}
 
 
 def test_pod_disruption_budgets_keep_a_pod_of_each() -> None:

@@ -95,3 +95,11 @@ def test_health_probes_and_wechat_are_not_limited_per_address(front):
     # the load balancer probes often; WeChat's messages all come from the platform's few addresses
     assert [status_of(front + "/health/live") for _ in range(20)] == [200] * 20
     assert [status_of(front + "/webhooks/wechat/webhook", b"<xml/>") for _ in range(20)] == [200] * 20
+
+
+def test_metrics_are_not_routed_by_the_front(front):
+    # the upstream stub answers anything with 200: these 404s are nginx's own (/metrics is scraped on each
+    # replica's private port, bot/channels/metrics.py)
+    for path in ("/metrics", "/metrics/", "/health/../metrics", "/web/../metrics"):
+        assert status_of(front + path) == 404, path
+    assert status_of(front + "/health/live") == 200

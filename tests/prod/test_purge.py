@@ -155,16 +155,22 @@ def test_the_command_purges_both_and_says_what_it_did(tmp_path, domain, capsys):
         for age_days, text in ((200, "old question"), (10, "new question")):
             s.add(FeedbackEntry(created_at=datetime.utcnow() - timedelta(days=age_days), conversation_id="x",
                                 kind="fallback", text=text))
+    from catalog import receipts
+    for age_days, code in ((200, "A2B3C4"), (10, "D5E6F7")):
+        receipts.record(receipts.Receipt(code, "rest:x", 1, "answer", datetime.utcnow() - timedelta(days=age_days)),
+                        url=catalog)
 
     assert purge.main(["--older-than", "180d", "--dry-run", "--tracker-url", trackers, "--catalog-url", catalog]) == 0
     out = capsys.readouterr().out
     assert "would delete 13 events" in out and "1 conversations whole" in out and "would delete 1 entries" in out
+    assert "answer receipts: would delete 1 older" in out
     assert [e.text for e in feedback.unanswered(url=catalog)] == ["new question", "old question"]
 
     assert purge.main(["--older-than", "180d", "--tracker-url", trackers, "--catalog-url", catalog]) == 0
     out = capsys.readouterr().out
-    assert "deleted 13 events" in out and "deleted 1 entries" in out
+    assert "deleted 13 events" in out and "deleted 1 entries" in out and "answer receipts: deleted 1 older" in out
     assert [e.text for e in feedback.unanswered(url=catalog)] == ["new question"]
+    assert receipts.get("A2B-3C4", url=catalog) is None and receipts.get("D5E-6F7", url=catalog) is not None
     get_engine(catalog).dispose()
 
 

@@ -95,6 +95,22 @@ def get(url: str, headers: Dict[str, str] = None, method: str = "GET") -> Tuple[
     return status, (json.loads(body) if body[:1] in (b"{", b"[") else body), got
 
 
+def metrics(stack: "Stack", name: str, **labels: str) -> float:
+    """The sum over both replicas of every sample `name` with `labels` (their /metrics, with the token
+    run_prod.sh generated)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    token = (stack.dir / "metrics-token").read_text().strip()
+    total = 0.0
+    for port in stack.rasa_ports:
+        status, _, body = http("GET", f"http://127.0.0.1:{port}/metrics", headers={"Authorization": f"Bearer {token}"},
+                               timeout=30)
+        assert status == 200, body[:200]
+        for family in text_string_to_metric_families(body.decode()):
+            total += sum(s.value for s in family.samples if s.name == name and labels.items() <= s.labels.items())
+    return total
+
+
 def ready(stack: "Stack") -> Tuple[int, Any]:
     """/health/ready through the front: (status, report)."""
     status, report, _ = get(f"http://127.0.0.1:{stack.front}/health/ready")
@@ -134,11 +150,16 @@ def stored_user_ids(sender: str) -> List[str]:
     return [data.get("message_id") for t, _, data in stored_events(sender) if t == "user"]
 
 
-def access_log_ids(stack: "Stack") -> List[str]:
-    """The request id (rid=) of every request in nginx's access log, in order."""
+def access_log(stack: "Stack") -> List[Dict[str, Any]]:
+    """nginx's access log: one JSON object per request, in order (deploy/nginx: log_format qualibot)."""
     path = stack.dir / "nginx" / "access.log"
     lines = path.read_text(errors="replace").splitlines() if path.exists() else []
-    return [part[4:] for line in lines for part in line.split() if part.startswith("rid=")]
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def access_log_ids(stack: "Stack") -> List[str]:
+    """The request id of every request in nginx's access log, in order."""
+    return [entry["request_id"] for entry in access_log(stack)]
 
 
 def stored_types(sender: str) -> List[Tuple[str, str]]:
@@ -218,6 +239,40 @@ def test_a_message_without_an_id_is_stored_under_the_front_s_request_id(stack):
     assert wait_until(lambda: message_id in access_log_ids(stack), 10), (message_id, access_log_ids(stack)[-3:])
 
 
+def json_log(stack: "Stack", name: str) -> List[Dict[str, Any]]:
+    """The JSON lines of a server's log (catalog/logs.py; run_prod.sh sets QUALIBOT_LOG_FORMAT=json)."""
+    path = stack.dir / "log" / f"{name}.log"
+    out = []
+    for line in (path.read_text(errors="replace").splitlines() if path.exists() else []):
+        if line.startswith("{"):
+            try:
+                out.append(json.loads(line))
+            except ValueError:
+                pass
+    return out
+
+
+def test_one_turn_is_followed_by_its_receipt_across_nginx_the_replica_and_the_action_server(stack):
+    # issue 14: nginx's request id is the message id both servers log, and every line of the turn names the receipt
+    who = sender()
+    status, out, _ = post(stack.front, who, "我有CFA证书，能认可吗")
+    codes = {m["custom"]["receipt"] for m in out if isinstance(m.get("custom"), dict) and m["custom"].get("receipt")}
+    assert status == 200 and len(codes) == 1, out
+    code = codes.pop()
+    [message_id] = stored_user_ids(who)
+
+    def front() -> List[Dict[str, Any]]:
+        return [e for e in access_log(stack) if e["request_id"] == message_id]
+
+    assert wait_until(front, 10)
+    assert front()[-1]["receipt"] == code and front()[-1]["status"] == 200
+    replicas = [e for i in range(len(stack.rasa_ports)) for e in json_log(stack, f"rasa-{i}")
+                if e.get("message_id") == message_id]
+    actions = [e for e in json_log(stack, "actions") if e.get("message_id") == message_id]
+    assert any(e.get("receipt") == code and e.get("conversation") == "rest:" + who for e in replicas), replicas
+    assert any(e.get("receipt") == code and e.get("conversation") == "rest:" + who for e in actions), actions
+
+
 def test_concurrent_messages_of_one_user_are_processed_one_after_another(stack):
     who = sender()
     texts = ["我有CFA证书", "外籍人士能享受什么", "怎么查验", "有哪些云计算证书", "谢谢", "Is my PMP recognized?"]
@@ -246,6 +301,7 @@ def test_wechat_retries_of_one_message_make_one_turn_through_the_front(stack):
 
     openid = "o" + uuid.uuid4().hex[:27]
     body = text_xml("我有CFA证书", openid=openid, msg_id=str(random.randrange(10**18, 10**19)))
+    retries = metrics(stack, "qualibot_wechat_retries_total")
     replies = []
     for _ in range(4):
         params = dict(plain_params(token=WECHAT_TOKEN), openid=openid)
@@ -256,6 +312,8 @@ def test_wechat_retries_of_one_message_make_one_turn_through_the_front(stack):
             replies.append(parse_xml(r.read())["Content"])
     assert "CFA" in replies[0] and all(r == replies[0] for r in replies), replies
     assert stored_user_texts(f"wechat:{openid}") == ["我有CFA证书"]
+    # /metrics: the 3 retries were de-duplicated (joined on the replica that ran it, or from the shared record)
+    assert metrics(stack, "qualibot_wechat_retries_total") - retries == 3
 
 
 def test_socketio_through_the_front_keeps_the_conversation(stack):
@@ -289,6 +347,20 @@ def test_health_endpoint_reports_every_dependency(stack):
 
 
 # ---------- security ----------
+
+def test_metrics_are_on_the_private_ports_with_the_token_never_through_the_front(stack):
+    token = (stack.dir / "metrics-token").read_text().strip()
+    assert oct((stack.dir / "metrics-token").stat().st_mode & 0o777) == "0o600"
+    bearer = {"Authorization": f"Bearer {token}"}
+    for path in ("/metrics", "/metrics/"):
+        status, body, _ = get(f"http://127.0.0.1:{stack.front}{path}", bearer)
+        assert status == 404 and b"qualibot_" not in (body if isinstance(body, bytes) else b""), path
+    for port in stack.rasa_ports + [stack.action_port]:
+        assert get(f"http://127.0.0.1:{port}/metrics")[0] == 401
+        status, body, _ = get(f"http://127.0.0.1:{port}/metrics", bearer)
+        assert status == 200 and b"qualibot_" in body, port
+    assert metrics(stack, "qualibot_turn_seconds_count", channel="rest") > 0  # the tests before sent turns
+
 
 def test_http_api_needs_the_token_and_is_not_public(stack):
     who = sender()
@@ -401,6 +473,7 @@ def test_a_hanging_action_server_is_bounded_by_the_timeout(stack):
 def test_postgres_outage_gives_a_clear_reply_no_lost_history_and_recovers(stack):
     who = sender()
     assert post(stack.front, who, "我有CFA证书")[0] == 200
+    refused, failed = (metrics(stack, "qualibot_turns_total", channel="rest", outcome=o) for o in ("refused", "unavailable"))
     with stack.pg_proxy.down("refuse"):
         status, out, took = post(stack.front, who, "外籍人士能享受什么")
         assert unavailable("zh") in text_of(out), out
@@ -412,6 +485,9 @@ def test_postgres_outage_gives_a_clear_reply_no_lost_history_and_recovers(stack)
     assert status == 200 and "CFA" in text_of(out) and "工作许可" in text_of(out), out
     # the stored history: the turn before the outage and the one after, nothing made up in between
     assert stored_user_texts(who) == ["我有CFA证书", "外籍人士能享受什么"]
+    # /metrics: the turn told "temporarily unavailable" is counted (refused at once, or failed mid-turn)
+    assert (metrics(stack, "qualibot_turns_total", channel="rest", outcome="refused") - refused
+            + metrics(stack, "qualibot_turns_total", channel="rest", outcome="unavailable") - failed) >= 1
 
 
 def test_redis_outage_gives_a_clear_reply_and_recovers(stack):

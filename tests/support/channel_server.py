@@ -83,6 +83,15 @@ class StubAgent:
         elif text == "essay":  # one paragraph of ~5,000 bytes: numbered sentences, no line breaks
             await out.send_response(who, {"text": "".join(f"第{i}句：这是一段很长的回答里的一句话。" for i in range(1, 181)),
                                           "buttons": [{"title": "CFA (US)", "payload": '/inform{"qualification":"R001"}'}]})
+        elif text in ("receipted", "receipted-en", "handoff"):  # an answer with its receipt (actions/reply.py)
+            lang = "en" if text == "receipted-en" else "zh"
+            custom = {"kind": "human", "handoff": True} if text == "handoff" else {"kind": "recognized"}
+            await out.send_response(who, {"text": "已收到。" if lang == "zh" else "Noted."})
+            await out.send_response(who, {"custom": {**custom, "lang": lang, "receipt": "Q7K-3F2"}})
+        elif text == "long-receipted":
+            await out.send_response(who, {"text": "第一段" + "长" * 600})
+            await out.send_response(who, {"text": "第二段" + "文" * 600})
+            await out.send_response(who, {"custom": {"kind": "recognized", "lang": "zh", "receipt": "Q7K-3F2"}})
         elif text == "silent":
             pass
         else:

@@ -29,7 +29,12 @@ HOTLINE = "010-6000-0000"  # made up: the notice gives no hotline
 HOURS = "工作日 9:00-17:00"
 CONSOLE_TOKEN = "web-tests-console-token"
 RASA_AUTH_TOKEN = "web-tests-rasa-auth-token"  # keys the conversation references (bot/channels/web/)
-STAFF_PATHS = ("/web/api/search", "/web/api/facets", "/web/api/list", "/web/api/item/", "/web/api/unanswered")
+METRICS_TOKEN = "web-tests-metrics-token"  # /metrics of both servers (bot/channels/metrics.py, actions/metrics.py)
+STAFF_PATHS = ("/web/api/search", "/web/api/facets", "/web/api/list", "/web/api/item/", "/web/api/unanswered",
+               "/web/api/analytics", "/web/api/versions", "/web/api/diff", "/web/api/receipt")
+DRAFTS = ROOT / "tests" / "data"  # QUALIBOT_CATALOG_DRAFTS: its catalog-3.1 is the console's draft to compare
+PLAN_DAYS_AGO = 20  # the seeded conversations start this many Beijing days before today (tests/support/analytics_plan.py)
+WECHAT_TOKEN = "web-tests-wechat-token"  # the WeChat channel in plain mode (tests/web/test_receipts.py)
 
 
 def http(method: str, url: str, body: Optional[bytes] = None, headers: Optional[Dict[str, str]] = None,
@@ -44,6 +49,7 @@ class Server:
 
     base: str
     action_url: str
+    logs: Dict[str, Path] = field(default_factory=dict)  # "actions", "rasa": the servers' logs (JSON lines)
 
     def get(self, path: str, headers: Optional[Dict[str, str]] = None) -> Tuple[int, Dict[str, str], bytes]:
         """GET; the staff API with the console token unless `headers` says otherwise."""
@@ -87,8 +93,57 @@ class Server:
 
 
 
+@dataclass
+class Seeded:
+    """What the analytics tab reads: a tracker store (SQLite, Rasa's events table) holding the plan's turns, and
+    the 👍/👎 and unanswered entries put into the session's catalog database."""
+
+    tracker_url: str
+    plan: List[Any]
+    first_day: Any  # the plan's first Beijing day
+    feedback: List[Tuple[Any, str, str]]  # (naive UTC created_at, kind, lang)
+
+
 @pytest.fixture(scope="session")
-def web_server(catalog_db, tmp_path_factory) -> Server:
+def seeded(catalog_db, tmp_path_factory) -> Seeded:
+    from datetime import datetime, time as dtime, timedelta, timezone
+
+    from rasa.shared.core.domain import Domain
+
+    from bot.stores.tracker_store import GuardedSQLTrackerStore
+    from catalog.db import session_scope
+    from catalog.models import FeedbackEntry
+    from tests.support.analytics_plan import SHANGHAI, make_plan, write
+
+    first = datetime.now(SHANGHAI).date() - timedelta(days=PLAN_DAYS_AGO)
+    t0 = datetime.combine(first, dtime(0), SHANGHAI).timestamp()
+    plan = make_plan(14, t0)
+    path = tmp_path_factory.mktemp("analytics") / "trackers.sqlite3"
+    store = GuardedSQLTrackerStore(domain=Domain.load(str(ROOT / "domain.yml")), dialect="sqlite", db=str(path))
+    write(store, plan)
+    store.engine.dispose()
+
+    def utc(day_offset: int, hour: int) -> datetime:  # a Beijing hour as naive UTC, as the feedback log stores it
+        local = datetime.combine(first + timedelta(days=day_offset), dtime(hour), SHANGHAI)
+        return datetime.fromtimestamp(local.timestamp(), timezone.utc).replace(tzinfo=None)
+
+    feedback = [(utc(1, 10), "unhelpful", "zh"), (utc(1, 23), "unhelpful", "en"), (utc(2, 0), "unhelpful", "zh"),
+                (utc(4, 9), "helpful", "zh"), (utc(6, 15), "unhelpful", "zh")]
+    recent = datetime.now(timezone.utc).replace(tzinfo=None) - timedelta(days=1)
+    with session_scope(catalog_db) as s:
+        for created, kind, lang in feedback:
+            s.add(FeedbackEntry(created_at=created, conversation_id="web:seeded", kind=kind, text="（种子）", lang=lang))
+        # recent questions a catalog change touches (the versions view): a credential 3.1 adds, and a 👎 on the
+        # work-permit answer whose clause 3.1 changes
+        s.add(FeedbackEntry(created_at=recent, conversation_id="web:seeded-3.1", kind="fallback",
+                            text="我有Certified ScrumMaster证书，可以认定吗", lang="zh"))
+        s.add(FeedbackEntry(created_at=recent, conversation_id="web:seeded-3.1", kind="unhelpful",
+                            text="外籍人员年龄可放宽至65周岁。依据：第一条第4项", answer_kind="work_permit", lang="zh"))
+    return Seeded(f"sqlite:///{path}", plan, first, feedback)
+
+
+@pytest.fixture(scope="session")
+def web_server(catalog_db, seeded, tmp_path_factory) -> Server:
     if not MODEL.exists():
         pytest.skip(f"no trained model at {MODEL.relative_to(ROOT)}: run `make train` first")
     if not RASA.exists():
@@ -97,20 +152,26 @@ def web_server(catalog_db, tmp_path_factory) -> Server:
     credentials = tmp / "credentials.yml"
     credentials.write_text("bot.channels.rest.QualibotRestInput:\n  open_on_loopback: true\n"
                            "bot.channels.web.WebChatInput:\nbot.channels.web.WebChannel:\n"
-                           f"  console_token: {CONSOLE_TOKEN}\nbot.channels.health.HealthChannel:\n", encoding="utf-8")
+                           f"  console_token: {CONSOLE_TOKEN}\nbot.channels.health.HealthChannel:\n"
+                           "bot.channels.metrics.MetricsChannel:\n"
+                           f"bot.channels.wechat.WeChatInput:\n  token: {WECHAT_TOKEN}\n", encoding="utf-8")
     env = bot_env(
         CATALOG_DB_URL=catalog_db,
         QUALIBOT_HOTLINE=HOTLINE,
         QUALIBOT_HOTLINE_HOURS=HOURS,
         RASA_AUTH_TOKEN=RASA_AUTH_TOKEN,
+        QUALIBOT_METRICS_TOKEN=METRICS_TOKEN,
+        QUALIBOT_TRACKER_DB_URL=seeded.tracker_url,  # the analytics tab's tracker store (seeded above)
+        QUALIBOT_CATALOG_DRAFTS=str(DRAFTS),
         QUALIBOT_FEEDBACK_RATE_LIMIT="0",  # many ratings from one address here; the limit: test_api.py
+        QUALIBOT_LOG_FORMAT="json",  # both servers log JSON lines (catalog/logs.py): tests/web/test_receipts.py
     )
     try:
         servers = start_bot(tmp, env=env, credentials=credentials)
     except ServerFailed as e:
         pytest.fail(str(e), pytrace=False)
     try:
-        yield Server(servers.url, servers.action_url)
+        yield Server(servers.url, servers.action_url, dict(servers.logs))
     finally:
         servers.stop()
 

@@ -57,6 +57,8 @@
       up: "有帮助",
       down: "没有帮助",
       thanks: "谢谢您的反馈！",
+      receipt: "回执编号 {code}",
+      receiptHint: "联系人工咨询时请提供这个编号，工作人员能据此看到这条回答",
       feedbackFailed: "反馈没有发送成功，请稍后再试。",
       networkError: "抱歉，暂时连不上服务器，请稍后再试。",
       retrying: "连接中断了，正在为您重新发送……",
@@ -90,6 +92,8 @@
       up: "Helpful",
       down: "Not helpful",
       thanks: "Thank you for your feedback!",
+      receipt: "Receipt {code}",
+      receiptHint: "Give this code when you contact a person: it shows them this answer",
       feedbackFailed: "The feedback could not be sent. Please try again later.",
       networkError: "Sorry, the server can't be reached right now. Please try again in a moment.",
       retrying: "The connection was interrupted. Sending your message again…",
@@ -273,6 +277,11 @@
         });
         bubble.appendChild(group);
       }
+      if (entry.receipt && entry.receiptShown) {  // the turn's receipt code (actions/receipt.py), small, last answer only
+        var rc = el("p", "receipt", UI.format(I18N[entry.lang || state.lang].receipt, { code: entry.receipt }));
+        rc.title = I18N[entry.lang || state.lang].receiptHint;
+        bubble.appendChild(rc);
+      }
       if (entry.text) {
         var fb = el("div", "feedback");
         fb.setAttribute("data-index", String(index));
@@ -322,11 +331,21 @@
       method: "POST",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ sender: state.conversation || "web", helpful: helpful, answer_text: answerText,
-                             answer_kind: entry.kind || null, lang: entry.lang || state.lang })
+                             answer_kind: entry.kind || null, lang: entry.lang || state.lang,
+                             receipt: entry.receipt || null })
     }).then(function (res) {
       if (!res.ok) { throw new Error("HTTP " + res.status); }
       entry.feedback = helpful ? "up" : "down";
       delete entry.feedbackError;
+      return res.json().catch(function () { return {}; });
+    }).then(function (body) {
+      // a second answer in a row that did not help: the server offers a person, with the receipt code
+      var h = body && body.handoff;
+      if (h && typeof h.text === "string") {
+        append({ role: "bot", text: h.text, source: "", kind: "human", lang: h.lang === "en" ? "en" : "zh",
+                 feedback: null, buttons: [], receipt: typeof h.receipt === "string" ? h.receipt : null,
+                 receiptShown: true });
+      }
     }).catch(function () {
       entry.feedbackError = true;
     }).then(function () {
@@ -368,8 +387,13 @@
         if (typeof c.kind === "string") { last.kind = c.kind; }
         if (c.lang === "zh" || c.lang === "en") { last.lang = c.lang; }
         if (typeof c.source === "string" && c.source) { last.source = c.source; }
+        if (typeof c.receipt === "string" && /^[A-Z0-9]{3}-[A-Z0-9]{3}$/.test(c.receipt)) { last.receipt = c.receipt; }
       }
     });
+    // one turn, one receipt: shown under its last answer (every answer keeps it, for 👍/👎)
+    for (var r = entries.length - 1; r >= 0; r--) {
+      if (entries[r].receipt) { entries[r].receiptShown = true; break; }
+    }
     /* The source line is custom.source (actions/reply.py sends it with every answer that has one); the
        text ends with it, so that channels without "custom" (WeChat, REST) show it: cut it off here. A
        message without custom.source (domain.yml's responses, the channels' own texts, the action server's

@@ -17,7 +17,7 @@
     zh: {
       htmlLang: "zh-CN", docTitle: "资格目录工作台", title: "资格目录工作台", skip: "跳到搜索框",
       switchTo: "English", switchLabel: "Switch to English", tabs: "工作台",
-      tabSearch: "查询", tabLog: "未答问题",
+      tabSearch: "查询", tabLog: "未答问题", tabWhy: "回执查询",
       version: "目录版本 {v}，共 {n} 项",
       searchLabel: "搜索证书：中文、英文、缩写或编号", filters: "筛选",
       filterList: "清单", filterField: "领域", filterCountry: "国家（地区）", all: "全部", clear: "清除",
@@ -58,7 +58,7 @@
     en: {
       htmlLang: "en", docTitle: "Catalog console", title: "Catalog console", skip: "Skip to search",
       switchTo: "中文", switchLabel: "切换到中文", tabs: "Console",
-      tabSearch: "Search", tabLog: "Unanswered",
+      tabSearch: "Search", tabLog: "Unanswered", tabWhy: "Why this answer",
       version: "Catalog version {v}, {n} qualifications",
       searchLabel: "Find a qualification: Chinese, English, abbreviation or ID", filters: "Filters",
       filterList: "List", filterField: "Field", filterCountry: "Country/region", all: "All", clear: "Clear",
@@ -158,6 +158,8 @@
     }).catch(function () { /* the filters stay empty; search still works */ });
     C.run();
     if (state.logLoaded) { C.loadLog(); }
+    var open = tabNames().filter(function (k) { return $("tab-" + k).getAttribute("aria-selected") === "true"; })[0];
+    if (open && open !== "search" && open !== "log" && C.onTab[open]) { C.onTab[open](); }
   }
 
   // --- language ---
@@ -177,39 +179,67 @@
     C.renderResults();
     if (state.item) { C.renderItem(state.item); }
     if (state.logLoaded) { C.loadLog(); }
+    C.onLanguage.forEach(function (fn) { fn(); });
+    if (state.receipt && C.renderReceipt) { C.renderReceipt(state.receipt); }
     if (state.access) { askForAccess(state.access); }
   }
 
   // --- tabs ---
 
+  // every tab of #tabs is "tab-<name>" and controls "panel-<name>"; a script may register what opening its tab
+  // does (C.onTab[name]): log.js loads the log, analytics.js the charts, versions.js the versions
+  function tabNames() {
+    return Array.prototype.map.call($("tabs").querySelectorAll("[role=tab]"), function (b) { return b.id.slice(4); });
+  }
+
   function selectTab(name, focus) {
-    var tabs = { search: [$("tab-search"), $("panel-search")], log: [$("tab-log"), $("panel-log")] };
-    Object.keys(tabs).forEach(function (k) {
-      var on = k === name;
-      tabs[k][0].setAttribute("aria-selected", on ? "true" : "false");
-      tabs[k][0].tabIndex = on ? 0 : -1;
-      tabs[k][1].hidden = !on;
+    tabNames().forEach(function (k) {
+      var on = k === name, tab = $("tab-" + k);
+      tab.setAttribute("aria-selected", on ? "true" : "false");
+      tab.tabIndex = on ? 0 : -1;
+      $("panel-" + k).hidden = !on;
     });
-    if (focus) { tabs[name][0].focus(); }
-    if (name === "log") { C.loadLog(); }
+    if (focus) { $("tab-" + name).focus(); }
+    if (C.onTab[name]) { C.onTab[name](); }
+  }
+
+  // a file from the staff API, fetched with the token (a plain link cannot send the header), saved as `filename`
+  function download(path, filename, statusEl) {
+    var token = storageGet(window.sessionStorage, TOKEN_KEY) || "";
+    return fetch(API + path, { headers: { "X-Console-Token": token } }).then(function (res) {
+      if (res.status === 401 || res.status === 403) { askForAccess(res.status === 403 ? "closed" : token ? "wrong" : "needed"); }
+      if (!res.ok) { throw new Error("HTTP " + res.status); }
+      return res.blob();
+    }).then(function (blob) {
+      var url = URL.createObjectURL(blob);
+      var a = el("a");
+      a.href = url;
+      a.download = filename;
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+      setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
+    }).catch(function (e) { if (statusEl) { statusEl.textContent = t("failed", { e: e.message }); } });
   }
 
   // --- what the other scripts share (search.js, item.js, log.js add their own) ---
 
   var C = window.QualibotConsole = {
     I18N: I18N, API: API, TOKEN_KEY: TOKEN_KEY, DEBOUNCE_MS: DEBOUNCE_MS, $: $, state: state, t: t, both: both, one: one,
-    getJSON: getJSON, askForAccess: askForAccess, loadAll: loadAll, applyLanguage: applyLanguage, selectTab: selectTab
+    getJSON: getJSON, askForAccess: askForAccess, loadAll: loadAll, applyLanguage: applyLanguage, selectTab: selectTab,
+    download: download, onTab: {}, onLanguage: []
   };
 
   // --- wiring (after every script of the page has run: they are all deferred, in order) ---
 
   document.addEventListener("DOMContentLoaded", function () {
-    $("tab-search").addEventListener("click", function () { selectTab("search"); });
-    $("tab-log").addEventListener("click", function () { selectTab("log"); });
+    tabNames().forEach(function (k) { $("tab-" + k).addEventListener("click", function () { selectTab(k); }); });
     $("tabs").addEventListener("keydown", function (ev) {
       if (ev.key === "ArrowRight" || ev.key === "ArrowLeft") {
         ev.preventDefault();
-        selectTab($("tab-search").getAttribute("aria-selected") === "true" ? "log" : "search", true);
+        var names = tabNames(), at = names.indexOf(document.activeElement && document.activeElement.id.slice(4));
+        if (at < 0) { at = names.indexOf(names.filter(function (k) { return $("tab-" + k).getAttribute("aria-selected") === "true"; })[0]); }
+        selectTab(names[(at + (ev.key === "ArrowRight" ? 1 : names.length - 1)) % names.length], true);
       }
     });
     $("token-form").addEventListener("submit", function (ev) {
@@ -229,5 +259,6 @@
     loadAll();
     var initial = location.hash.slice(1);
     if (/^[A-Za-z]\d{1,4}$/.test(initial)) { C.openItem(initial, true); }  // a link to one item: go to it
+    else if (/^receipt=/.test(initial)) { selectTab("why"); C.openReceipt(decodeURIComponent(initial.slice(8))); }
   });
 })();

@@ -5,7 +5,6 @@
 
   var C = window.QualibotConsole, UI = window.QualibotUI;
   var $ = C.$, t = C.t, el = UI.el, both = C.both, one = C.one, state = C.state, getJSON = C.getJSON;
-  var API = C.API, TOKEN_KEY = C.TOKEN_KEY, storageGet = UI.storageGet;
 
   // --- unanswered log ---
 
@@ -52,25 +51,12 @@
   // --- wiring ---
 
   $("log-refresh").addEventListener("click", loadLog);
-  // the CSV is fetched with the token (a plain link cannot send the header)
+  // the CSV is fetched with the token (a plain link cannot send the header): console.js `download`
   $("csv").addEventListener("click", function (ev) {
     ev.preventDefault();
-    var token = storageGet(window.sessionStorage, TOKEN_KEY) || "";
-    fetch(API + "unanswered.csv", { headers: { "X-Console-Token": token } }).then(function (res) {
-      if (res.status === 401 || res.status === 403) { C.askForAccess(res.status === 403 ? "closed" : token ? "wrong" : "needed"); }
-      if (!res.ok) { throw new Error("HTTP " + res.status); }
-      return res.blob();
-    }).then(function (blob) {
-      var url = URL.createObjectURL(blob);
-      var a = el("a");
-      a.href = url;
-      a.download = "unanswered.csv";
-      document.body.appendChild(a);
-      a.click();
-      a.remove();
-      setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
-    }).catch(function (e) { $("log-status").textContent = t("failed", { e: e.message }); });
+    C.download("unanswered.csv", "unanswered.csv", $("log-status"));
   });
 
   C.loadLog = loadLog;
+  C.onTab.log = loadLog;
 })();

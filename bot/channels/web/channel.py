@@ -11,6 +11,10 @@
     /web/api/item/<id>        GET  every fact of a row, the clauses that apply, the approved answers (口径) (staff)
     /web/api/unanswered       GET  fallbacks and 👎, newest first                                          (staff)
     /web/api/unanswered.csv   GET  the same as CSV                                                         (staff)
+    /web/api/analytics[.csv], /web/api/versions, /web/api/diff   the analytics tab and the catalog-version view
+                              (bot/channels/web/insights.py)                                               (staff)
+    /web/api/receipt/<code>   GET  "why this answer": what was said and why, the approved answer beside it (staff)
+    /web/api/receipts?q=      GET  a receipt code, or the applicant's words: the receipts that have them     (staff)
 
 The static files and their headers: pages.py. What the staff API answers is catalog/console.py's (no web
 framework there); here are the routes and the checks. The API answers JSON; a route raises Sanic's
@@ -65,9 +69,11 @@ from bot.channels.http import (JSON_HEADERS, BadJSON, decode_json_object, json_e
                                json_response)
 from bot.channels.ratelimit import RateLimiter, parse_rate_limit, rate_limit_config
 from bot.channels.session import COOKIE, SessionSigner
+from bot.channels.web import insights
 from bot.channels.web.chat import signer_from
 from bot.channels.web.pages import WEB_ROOT, Pages
-from catalog import console, feedback, privacy
+from bot.turn import agent_of
+from catalog import console, feedback, handoff, privacy, receipts
 from catalog.console import BadValue, NotFound
 from catalog.language import detect
 
@@ -123,8 +129,10 @@ def may_write(request: Request, conversation_id: str, signer: Optional[SessionSi
                                                        conversation_id.encode("utf-8", "surrogatepass"))
 
 
-def record_feedback(body: Dict[str, Any], allowed: Optional[Callable[[str], bool]] = None) -> None:
-    """Validate a 👍/👎 from the chat page and log it (catalog.feedback cleans and masks the text)."""
+def record_feedback(body: Dict[str, Any], allowed: Optional[Callable[[str], bool]] = None) -> Optional[Dict[str, Any]]:
+    """Validate a 👍/👎 from the chat page and log it (catalog.feedback cleans and masks the text); with the
+    answer's `receipt`, a 👎 marks that answer as no help, and the handoff offer is returned when the answer
+    before it did not help either."""
     sender, helpful = body.get("sender"), body.get("helpful")
     text, kind, lang = body.get("answer_text", ""), body.get("answer_kind"), body.get("lang")
     if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
@@ -139,7 +147,20 @@ def record_feedback(body: Dict[str, Any], allowed: Optional[Callable[[str], bool
         raise Forbidden("feedback is taken only for the conversation of this page's session")
     if lang not in ("zh", "en"):
         lang = detect(text)  # the page sends its language; another caller's text decides, as for the bot
+    code = body.get("receipt")
+    if code is not None and (not isinstance(code, str) or receipts.normalise(code) is None):
+        raise InvalidUsage("'receipt' must be the answer's receipt code")
     feedback.record(sender.strip(), "helpful" if helpful else "unhelpful", text, kind or None, lang)
+    if helpful or not code:
+        return None
+    # a 👎 makes that answer one that did not help (only an answer of this conversation); the second in a row
+    # offers a person, with the hotline from the configuration and the receipt code (catalog/handoff.py)
+    receipts.mark_unhelpful(code, sender.strip())
+    if not receipts.unhelpful_streak(sender.strip(), 2):
+        return None
+    shown = receipts.display(receipts.normalise(code) or code)
+    offer = handoff.offer(lang, shown)
+    return {"kind": offer.kind, "lang": offer.lang, "text": offer.text, "receipt": shown}
 
 
 def feedback_limiter(environ: Optional[Mapping[str, str]] = None) -> RateLimiter:
@@ -147,7 +168,7 @@ def feedback_limiter(environ: Optional[Mapping[str, str]] = None) -> RateLimiter
     QUALIBOT_REDIS_URL like the channels' limit (bot/channels/ratelimit.py)."""
     env = os.environ if environ is None else environ
     limit, window = parse_rate_limit(env.get("QUALIBOT_FEEDBACK_RATE_LIMIT") or DEFAULT_FEEDBACK_RATE_LIMIT)
-    return RateLimiter(limit, window, rate_limit_config(env).redis_url)
+    return RateLimiter(limit, window, rate_limit_config(env).redis_url, name="feedback")
 
 
 def ref_key(environ: Optional[Mapping[str, str]] = None) -> bytes:
@@ -159,6 +180,34 @@ def ref_key(environ: Optional[Mapping[str, str]] = None) -> bytes:
         return hmac.new(token.encode("utf-8"), b"qualibot conversation ref key", hashlib.sha256).digest()
     logger.info("web: no RASA_AUTH_TOKEN: conversation references in the console change at each restart")
     return secrets.token_bytes(32)
+
+
+async def policy_of(agent: Any, conversation_id: str, message_id: Optional[str],
+                    action: Optional[str]) -> Optional[Dict[str, Any]]:
+    """Which policy chose the receipt's action, and how sure it was: the ActionExecuted event after that user
+    message in the conversation's tracker (only Rasa knows it; the action server writes the receipt before Rasa
+    logs it). None when the conversation is no longer stored (another process's memory, or purged)."""
+    store = getattr(agent, "tracker_store", None)
+    if store is None or not message_id:
+        return None
+    try:
+        tracker = await store.retrieve_full_tracker(conversation_id)
+    except Exception:  # noqa: BLE001 - the tracker store is down: the receipt is shown without it
+        logger.warning("web: could not read the conversation of a receipt", exc_info=True)
+        return None
+    if tracker is None:
+        return None
+    after = False
+    for e in tracker.events:
+        kind = getattr(e, "type_name", "")
+        if kind == "user":
+            if after:
+                break
+            after = getattr(e, "message_id", None) == message_id
+        elif after and kind == "action" and getattr(e, "action_name", None) == action:
+            return {"policy": getattr(e, "policy", None), "confidence": getattr(e, "confidence", None),
+                    "action": action}
+    return None
 
 
 # --- the channel ---------------------------------------------------------------------------------
@@ -246,8 +295,8 @@ class WebChannel(InputChannel):
                 body = decode_json_object(request.body or b"", max_depth=None)  # deep nesting: not valid JSON
             except BadJSON as e:
                 raise InvalidUsage(str(e)) from None
-            await _in_thread(record_feedback, body, lambda cid: may_write(request, cid, self.signer))
-            return json_response({"ok": True})
+            offer = await _in_thread(record_feedback, body, lambda cid: may_write(request, cid, self.signer))
+            return json_response({"ok": True, **({"handoff": offer} if offer else {})})
 
         @bp.route("/api/search", methods=["GET"])
         async def search_route(request: Request) -> HTTPResponse:
@@ -295,6 +344,25 @@ class WebChannel(InputChannel):
             return response.raw(("\ufeff" + text).encode("utf-8"), content_type="text/csv; charset=utf-8",
                                 headers=dict(JSON_HEADERS, **{
                                     "Content-Disposition": 'attachment; filename="unanswered.csv"'}))
+
+        # the analytics tab and the catalog-version view (issue 14): bot/channels/web/insights.py
+        insights.add_routes(bp, self._check_staff, _in_thread)
+        @bp.route("/api/receipt/<code>", methods=["GET"])
+        async def receipt_route(request: Request, code: str) -> HTTPResponse:
+            self._check_staff(request)
+            if len(code) > 20:
+                raise InvalidUsage("a receipt code is six letters and digits, e.g. Q7K-3F2")
+            found = await _in_thread(console.receipt, code)
+            view = await _in_thread(console.receipt_view, found, self.ref)
+            view["policy"] = await policy_of(agent_of(request), found.conversation_id, found.message_id,
+                                             found.action)
+            return json_response(view)
+
+        @bp.route("/api/receipts", methods=["GET"])
+        async def receipts_route(request: Request) -> HTTPResponse:
+            self._check_staff(request)
+            return json_response(await _in_thread(console.receipts_found, _arg(request, "q", MAX_QUERY_CHARS),
+                                                  self.ref))
 
         @bp.route("/api/<rest:path>", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
         async def api_not_found(_: Request, rest: str) -> HTTPResponse:

@@ -26,7 +26,8 @@ logger = logging.getLogger(__name__)
 WEB_ROOT = Path(__file__).resolve().parents[3] / "web"
 STATIC_FILES = {
     "chat": ("index.html", "chat.js", "chat.css"),
-    "console": ("index.html", "console.js", "search.js", "item.js", "log.js", "console.css"),
+    "console": ("index.html", "console.js", "search.js", "item.js", "log.js", "analytics.js", "versions.js",
+                "why.js", "console.css"),
     "shared": ("ui.js",),
 }
 STAFF_SECTIONS = ("console",)

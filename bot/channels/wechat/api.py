@@ -33,6 +33,8 @@ from typing import Any, Callable, Dict, Optional
 
 import aiohttp
 
+from bot import metrics
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_API_BASE = "https://api.weixin.qq.com"
@@ -161,6 +163,7 @@ class WeChatAPI:
         if code == 0:
             return True
         if code == OUT_OF_WINDOW:
+            metrics.WECHAT_OUT_OF_WINDOW.inc()
             logger.warning("wechat: errcode 45015 for %s: last message older than 48 h or unsubscribed; "
                            "reply not delivered", _mask(openid))
         elif code in TOKEN_ERRORS:

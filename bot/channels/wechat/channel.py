@@ -49,6 +49,14 @@ credentials.yml (values are strings; empty or missing means the default):
     api_base: ${WECHAT_API_BASE}      # default https://api.weixin.qq.com
     timestamp_window: ${WECHAT_TIMESTAMP_WINDOW}  # seconds, default 300
     reply_timeout: ${WECHAT_REPLY_TIMEOUT}        # seconds, default 4.0 (must stay under 5)
+    kf_enabled: ${WECHAT_KF_ENABLED}              # "true": when the bot offers a person, hand the conversation to
+                                                  # the account's customer-service desk (transfer_customer_service)
+
+Receipts and handoff (issue 14): every reply ends with the answers' receipt code ("回执编号：Q7K-3F2", render.py),
+inside the 2,048 bytes (the parts and pages are cut after it is added). When the answers offer a person
+(catalog/handoff.py: "转人工", or two answers in a row that did not help) and WECHAT_KF_ENABLED is set, the passive
+reply is the platform's transfer_customer_service message, and the user is told the receipt code through the
+customer-service API (when it is configured) so that they can give it to the agent.
 """
 from __future__ import annotations
 
@@ -57,6 +65,7 @@ import hashlib
 import inspect
 import json
 import logging
+import os
 import re
 import time
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
@@ -66,6 +75,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import metrics
 from bot.channels import settings
 from bot.channels.checks import BadInput, clean_text, conversation_id, problem_with
 from bot.channels.http import MAX_BODY_BYTES, read_body
@@ -80,6 +90,7 @@ from bot.channels.wechat.store import Store, store_from_env
 from bot.channels.wording import (ERROR, MENU_REPLY, SCAN_REPLY, TEXT_ONLY, VOICE_UNHEARD, WELCOME,
                                   wording)
 from bot.turn import guarded
+from catalog import handoff
 from catalog.language import picked_number
 
 logger = logging.getLogger(__name__)
@@ -89,6 +100,7 @@ DEFAULT_REPLY_TIMEOUT = 4.0
 MAX_REPLY_TIMEOUT = 4.5  # the platform gives up at 5 s
 OPTIONS_TTL = 3600.0  # how long numbered options stay pickable by a bare number
 PAGES_TTL = 3600.0  # how long the rest of a long reply waits for "更多"/"more"
+DESK_TTL = 3600.0  # a message handed to the desk tells the user its receipt once, whatever the retries
 SUCCESS = "success"  # "received, no passive reply": the platform does not retry
 
 # empty, too long, rate limited, unreadable text: the public channels' shared wording, in both languages
@@ -109,6 +121,14 @@ def _text(value: Any) -> str:
 
 def _number(value: Any, default: float, name: str) -> float:
     return settings.seconds(value, default, f"wechat: {name}")
+
+
+def _flag(value: Any) -> bool:
+    return str(value).strip().lower() in ("1", "true", "yes", "on") if value is not None else False
+
+
+class Transfer(str):
+    """The passive reply that hands the conversation to the customer-service desk (transfer_customer_service)."""
 
 
 class _Options:
@@ -179,14 +199,18 @@ class WeChatInput(InputChannel):
             api_base=_text(c.get("api_base")) or DEFAULT_API_BASE,
             timestamp_window=_number(c.get("timestamp_window"), DEFAULT_TIMESTAMP_WINDOW, "timestamp_window"),
             reply_timeout=_number(c.get("reply_timeout"), DEFAULT_REPLY_TIMEOUT, "reply_timeout"),
+            kf_enabled=_flag(c.get("kf_enabled") if c.get("kf_enabled") not in (None, "")
+                             else os.environ.get("WECHAT_KF_ENABLED")),
         )
 
     def __init__(self, token: str = "", app_id: str = "", app_secret: str = "", aes_key: str = "",
                  api_base: str = DEFAULT_API_BASE, timestamp_window: float = DEFAULT_TIMESTAMP_WINDOW,
                  reply_timeout: float = DEFAULT_REPLY_TIMEOUT, api: Optional[WeChatAPI] = None,
                  clock: Callable[[], float] = time.time, limiter: Optional[RateLimiter] = None,
-                 store: Optional[Store] = None) -> None:
+                 store: Optional[Store] = None, kf_enabled: bool = False) -> None:
         self.token = token or ""
+        # hand a conversation to the account's customer-service desk when the bot offers a person (issue 14)
+        self.kf_enabled = bool(kf_enabled)
         self.app_id = app_id or ""
         self.timestamp_window = float(timestamp_window)
         if reply_timeout >= 5:
@@ -318,6 +342,7 @@ class WeChatInput(InputChannel):
         if first:
             entry.future.add_done_callback(lambda _f, e=entry, o=openid: self._maybe_deliver_later(e, o))
         else:
+            metrics.WECHAT_RETRIES.labels("joined").inc()
             logger.info("wechat: retry of %s joins the first delivery", entry.key)
         remaining = self.reply_timeout - (asyncio.get_running_loop().time() - started)
         try:
@@ -342,6 +367,16 @@ class WeChatInput(InputChannel):
         parts = split_text(rendered.text)
         if not parts:
             return None
+        if rendered.handoff and self.kf_enabled:
+            # the bot offers a person and the account has a customer-service desk: the platform passes this
+            # message, and the conversation, to an agent; the user gets the receipt code to give them
+            if not await self.dedup.claim_passive(key):
+                return None
+            if rendered.receipt and self.api.configured and await self.store.add("desk:" + key, "1", DESK_TTL):
+                # once per message, whichever request or replica answers it (the platform retries)
+                told = handoff.desk(rendered.lang or "zh", rendered.receipt)
+                self._in_background(self._send_parts(openid, split_text(told)))
+            return Transfer()
         if len(parts) > 1 and self.api.configured:
             # too long for one reply: all parts through the API, in order
             self._defer(entry, openid)
@@ -424,20 +459,26 @@ class WeChatInput(InputChannel):
     async def _deliver_later(self, entry: Entry, openid: str, rendered: Rendered) -> None:
         parts = split_text(rendered.text)
         if parts and await self.dedup.claim_later(entry):
-            await self._send_parts(openid, parts)
+            sent = await self._send_parts(openid, parts)
+            metrics.WECHAT_DEFERRED.labels("sent" if sent else "failed").inc()
 
     def _in_background(self, coro: Awaitable[Any]) -> None:
         task = asyncio.ensure_future(coro)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
-    async def _send_parts(self, openid: str, parts: List[str]) -> None:
+    async def _send_parts(self, openid: str, parts: List[str]) -> bool:
         for part in parts:
             if not await self.api.send_text(openid, part):
-                return
+                return False
+        return True
 
     def _reply(self, msg: Dict[str, str], content: Optional[str], nonce: str, encrypt: bool) -> HTTPResponse:
         if content is None:
             return response.text(SUCCESS)
+        if isinstance(content, Transfer):
+            logger.info("wechat: conversation handed to the customer-service desk")
+            return response.text(self.envelope.seal_transfer(msg, nonce, encrypt),
+                                 content_type="application/xml; charset=utf-8")
         return response.text(self.envelope.seal(msg, content, nonce, encrypt),
                              content_type="application/xml; charset=utf-8")

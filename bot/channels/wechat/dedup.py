@@ -36,6 +36,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Mapping, Optional, Tuple
 
+from bot import metrics
 from bot.channels.wechat.store import MemoryStore, Store
 
 logger = logging.getLogger(__name__)
@@ -122,7 +123,8 @@ class Deduplicator:
         waited = False
         while True:
             stored = await self.store.get(done_key)
-            if stored is not None:
+            if stored is not None:  # answered before (on another replica, or here by an entry since evicted)
+                metrics.WECHAT_RETRIES.labels("shared").inc()
                 return self.decode(stored)
             token = uuid.uuid4().hex
             if await self.store.add(run_key, token, self.lease):

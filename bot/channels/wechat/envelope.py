@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Awaitable, Callable, Dict, Mapping, Optional, Union
+from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Union
 from xml.etree.ElementTree import ParseError
 
 from defusedxml import DefusedXmlException
@@ -200,13 +200,21 @@ class Envelope:
 
     def seal(self, msg: Mapping[str, str], content: str, nonce: str, encrypt: bool) -> str:
         """The passive reply (a text message back to the sender) as XML, encrypted when `encrypt`."""
+        return self._seal(msg, {"MsgType": "text", "Content": content}, nonce, encrypt)
+
+    def seal_transfer(self, msg: Mapping[str, str], nonce: str, encrypt: bool) -> str:
+        """The passive reply that hands this message, and the conversation, to the account's customer-service
+        desk (消息转发到客服: MsgType transfer_customer_service; any agent, no TransInfo), encrypted when
+        `encrypt`."""
+        return self._seal(msg, {"MsgType": "transfer_customer_service"}, nonce, encrypt)
+
+    def _seal(self, msg: Mapping[str, str], fields: Dict[str, Any], nonce: str, encrypt: bool) -> str:
         now = int(self.clock())
         xml = build_xml({
             "ToUserName": msg["FromUserName"],
             "FromUserName": msg["ToUserName"],
             "CreateTime": now,
-            "MsgType": "text",
-            "Content": content,
+            **fields,
         })
         if encrypt and self.crypto is not None:
             env = self.crypto.encrypt_reply(xml, str(now), nonce)

@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
-from bot.channels.wording import MORE_HINT
+from bot.channels.wording import MORE_HINT, wording
 
 MAX_CONTENT_BYTES = 2048  # longer user text is refused; longer replies go out in parts or pages
 # where a page may end: after a sentence's end mark (CJK ones anywhere, Latin ones before a space)
@@ -24,13 +24,23 @@ _SENTENCE_END = re.compile(r"[。！？；…](?:[”’」』）)])?|[.!?;](?:[
 class Rendered:
     text: str
     payloads: List[str] = field(default_factory=list)  # what option n (1-based) stands for
+    receipt: str = ""  # the receipt code of the turn's answers (actions/receipt.py), already at the end of text
+    handoff: bool = False  # the answers offer a person (catalog/handoff.py): the customer-service desk may take it
+    lang: str = ""  # the answers' language
 
 
 def render(messages: List[Dict[str, Any]]) -> Rendered:
-    """Join the bot's messages with blank lines; number the buttons across the whole reply."""
+    """Join the bot's messages with blank lines; number the buttons across the whole reply; end with the
+    receipt code of the answers (their custom payload's `receipt`), in their language."""
     parts: List[str] = []
     payloads: List[str] = []
+    receipt, lang, handoff = "", "", False
     for m in messages:
+        custom = m.get("custom") if isinstance(m.get("custom"), dict) else {}
+        if isinstance(custom.get("receipt"), str):
+            receipt = custom["receipt"]
+            lang = custom.get("lang") if custom.get("lang") in ("zh", "en") else lang
+        handoff = handoff or custom.get("handoff") is True
         lines: List[str] = []
         text = (m.get("text") or "").strip()
         if text:
@@ -47,7 +57,14 @@ def render(messages: List[Dict[str, Any]]) -> Rendered:
         # m["custom"]: structured data for the web page; nothing a WeChat user can read
         if lines:
             parts.append("\n".join(lines))
-    return Rendered("\n\n".join(parts), payloads)
+    if receipt and parts:
+        parts.append(receipt_line(receipt, lang or None))
+    return Rendered("\n\n".join(parts), payloads, receipt, handoff, lang)
+
+
+def receipt_line(code: str, lang: Optional[str]) -> str:
+    """ "回执 Q7K-3F2" / "Receipt: Q7K-3F2" (channel_messages.yaml), both languages when `lang` is unknown."""
+    return wording("receipt", lang).format(code=code)
 
 
 def split_text(text: str, limit: int = MAX_CONTENT_BYTES) -> List[str]:
@@ -113,9 +130,11 @@ def _fit(text: str, limit: int) -> int:
 
 
 def encode_rendered(r: Rendered) -> str:
-    return json.dumps({"text": r.text, "payloads": r.payloads}, ensure_ascii=False)
+    return json.dumps({"text": r.text, "payloads": r.payloads, "receipt": r.receipt, "handoff": r.handoff,
+                       "lang": r.lang}, ensure_ascii=False)
 
 
 def decode_rendered(stored: str) -> Rendered:
     data = json.loads(stored)
-    return Rendered(str(data.get("text") or ""), [str(p) for p in data.get("payloads") or []])
+    return Rendered(str(data.get("text") or ""), [str(p) for p in data.get("payloads") or []],
+                    str(data.get("receipt") or ""), data.get("handoff") is True, str(data.get("lang") or ""))
