@@ -24,6 +24,7 @@ TRAINED_CATALOG_DATA := $(filter-out $(ACTION_ONLY_DATA),$(CATALOG_DATA))
 # what the trained model depends on: training data, config, domain, the tokenizer (and the catalog names it uses)
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml' 2>/dev/null) \
                 bot/components/bilingual_tokenizer.py bot/components/catalog_names.py bot/components/gibberish.py \
+                bot/components/diet_numpy.py \
                 bot/policies/bounded_history.py catalog/facts.py $(TRAINED_CATALOG_DATA)
 
 .PHONY: help setup catalog train run run-prod console-token nginx shell browser test test-unit test-data test-stories test-nlu test-e2e bench bench-catalog bench-analytics bench-load bench-chaos clean
@@ -86,6 +87,18 @@ browser:
 
 test: train browser nginx
 	scripts/test.sh
+
+# the held-out NLU set (tests/nlu: intent accuracy per language, qualification resolution; results/nlu_report.json)
+test-nlu: train
+	$(PY) -m tests.nlu.evaluate
+	$(PY) -m pytest -q tests/nlu
+
+# the conversation tests (tests/stories), as scripts/test.sh runs them
+test-stories: train
+	@mkdir -p results
+	.venv/bin/rasa test core --model models/qualibot.tar.gz --stories tests/stories --out results/stories \
+	  --fail-on-prediction-errors >results/stories.log 2>&1 || { tail -20 results/stories.log; exit 1; }
+	@grep -h "Correct:\|Accuracy\|stories" results/stories.log | grep -v -i warn | tail -4
 
 bench-catalog: catalog
 	$(PY) -m tests.bench.bench_catalog

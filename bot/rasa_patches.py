@@ -30,6 +30,15 @@
     The validator is now built (and its schema checked) once; every response is still validated.
   * `Event.resolve_by_type` walks all Event subclasses for every stored event it deserialises; the
     class found for a type name is now remembered.
+  * DIETClassifier runs TensorFlow for every message (~3.6 ms of a turn, mostly call overhead). When DIET is
+    trained, its intent network is also exported to numpy arrays beside the checkpoint, checked against
+    TensorFlow's own confidences; a model that has them predicts intents with numpy
+    (bot/components/diet_numpy.py) and its TensorFlow model is not even loaded. QUALIBOT_DIET_TF=1 loads
+    and runs TensorFlow as before.
+  * `EndpointConfig.request` opens a new aiohttp session, hence a new TCP connection, for every call;
+    calls to the action server now share one session (keep-alive) per event loop. A kept-alive
+    connection the action server has closed fails as "server disconnected", which the retry below
+    already sends once more.
 
 - A message can set slots (issue 12). Rasa parses any text that starts with "/" as an intent with
   entities, and entities become slots: `/inform{"age": NaN}` typed on the web page made every later
@@ -199,15 +208,83 @@ def _patch_action_call_retry(endpoint_class: type) -> None:
         body = kwargs.get("json")
         if not (isinstance(body, dict) and "next_action" in body):
             return await original(self, *args, **kwargs)
+        token = _shared_session.set(True)
         try:
-            return await original(self, *args, **kwargs)
-        except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as e:
-            logger.warning("action server connection broke (%s): sending %r once more", type(e).__name__,
-                           body.get("next_action"))
-            return await original(self, *args, **kwargs)
+            try:
+                return await original(self, *args, **kwargs)
+            except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as e:
+                logger.warning("action server connection broke (%s): sending %r once more", type(e).__name__,
+                               body.get("next_action"))
+                return await original(self, *args, **kwargs)
+        finally:
+            _shared_session.reset(token)
 
     request.__doc__ = original.__doc__
     endpoint_class.request = request
+
+
+# set while an action server call runs: its `EndpointConfig.session()` is the shared one
+_shared_session: contextvars.ContextVar[bool] = contextvars.ContextVar("qualibot_shared_session", default=False)
+
+
+class _KeptSession:
+    """`async with` around a shared aiohttp session that leaves it open."""
+
+    def __init__(self, session: Any) -> None:
+        self._session = session
+
+    async def __aenter__(self) -> Any:
+        return self._session
+
+    async def __aexit__(self, *exc: Any) -> None:
+        return None
+
+
+def _close_quietly(session: Any) -> None:
+    """Close a shared session without an event loop (at exit, or its loop closed): its connector closes its
+    transports synchronously, and a session without a connector counts as closed (no "unclosed" warning)."""
+    connector = getattr(session, "_connector", None)
+    if connector is not None:
+        connector._close()
+        session._connector = None
+
+
+def _patch_shared_action_session(endpoint_class: type) -> None:
+    """Action server calls reuse one aiohttp session (its connection pool) per endpoint and event loop."""
+    import asyncio
+    import atexit
+
+    original = endpoint_class.session
+    sessions: Dict[Any, Dict[Any, Any]] = {}  # event loop -> endpoint key -> session
+
+    def close_all() -> None:
+        for by_key in sessions.values():
+            for shared in by_key.values():
+                _close_quietly(shared)
+        sessions.clear()
+
+    atexit.register(close_all)
+
+    def session(self: Any) -> Any:
+        if not _shared_session.get():
+            return original(self)
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return original(self)
+        if loop not in sessions:
+            for old in [lp for lp in sessions if lp.is_closed()]:  # e.g. the tests' asyncio.run, one loop each
+                for shared in sessions.pop(old).values():
+                    _close_quietly(shared)
+        by_key = sessions.setdefault(loop, {})
+        key = (self.url, tuple(sorted((self.headers or {}).items())), tuple(sorted((self.basic_auth or {}).items())))
+        shared = by_key.get(key)
+        if shared is None or shared.closed:
+            shared = by_key[key] = original(self)
+        return _KeptSession(shared)
+
+    session.__doc__ = original.__doc__
+    endpoint_class.session = session
 
 
 def _patch_failed_turn_not_saved(processor: type) -> None:
@@ -228,6 +305,59 @@ def _patch_failed_turn_not_saved(processor: type) -> None:
 
     save_tracker.__doc__ = original.__doc__
     processor.save_tracker = save_tracker
+
+
+def _patch_diet_numpy(diet_class: type) -> None:
+    import functools
+    from pathlib import Path
+
+    from bot.components import diet_numpy
+
+    original_train, original_load, original_process = diet_class.train, diet_class.load, diet_class.process
+
+    # functools.wraps: Rasa checks the type hints of a component's methods (the original's, resolved in its module)
+    @functools.wraps(original_train)
+    def train(self: Any, training_data: Any) -> Any:
+        resource = original_train(self, training_data)
+        if self.model is not None:
+            try:
+                predictor = diet_numpy.export(self, training_data.intent_examples)
+            except Exception:  # noqa: BLE001 - the TensorFlow model is stored: it is used instead
+                logger.exception("DIET not exported to numpy")
+                predictor = None
+            if predictor is not None:
+                with self._model_storage.write_to(self._resource) as directory:
+                    predictor.save(Path(directory))
+        return resource
+
+    @functools.wraps(original_load.__func__)
+    def load(cls: Any, config: Dict[str, Any], model_storage: Any, resource: Any, execution_context: Any,
+             *args: Any, **kwargs: Any) -> Any:
+        if os.environ.get("QUALIBOT_DIET_TF", "") != "1":
+            try:
+                with model_storage.read_from(resource) as directory:
+                    predictor = diet_numpy.NumpyDIET.load(Path(directory))
+                    mapping = diet_numpy.load_mapping(Path(directory)) if predictor is not None else {}
+            except (ValueError, FileNotFoundError):
+                predictor = None
+            if predictor is not None:
+                diet = cls.__new__(cls)  # no TensorFlow model: what process() and Rasa read of it
+                diet.component_config = config
+                diet._model_storage, diet._resource, diet._execution_context = model_storage, resource, execution_context
+                diet.index_label_id_mapping, diet.model = mapping, None
+                diet._numpy = predictor
+                return diet
+        return original_load.__func__(cls, config, model_storage, resource, execution_context, *args, **kwargs)
+
+    @functools.wraps(original_process)
+    def process(self: Any, messages: Any) -> Any:
+        predictor = getattr(self, "_numpy", None)
+        if predictor is None:
+            return original_process(self, messages)
+        return diet_numpy.process(self, predictor, messages)
+
+    diet_class.train, diet_class.process = train, process
+    diet_class.load = classmethod(load)
 
 
 def mark_public(message: Any, public: bool) -> None:
@@ -344,10 +474,14 @@ def apply() -> None:
     from rasa.utils.endpoints import EndpointConfig
 
     _patch_action_call_retry(EndpointConfig)
+    _patch_shared_action_session(EndpointConfig)
     _patch_payload_gate(MessageProcessor)
     from rasa.shared.core.trackers import DialogueStateTracker
 
     _patch_slot_values(DialogueStateTracker)
+    from rasa.nlu.classifiers.diet_classifier import DIETClassifier
+
+    _patch_diet_numpy(DIETClassifier)
     from rasa.core.lock_store import LockStore
     from rasa.core.tracker_store import FailSafeTrackerStore
 

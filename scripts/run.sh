@@ -56,7 +56,7 @@ if [ "$mode" = "--shell" ]; then
   $RASA shell --model models/qualibot.tar.gz --endpoints endpoints.yml
   exit 0
 fi
-$RASA run --model models/qualibot.tar.gz --endpoints endpoints.yml --credentials credentials.yml \
+.venv/bin/python -m serve run --model models/qualibot.tar.gz --endpoints endpoints.yml --credentials credentials.yml \
   --port "$RASA_PORT" --interface 127.0.0.1 --cors "http://localhost:$RASA_PORT" --cors "http://127.0.0.1:$RASA_PORT" \
   >var/log/rasa.log 2>&1 &
 echo $! >var/run/rasa.pid

@@ -125,7 +125,7 @@ read -r -a cors <<<"$QUALIBOT_CORS_ORIGINS"
 upstreams=""
 for ((i = 0; i < REPLICAS; i++)); do
   port=$((FIRST_RASA_PORT + i))
-  RASA_AUTH_TOKEN="$RASA_AUTH_TOKEN" .venv/bin/rasa run --model "$MODEL" --endpoints endpoints.prod.yml \
+  RASA_AUTH_TOKEN="$RASA_AUTH_TOKEN" .venv/bin/python -m serve run --model "$MODEL" --endpoints endpoints.prod.yml \
     --credentials credentials.prod.yml --port "$port" --interface 127.0.0.1 \
     --enable-api --auth-token "$RASA_AUTH_TOKEN" --cors "${cors[@]}" >"$PROD/log/rasa-$i.log" 2>&1 &
   echo $! >"$PROD/run/rasa-$i.pid"

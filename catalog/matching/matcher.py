@@ -2,13 +2,18 @@
 
     text -> MatchResult(status, candidates, unlisted, evidence, why)
 
-One matcher per catalog version, built once from the snapshot and cached.
+One matcher per catalog version, built once from the snapshot and cached. A matcher is a pure function of
+its text (and of the candidates it is restricted to): its verdicts on the last CACHE_SIZE short texts are
+remembered. The action server asks about the same message up to ~14 times in one turn (the routing, the
+follow-up, the framed question, the context each match it), and about the conversation's earlier messages
+again in every later turn; measured with scripts/profile_turn.py that was most of the action server's time.
 """
 from __future__ import annotations
 
+import functools
 import re
 import threading
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Dict, FrozenSet, Iterable, List, Optional, Tuple
 
 from catalog.matching.build import MatcherData, data_from_snapshot
 from catalog.matching.index import Index
@@ -16,11 +21,18 @@ from catalog.matching.results import MatchResult, UnlistedHit
 from catalog.matching.verdict import Verdict
 
 
+CACHE_SIZE = 4096  # verdicts remembered per matcher (texts of at most CACHE_MAX_TEXT characters)
+CACHE_MAX_TEXT = 1000
+
+
 class Matcher:
     def __init__(self, data: MatcherData):
         self.data = data
         self.index = Index(data)
         self.verdict = Verdict(data, frozenset(self.index.known_keys), frozenset(self.index.listed_keys))
+        # MatchResult is frozen, so a remembered verdict can be handed out again as it is
+        self._match_cached = functools.lru_cache(maxsize=CACHE_SIZE)(self._match)
+        self._match_each_cached = functools.lru_cache(maxsize=CACHE_SIZE)(self._match_each)
 
     def match(self, text: str, restrict_to: Optional[Iterable[str]] = None) -> MatchResult:
         """The verdict on `text`.
@@ -28,16 +40,30 @@ class Matcher:
         `restrict_to`: the candidates of an earlier question ("which one?"); a reply such as "纽约州的"
         or "the Texas one" then picks among them, and a place they don't cover is "not listed".
         """
+        restrict = frozenset(restrict_to) if restrict_to else None
+        if len(text or "") > CACHE_MAX_TEXT:
+            return self._match(text, restrict)
+        return self._match_cached(text, restrict)
+
+    def _match(self, text: str, restrict: Optional[FrozenSet[str]]) -> MatchResult:
         found = self.index.find(text)
         if found is None:
             return MatchResult("none")
-        return self.verdict.decide(found, frozenset(restrict_to) if restrict_to else None)
+        return self.verdict.decide(found, restrict)
 
     def match_each(self, text: str) -> List[MatchResult]:
         """One verdict per credential a message names ("我有PMP和ITIL Foundation" -> PMP listed, ITIL Foundation
         not listed). The text is cut at separators (和, 、, ",", "and", "plus"…) that fall between mentions, never
         inside one ("英格兰及威尔士特许会计师协会"), and each part is decided alone; a message naming one
         credential gives the whole-text verdict."""
+        if len(text or "") > CACHE_MAX_TEXT:
+            return list(self._match_each(text))
+        return list(self._match_each_cached(text))
+
+    def _match_each(self, text: str) -> Tuple[MatchResult, ...]:
+        return tuple(self._match_each_list(text))
+
+    def _match_each_list(self, text: str) -> List[MatchResult]:
         found = self.index.find(text)
         if found is None:
             return []

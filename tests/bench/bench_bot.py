@@ -80,7 +80,9 @@ class Stack:
         if endpoints is None:
             endpoints = self.cwd / "bench-endpoints.yml"
             endpoints.write_text(f"action_endpoint:\n  url: http://127.0.0.1:{self.aport}/webhook\n")
-        self.procs.append(spawn([RASA, "run", "--model", str(self.model), "--endpoints", str(endpoints),
+        # ours as scripts/run.sh starts it (serve/: `rasa run` without TensorFlow when the model does not need it)
+        rasa = [python, "-m", "serve", "run"] if self.cwd == ROOT else [RASA, "run"]
+        self.procs.append(spawn([*rasa, "--model", str(self.model), "--endpoints", str(endpoints),
                                  "--port", str(self.rport), "--interface", "127.0.0.1"],
                                 self.cwd / "bench-rasa.log", env, self.cwd))
         # start-up time is process start -> first REST answer (the default bot has no /health/ready)

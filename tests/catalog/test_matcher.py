@@ -158,3 +158,30 @@ def test_place_typos_lower_case_acronyms_and_places_it_is_not(matcher):
     assert matcher.match("teacher from Alberta, listed?").status == "unlisted"
     # a place the credential is NOT from does not narrow it
     assert matcher.match("new jersy teacher cert not new york").status != "listed"
+
+
+def test_remembered_verdicts_are_the_computed_ones(matcher):
+    """Matcher.match / match_each remember their verdicts (catalog/matching/matcher.py): the same answer as a
+    fresh computation, for the restricted question too, and a caller's list is its own."""
+    texts = ["我有CFA证书", "教师资格证书", "I have PMP and ITIL Foundation", "英国的药剂师", "今天天气"]
+    for text in texts:
+        assert matcher.match(text) == matcher._match(text, None)
+        assert matcher.match(text) is matcher.match(text)  # the second answer comes from memory
+        assert matcher.match_each(text) == list(matcher._match_each(text))
+    ids = matcher.match("教师资格证书").ids
+    assert matcher.match("纽约州的", restrict_to=ids).best == "R046"
+    assert matcher.match("纽约州的", restrict_to=ids) is matcher.match("纽约州的", restrict_to=list(reversed(ids)))
+    assert matcher.match("纽约州的").best != "R046" or matcher.match("纽约州的") is not matcher.match(
+        "纽约州的", restrict_to=ids)
+    each = matcher.match_each("我有PMP和ITIL Foundation")
+    each.clear()
+    assert matcher.match_each("我有PMP和ITIL Foundation")
+
+
+def test_long_texts_are_not_remembered(matcher):
+    from catalog.matching.matcher import CACHE_MAX_TEXT
+
+    text = "I hold the FRM designation from GARP. " + "x " * CACHE_MAX_TEXT
+    before = matcher._match_cached.cache_info().currsize
+    assert matcher.match(text).best == "R029"
+    assert matcher._match_cached.cache_info().currsize == before

@@ -199,7 +199,8 @@ def start_bot(logs_dir: Path, env: Optional[Mapping[str, str]] = None, credentia
               logs={name: logs_dir / f"{name}.log" for name in ("actions", "rasa")})
     commands = {
         "actions": [str(VENV_PYTHON), "-m", "actions.server", "--port", str(action_port)],
-        "rasa": [str(RASA), "run", "--model", str(model), "--endpoints", str(endpoints), "--credentials",
+        # as scripts/run.sh starts it: `rasa run`, without TensorFlow when the model does not need it (serve/)
+        "rasa": [str(VENV_PYTHON), "-m", "serve", "run", "--model", str(model), "--endpoints", str(endpoints), "--credentials",
                  str(credentials), "--port", str(rasa_port), "--interface", "127.0.0.1"],
     }
     try:
