@@ -1,9 +1,9 @@
 """A message is answered once however often it arrives (bot/rasa_patches.py, ids from bot/channels/rest.py).
 
 The REST channel on a real Sanic server (tests/support/rest_server.py) with the trained model's real Agent
-behind it (in-memory tracker store and lock store, no action server: the questions here are answered by
-the domain's responses). A client's or the front's retry of a message re-sends its id: the second
-request gets the stored answer and the tracker gains nothing.
+behind it (in-memory tracker store and lock store) and our action server (greetings and thanks are answered
+through it: a greeting may name a credential). A client's or the front's retry of a message re-sends its id:
+the second request gets the stored answer and the tracker gains nothing.
 """
 from __future__ import annotations
 
@@ -20,8 +20,30 @@ REQUEST_ID = "X-Request-Id"
 
 
 @pytest.fixture(scope="module")
-def agent(rasa_agent):
-    return rasa_agent
+def agent(rasa_agent, tmp_path_factory):
+    """The session's Agent, calling an action server of its own for this module (restored afterwards)."""
+    from rasa.utils.endpoints import EndpointConfig
+
+    from tests.support.servers import ServerFailed, bot_env, free_port, log_tail, spawn, stop_process, wait_until
+    from tests.support.servers import VENV_PYTHON
+    from tests.support.http import answers
+
+    port = free_port()
+    log = tmp_path_factory.mktemp("replay-actions") / "actions.log"
+    proc = spawn([str(VENV_PYTHON), "-m", "actions.server", "--port", str(port)], log, bot_env())
+    try:
+        if not wait_until(lambda: answers(f"http://127.0.0.1:{port}/health"), 60, 0.2,
+                          abort=lambda: "the action server exited" if proc.poll() is not None else None):
+            raise ServerFailed("the action server did not start\n" + log_tail(log))
+        endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
+        before = rasa_agent.action_endpoint, rasa_agent.processor.action_endpoint
+        rasa_agent.action_endpoint = rasa_agent.processor.action_endpoint = endpoint
+        try:
+            yield rasa_agent
+        finally:
+            rasa_agent.action_endpoint, rasa_agent.processor.action_endpoint = before
+    finally:
+        stop_process(proc)
 
 
 @pytest.fixture
@@ -182,13 +204,17 @@ def test_a_conversation_that_cannot_be_read_is_not_run_but_answered_unavailable(
 
 
 def test_a_turn_whose_action_failed_is_not_stored_and_its_retry_runs_for_real(server, agent, monkeypatch):
-    # the action server is down (this agent has none): the channel answers "temporarily unavailable" and
-    # nothing of the turn is stored, so the client's retry with the same id is run, not replayed empty
+    # the action server is down (the endpoint points at a port nobody listens on): the channel answers
+    # "temporarily unavailable" and nothing of the turn is stored, so the client's retry with the same id is run,
+    # not replayed empty
     from rasa.core.actions.action import RemoteAction
     from rasa.shared.core.events import BotUttered
+    from rasa.utils.endpoints import EndpointConfig
 
     from bot.channels.wording import wording
+    from tests.support.servers import free_port
 
+    monkeypatch.setattr(agent.processor, "action_endpoint", EndpointConfig(f"http://127.0.0.1:{free_port()}/webhook"))
     who = sender()
     status, _, data = server.send({"sender": who, "message": "Is my CFA charter recognized?",
                                    "message_id": "m-1"})
