@@ -165,8 +165,8 @@ def _unknown_asked(action: str, ctx: Context) -> Optional[Reply]:
     if action not in ("action_answer_catalog_stats", "action_browse_catalog", "action_answer_recognition",
                       "action_answer_fallback", "action_answer_out_of_scope") or not _ASKS_LISTED.search(text):
         return None
-    if ctx.candidates or ctx.slots.get("confirming") or context.resolve(ctx).status != "none":
-        return None
+    if ctx.candidates or ctx.slots.get("confirming") or context.resolve(ctx).status not in ("none", "context"):
+        return None  # ("context": the credential of an earlier turn; "Is CIPD listed?" names another one)
     named = unknown_name(text) or matcher.named_credential(text)
     if not named:
         return None

@@ -29,6 +29,9 @@ export WECHAT_TOKEN WECHAT_APP_ID="${WECHAT_APP_ID:-}" WECHAT_APP_SECRET="${WECH
   WECHAT_TIMESTAMP_WINDOW="${WECHAT_TIMESTAMP_WINDOW:-}" WECHAT_REPLY_TIMEOUT="${WECHAT_REPLY_TIMEOUT:-}" \
   QUALIBOT_CONSOLE_TOKEN
 RASA=.venv/bin/rasa
+# conversations in var/conversations.sqlite3 (endpoints.dev.yml), which the console's analytics tab reads
+export QUALIBOT_TRACKER_DB_URL="${QUALIBOT_TRACKER_DB_URL:-sqlite:///var/conversations.sqlite3}"
+ENDPOINTS=endpoints.dev.yml
 
 stop() {
   for f in var/run/actions.pid var/run/rasa.pid; do
@@ -53,10 +56,10 @@ echo $! >var/run/actions.pid
 if [ "$mode" = "--shell" ]; then
   trap stop EXIT
   wait_for "http://127.0.0.1:$ACTION_PORT/health" 60
-  $RASA shell --model models/qualibot.tar.gz --endpoints endpoints.yml
+  $RASA shell --model models/qualibot.tar.gz --endpoints "$ENDPOINTS"
   exit 0
 fi
-.venv/bin/python -m serve run --model models/qualibot.tar.gz --endpoints endpoints.yml --credentials credentials.yml \
+.venv/bin/python -m serve run --model models/qualibot.tar.gz --endpoints "$ENDPOINTS" --credentials credentials.yml \
   --port "$RASA_PORT" --interface 127.0.0.1 --cors "http://localhost:$RASA_PORT" --cors "http://127.0.0.1:$RASA_PORT" \
   >var/log/rasa.log 2>&1 &
 echo $! >var/run/rasa.pid

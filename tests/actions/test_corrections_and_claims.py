@@ -197,3 +197,10 @@ def test_am_i_too_old_is_answered_the_right_way_round():
     text, _, _, _ = run(ActionAnswerWorkPermit(), tracker("我是外籍，67岁，持CIMA高级文凭，单位不属于高精尖，我超龄了吗？",
                                                           "ask_work_permit"))
     assert text.startswith("超龄了。") and "65" in text
+
+
+def test_an_unknown_credential_asked_after_a_listed_one_is_not_listed():
+    # "Is CIPD listed?" after "我有CFA": never the CFA's "yes" again
+    text, _, _, _ = run(ActionAnswerRecognition(), tracker("Is CIPD listed?", "ask_recognized", lang="en",
+                                                            history=["我有CFA"], qualification="R007"))
+    assert "CIPD" in text and "not" in text.splitlines()[0] and not text.startswith("Yes")

@@ -69,3 +69,35 @@ def test_make_run_prints_the_token_with_the_urls():
     assert re.search(r"^export WECHAT_TOKEN .*\n(?:.*\\\n)*\s+QUALIBOT_CONSOLE_TOKEN$", text, re.M)
     assert "console_token: ${QUALIBOT_CONSOLE_TOKEN}" in (ROOT / "credentials.yml").read_text()
     assert "console-token:" in (ROOT / "Makefile").read_text()
+
+
+def test_make_run_keeps_conversations_where_the_analytics_tab_reads_them(tmp_path):
+    # `make run` uses endpoints.dev.yml (a SQLite tracker store) and exports QUALIBOT_TRACKER_DB_URL for the console's
+    # analytics: both must name the same file, and a tracker saved through the store is read back from that URL
+    import asyncio
+
+    import sqlalchemy as sa
+    from rasa.core.tracker_store import TrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from rasa.utils.endpoints import read_endpoint_config
+
+    run = (ROOT / "scripts" / "run.sh").read_text(encoding="utf-8")
+    assert 'ENDPOINTS=endpoints.dev.yml' in run and '--endpoints "$ENDPOINTS"' in run
+    url = re.search(r'QUALIBOT_TRACKER_DB_URL:-(sqlite:///[^}"]+)', run).group(1)
+    config = read_endpoint_config(str(ROOT / "endpoints.dev.yml"), "tracker_store")
+    assert config.type == "bot.stores.tracker_store.GuardedSQLTrackerStore" and config.kwargs["dialect"] == "sqlite"
+    assert url == "sqlite:///" + config.kwargs["db"]
+    # the same relative path, from a working directory of its own
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        (tmp_path / "var").mkdir()
+        store = TrackerStore.create(config, Domain.empty())
+        tracker = DialogueStateTracker.from_events("web:dev-1", [UserUttered("我有CFA", {"name": "ask_recognized"})])
+        asyncio.run(store.save(tracker))
+        with sa.create_engine(url).connect() as conn:
+            assert conn.execute(sa.text("select count(*) from events where sender_id = 'web:dev-1'")).scalar() == 1
+    finally:
+        os.chdir(cwd)
