@@ -187,17 +187,18 @@ def _intent_checked(action: str, ctx: Context) -> str:
     text = ctx.text or ""
     if not text or text.startswith("/"):
         return action
-    if action == "action_answer_practice" and not _PRACTICE_WORDS.search(text) and "三" not in asked.asked_clauses(text):
+    named = asked.asked_clauses(text)  # the clauses the message's words ask, in the order named
+    clauses = set(named)
+    if action == "action_answer_practice" and not _PRACTICE_WORDS.search(text) and "三" not in clauses:
         return "action_answer_recognition"
     if action == "action_answer_recognition" and framed.BENEFITS_ASKED.search(text):
         return "action_answer_benefits"
     if action in ("action_answer_recognition", "action_answer_fallback", "action_answer_out_of_scope") \
-            and asked.asked_clauses(text)[:1] == ["四"] and context.resolve(ctx).status == "none":
+            and named[:1] == ["四"] and context.resolve(ctx).status == "none":
         # "呢個查詢驗證，係咪我自己上網申請就得？" read as a recognition question: it names no credential, it asks
         # how verification works
         return "action_answer_verification"
     own = _MEASURE_CLAUSES.get(action)
-    clauses = set(asked.asked_clauses(text))
     if own and not set(own) & clauses and not framed.BENEFITS_ASKED.search(text) \
             and not any(k in ctx.entities for k in ("age", "nationality", "high_end")) \
             and (action == "action_answer_title" or _ASKS_LISTED.search(text) or asked.asks_about_remark(text)):

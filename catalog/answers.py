@@ -322,8 +322,8 @@ def benefits(b: rules.Benefits, lang: str) -> Answer:
         cites.append(c.cite.text(lang))
     # the row's own conditions (two years of related experience, registration before practising) hold for every
     # benefit above: said with them, not only in the recognition answer
-    own = [line for line in conditions_lines(q, lang) if not line.startswith(t(f"title_level.{q.title_level}", lang))] \
-        if q.title_level else conditions_lines(q, lang)
+    title = t(f"title_level.{q.title_level}", lang) if q.title_level else None  # said by the title benefit above
+    own = [line for line in conditions_lines(q, lang) if line != title]
     if own:
         lines.append(t("recognized_conditions_header", lang) + ("" if lang == "zh" else " ") + " ".join(own))
     if b.needs_nationality:

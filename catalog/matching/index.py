@@ -124,6 +124,8 @@ class Index:
         self._entries: Dict[str, Entry] = {}
         self._words: Dict[str, Tuple[str, object]] = {}  # label -> (kind, payload)
         self._place_words: Dict[str, str] = {}  # one-word Latin place names ("virginia") -> their label
+        # the same by first letter: a typo's candidates (a typo keeps the first letter), not every place per word
+        self._place_words_by_start: Dict[str, List[Tuple[str, str]]] = defaultdict(list)
 
         by_key: Dict[str, Entry] = {}
         for alias, kinds in data.aliases.items():
@@ -192,7 +194,9 @@ class Index:
             self._word_matcher.add(label, [self._doc(key.split(" "))])
             if kind in ("place", "other") and " " not in key and key.isascii() and key.isalpha() \
                     and len(key) >= PLACE_TYPO_MIN:
-                self._place_words.setdefault(key, label)
+                if key not in self._place_words:
+                    self._place_words[key] = label
+                    self._place_words_by_start[key[0]].append((key, label))
 
     def _doc(self, words: Sequence[str]):
         """A spaCy Doc of tokens, English plurals as their singular ("teaching certificates", "US teaching
@@ -289,8 +293,8 @@ class Index:
                 continue
             if (i > 0 and doc[i - 1].text in _PLACE_NEIGHBOURS) or (i + 1 < len(doc) and doc[i + 1].text in _PLACE_NEIGHBOURS):
                 continue  # "virgina islands", "west virgina": part of another place's name
-            near = [label for key, label in self._place_words.items() if abs(len(key) - len(word)) <= 1
-                    and key[0] == word[0] and _one_edit(word, key)]
+            near = [label for key, label in self._place_words_by_start.get(word[0], ())
+                    if abs(len(key) - len(word)) <= 1 and _one_edit(word, key)]
             if len(near) == 1:
                 out.append((self._vocab.strings[near[0]], i, i + 1))
         return out
