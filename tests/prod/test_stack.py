@@ -21,7 +21,7 @@ import yaml
 
 from tests.prod.tcp_proxy import TcpProxy
 from tests.support.http import http
-from tests.support.servers import free_port, free_ports
+from tests.support.servers import free_port, free_ports, json_lines
 
 ROOT = Path(__file__).resolve().parents[2]
 ACTION_TIMEOUT = 3
@@ -241,15 +241,7 @@ def test_a_message_without_an_id_is_stored_under_the_front_s_request_id(stack):
 
 def json_log(stack: "Stack", name: str) -> List[Dict[str, Any]]:
     """The JSON lines of a server's log (catalog/logs.py; run_prod.sh sets QUALIBOT_LOG_FORMAT=json)."""
-    path = stack.dir / "log" / f"{name}.log"
-    out = []
-    for line in (path.read_text(errors="replace").splitlines() if path.exists() else []):
-        if line.startswith("{"):
-            try:
-                out.append(json.loads(line))
-            except ValueError:
-                pass
-    return out
+    return json_lines(stack.dir / "log" / f"{name}.log")
 
 
 def test_one_turn_is_followed_by_its_receipt_across_nginx_the_replica_and_the_action_server(stack):

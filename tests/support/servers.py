@@ -17,6 +17,7 @@ Only the processes started here are ever stopped.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -121,6 +122,20 @@ def stop_process(proc: Optional[subprocess.Popen]) -> None:
             return
         except subprocess.TimeoutExpired:
             continue
+
+
+def json_lines(path: Path) -> List[Dict[str, Any]]:
+    """The JSON lines of a server's log (catalog/logs.py with QUALIBOT_LOG_FORMAT=json); other lines (warnings
+    printed before logging is set up) are skipped. [] when the log does not exist."""
+    out: List[Dict[str, Any]] = []
+    for line in (path.read_text(encoding="utf-8", errors="replace").splitlines() if path.exists() else []):
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                out.append(json.loads(line))
+            except ValueError:
+                pass
+    return out
 
 
 def log_tail(path: Path, n: int = 40) -> str:

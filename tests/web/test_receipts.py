@@ -15,7 +15,7 @@ import pytest
 
 from bot.channels.wechat.envelope import parse_xml
 from tests.support.http import http
-from tests.support.servers import wait_until
+from tests.support.servers import json_lines, wait_until
 from tests.support.wechat import plain_params, text_xml
 from tests.web.conftest import HOTLINE, HOURS, WECHAT_TOKEN
 
@@ -49,16 +49,7 @@ def resolve(server, code: str) -> Dict[str, Any]:
 
 
 def log_lines(server, name: str) -> List[Dict[str, Any]]:
-    lines = server.logs[name].read_text(encoding="utf-8", errors="replace").splitlines()
-    out = []
-    for line in lines:
-        line = line.strip()
-        if line.startswith("{"):
-            try:
-                out.append(json.loads(line))
-            except ValueError:
-                pass
-    return out
+    return json_lines(server.logs[name])
 
 
 def test_a_rest_conversation_s_receipts_resolve_to_what_was_said_and_why(web_server):
