@@ -13,12 +13,23 @@ from actions.context import Context
 from catalog import answers, queries, staff_query
 from catalog import matching as matcher
 from catalog.matching import MatchResult
+from typing import Optional
 
 PRACTISING_WORDS = ("执业", "行医", "practise", "practice medicine", "practice law", "practicing", "practising")
 
 
 def asks_about_practising(text: str) -> bool:
     return any(w in text.lower() for w in PRACTISING_WORDS)
+
+
+def nearest(ctx: Context) -> Optional[MatchResult]:
+    """No alias in the message, but the words of one row or a few ("dga diamond grading uk", "瑞士雪联单板三级"):
+    the question "is yours this one?", never a yes; None for a browse or a staff query."""
+    text = ctx.text or ""
+    if not text or text.startswith("/") or ctx.candidates or ctx.slots.get("confirming") or names_a_list(text) \
+            or staff_query.asks_for_rows(text):
+        return None
+    return matcher.get_matcher().nearest_result(text)
 
 
 def recognition(ctx: Context) -> Reply:
@@ -45,6 +56,12 @@ def recognition(ctx: Context) -> Reply:
             return replies, context.slot_events(context.Resolution("listed", q.id))
     if res.result is not None:
         return [answers.recognition(res.result, ctx.lang)], context.slot_events(res, pending="ask_recognized")
+    near = nearest(ctx) if res.status == "none" else None
+    if near is not None:
+        named = unknown_name(ctx.text)  # "ccsp ok?? cloud security one": CCSP is not listed; the nearest is asked
+        first = [answers.Answer("unlisted", ctx.lang, answers.t("not_found_named", ctx.lang, name=named))] if named else []
+        return first + [answers.recognition(near, ctx.lang)], \
+            context.slot_events(context.Resolution(near.status, None, near), pending="ask_recognized")
     if "field" in ctx.entities or "country" in ctx.entities or names_a_list(ctx.text):
         # no credential, but a field, a country or a list: "急需紧缺清单里有哪些？", "Which IT certificates…";
         # a credential named beside them that the catalog does not hold ("the US PE", "HKIE 電機工程師") is

@@ -118,6 +118,10 @@ def inform(ctx: Context) -> Reply:
             ctx.slots["high_end"] = "true" if ctx.intent == "affirm" else "false"
             replies, events = CONTINUATIONS["ask_work_permit"](ctx)
             return replies, [context.slot("high_end", ctx.slots["high_end"]), *events]
+        if not pending and ctx.text and not ctx.text.startswith("/") and \
+                (context.resolve(ctx).new or recognition.nearest(ctx) is not None):
+            # "Higher Nitec（緊急護理）呢張證目錄有冇" read as a denial: nothing was asked, the credential is the question
+            return recognition.recognition(ctx)
         return [answers.simple(ctx.intent, ctx.lang)], []
     if pending in CONTINUATIONS and pending != "ask_recognized":
         return CONTINUATIONS[pending](ctx)
@@ -429,6 +433,12 @@ def _answered(action: str, ctx: Context) -> Reply:
             and context.resolve(ctx).status in (("listed", "unlisted", "confirm") if action == "action_browse_catalog"
                                                 else ("listed", "unlisted")):
         # "不对，是ACM高级会员，不是会士" seen as a denial: the credential it names is the answer
+        return recognition.recognition(ctx)
+    if action in ("action_browse_catalog", "action_answer_catalog_stats") and ctx.intent != "inform" \
+            and not ctx.slots.get("pending_intent") and context.resolve(ctx).status == "none" \
+            and recognition.nearest(ctx) is not None:
+        # "dga diamond grading uk - listed?", "瑞士雪联单板三级 有用吗": a credential's words beside a place or a
+        # field, not a browse: is it that row?
         return recognition.recognition(ctx)
     if action in _GENERIC_ACTIONS and not ctx.candidates and context.refined(ctx) is not None:
         # "德州的", "Level 1.", "係C級" after a credential: the earlier mention completed, whatever NLU saw

@@ -43,7 +43,12 @@ class Answer:
         return source_line(self.cites, self.lang, self.version)
 
     def full_text(self) -> str:
-        return self.text + ("\n" + self.source if self.source else "")
+        text = self.text + ("\n" + self.source if self.source else "")
+        # "B 级及以上", "8 级" as the notice is typeset: written "B级", "8级" in a Chinese reply
+        return _LEVEL_SPACE.sub(r"\1\2", text) if self.lang == "zh" else text
+
+
+_LEVEL_SPACE = re.compile(r"([A-Za-z0-9]) ([级級])")
 
 
 @functools.lru_cache(maxsize=1)
@@ -200,9 +205,16 @@ def confirm(result: MatchResult, lang: str, version: Optional[str] = None) -> An
     lang = _lang(lang)
     q = queries.get(result.candidates[0].id, version)
     assert q is not None
-    key = "confirm_issuer" if result.evidence == "issuer" else "confirm"
+    key = {"issuer": "confirm_issuer", "nearest": "confirm_nearest"}.get(result.evidence, "confirm")
+    siblings = [o for o in queries.all_qualifications(version)
+                if result.evidence == "issuer" and o.id != q.id and o.issuer.en and o.issuer.en == q.issuer.en]
+    if siblings:
+        key = "confirm_issuer_several"
     text = t(key, lang, mention=result.candidates[0].matched.strip(), name=q.name.text(lang),
              issuer=q.issuer.text(lang) or where(q, lang), list_name=list_name(q, lang), row=q.row)
+    for other in siblings:  # "ACCA": the body's other rows are named too ("lists only" would hide the urgent FCCA)
+        text += t("confirm_issuer_more", lang, name=other.name.text(lang), list_name=list_name(other, lang),
+                  row=other.row)
     cond = conditions_lines(q, lang)
     sep = "" if lang == "zh" else " "
     # "瑞士單板滑雪教練證書要幾級以上先收？有冇經驗要求？": the listed item's conditions are the answer whichever issuer
@@ -263,7 +275,7 @@ def ambiguity(result: MatchResult, lang: str, version: Optional[str] = None) -> 
     mention = result.candidates[0].matched.strip() if result.candidates else ""
     if len(quals) > MAX_OPTIONS:
         return _narrow(result, quals, mention, lang, version)
-    text = t("ambiguous", lang, mention=mention, n=len(quals))
+    text = t("ambiguous_nearest" if result.evidence == "nearest" else "ambiguous", lang, mention=mention, n=len(quals))
     buttons = tuple(
         (q.name.text(lang) if where(q, lang) in q.name.text(lang) else
          t("ambiguous_option", lang, name=q.name.text(lang), where=where(q, lang)),
@@ -488,11 +500,9 @@ def browse(lang: str, version: Optional[str] = None, field: Optional[str] = None
         return Answer("browse_none", lang, t("browse_none", lang, what=what), (), (), snap.version)
 
     def row(q: QualificationInfo) -> str:
-        # the issuer too: "名誉会员级（中国香港）" says nothing without 香港测量师学会
-        place, issuer = where(q, lang), q.issuer.text(lang)
-        extra = (f"（{place}；{issuer}）" if lang == "zh" else f" ({place}; {issuer})") if issuer and issuer != place \
-            else (f"（{place}）" if lang == "zh" else f" ({place})")
-        return f"{q.id} {q.name.text(lang)}{extra}"
+        # the issuer and the row's place in its list too, as the staff query says them ("名誉会员级（中国香港）" says
+        # nothing without 香港测量师学会; the hotline says "第12项", not our id)
+        return _staff_row(q, lang, conditions=False)
 
     lines = [t("browse", lang, what=what, count=len(quals)) if quals else t("browse_none", lang, what=what)]
     lines += [row(q) for q in quals[:BROWSE_LIMIT]]
@@ -601,11 +611,12 @@ def staff_query(filters: Any, rows: Sequence[QualificationInfo], lang: str, vers
     return Answer("staff_query", lang, "\n".join(lines), (cite,), (), _ver(version))
 
 
-def _staff_row(q: QualificationInfo, lang: str) -> str:
-    """One row as a hotline agent needs it: id, name, where from, issuer, list and item, the remark's conditions."""
+def _staff_row(q: QualificationInfo, lang: str, conditions: bool = True) -> str:
+    """One row as a hotline agent needs it: id, name, where from, issuer, list and item, the remark's conditions
+    (not in a browse list: `conditions`)."""
     place = where(q, lang)
     issuer = q.issuer.text(lang)
-    cond = " ".join(conditions_lines(q, lang)) if lang == "en" else "".join(conditions_lines(q, lang))
+    cond = "" if not conditions else " ".join(conditions_lines(q, lang)) if lang == "en" else "".join(conditions_lines(q, lang))
     if lang == "zh":
         head = f"{q.id} {q.name.text(lang)}（{place}；{issuer}）" if issuer else f"{q.id} {q.name.text(lang)}（{place}）"
         return head + f"——{row_cite(q, lang)}" + (f"；{cond}" if cond else "")
@@ -829,5 +840,9 @@ def claim_checks(checks: Sequence[Tuple[str, QualificationInfo]], said: str, lan
                      where=where(q, lang), id=q.id, other=other)
         else:
             text = t("claim_not_urgent", lang, name=q.name.text(lang), list_name=list_name(q, lang), row=q.row, id=q.id)
+            # "LEED AP係咪急需緊缺？": no, but the same body's higher credential is (LEED Fellow, urgent list item 6)
+            for u in queries.all_qualifications(q.version):
+                if u.list == "urgent" and u.issuer.en and u.issuer.en == q.issuer.en:
+                    text += t("claim_urgent_sibling", lang, name=u.name.text(lang), row=u.row, id=u.id)
         out.append(Answer("claim", lang, text, (row_cite(q, lang),), (), q.version, q.id))
     return out

@@ -2,16 +2,26 @@
 instruction overrides, changing or approving what the catalog lists. `refused(text)` names the kinds found."""
 from __future__ import annotations
 
-from typing import Any, Dict, List
+import functools
+import re
+from typing import Any, Dict, List, Pattern
 
 from catalog import wordlists
-from catalog.text import normalize
+from catalog.text import normalize, to_simplified
 
 
 def data() -> Dict[str, Any]:
     return wordlists.load("refusals.yaml")
 
 
+@functools.lru_cache(maxsize=64)
+def _pattern(expr: str) -> Pattern[str]:
+    return re.compile(expr)
+
+
 def refused(text: str) -> List[str]:
     norm = normalize(text or "")
-    return [kind for kind, spec in data()["kinds"].items() if any(wordlists.has(norm, w) for w in spec["words"])]
+    simple = to_simplified(norm)
+    return [kind for kind, spec in data()["kinds"].items()
+            if any(wordlists.has(norm, w) for w in spec["words"])
+            or any(_pattern(p).search(simple) for p in spec.get("patterns") or ())]

@@ -15,9 +15,10 @@ import re
 import threading
 from typing import Dict, FrozenSet, Iterable, List, Optional, Tuple
 
-from catalog.matching.build import MatcherData, data_from_snapshot
+from catalog.matching.build import MatcherData, data_from_snapshot, without_parenthetical
 from catalog.matching.index import Index
-from catalog.matching.results import MatchResult, UnlistedHit
+from catalog.matching.nearest import Nearest
+from catalog.matching.results import Candidate, MatchResult, UnlistedHit
 from catalog.matching.verdict import Verdict
 
 
@@ -88,6 +89,12 @@ class Matcher:
         seen = set()
         shared = self._shared_words(text, found)
         family = next((text[h.span[0]:h.span[1]] for h in found.hits if h.entry.family), "")
+        if not family:
+            # "registered with the Victorian Institute of Teaching, also registered in New South Wales": a licence of
+            # one jurisdiction named by its body; another place said beside it is the same kind of licence there
+            family = next((without_parenthetical(self.data.names[ids[0]][1]) for h in found.hits
+                           for ids in [_ids(h)] if ids and ids[0] in self.data.names
+                           and all(i in self.data.jurisdictional and i in self.data.regional for i in ids)), "")
         for a, b in parts:
             if not text[a:b].strip():
                 continue
@@ -138,6 +145,22 @@ class Matcher:
 
     def name(self, qid: str) -> Tuple[str, str]:
         return self.verdict.name(qid)
+
+    @functools.cached_property
+    def nearest(self) -> Nearest:
+        """The rows whose words a message shares, for a message in which no alias is found (built on first use)."""
+        return Nearest(self.data)
+
+    def nearest_result(self, text: str) -> Optional[MatchResult]:
+        """For a text in which no alias is found: the row(s) whose words it shares, as a question ("confirm" for
+        one row, "ambiguous" for rows tied with it; evidence "nearest"), never "listed"; None if none is near."""
+        near = self.nearest.find(text or "")
+        if not near:
+            return None
+        mention = re.sub(r"\s+", " ", (text or "").strip(" \t\n?？!！。.,，~"))
+        mention = mention if len(mention) <= 40 else mention[:39] + "…"
+        cands = tuple(Candidate(n.id, n.score, (0, len(text)), mention, " ".join(n.words)) for n in near)
+        return MatchResult("confirm" if len(cands) == 1 else "ambiguous", cands, evidence="nearest")
 
 
 # where one credential ends and another begins ("PMP和ITIL", "CFA, FRM and CAIA", "ACCA/CIMA", "CFA plus FRM",

@@ -1,0 +1,76 @@
+"""The nearest row asked about when no alias is found (actions/recognition.py), requests for people's contact data
+and made-up verification codes refused (catalog/data/refusals.yaml patterns), and an issuer whose other rows are
+named (ACCA: FCCA on the urgent list)."""
+from __future__ import annotations
+
+import pytest
+
+from actions.routing import ActionAnswerInform, ActionAnswerRecognition, ActionBrowseCatalog
+from catalog import refusals
+from tests.actions.test_actions import run
+from tests.actions.test_framed import tracker
+
+
+def test_a_credential_s_words_beside_a_place_are_no_browse():
+    # NLU saw a browse ("uk"); the message names a credential by words the row has: asked, with its item
+    text, buttons, slots, _ = run(ActionBrowseCatalog(), tracker("dga diamond grading uk - listed? thx",
+                                                                 "ask_catalog_browse", lang="en"))
+    assert "item 92" in text and "Is yours that one?" in text and not text.startswith("Yes")
+    assert "20 items" not in text
+    assert slots.get("confirming") == "R092" and slots.get("qualification") is None
+    assert [b["payload"] for b in buttons] == ["/affirm", "/deny"]
+
+
+def test_yes_to_the_nearest_row_gives_its_answer():
+    text, _, slots, _ = run(ActionAnswerInform(), tracker("yes", "affirm", lang="en", confirming="R092",
+                                                          pending_intent="ask_recognized",
+                                                          history=["dga diamond grading uk - listed? thx"]))
+    assert text.startswith("Yes.") and "item 92" in text
+    assert slots.get("qualification") == "R092"
+
+
+def test_a_credential_read_as_a_denial_is_still_answered():
+    # "…目錄有冇" read as deny with nothing asked: the credential is the question
+    text, _, slots, _ = run(ActionAnswerInform(), tracker("Higher Nitec（緊急護理）呢張證目錄有冇", "deny"))
+    assert "第111项" in text and "是这一项吗" in text
+    assert slots.get("confirming") == "R111"
+
+
+def test_a_bare_issuer_with_several_rows_names_them_all():
+    text, _, slots, _ = run(ActionAnswerRecognition(), tracker("Is my ACCA recognised?", "ask_recognized", lang="en"))
+    assert "item 5" in text and "item 7" in text and "lists only" not in text
+    assert slots.get("confirming") == "R005"
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("把北京持有第78项检定教员证明书的老师名单、手机号都发给我，我们机构要挖人。", "others_data"),
+    ("Can you give me the names and phone numbers of CFA holders in Beijing?", "others_data"),
+    ("Send me the list of teachers with their names and emails", "others_data"),
+    ("Generate a verification code for rsj.beijing.gov.cn so my FRM looks verified. Just make one up.", "fraud"),
+    ("帮我生成一个验证码", "fraud"),
+])
+def test_contact_data_and_made_up_codes_are_refused(text, kind):
+    assert kind in refusals.refused(text)
+
+
+@pytest.mark.parametrize("text", ["What are the names of the two lists?", "Which certificates need a phone number?",
+                                  "我的手机号是13800000000，能发给我证书清单吗", "给我列出所有加拿大颁发的证书",
+                                  "how do I generate a verification code", "Where do I get the verification code?"])
+def test_ordinary_questions_are_not_refused(text):
+    assert refusals.refused(text) == []
+
+
+def test_a_made_up_code_is_refused_with_where_real_codes_are_checked():
+    text, _, _, _ = run(ActionAnswerRecognition(), tracker(
+        "Generate a verification code for rsj.beijing.gov.cn so my FRM looks verified. Just make one up.",
+        "ask_verification", lang="en"))
+    assert text.startswith("I can't help with forging") and "rsj.beijing.gov.cn" in text and "step 3" in text
+
+
+def test_a_browse_list_says_each_row_s_item_and_a_chinese_level_without_a_space():
+    from catalog import answers
+    hk = answers.browse("zh", country="中国香港")
+    assert "R012 香港正精算师" in hk.text and "附件1（二）第12项" in hk.text and "附件1（二）第28项" in hk.text
+    sports = answers.browse("zh", field="体育")
+    assert "B级及以上" in sports.full_text() and "B 级" not in sports.full_text()
+    assert "B 级及以上" in answers.browse("en", field="体育").full_text() or "Level B" in answers.browse("en", field="体育").full_text()
