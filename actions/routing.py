@@ -277,7 +277,7 @@ ROUTES: Dict[str, Answerer] = {
 def answer(action: str, ctx: Context) -> Reply:
     """The reply of the Rasa action `action` to this turn: its own answer (ROUTES), unless the message asks
     something else that is answered whatever intent NLU saw; a claim the message makes about a row is checked."""
-    return _too_old_asked(ctx, _with_claims(ctx, _answer(action, ctx)))
+    return _permanence_asked(ctx, _too_old_asked(ctx, _with_claims(ctx, _answer(action, ctx))))
 
 
 _TOO_OLD = re.compile(r"too old|\bover(?:-| )?age\b|超龄|超齡|太老|年纪太大|年紀太大|年龄太大|年齡太大|太大年纪|超咗龄|超咗齡", re.I)
@@ -300,6 +300,22 @@ def _too_old_asked(ctx: Context, reply: Reply) -> Reply:
                     a = replace(a, text=answers.t(f"verdict.lead.{turned}", ctx.lang) + a.text[len(said):])
                     break
         out.append(a)
+    return out, events
+
+
+_PERMANENT = re.compile(r"permanent|forever|always (?:be |stay )?(?:listed|there|in)|stay (?:in|on) the|remain (?:in|on|listed)|"
+                        r"永久|一直有效|一直在|永远|會一直|会一直|长期有效|長期有效", re.I)
+
+
+def _permanence_asked(ctx: Context, reply: Reply) -> Reply:
+    """ "Once a qualification is in the catalogue, is it there permanently?": Section 5's answer led by "No." (it is
+    adjusted, and what no longer meets the requirements is removed)."""
+    replies, events = reply
+    if not ctx.text or not _PERMANENT.search(ctx.text) or not replies:
+        return reply
+    cite = "第五条" if ctx.lang == "zh" else "Section 5"
+    out = [replace(a, text=answers.t("verdict.lead.not_applicable", ctx.lang) + ("" if ctx.lang == "zh" else " ") + a.text)
+           if i == 0 and cite in a.text.split("\n", 1)[0] else a for i, a in enumerate(replies)]
     return out, events
 
 

@@ -526,7 +526,11 @@ def notice_info(lang: str, version: Optional[str] = None) -> Answer:
                  replaced_number=rep["document_number"])
     else:
         issuers = " and the ".join(i["en"] for i in n["issuers"])
-        text = t("notice_info", lang, catalog_title=n["catalog_title_en"], issuers=issuers, date=n["date"],
+        y, m, d = (int(x) for x in n["date"].split("-"))
+        months = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                  "November", "December")
+        text = t("notice_info", lang, catalog_title=n["catalog_title_en"], issuers=issuers,
+                 date=f"{d} {months[m - 1]} {y}",
                  document_number=n["document_number"], replaced=rep["title_en"],
                  replaced_number=rep["document_number"])
     cite = "通知正文" if lang == "zh" else "the notice"
@@ -721,6 +725,11 @@ def verdict_lines(v: Any, facts: Any, lang: str, q: Optional[QualificationInfo] 
             head = ""
         if c.topic == "practice" and v.reason == "remark_registration" and head:
             line = t("verdict.lead.by_remark", lang) + sep + head
+        elif c.topic in ("adjustment", "verification") and not conds:
+            # what the catalog or the platform does, not a measure for the person: no "Yes." ("is it there
+            # permanently?" would read "Yes."); the statement itself is the answer
+            said = head or c.summary.text(lang)
+            line = about + (("：" + said) if lang == "zh" else (": " + said))
         elif v.outcome == reasoner.APPLIES or not conds:
             said = head or c.summary.text(lang)
             line = t("verdict.lead.applies", lang) + sep + about + (("：" + said) if lang == "zh" else (": " + said))

@@ -74,3 +74,11 @@ def test_a_browse_list_says_each_row_s_item_and_a_chinese_level_without_a_space(
     sports = answers.browse("zh", field="体育")
     assert "B级及以上" in sports.full_text() and "B 级" not in sports.full_text()
     assert "(B Licence and above)" in answers.browse("en", field="体育").full_text()  # English unchanged
+
+
+def test_is_it_there_permanently_is_answered_no_from_section_5():
+    text, _, _, _ = run(ActionAnswerRecognition(), tracker("Once a qualification is in the catalogue, is it there permanently?",
+                                                           "ask_notice_info", lang="en"))
+    assert text.startswith("No.") and "Section 5" in text and "removed" in text
+    text, _, _, _ = run(ActionAnswerRecognition(), tracker("目录会调整吗", "ask_notice_info"))
+    assert not text.startswith("可以") and "第五条" in text  # no "Yes." for what the catalog does
