@@ -19,7 +19,7 @@ CATALOG_CODE := $(wildcard catalog/*.py)
 # editing them reloads the catalog but does not retrain the model
 ACTION_ONLY_DATA := catalog/data/answers.yaml catalog/data/silent_topics.yaml catalog/data/refusals.yaml \
                     catalog/data/channel_messages.yaml catalog/data/README.md catalog/data/asked.yaml \
-                    catalog/data/version_diff.yaml catalog/data/handoff.yaml
+                    catalog/data/version_diff.yaml catalog/data/handoff.yaml catalog/data/pinyin.yaml
 TRAINED_CATALOG_DATA := $(filter-out $(ACTION_ONLY_DATA),$(CATALOG_DATA))
 # what the trained model depends on: training data, config, domain, the tokenizer (and the catalog names it uses)
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml' 2>/dev/null) \

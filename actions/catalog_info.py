@@ -6,12 +6,13 @@ so this module imports no other topic."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Optional
 
 from actions import context
 from actions.answering import Reply, browsed, one
 from actions.context import Context
-from catalog import answers, asked, matching, queries
+from catalog import answers, asked, claims, matching, queries
 from catalog import staff_query as staff_filters
 
 
@@ -57,12 +58,18 @@ def staff_query(ctx: Context, counting: bool = False) -> Optional[Reply]:
         return None  # "急需紧缺清单里有哪些证书": the browse answer lists them already (not their remarks)
     if staff_filters.about_a_clause(ctx.text, filters):
         return None
+    if filters.words and not replace(filters, words=(), list=None).any() and claims.items_named(ctx.text):
+        return None  # "我是清单二第15项的持证人，有什么便利": about that row, not rows named "…证人"
+
     if found is None:
         found = matching.match(ctx.text)
     if found.status in ("listed", "confirm", "unlisted"):
         return None
     rows = staff_filters.run(filters) if filters.any() else []
-    if found.status == "ambiguous" and not (filters.words and len(matching.get_matcher().match_each(ctx.text)) > 1):
+    if found.status == "ambiguous" and not (filters.words and len(matching.get_matcher().match_each(ctx.text)) > 1) \
+            and not (filters.regional and (filters.country or filters.countries)):
+        # (a state's licences asked by country and state: the filters are the answer, not one family's name:
+        # "US state teaching certificates, including preschool" counts Alaska's preschool certificate too)
         # (one generic name, "精算师有几项", is its rows; "IEEE和ACM相关的资格" names several: the words decide)
         ids = set(found.ids)
         rows = [q for q in (rows if filters.any() else queries.all_qualifications()) if q.id in ids]

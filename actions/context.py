@@ -14,6 +14,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
 from actions import slot_values
+from catalog import claims, pinyin
 from catalog import facts as person_facts
 from catalog import matching as matcher
 from catalog.language import detect, picked_number
@@ -45,6 +46,7 @@ class Context:
     slots: Dict[str, Any]
     events: List[Dict[str, Any]] = field(default_factory=list)
     history: List[str] = field(default_factory=list)  # the earlier user messages of this session, oldest first
+    pinyin: bool = False  # the message was written in pinyin (its text is read as Chinese, the reply is Chinese)
 
     @property
     def nationality(self) -> str:
@@ -111,8 +113,15 @@ def read(tracker: Tracker) -> Context:
             history.append(str(e["text"]))
     if history and history[-1] == text:
         history = history[:-1]
+    text, in_pinyin = pinyin.expand(text)  # "能办gzjzz吗", "waiji gjc lingyu nianling…": read as Chinese
+    if in_pinyin:
+        lang = "zh"
+    if text != (latest.get("text") or ""):
+        for e in person_facts.extract(text):  # what NLU could not read in the pinyin ("waiji" = 外籍)
+            if slots.get(e["entity"]) in (None, ""):
+                slots[e["entity"]] = e["value"]
     return Context(tracker.sender_id, lang if lang in ("zh", "en") else "zh", intent, text, entities, slots,
-                   history=history[-HISTORY_TURNS:])
+                   history=history[-HISTORY_TURNS:], pinyin=in_pinyin)
 
 
 _LANG_REQUEST = re.compile(
@@ -278,6 +287,9 @@ def resolve(ctx: Context, verdict: Optional[MatchResult] = None) -> Resolution:
             return Resolution("listed", result.candidates[0].id, result)
         if result.status in ("confirm", "ambiguous", "unlisted"):
             return Resolution(result.status, None, result)
+        numbered = claims.items_named(ctx.text) if result.status == "none" else []
+        if len(numbered) == 1:  # "I hold item 29 on list 2": that row
+            return Resolution("listed", numbered[0].id)
     if ctx.slots.get("qualification"):
         return Resolution("context", ctx.slots["qualification"])
     return Resolution("none")

@@ -72,6 +72,9 @@ def answer_confirmation(ctx: Context, qid: str) -> Optional[Reply]:
     done = [context.slot("confirming", None)]
     result = None
     if ctx.text and not ctx.text.startswith("/"):
+        alone = matcher.match(ctx.text)
+        if alone.status == "listed" and alone.ids[:1] != [qid]:
+            return None  # "不对，我说错了，是CIMA的管理会计高级文凭" to "is yours IMA's CMA?": about the one named now
         result = matcher.match(ctx.text, restrict_to=[qid])
         if result.status != "unlisted" and ctx.history:
             # "是C级的" to "is yours UEFA's?": yes, but the grade said now is below the listed one
@@ -142,6 +145,10 @@ def inform(ctx: Context) -> Reply:
 def fallback(ctx: Context) -> Reply:
     """The intent was unclear, but a credential, a field, a country or a list named in the message is still worth
     answering ("急需紧缺清单里有哪些证书？"); otherwise what I can do and a person to ask."""
+    if ctx.pinyin:  # NLU read pinyin as unknown words; its Chinese reading is answered on its own words
+        answered = _catalog_answer(ctx)
+        if answered is not None:
+            return answered
     if ctx.text and (context.resolve(ctx).new or names_a_list(ctx.text) or
                      "field" in ctx.entities or "country" in ctx.entities):
         return recognition.recognition(ctx)
@@ -438,7 +445,7 @@ def _answered(action: str, ctx: Context) -> Reply:
     listing = catalog_info.staff_query(ctx, counting=action == "action_answer_catalog_stats")
     if listing is not None:
         return listing
-    answered = _follow_up(ctx) or _new_nationality(ctx)
+    answered = _row_by_number(ctx) or _follow_up(ctx) or _new_nationality(ctx)
     if answered is not None:
         return answered
     answered = _framed(ctx)
@@ -469,6 +476,31 @@ def _answered(action: str, ctx: Context) -> Reply:
         if found is not None:
             return _with_silence(ctx, found)
     return _with_silence(ctx, ROUTES[_intent_checked(action, ctx)](ctx))
+
+
+_ROW_ASKED = re.compile(r"what(?:'s| is| are| was)|which (?:one|credential|qualification|certificate)|tell me about|"
+                        r"是什么|是甚麼|是什麼|是咩|係乜|係咩|是哪|是啥|指什么|指的是|哪一项|邊項|边项", re.I)
+_MEANT_NUMBER = re.compile(r"(?:meant|mean|i said|should be|应该是|應該係|應該是|应该係|我是说|我是說|是|係)\s*(?:item|row|no\.?|number|#|第)?\s*"
+                           r"(\d{1,3})\s*(?:项|項)?\s*[.。!！?？]*$", re.I)
+
+
+def _row_by_number(ctx: Context) -> Optional[Reply]:
+    """ "What's item 42 on list 2?", "清单(二)第41项是什么": that row, not the catalog's count; "Sorry, I meant 41." after
+    it: row 41 of the same list."""
+    text = ctx.text or ""
+    if not text or text.startswith("/") or len(text) > context.SHORT_MESSAGE * 2:
+        return None
+    rows = claims.items_named(text)
+    if not rows and ctx.history and claims.items_named(ctx.history[-1]):
+        m = _MEANT_NUMBER.search(text)
+        earlier = claims.items_named(ctx.history[-1])[0]
+        if m is not None:
+            rows = [q for q in queries.all_qualifications() if q.list == earlier.list and q.row == int(m.group(1))]
+    elif rows and not (_ROW_ASKED.search(text) or len(claims.strip_items(text)) <= 6):
+        return None  # "我是清单二第15项的持证人，有什么便利": a question about that row, answered by its topic
+    if not rows or len(rows) > 3 or matcher.match(text).status in ("listed", "confirm", "ambiguous", "unlisted"):
+        return None
+    return [answers.qualification_answer(q, ctx.lang) for q in rows], context.slot_events(context.Resolution("listed", rows[-1].id))
 
 
 def _follow_up(ctx: Context) -> Optional[Reply]:

@@ -18,6 +18,11 @@ _URGENT_CLAIM = re.compile(r"急需紧缺|急需緊缺|紧缺清单|緊缺清單
 _LISTS = {"1": "urgent", "i": "urgent", "一": "urgent", "2": "regular", "ii": "regular", "二": "regular"}
 
 
+_CLAUSE_BEFORE = re.compile(r"(?:第\s*[一二三四五六\d]+\s*[条條款部]|(?:section|sec\.?|article|part)\s*(?:\d+|[ivx]+))\s*[,，、]?\s*(?:的)?\s*$",
+                            re.I)
+_CLAUSE_AFTER = re.compile(r"\s*(?:of|in|under)\s+(?:section|sec\.?|article|part)\b", re.I)
+
+
 def items_named(text: str, version: Optional[str] = None) -> List[QualificationInfo]:
     """The rows a message names by list and number ("清单(二)第50项", "list 2 item 12", "item 3": the regular list
     when no list is said and the number is beyond the urgent list's)."""
@@ -25,6 +30,8 @@ def items_named(text: str, version: Optional[str] = None) -> List[QualificationI
     by_place = {(q.list, q.row): q for q in queries.all_qualifications(version)}
     out: List[QualificationInfo] = []
     for m in _ITEM.finditer(norm):
+        if _CLAUSE_BEFORE.search(norm[max(0, m.start() - 14):m.start()]) or _CLAUSE_AFTER.match(norm, m.end()):
+            continue  # "第二条第6项", "item 5 of section 2": a clause's item, not a row
         number = int(m.group(2) or m.group(3))
         which = _LISTS.get((m.group(1) or "").lower())
         if which is None:
@@ -34,6 +41,13 @@ def items_named(text: str, version: Optional[str] = None) -> List[QualificationI
         if q is not None and q not in out:
             out.append(q)
     return out
+
+
+def strip_items(text: str) -> str:
+    """The message without its row references and punctuation ("What's item 42 on list 2?" -> "What's on")."""
+    rest = _ITEM.sub(" ", normalize(text or ""))
+    rest = re.sub(_LIST, " ", rest, flags=re.I)
+    return re.sub(r"[\s\W_]+", "", rest)
 
 
 def claims_urgent(text: str) -> bool:

@@ -199,12 +199,12 @@ mentions say says holder holders regardless hong kong macau taiwan internet info
 programme project projects universal studios age limit limits state states department departments region regions
 territory territories column columns municipal boards items remarks remark file register services health new york
 filters filter briefing query queries hotline check regulatory drug drugs supervision administration
-require requirement""".split())
+require requirement benefit benefits""".split())
 _CJK_STOP = ("证书", "證書", "资格", "資格", "目录", "目錄", "清单", "清單", "一共", "相关", "相關", "哪些", "多少", "几项",
              "幾多", "执业", "注册", "经验", "工作", "要求", "领域", "国家", "地区", "教师", "教師", "部门", "部門", "主管",
              "机构", "機構", "协会", "協會", "学会", "學會", "委员会", "政府", "备案", "颁发", "頒發", "发的", "之后",
              "从业", "從業", "项目", "項目", "职业", "職業", "管理", "环球", "影城", "年龄", "限制", "免考", "课程",
-             "高级", "中级", "副高", "正高", "热线", "条目")
+             "高级", "中级", "副高", "正高", "热线", "条目", "持证人", "持證人", "持有人", "持证者", "持證者", "持证", "持證", "便利", "福利")
 
 
 @functools.lru_cache(maxsize=4)

@@ -149,7 +149,7 @@ class Index:
         for key, entry in by_key.items():
             label = f"A{len(self._entries)}"
             self._entries[label] = entry
-            self._phrases.add(label, [self._doc(key.split(" "))])
+            self._phrases.add(label, [self._doc(toks) for toks in _with_particle(key.split(" "))])
         for kind, table in (("place", data.places), ("dist", data.distinguishers)):
             for word, ids in table.items():
                 self._add_word(kind, word, frozenset(ids))
@@ -389,6 +389,18 @@ _PLACE_NEIGHBOURS = frozenset({"islands", "island", "jersey", "york", "mexico", 
 # short place words that are no English word, so lower case is still the place ("nsw teacher reg")
 LOWERCASE_PLACES = frozenset({"nsw", "uk", "usa", "hk", "nz", "qld", "uae", "hkg"})
 PLACE_TYPO_MIN = 5  # letters: shorter place names are too close to other words for a typo to be read as them
+
+
+def _with_particle(toks: List[str]) -> List[List[str]]:
+    """An alias's tokens, and the same with 的 / 嘅 where a Latin word meets Chinese ("CIMA的管理会计高级文凭",
+    "ACCA嘅资深会员"): said so, it is the same name."""
+    out = [toks]
+    for i in range(len(toks) - 1):
+        if toks[i].isascii() and toks[i][-1:].isalnum() and not toks[i + 1].isascii() and toks[i + 1] not in ("的", "嘅"):
+            for particle in ("的", "嘅"):
+                out.append(toks[:i + 1] + [particle] + toks[i + 1:])
+            break
+    return out
 
 
 def _lowercase_short_word(text: str, span: Tuple[int, int]) -> bool:

@@ -82,3 +82,30 @@ def test_is_it_there_permanently_is_answered_no_from_section_5():
     assert text.startswith("No.") and "Section 5" in text and "removed" in text
     text, _, _, _ = run(ActionAnswerRecognition(), tracker("目录会调整吗", "ask_notice_info"))
     assert not text.startswith("可以") and "第五条" in text  # no "Yes." for what the catalog does
+
+
+def test_a_row_asked_by_number_is_that_row_and_a_corrected_number_the_other():
+    from actions.routing import ActionAnswerCatalogStats
+    text, _, slots, _ = run(ActionAnswerCatalogStats(), tracker("What's item 42 on list 2?", "ask_catalog_stats", lang="en"))
+    assert "item 42" in text and "122" not in text and slots.get("qualification") == "R042"
+    text, _, slots, _ = run(ActionAnswerRecognition(), tracker("Sorry, I meant 41.", "inform", lang="en",
+                                                               history=["What's item 42 on list 2?"]))
+    assert "item 41" in text and "Structural" in text and slots.get("qualification") == "R041"
+
+
+def test_a_holder_of_a_numbered_row_gets_that_row_s_benefits():
+    from actions.routing import ActionAnswerBenefits
+    text, _, _, _ = run(ActionAnswerBenefits(), tracker("我是清单二第15项的持证人，有什么便利", "ask_benefits"))
+    assert "LEED" in text and "工作居住证" in text and "证人" not in text
+
+
+def test_a_clause_item_is_answered_not_a_row():
+    text, _, _, _ = run(ActionAnswerRecognition(), tracker("第二条第6项具体是什么", "ask_notice_info"))
+    assert "科技计划" in text and "R006" not in text
+
+
+def test_a_pinyin_question_is_answered_in_chinese():
+    from actions.routing import ActionAnswerFallback
+    text, _, _, _ = run(ActionAnswerFallback(), tracker("waiji gjc lingyu nianling zuiduo fang kuan dao ji sui",
+                                                        "nlu_fallback", lang="en"))
+    assert "65周岁" in text and "70周岁" in text and "第一条第4项" in text

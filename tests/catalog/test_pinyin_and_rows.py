@@ -1,0 +1,32 @@
+"""Pinyin read as Chinese (catalog/pinyin.py) and rows named by number (catalog/claims.py)."""
+from __future__ import annotations
+
+import pytest
+
+from catalog import claims, pinyin
+
+
+@pytest.mark.parametrize("text, read, only", [
+    ("waiji gjc lingyu nianling zuiduo fang kuan dao ji sui", "外籍 高精尖 领域 年龄 最多 放宽 dao 几岁", True),
+    ("cfa二级过了 能办gzjzz吗", "cfa二级过了 能办工作居住证吗", False),
+    ("ieee fellow都算jxjq吗 我们hr问的", "ieee fellow都算急需紧缺吗 我们人事问的", False),
+    ("I work in Beijing and have a PMP", "I work in Beijing and have a PMP", False),  # English stays English
+    ("is my teaching cert from fl ok", "is my teaching cert from fl ok", False),   # "fl" is Florida here
+    ("", "", False),
+])
+def test_pinyin_is_read_as_the_chinese_it_stands_for(text, read, only):
+    assert pinyin.expand(text) == (read, only)
+
+
+@pytest.mark.parametrize("text, ids", [
+    ("清单(二)第90项是什么", ["R090"]),
+    ("What's item 42 on list 2?", ["R042"]),
+    ("CFP在目录里，是清单(二)第50项", ["R050"]),
+    ("急需紧缺清单第3项是哪个证书？", ["U03"]),
+    ("第二条第6项具体是什么", []),          # a clause's item, not a row
+    ("What's in item 5 of section 2?", []),
+    ("第二條第5項講咩？", []),
+    ("Section 2, item 3", []),
+])
+def test_rows_are_named_by_number_but_clause_items_are_not_rows(catalog_db, text, ids):
+    assert [q.id for q in claims.items_named(text)] == ids
