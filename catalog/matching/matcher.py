@@ -103,7 +103,7 @@ class Matcher:
                 # "registered in Australia (AHPRA) as both a psychotherapist and a physiotherapist": the place
                 # or issuer said once for all of them
                 better = self.match(text[a:b] + " " + shared)
-                if better.status == "listed":
+                if better.status == "listed" and better.ids[0] in r.ids:  # narrowed, never turned into another
                     r = better
             if r.status == "none" and family and self.index.place_spans(text[a:b]):
                 # "Teaching licences: I have Ohio, California and Alberta": each place with the family named once
@@ -113,7 +113,10 @@ class Matcher:
             if r.status == "none":
                 part = text[a:b].strip()
                 name = _UNKNOWN_NAME.search(part)  # "CAIA" in "CFA, FRM and CAIA": named, not in the catalog
-                credential_like = len(part.split()) <= 2 or _CREDENTIAL_WORD.search(part)
+                # ("CAIA. Which of these count": the name's own sentence says whether it is a credential)
+                own = re.split(r"(?<=[A-Za-z0-9)])\.\s+", part)[0]
+                credential_like = len(own.split()) <= (5 if re.match(r"\s*(?:a |an |the )?[A-Z]{3,}", own) else 2) \
+                    or _CREDENTIAL_WORD.search(own)
                 if name and credential_like and name.group(0).upper() not in self.data.not_credentials \
                         and name.group(0).upper() not in _SQL_WORDS:
                     name = _UNKNOWN_NAME.search(text, a)
@@ -213,7 +216,8 @@ def _named_cjk(text: str, a: int, b: int) -> Optional[Tuple[str, Tuple[int, int]
 # a credential's name in capitals: "Certified ScrumMaster", "IRS Enrolled Agent", "CompTIA Security", "CIPFA"
 _CAPITALISED_NAME = re.compile(r"(?<![\w])[A-Z][\w&+-]*(?:\.[\w&+-]+)*(?:\s+(?:of\s+|for\s+|in\s+)?[A-Z][\w&+-]*(?:\.[\w&+-]+)*)*")
 _NAME_WORD = re.compile(r"certif|associate|master|agent|specialist|examiner|professional|practitioner|member|fellow|"
-                        r"licen|diploma|accountant|engineer|analyst|planner|auditor|architect|administrator", re.I)
+                        r"licen|diploma|accountant|engineer|analyst|planner|auditor|architect|administrator|belt|badge|"
+                        r"referee|instructor|coach|designation|charter|nurse|therapist|pharmacist|physician|surgeon", re.I)
 _SQL_WORDS = {"SELECT", "DROP", "TABLE", "INSERT", "DELETE", "UPDATE", "FROM", "WHERE", "UNION", "INTO", "VALUES"}
 _NOT_A_START = {"I", "I'm", "Im", "My", "The", "A", "An", "Do", "Does", "Our", "Which", "What", "Is", "Are", "Can", "And",
                 "Also", "Both", "Hi", "Hello", "One", "Two", "Three", "We", "He", "She", "They"}

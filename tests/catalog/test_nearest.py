@@ -36,3 +36,18 @@ def test_a_nearest_row_is_a_question_never_a_yes(matcher, text):
     r = matcher.nearest_result(text)
     assert r is not None and r.status in ("confirm", "ambiguous") and r.evidence == "nearest"
     assert r.best is None  # MatchResult.best is the listed row, and there is none
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("I have FRM, PRM and CAIA. Which of these count?", [("listed", "R029"), ("none", "PRM"), ("none", "CAIA")]),
+    ("I have PMP, PRINCE2 Practitioner and a Six Sigma Black Belt. Which ones count?",
+     [("listed", "R014"), ("listed", "R039"), ("none", "Six Sigma Black Belt")]),
+    ("I'm a finance controller with a USCPA, a CMA (IMA) and a CFE from the ACFE. Which ones are recognised?",
+     [("listed", "R022"), ("listed", "R023"), ("none", "CFE")]),
+    # an issuer said for one credential is not another credential's ("HKICPA" stays HKICPA's row, not CPA Australia)
+    ("本人持有 HKICPA 同埋 CPA Australia，仲有一個 CPA Canada，邊啲喺目錄？",
+     [("confirm", "R028"), ("listed", "R006"), ("unlisted", "CPA Canada")]),
+])
+def test_every_credential_of_a_message_gets_its_verdict(matcher, text, expected):
+    got = [(r.status, r.ids[0] if r.ids else (r.unlisted.matched if r.unlisted else "")) for r in matcher.match_each(text)]
+    assert got == expected
