@@ -109,3 +109,12 @@ def test_a_pinyin_question_is_answered_in_chinese():
     text, _, _, _ = run(ActionAnswerFallback(), tracker("waiji gjc lingyu nianling zuiduo fang kuan dao ji sui",
                                                         "nlu_fallback", lang="en"))
     assert "65周岁" in text and "70周岁" in text and "第一条第4项" in text
+
+
+def test_a_silent_topic_names_who_to_ask():
+    from catalog import answers, silence
+    assert {"tax", "housing"} <= set(silence.silent_topics("个人所得税有冇优惠？可唔可以买共有产权房？"))
+    text = answers.not_covered(["tax", "housing"], "zh").text
+    assert "没有涉及税收" in text and "税务部门" in text and "住房和城乡建设部门" in text
+    text = answers.not_covered(["permanent_residence_conditions"], "en").text
+    assert "exit-entry" in text and "Section 1, item 3" in text
