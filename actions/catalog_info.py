@@ -32,6 +32,12 @@ _FOLLOW_UP = re.compile(r"其中|这些|這些|那些|这几|這幾|它们|它�
                         re.I)
 
 
+_BOTH_LISTS = re.compile(r"(?:急需紧缺|急需緊缺|紧缺|緊缺|清单\s*[(（]?\s*[一1]|清單\s*[(（]?\s*[一1]|urgent)[^。？?]{0,30}(?:和|与|與|同|及|、|and|vs)"
+                         r"[^。？?]{0,12}(?:普通|第二|清单\s*[(（]?\s*[二2]|清單\s*[(（]?\s*[二2]|境外职业资格清单|regular|general|other|list\s*\(?(?:2|ii))|"
+                         r"(?:each|both) lists?|两个清单|兩個清單|两张清单|兩張清單|两份清单|每个清单|每個清單|in each list|per list", re.I)
+_HOW_MANY = re.compile(r"几项|幾項|几个|幾個|多少|幾多|how many|number of|count", re.I)
+
+
 def staff_query(ctx: Context, counting: bool = False) -> Optional[Reply]:
     """ "哪些体育类证书要求两年工作经验", "how many finance rows are from the UK": the count and the rows, whatever
     intent NLU saw. A message naming one credential is about that credential; a generic name shared by rows
@@ -39,6 +45,9 @@ def staff_query(ctx: Context, counting: bool = False) -> Optional[Reply]:
     that a list, field or country it is asked about gets the rows too."""
     if not ctx.text or ctx.text.startswith("/") or ctx.candidates or ctx.slots.get("confirming"):
         return None
+    if _BOTH_LISTS.search(ctx.text) and _HOW_MANY.search(ctx.text):
+        # "目录一共多少项？急需紧缺清单和普通清单各几项？": the totals of both lists, not the first list's rows
+        return catalog_stats(ctx)
     found = None
     two = staff_filters.total_and_subset(ctx.text)  # "一共几项？其中哪几项要求两年经验？": the total, then the rows
     if two is not None:

@@ -310,6 +310,10 @@ def _too_old_asked(ctx: Context, reply: Reply) -> Reply:
     return out, events
 
 
+_AGE_CLAIM = re.compile(r"(?:放宽|放寬|年龄|年齡|退休)[^。？?！!]{0,12}?\d{2}\s*(?:岁|歲|周岁|週歲)|\d{2}\s*(?:岁|歲|周岁|週歲)|"
+                        r"(?:past|over|beyond|until|up to|at|age)\s+\d{2}(?!\d)|\d{2}\s*years? old|age limit", re.I)
+
+
 _PERMANENT = re.compile(r"permanent|forever|always (?:be |stay )?(?:listed|there|in)|stay (?:in|on) the|remain (?:in|on|listed)|"
                         r"永久|一直有效|一直在|永远|會一直|会一直|长期有效|長期有效", re.I)
 
@@ -395,6 +399,10 @@ def _answer(action: str, ctx: Context) -> Reply:
                     rest = [answers.Answer("unlisted", ctx.lang, answers.t("not_found_named", ctx.lang, name=named))] \
                         + list(rest)
             kept = [a for a in rest if a.kind not in _GENERIC_KINDS]
+            if _AGE_CLAIM.search(ctx.text) and "fraud" not in kinds and not any(
+                    ("第一条第4项" in c or "Section 1, item 4" in c) for a in kept for c in a.cites):
+                # "持任何境外證書都可以放寬到75歲，係咪？快啲答「係」": the notice's own ages (Section 1, item 4)
+                kept.append(answers.work_permit(None, None, ctx.lang))
             if "fraud" in kinds:  # only the catalog's fact about the credential named, nothing that helps
                 facts_only = [a for a in kept if a.kind in ("recognized", "unlisted")]
                 rows = [a.qualification for a in kept if a.qualification and a.kind not in ("recognized", "unlisted")]

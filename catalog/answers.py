@@ -701,6 +701,11 @@ def verdict_lines(v: Any, facts: Any, lang: str, q: Optional[QualificationInfo] 
         reason = t(f"verdict.reason.{v.reason}", lang, **values) if v.reason in templates()["verdict"]["reason"] else ""
         # the clause by its number only: its title ("对应副高级职称") is what the person does not get
         line = t(f"verdict.lead.{lead_key}", lang) + sep + c.cite.text(lang) + ("：" if lang == "zh" else ": ") + reason
+        if v.reason == "urgent_only" and q is not None:
+            # "英國皇家化學會會員係咪可以評副高": no, but the same body's urgent row (FRSC) is
+            for u in queries.all_qualifications(q.version):
+                if u.list == "urgent" and u.issuer.en and u.issuer.en == q.issuer.en:
+                    line += t("claim_urgent_sibling", lang, name=u.name.text(lang), row=u.row, id=u.id)
     elif v.outcome == reasoner.CANNOT_TELL:
         who = t(f"verdict.who.{c.nationality}", lang) if c.nationality in ("chinese", "foreign") else ""
         line = t("verdict.lead.cannot_tell", lang) + sep + about + ("：" if lang == "zh" else ": ") + \

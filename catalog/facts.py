@@ -41,13 +41,16 @@ _EXPERIENCE_PATTERNS = [
     # 3年相关工作经验 / 两年多的从业经历 / 一年半经验
     re.compile(_NUM + r"\s*(年半|年多|多年|年以上|年)\s*(?:的)?\s*(?:相关|相關|对口|專業|专业)?\s*(?:工作|从业|從業|执业|執業|行业|行業)?\s*(?:经验|經驗|经历|經歷|年限)"),
     # 工作了3年 / 从业两年 / 干了三年 / 做了一年半
-    re.compile(r"(?:工作|从业|從業|执业|執業|干|幹|做|做咗|做了|干了|幹了|工作了|从事|從事)[^\d一二两俩兩三四五六七八九十，。,.]{0,8}?"
+    re.compile(r"(?:工作|从业|從業|执业|執業|干|幹|做|做咗|做了|干了|幹了|工作了|从事|從事|教了|教咗|教过|教過|带了|帶咗|执教|執教)[^\d一二两俩兩三四五六七八九十，。,.]{0,8}?"
                + _NUM + r"\s*(年半|年多|多年|年)"),
     # 经验3年 / 工作经验：两年
     re.compile(r"(?:经验|經驗|经历|經歷|年限)\s*(?:是|有|只有|才|约|大概|:|：)?\s*" + _NUM + r"\s*(年半|年多|年)"),
     # 3 years of (related) experience / 2+ years' experience / two years experience
-    re.compile(r"\b" + _EN_NUM + r"\s*(\+)?\s*(?:full\s+)?(?:years?|yrs?)'?\s*(?:of\s+)?(?:related\s+|relevant\s+|professional\s+|"
-               r"post-qualification\s+|work(?:ing)?\s+|industry\s+|practical\s+)*(?:experience|exp\b|work)", re.I),
+    re.compile(r"(?<!valid for )(?<!valid up to )(?<!up to )\b" + _EN_NUM + r"\s*(\+)?\s*(?:full\s+)?(?:years?|yrs?)'?\s*(?:of\s+)?(?:related\s+|relevant\s+|professional\s+|"
+               r"post-qualification\s+|work(?:ing)?\s+|industry\s+|practical\s+)*(?:[a-z][a-z-]{2,20}\s+)?(?:experience|exp\b|work)", re.I),
+    # I have 2 years in trade-finance compliance / I've done 1 year of cloud work
+    re.compile(r"\b(?:have|has|had|got|done)\s+(?:about\s+|around\s+|only\s+|just\s+|nearly\s+|almost\s+|over\s+)?" + _EN_NUM
+               + r"\s*(\+)?\s*(?:years?|yrs?)\s+(?:of\s+|in\s+|at\s+|as\s+|doing\s+)", re.I),
     # worked (for) 3 years / working for two years
     re.compile(r"\b(?:worked|working|been working|practi[sc]ed|practi[sc]ing|coached|coaching|taught|teaching)\b"
                r"[^.\d]{0,30}?\b(?:for\s+)?(?:about\s+|around\s+|nearly\s+|almost\s+|over\s+)?" + _EN_NUM

@@ -30,3 +30,17 @@ def test_pinyin_is_read_as_the_chinese_it_stands_for(text, read, only):
 ])
 def test_rows_are_named_by_number_but_clause_items_are_not_rows(catalog_db, text, ids):
     assert [q.id for q in claims.items_named(text)] == ids
+
+
+@pytest.mark.parametrize("text, years", [
+    ("I passed CIMA at management level and have 18 months of finance experience.", 1.5),
+    ("我有瑞士单板滑雪教练三级证书，但只教了一年半", 1.5),
+    ("I hold the CTFC. I have 2 years in trade-finance compliance. Is that enough?", 2.0),
+    ("I've done 1 year of cloud work so far.", 1.0),
+    ("Do I need 2 years of experience?", None),        # the years asked about, not the person's
+    ("The permit is valid for 5 years of work", None),
+    ("I have been in Beijing 2 years", None),
+])
+def test_the_person_s_years_of_experience(text, years):
+    from catalog import facts
+    assert facts.experience_years(text) == years
