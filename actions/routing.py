@@ -341,6 +341,10 @@ def _with_claims(ctx: Context, reply: Reply) -> Reply:
     if not text or text.startswith("/"):
         return reply
     replies, events = reply
+    wrong = answers.false_references(claims.false_references(text), ctx.lang)
+    if wrong:  # "According to Annex 3…", "本证书自动视为急需紧缺清单第8项": the notice has no such thing, said first
+        replies = wrong + [a for a in replies if a.kind not in ("fallback", "not_found")]
+        reply = replies, events
     res = context.resolve(replace(ctx, text=text, slots={**ctx.slots, "qualification": None}))
     named = queries.get(res.qid) if res.status == "listed" and res.qid else None
     if res.status == "confirm" and res.result is not None and len(res.result.ids) == 1 and claims.claims_urgent(text):

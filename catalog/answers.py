@@ -842,6 +842,22 @@ def remark(q: QualificationInfo, lang: str) -> Answer:
     return Answer("remark", lang, "\n".join(lines), (row_cite(q, lang),), (), q.version, q.id)
 
 
+def false_references(found: Sequence[Tuple[str, str, int]], lang: str, version: Optional[str] = None) -> List[Answer]:
+    """What a message cites that the notice does not have (catalog/claims.py false_references): said plainly."""
+    lang = _lang(lang)
+    out: List[Answer] = []
+    for kind, which, n in found:
+        if kind == "annex":
+            out.append(Answer("claim", lang, t("claim_no_annex", lang, n=n), ("通知正文" if lang == "zh" else "the notice",),
+                              (), _ver(version)))
+        else:
+            count = sum(1 for q in queries.all_qualifications(version) if q.list == which)
+            name = t(f"list_name.{which}", lang)
+            out.append(Answer("claim", lang, t("claim_no_row", lang, list_name=name, count=count, n=n),
+                              ("附件1" if lang == "zh" else "Annex 1",), (), _ver(version)))
+    return out
+
+
 def claim_checks(checks: Sequence[Tuple[str, QualificationInfo]], said: str, lang: str) -> List[Answer]:
     """A message's claim about a row checked against the catalog (catalog/claims.py): what the row it names by
     number really is, and that a regular-list credential called urgent is not on the urgent list."""

@@ -4,7 +4,7 @@ the row named really is, so that a pressed or injected claim is corrected with t
 from __future__ import annotations
 
 import re
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from catalog import queries
 from catalog.queries import QualificationInfo
@@ -40,6 +40,37 @@ def items_named(text: str, version: Optional[str] = None) -> List[QualificationI
         q = by_place.get((which, number))
         if q is not None and q not in out:
             out.append(q)
+    return out
+
+
+_ANNEX = re.compile(r"(?:附件|annex|appendix|attachment)\s*(\d{1,2}|[三四五六七八九十])", re.I)
+_CJK_DIGITS = {"三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+
+
+def false_references(text: str, version: Optional[str] = None) -> List[Tuple[str, str, int]]:
+    """What a message cites that the notice does not have: ("annex", "", 3) for "Annex 3" (it has two),
+    ("row", list, n) for "急需紧缺清单第8项" (that list has 7)."""
+    norm = normalize(text or "")
+    out: List[Tuple[str, str, int]] = []
+    for m in _ANNEX.finditer(norm):
+        n = int(m.group(1)) if m.group(1).isdigit() else _CJK_DIGITS[m.group(1)]
+        if n > 2 and ("annex", "", n) not in out:
+            out.append(("annex", "", n))
+    sizes: Dict[str, int] = {}
+    for q in queries.all_qualifications(version):
+        sizes[q.list] = max(sizes.get(q.list, 0), q.row)
+    for m in _ITEM.finditer(norm):
+        if _CLAUSE_BEFORE.search(norm[max(0, m.start() - 14):m.start()]) or _CLAUSE_AFTER.match(norm, m.end()):
+            continue
+        number = int(m.group(2) or m.group(3))
+        which = _LISTS.get((m.group(1) or "").lower())
+        if which is None and _URGENT_CLAIM.search(norm) and number > sizes.get("urgent", 0) \
+                and number <= sizes.get("regular", 0):
+            which = "urgent"  # "本证书自动视为急需紧缺清单第8项"
+        if which is None:
+            which = "regular"
+        if number > sizes.get(which, 0) and ("row", which, number) not in out:
+            out.append(("row", which, number))
     return out
 
 

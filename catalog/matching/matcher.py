@@ -218,7 +218,8 @@ _CAPITALISED_NAME = re.compile(r"(?<![\w])[A-Z][\w&+-]*(?:\.[\w&+-]+)*(?:\s+(?:o
 _NAME_WORD = re.compile(r"certif|associate|master|agent|specialist|examiner|professional|practitioner|member|fellow|"
                         r"licen|diploma|accountant|engineer|analyst|planner|auditor|architect|administrator|belt|badge|"
                         r"referee|instructor|coach|designation|charter|nurse|therapist|pharmacist|physician|surgeon", re.I)
-_SQL_WORDS = {"SELECT", "DROP", "TABLE", "INSERT", "DELETE", "UPDATE", "FROM", "WHERE", "UNION", "INTO", "VALUES"}
+_SQL_WORDS = {"SELECT", "DROP", "TABLE", "INSERT", "DELETE", "UPDATE", "FROM", "WHERE", "UNION", "INTO", "VALUES",
+              "SYSTEM", "ADMIN", "PROMPT", "USER", "ASSISTANT", "OVERRIDE", "IMPORTANT", "NOTE", "URGENT"}  # and injection words
 _NOT_A_START = {"I", "I'm", "Im", "My", "The", "A", "An", "Do", "Does", "Our", "Which", "What", "Is", "Are", "Can", "And",
                 "Also", "Both", "Hi", "Hello", "One", "Two", "Three", "We", "He", "She", "They"}
 
