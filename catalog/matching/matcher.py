@@ -113,15 +113,18 @@ class Matcher:
             if r.status == "none":
                 part = text[a:b].strip()
                 name = _UNKNOWN_NAME.search(part)  # "CAIA" in "CFA, FRM and CAIA": named, not in the catalog
+                if name is None and _mostly_chinese(text):
+                    # "ccie有嘛 思科那个 还有rhce": in a Chinese message a Latin word is a name, whatever its case
+                    name = next((m for m in _LOWER_NAME.finditer(part) if m.group(0).lower() not in _NOT_NAMES), None)
                 # ("CAIA. Which of these count": the name's own sentence says whether it is a credential)
                 own = re.split(r"(?<=[A-Za-z0-9)])\.\s+", part)[0]
                 credential_like = len(own.split()) <= (5 if re.match(r"\s*(?:a |an |the )?[A-Z]{3,}", own) else 2) \
                     or _CREDENTIAL_WORD.search(own)
                 if name and credential_like and name.group(0).upper() not in self.data.not_credentials \
                         and name.group(0).upper() not in _SQL_WORDS:
-                    name = _UNKNOWN_NAME.search(text, a)
-                    span = (a + name.start(), a + name.end())
                     word = name.group(0)
+                    at = text.find(word, a)  # where the name is in the whole text
+                    span = (at, at + len(word))
                     longer = _named_credential(text, a, b)  # "IRS Enrolled Agent" rather than "IRS"
                     if longer is not None and word in longer[0]:
                         word, span = longer
@@ -218,6 +221,15 @@ _CAPITALISED_NAME = re.compile(r"(?<![\w])[A-Z][\w&+-]*(?:\.[\w&+-]+)*(?:\s+(?:o
 _NAME_WORD = re.compile(r"certif|associate|master|agent|specialist|examiner|professional|practitioner|member|fellow|"
                         r"licen|diploma|accountant|engineer|analyst|planner|auditor|architect|administrator|belt|badge|"
                         r"referee|instructor|coach|designation|charter|nurse|therapist|pharmacist|physician|surgeon", re.I)
+_HAS_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _mostly_chinese(text: str) -> bool:
+    cjk, latin = len(_HAS_CJK.findall(text)), len(re.findall(r"[A-Za-z]", text))
+    return cjk > 0 and cjk / (cjk + latin) >= 0.3
+_LOWER_NAME = re.compile(r"(?<![A-Za-z])[a-z][a-z0-9]{2,7}(?![A-Za-z])")
+_NOT_NAMES = {"cert", "certs", "pro", "exam", "level", "lvl", "the", "and", "app", "web", "emoji", "hello", "thanks",
+              "sorry", "please", "pls", "yes", "okay", "bro", "lol", "hhh", "haha", "wechat", "whatsapp", "email", "mail"}
 _SQL_WORDS = {"SELECT", "DROP", "TABLE", "INSERT", "DELETE", "UPDATE", "FROM", "WHERE", "UNION", "INTO", "VALUES",
               "SYSTEM", "ADMIN", "PROMPT", "USER", "ASSISTANT", "OVERRIDE", "IMPORTANT", "NOTE", "URGENT"}  # and injection words
 _NOT_A_START = {"I", "I'm", "Im", "My", "The", "A", "An", "Do", "Does", "Our", "Which", "What", "Is", "Are", "Can", "And",

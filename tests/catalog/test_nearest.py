@@ -51,3 +51,11 @@ def test_a_nearest_row_is_a_question_never_a_yes(matcher, text):
 def test_every_credential_of_a_message_gets_its_verdict(matcher, text, expected):
     got = [(r.status, r.ids[0] if r.ids else (r.unlisted.matched if r.unlisted else "")) for r in matcher.match_each(text)]
     assert got == expected
+
+
+def test_a_lowercase_name_in_a_chinese_message_is_a_credential_name(matcher):
+    got = [(r.status, r.unlisted.matched if r.unlisted else "") for r in matcher.match_each("ccie有嘛 思科那个 还有rhce😂")]
+    assert got == [("unlisted", "ccie"), ("none", "rhce")]
+    # an English message with one Chinese word: its English words are no credential names
+    one = matcher.match_each("my wife got uefa pro licence n shes 70, coaching kids at a bj sports-tech co thats 高精尖")
+    assert [r.ids[:1] for r in one] == [["R080"]]
