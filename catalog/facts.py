@@ -13,7 +13,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import yaml
 
-from catalog.text import normalize
+from catalog.text import normalize, to_simplified
 
 MIN_AGE, MAX_AGE = 16, 100
 MAX_YEARS = 60
@@ -152,11 +152,18 @@ _SELF_DEMONYM = re.compile(r"\b(?:i'?m|i am|im|as an?|being an?)\b[^.;!?]{0,14}?
 _OTHER_NATIONALITY = re.compile(r"([\u4e00-\u9fff]{1,4}?)(?:国籍|国公民)(?!人员)")
 
 
+_GIVEN_UP = re.compile(r"(?:不再|冇再|没再|无再|唔再|放弃|放弃了|放弃咗|交回|注销|注销了|gave up|given up|give up|renounced|"
+                       r"surrendered|no longer (?:hold|have|use)|don't use|do not use)\s*(?:用|持有|使用|有|拿|揸|my|a|the|his|her)?\s*$",
+                       re.I)
+
+
 def nationality(text: str) -> Optional[Tuple[str, Tuple[int, int]]]:
     """chinese | foreign, the one said last ("I was Chinese, now I'm Canadian" → foreign)."""
     norm = normalize(text)
     lex = lexicon()["nationality"]
     foreign = _last(norm, lex["foreign"])  # "非中国籍" is foreign: it contains a Chinese word
+    if foreign and _GIVEN_UP.search(to_simplified(norm[max(0, foreign[0] - 12):foreign[0]])):
+        foreign = None  # "已经入咗中國籍，冇再用英國護照", "gave up my British passport": no longer foreign
     demonyms = [m.span() for m in _SELF_DEMONYM.finditer(norm)]
     demonyms += [m.span() for m in _OTHER_NATIONALITY.finditer(norm) if "中" not in m.group(1)[-2:]]
     demonyms.sort()

@@ -44,3 +44,17 @@ def test_rows_are_named_by_number_but_clause_items_are_not_rows(catalog_db, text
 def test_the_person_s_years_of_experience(text, years):
     from catalog import facts
     assert facts.experience_years(text) == years
+
+
+@pytest.mark.parametrize("text, nationality", [
+    ("唔好意思補充返，我上個月已經入咗中國籍，冇再用英國護照。", "chinese"),   # the passport given up
+    ("我已经加入中国国籍，不再持有英国护照", "chinese"),
+    ("I naturalized as a Chinese citizen and gave up my British passport", "chinese"),
+    ("I gave up Chinese nationality and am now British", "foreign"),
+    ("我放弃了中国籍，现在是加拿大籍", "foreign"),
+    ("我是英国籍", "foreign"),
+])
+def test_a_nationality_given_up_is_not_the_person_s(text, nationality):
+    from catalog import facts
+    found = facts.nationality(text)
+    assert found is not None and found[0] == nationality
