@@ -70,8 +70,6 @@ def test_numpy_confidences_are_tensorflows(tf_agent):
                            [r["confidence"] for r in b["intent_ranking"]], atol=1e-5), a["text"]
 
 
-def test_the_server_loads_it_without_tensorflow_model(catalog_db):
-    from rasa.core.agent import Agent
-
-    diet, _ = _diet_node(Agent.load(str(MODEL)))
+def test_the_server_loads_it_without_tensorflow_model(rasa_agent):
+    diet, _ = _diet_node(rasa_agent)  # the session's Agent, loaded as the server loads it (no QUALIBOT_DIET_TF)
     assert diet.model is None and diet._numpy is not None

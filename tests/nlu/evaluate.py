@@ -46,10 +46,12 @@ async def _parse_all(agent, examples: List[Dict[str, Any]]) -> List[Dict[str, An
     return results
 
 
-def evaluate(model: str = str(ROOT / "models" / "qualibot.tar.gz")) -> Dict[str, Any]:
-    from rasa.core.agent import Agent
+def evaluate(model: str = str(ROOT / "models" / "qualibot.tar.gz"), agent: Any = None) -> Dict[str, Any]:
+    """The report of `model`; `agent`: that model already loaded (the tests' shared one), else it is loaded here."""
+    if agent is None:
+        from rasa.core.agent import Agent
 
-    agent = Agent.load(model)
+        agent = Agent.load(model)
     report: Dict[str, Any] = {"model": model, "languages": {}}
     for lang in LANGS:
         examples = load_examples(lang)

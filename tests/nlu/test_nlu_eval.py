@@ -12,10 +12,8 @@ MODEL = ROOT / "models" / "qualibot.tar.gz"
 
 
 @pytest.fixture(scope="module")
-def report(catalog_db):
-    if not MODEL.exists():
-        pytest.fail("no trained model: run `make train` (make test does it)")
-    return evaluate(str(MODEL))
+def report(rasa_agent):
+    return evaluate(str(MODEL), agent=rasa_agent)  # the session's Agent of that model (tests/conftest.py)
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

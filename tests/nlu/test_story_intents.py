@@ -25,13 +25,8 @@ def user_turns():
 
 
 @pytest.fixture(scope="module")
-def agent(catalog_db):
-    from rasa.core.agent import Agent
-
-    model = ROOT / "models" / "qualibot.tar.gz"
-    if not model.exists():
-        pytest.fail("no trained model: run `make train` (make test does it)")
-    return Agent.load(str(model))
+def agent(rasa_agent):
+    return rasa_agent  # the session's Agent of the trained model (tests/conftest.py)
 
 
 def test_there_are_enough_conversation_tests():

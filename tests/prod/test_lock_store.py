@@ -13,45 +13,12 @@ import pytest
 
 from rasa.utils.endpoints import EndpointConfig
 
-PREFIX = "qualibottest"
+from tests.support import lock_replicas
+from tests.support.lock_replicas import PREFIX
 
 
 def _store(redis_addr, **kwargs):
-    from bot.stores.lock_store import AtomicRedisLockStore
-
-    return AtomicRedisLockStore(EndpointConfig(url=redis_addr[0], port=redis_addr[1], db=0, key_prefix=PREFIX,
-                                               **kwargs))
-
-
-def _holder(redis_addr, conversation_id, queue):
-    """A 'replica' in the middle of a turn: it holds the conversation's lock until it is killed."""
-    async def main():
-        store = _store(redis_addr)  # the production settings (endpoints.prod.yml)
-        async with store.lock(conversation_id):
-            queue.put("holding")
-            await asyncio.sleep(3600)
-
-    asyncio.run(main())
-
-
-def _worker(redis_addr, conversation_id, turns, start_at, queue):
-    """One 'replica': `turns` turns of one conversation, each holding the lock for 30 ms."""
-    async def main():
-        store = _store(redis_addr)
-        while time.time() < start_at:
-            await asyncio.sleep(0.001)
-        spans, errors = [], []
-        for _ in range(turns):
-            try:
-                async with store.lock(conversation_id):
-                    began = time.time()
-                    await asyncio.sleep(0.03)
-                    spans.append((began, time.time()))
-            except Exception as e:  # noqa: BLE001 - reported to the test
-                errors.append(repr(e))
-        return spans, errors
-
-    queue.put(asyncio.run(main()))
+    return lock_replicas.store(redis_addr, **kwargs)
 
 
 def test_the_store_is_built_from_the_endpoint_like_rasa_builds_it(redis_addr):
@@ -67,8 +34,8 @@ def test_four_processes_never_hold_one_conversation_at_once(redis_addr):
     conversation = f"c-{uuid.uuid4().hex[:8]}"
     ctx = multiprocessing.get_context("spawn")
     queue = ctx.Queue()
-    start_at = time.time() + 3  # every process imported and connected before the first turn
-    procs = [ctx.Process(target=_worker, args=(redis_addr, conversation, 5, start_at, queue)) for _ in range(4)]
+    ready = ctx.Barrier(4)  # every process imported and connected before the first turn
+    procs = [ctx.Process(target=lock_replicas.worker, args=(redis_addr, conversation, 5, ready, queue)) for _ in range(4)]
     for p in procs:
         p.start()
     results = [queue.get(timeout=60) for _ in procs]
@@ -107,7 +74,7 @@ def test_a_replica_killed_mid_turn_frees_the_conversation_within_the_ticket_life
     conversation = f"c-{uuid.uuid4().hex[:8]}"
     ctx = multiprocessing.get_context("spawn")
     queue = ctx.Queue()
-    proc = ctx.Process(target=_holder, args=(redis_addr, conversation, queue))
+    proc = ctx.Process(target=lock_replicas.holder, args=(redis_addr, conversation, queue))
     proc.start()
     try:
         assert queue.get(timeout=60) == "holding"

@@ -176,7 +176,10 @@ def web_server(catalog_db, seeded, tmp_path_factory) -> Server:
         servers.stop()
 
 
-@pytest.fixture(scope="session")
+# module-scoped: while Playwright's sync API is open, the main thread counts as inside a running event loop
+# (asyncio.run() refuses to start), so it must not outlive the modules that drive the browser: in a parallel
+# run (scripts/test.sh) the same worker goes on with other modules afterwards
+@pytest.fixture(scope="module")
 def browser():
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     if not Path(CHROMIUM).exists():
