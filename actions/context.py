@@ -167,6 +167,10 @@ CORRECTION = re.compile(r"(?<![a-z])(?:sorry|my mistake|my bad|actually|correcti
                         r"應該是", re.I)
 
 
+_LEVEL_WORD = re.compile(r"(?<![A-Za-z])(?:associate|professional|expert|foundation|practitioner|specialist|fellow|"
+                         r"senior member|member)(?![A-Za-z])|助理级|助理級|专业级|專業級|专家级|專家級|基础级|基礎級", re.I)
+
+
 def refined(ctx: "Context") -> Optional[MatchResult]:
     """A short follow-up that names no credential itself but completes the earlier one ("我有美国的教师资格证" →
     "德州的"; "我有足球教練牌" → "亞足聯嘅" → "係C級"): the verdict on the earlier messages and this one together.
@@ -199,6 +203,14 @@ def refined(ctx: "Context") -> Optional[MatchResult]:
         tries = [m.match(" ".join([follow] + earlier)), m.match(" ".join(earlier + [follow]))]
         if places:  # its places beside the earlier mention ("My mistake, my licence is from Virginia" is far from it)
             tries.append(m.match(" ".join([" ".join(follow[a:b] for a, b in places)] + earlier)))
+        said = [lv for lv in _LEVEL_WORD.finditer(follow)
+                if not re.search(r"(?:不是|唔係|唔系|并非|並非|not|isn't|not the)\s*$", follow[:lv.start()], re.I)]
+        mention = before.unlisted.matched if before.unlisted is not None else \
+            (before.candidates[0].matched if before.candidates else "")
+        if said and mention:
+            # "其實係 Professional 級別" after "AWS Solutions Architect Associate": the level said now replaces the
+            # earlier one in the earlier mention ("AWS Solutions Architect Professional")
+            tries.append(m.match(_LEVEL_WORD.sub(" ", mention).strip() + " " + said[0].group(0)))
         if before.status == "unlisted" and 1 < len(before.ids) <= MAX_SHOWN:
             # "IEEE会员…" (not listed; the nearest are Fellow and Senior Member) → "是Senior Member": one of the rows
             # named as nearest, as if picked from them

@@ -162,3 +162,12 @@ def test_a_school_place_question_is_a_silent_topic_but_teaching_at_one_is_not():
     from catalog import silence
     assert "school_place" in silence.silent_topics("Will holding a catalog credential guarantee my kid a place at a Beijing international school?")
     assert "school_place" not in silence.silent_topics("An international school in Beijing wants him to teach maths.")
+
+
+def test_a_level_said_in_a_correction_replaces_the_earlier_level():
+    text, _, slots, _ = run(ActionAnswerRecognition(), tracker("唔好意思,我睇錯咗,其實係 Professional 級別,咁又點?", "nlu_fallback",
+                                                               history=["我有 AWS Solutions Architect Associate,喺唔喺目錄入面?"]))
+    assert text.startswith("是的") and "第33项" in text and slots.get("qualification") == "R033"
+    text, _, _, _ = run(ActionAnswerRecognition(), tracker("No, it's the Associate, not the Professional.", "inform", lang="en",
+                                                           history=["I have AWS Solutions Architect Professional"]))
+    assert not text.startswith("Yes") and "not in the catalog" in text
