@@ -35,6 +35,9 @@ _FOLLOW_UP = re.compile(r"其中|这些|這些|那些|这几|這幾|它们|它�
 _BOTH_LISTS = re.compile(r"(?:急需紧缺|急需緊缺|紧缺|緊缺|清单\s*[(（]?\s*[一1]|清單\s*[(（]?\s*[一1]|urgent)[^。？?]{0,30}(?:和|与|與|同|及|、|and|vs)"
                          r"[^。？?]{0,12}(?:普通|第二|清单\s*[(（]?\s*[二2]|清單\s*[(（]?\s*[二2]|境外职业资格清单|regular|general|other|list\s*\(?(?:2|ii))|"
                          r"(?:each|both) lists?|两个清单|兩個清單|两张清单|兩張清單|两份清单|每个清单|每個清單|in each list|per list", re.I)
+_URGENT_NAMED = re.compile(r"急需紧缺|急需緊缺|紧缺清单|緊缺清單|urgent", re.I)
+_TOTAL = re.compile(r"总共|總共|一共|合共|共有|成个目录|成個目錄|整个目录|整個目錄|目录总|目錄總|in total|altogether|whole catalog|"
+                    r"entire catalog|total number|the catalog as a whole|overall", re.I)
 _HOW_MANY = re.compile(r"几项|幾項|几个|幾個|多少|幾多|how many|number of|count", re.I)
 
 
@@ -45,7 +48,8 @@ def staff_query(ctx: Context, counting: bool = False) -> Optional[Reply]:
     that a list, field or country it is asked about gets the rows too."""
     if not ctx.text or ctx.text.startswith("/") or ctx.candidates or ctx.slots.get("confirming"):
         return None
-    if _BOTH_LISTS.search(ctx.text) and _HOW_MANY.search(ctx.text):
+    if (_BOTH_LISTS.search(ctx.text) or (_URGENT_NAMED.search(ctx.text) and _TOTAL.search(ctx.text))) \
+            and _HOW_MANY.search(ctx.text):
         # "目录一共多少项？急需紧缺清单和普通清单各几项？": the totals of both lists, not the first list's rows
         return catalog_stats(ctx)
     found = None
