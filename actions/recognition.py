@@ -7,6 +7,8 @@ module imports no other topic (it imported actions.base, actions.catalog_info an
 two of them inside functions to hide the cycles)."""
 from __future__ import annotations
 
+import re
+
 from actions import context
 from actions.answering import Reply, browsed, experience, names_a_list, unknown_name
 from actions.context import Context
@@ -29,7 +31,15 @@ def nearest(ctx: Context) -> Optional[MatchResult]:
     if not text or text.startswith("/") or ctx.candidates or ctx.slots.get("confirming") or names_a_list(text) \
             or staff_query.asks_for_rows(text):
         return None
+    if ("field" in ctx.entities or "country" in ctx.entities) and not _ASKS_IF_LISTED.search(text):
+        return None  # "Show me the cloud computing certificates": a browse, whatever words the rows share
     return matcher.get_matcher().nearest_result(text)
+
+
+# a question whether one credential counts ("dga diamond grading uk - listed?", "瑞士单板三级 有用吗", "ccsp ok??")
+_ASKS_IF_LISTED = re.compile(r"listed|recogni[sz]|covered|\bcounts?\b|\bok\b|okay|valid|legit|accepted|any good|on (?:the|your) list|"
+                             r"有用|有冇用|有没有用|认吗|認嗎|认不认|認唔認|算吗|算嗎|算不算|算唔算|得唔得|行不行|可以吗|可以嗎|"
+                             r"在目录|在目錄|喺目錄|喺唔喺|在不在|有冇|有没有", re.I)
 
 
 def recognition(ctx: Context) -> Reply:

@@ -145,13 +145,16 @@ def test_workers_end_when_the_parent_is_killed(server):
     wait_until(lambda: not any(Path(f"/proc/{pid}").exists() for pid in workers), timeout=90)  # a loaded CI machine
 
 
-def test_the_action_server_runs_its_workers_supervised(monkeypatch):
+def test_the_action_server_runs_its_workers_supervised(monkeypatch, tmp_path):
     import sanic.app
 
     from actions import server as action_server
     from actions import supervisor
 
     seen = {}
+    # main() with 2 workers puts prometheus_client in multiprocess mode through this variable: set here so that
+    # monkeypatch takes it out again (left set, every later metrics test in this process read an empty directory)
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path / "prom"))
     monkeypatch.setattr(sys, "argv", ["actions.server", "--workers", "2"])
     monkeypatch.setattr(sanic.app, "serve_multiple", sanic.app.serve_multiple)  # restored afterwards
     monkeypatch.setattr(action_server, "create_app", lambda: type("App", (), {
