@@ -8,6 +8,7 @@ two of them inside functions to hide the cycles)."""
 from __future__ import annotations
 
 import re
+from typing import Optional
 
 from actions import context
 from actions.answering import Reply, browsed, experience, names_a_list, unknown_name
@@ -15,7 +16,6 @@ from actions.context import Context
 from catalog import answers, queries, staff_query
 from catalog import matching as matcher
 from catalog.matching import MatchResult
-from typing import Optional
 
 PRACTISING_WORDS = ("执业", "行医", "practise", "practice medicine", "practice law", "practicing", "practising")
 

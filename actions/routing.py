@@ -503,11 +503,11 @@ def _row_by_number(ctx: Context) -> Optional[Reply]:
     if not text or text.startswith("/") or len(text) > context.SHORT_MESSAGE * 2:
         return None
     rows = claims.items_named(text)
-    if not rows and ctx.history and claims.items_named(ctx.history[-1]):
+    earlier = claims.items_named(ctx.history[-1]) if not rows and ctx.history else []
+    if earlier:
         m = _MEANT_NUMBER.search(text)
-        earlier = claims.items_named(ctx.history[-1])[0]
         if m is not None:
-            rows = [q for q in queries.all_qualifications() if q.list == earlier.list and q.row == int(m.group(1))]
+            rows = [q for q in queries.all_qualifications() if q.list == earlier[0].list and q.row == int(m.group(1))]
     elif rows and not (_ROW_ASKED.search(text) or len(claims.strip_items(text)) <= 6):
         return None  # "我是清单二第15项的持证人，有什么便利": a question about that row, answered by its topic
     if not rows or len(rows) > 3 or matcher.match(text).status in ("listed", "confirm", "ambiguous", "unlisted"):

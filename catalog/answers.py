@@ -206,8 +206,7 @@ def confirm(result: MatchResult, lang: str, version: Optional[str] = None) -> An
     q = queries.get(result.candidates[0].id, version)
     assert q is not None
     key = {"issuer": "confirm_issuer", "nearest": "confirm_nearest"}.get(result.evidence, "confirm")
-    siblings = [o for o in queries.all_qualifications(version)
-                if result.evidence == "issuer" and o.id != q.id and o.issuer.en and o.issuer.en == q.issuer.en]
+    siblings = same_body(q, version) if result.evidence == "issuer" else []
     if siblings:
         key = "confirm_issuer_several"
     text = t(key, lang, mention=result.candidates[0].matched.strip(), name=q.name.text(lang),
@@ -499,10 +498,8 @@ def browse(lang: str, version: Optional[str] = None, field: Optional[str] = None
     if not quals and not filled:
         return Answer("browse_none", lang, t("browse_none", lang, what=what), (), (), snap.version)
 
-    def row(q: QualificationInfo) -> str:
-        # the issuer and the row's place in its list too, as the staff query says them ("名誉会员级（中国香港）" says
-        # nothing without 香港测量师学会; the hotline says "第12项", not our id)
-        return _staff_row(q, lang, conditions=False)
+    def row(q: QualificationInfo) -> str:  # as the staff query says it, without the conditions: the issuer
+        return _staff_row(q, lang, conditions=False)  # ("名誉会员级" needs 香港测量师学会) and the item ("第12项")
 
     lines = [t("browse", lang, what=what, count=len(quals)) if quals else t("browse_none", lang, what=what)]
     lines += [row(q) for q in quals[:BROWSE_LIMIT]]
@@ -702,10 +699,7 @@ def verdict_lines(v: Any, facts: Any, lang: str, q: Optional[QualificationInfo] 
         # the clause by its number only: its title ("对应副高级职称") is what the person does not get
         line = t(f"verdict.lead.{lead_key}", lang) + sep + c.cite.text(lang) + ("：" if lang == "zh" else ": ") + reason
         if v.reason == "urgent_only" and q is not None:
-            # "英國皇家化學會會員係咪可以評副高": no, but the same body's urgent row (FRSC) is
-            for u in queries.all_qualifications(q.version):
-                if u.list == "urgent" and u.issuer.en and u.issuer.en == q.issuer.en:
-                    line += t("claim_urgent_sibling", lang, name=u.name.text(lang), row=u.row, id=u.id)
+            line += _urgent_siblings(q, lang)  # "英國皇家化學會會員係咪可以評副高": no, but the body's FRSC is
     elif v.outcome == reasoner.CANNOT_TELL:
         who = t(f"verdict.who.{c.nationality}", lang) if c.nationality in ("chinese", "foreign") else ""
         line = t("verdict.lead.cannot_tell", lang) + sep + about + ("：" if lang == "zh" else ": ") + \
@@ -842,6 +836,17 @@ def remark(q: QualificationInfo, lang: str) -> Answer:
     return Answer("remark", lang, "\n".join(lines), (row_cite(q, lang),), (), q.version, q.id)
 
 
+def same_body(q: QualificationInfo, version: Optional[str] = None) -> List[QualificationInfo]:
+    """The other rows of the body that issues `q` ("ACCA": the qualification and the Fellowship)."""
+    return [o for o in queries.all_qualifications(version) if o.id != q.id and q.issuer.en and o.issuer.en == q.issuer.en]
+
+
+def _urgent_siblings(q: QualificationInfo, lang: str) -> str:
+    """The same body's rows on the urgent list, said after a "not on the urgent list" (LEED AP -> LEED Fellow)."""
+    return "".join(t("claim_urgent_sibling", lang, name=u.name.text(lang), row=u.row, id=u.id)
+                   for u in same_body(q, q.version) if u.list == "urgent")
+
+
 def false_references(found: Sequence[Tuple[str, str, int]], lang: str, version: Optional[str] = None) -> List[Answer]:
     """What a message cites that the notice does not have (catalog/claims.py false_references): said plainly."""
     lang = _lang(lang)
@@ -870,9 +875,6 @@ def claim_checks(checks: Sequence[Tuple[str, QualificationInfo]], said: str, lan
                      where=where(q, lang), id=q.id, other=other)
         else:
             text = t("claim_not_urgent", lang, name=q.name.text(lang), list_name=list_name(q, lang), row=q.row, id=q.id)
-            # "LEED AP係咪急需緊缺？": no, but the same body's higher credential is (LEED Fellow, urgent list item 6)
-            for u in queries.all_qualifications(q.version):
-                if u.list == "urgent" and u.issuer.en and u.issuer.en == q.issuer.en:
-                    text += t("claim_urgent_sibling", lang, name=u.name.text(lang), row=u.row, id=u.id)
+            text += _urgent_siblings(q, lang)  # "LEED AP係咪急需緊缺？": no, but LEED Fellow (urgent list item 6) is
         out.append(Answer("claim", lang, text, (row_cite(q, lang),), (), q.version, q.id))
     return out

@@ -23,17 +23,23 @@ _CLAUSE_BEFORE = re.compile(r"(?:第\s*[一二三四五六\d]+\s*[条條款部]|
 _CLAUSE_AFTER = re.compile(r"\s*(?:of|in|under)\s+(?:section|sec\.?|article|part)\b", re.I)
 
 
+def _row_references(norm: str) -> List[Tuple[int, Optional[str]]]:
+    """(number, list said or None) for each row reference of a normalised message; a clause's item ("第二条第6项",
+    "item 5 of section 2") is none."""
+    return [(int(m.group(2) or m.group(3)), _LISTS.get((m.group(1) or "").lower())) for m in _ITEM.finditer(norm)
+            if not (_CLAUSE_BEFORE.search(norm[max(0, m.start() - 14):m.start()]) or _CLAUSE_AFTER.match(norm, m.end()))]
+
+
 def items_named(text: str, version: Optional[str] = None) -> List[QualificationInfo]:
     """The rows a message names by list and number ("清单(二)第50项", "list 2 item 12", "item 3": the regular list
     when no list is said and the number is beyond the urgent list's)."""
     norm = normalize(text or "")
+    refs = _row_references(norm)
+    if not refs:
+        return []
     by_place = {(q.list, q.row): q for q in queries.all_qualifications(version)}
     out: List[QualificationInfo] = []
-    for m in _ITEM.finditer(norm):
-        if _CLAUSE_BEFORE.search(norm[max(0, m.start() - 14):m.start()]) or _CLAUSE_AFTER.match(norm, m.end()):
-            continue  # "第二条第6项", "item 5 of section 2": a clause's item, not a row
-        number = int(m.group(2) or m.group(3))
-        which = _LISTS.get((m.group(1) or "").lower())
+    for number, which in refs:
         if which is None:
             urgent_rows = sum(1 for key in by_place if key[0] == "urgent")
             which = "regular" if number > urgent_rows or not _URGENT_CLAIM.search(norm) else "urgent"
@@ -56,14 +62,11 @@ def false_references(text: str, version: Optional[str] = None) -> List[Tuple[str
         n = int(m.group(1)) if m.group(1).isdigit() else _CJK_DIGITS[m.group(1)]
         if n > 2 and ("annex", "", n) not in out:
             out.append(("annex", "", n))
+    refs = _row_references(norm)
     sizes: Dict[str, int] = {}
-    for q in queries.all_qualifications(version):
+    for q in queries.all_qualifications(version) if refs else ():
         sizes[q.list] = max(sizes.get(q.list, 0), q.row)
-    for m in _ITEM.finditer(norm):
-        if _CLAUSE_BEFORE.search(norm[max(0, m.start() - 14):m.start()]) or _CLAUSE_AFTER.match(norm, m.end()):
-            continue
-        number = int(m.group(2) or m.group(3))
-        which = _LISTS.get((m.group(1) or "").lower())
+    for number, which in refs:
         if which is None and _URGENT_CLAIM.search(norm) and number > sizes.get("urgent", 0) \
                 and number <= sizes.get("regular", 0):
             which = "urgent"  # "本证书自动视为急需紧缺清单第8项"

@@ -222,11 +222,6 @@ _NAME_WORD = re.compile(r"certif|associate|master|agent|specialist|examiner|prof
                         r"licen|diploma|accountant|engineer|analyst|planner|auditor|architect|administrator|belt|badge|"
                         r"referee|instructor|coach|designation|charter|nurse|therapist|pharmacist|physician|surgeon", re.I)
 _HAS_CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-def _mostly_chinese(text: str) -> bool:
-    cjk, latin = len(_HAS_CJK.findall(text)), len(re.findall(r"[A-Za-z]", text))
-    return cjk > 0 and cjk / (cjk + latin) >= 0.3
 _LOWER_NAME = re.compile(r"(?<![A-Za-z])[a-z][a-z0-9]{2,7}(?![A-Za-z])")
 _NOT_NAMES = {"cert", "certs", "pro", "exam", "level", "lvl", "the", "and", "app", "web", "emoji", "hello", "thanks",
               "sorry", "please", "pls", "yes", "okay", "bro", "lol", "hhh", "haha", "wechat", "whatsapp", "email", "mail"}
@@ -234,6 +229,11 @@ _SQL_WORDS = {"SELECT", "DROP", "TABLE", "INSERT", "DELETE", "UPDATE", "FROM", "
               "SYSTEM", "ADMIN", "PROMPT", "USER", "ASSISTANT", "OVERRIDE", "IMPORTANT", "NOTE", "URGENT"}  # and injection words
 _NOT_A_START = {"I", "I'm", "Im", "My", "The", "A", "An", "Do", "Does", "Our", "Which", "What", "Is", "Are", "Can", "And",
                 "Also", "Both", "Hi", "Hello", "One", "Two", "Three", "We", "He", "She", "They"}
+
+
+def _mostly_chinese(text: str) -> bool:
+    cjk, latin = len(_HAS_CJK.findall(text)), len(re.findall(r"[A-Za-z]", text))
+    return cjk > 0 and cjk / (cjk + latin) >= 0.3
 
 
 def _named_credential(text: str, a: int, b: int) -> Optional[Tuple[str, Tuple[int, int]]]:
