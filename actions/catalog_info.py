@@ -38,6 +38,11 @@ _BOTH_LISTS = re.compile(r"(?:急需紧缺|急需緊缺|紧缺|緊缺|清单\s*[
 _URGENT_NAMED = re.compile(r"急需紧缺|急需緊缺|紧缺清单|緊缺清單|urgent", re.I)
 _TOTAL = re.compile(r"总共|總共|一共|合共|共有|成个目录|成個目錄|整个目录|整個目錄|目录总|目錄總|in total|altogether|whole catalog|"
                     r"entire catalog|total number|the catalog as a whole|overall", re.I)
+# "一共几项 都是啥", "请逐项列出", "and name them": the rows themselves, not only how many
+_LIST_THEM = re.compile(r"都是啥|都是什么|都是什麼|都係咩|係邊啲|是哪些|有哪些|逐项|逐項|列出|列一下|分别是|分別是|"
+                        r"(?<![a-z])(?:name them|list them|which are they|what are they|which ones|and which|list each|"
+                        r"each one|one by one)(?![a-z])", re.I)
+_TITLE_ASKED = re.compile(r"职称|職稱|(?<![a-z])title", re.I)
 _HOW_MANY = re.compile(r"几项|幾項|几个|幾個|多少|幾多|how many|number of|count", re.I)
 
 
@@ -51,6 +56,13 @@ def staff_query(ctx: Context, counting: bool = False) -> Optional[Reply]:
     if (_BOTH_LISTS.search(ctx.text) or (_URGENT_NAMED.search(ctx.text) and _TOTAL.search(ctx.text))) \
             and _HOW_MANY.search(ctx.text):
         # "目录一共多少项？急需紧缺清单和普通清单各几项？": the totals of both lists, not the first list's rows
+        if not _BOTH_LISTS.search(ctx.text) and (_LIST_THEM.search(ctx.text) or _TITLE_ASKED.search(ctx.text)):
+            # "急需紧缺清单一共几项 都是啥", "how many on the urgent list, and what title do they correspond to": its rows
+            rows = [answers.staff_query(staff_filters.Filters(list="urgent"),
+                                        staff_filters.run(staff_filters.Filters(list="urgent")), ctx.lang)]
+            if _TITLE_ASKED.search(ctx.text):
+                rows.append(answers.title(ctx.lang))  # the titles they correspond to (Section 1 item 2, Section 2 item 1)
+            return rows, [context.slot("pending_intent", None)]
         return catalog_stats(ctx)
     found = None
     two = staff_filters.total_and_subset(ctx.text)  # "一共几项？其中哪几项要求两年经验？": the total, then the rows
@@ -67,7 +79,8 @@ def staff_query(ctx: Context, counting: bool = False) -> Optional[Reply]:
     filters = staff_filters.parse(ctx.text) or staff_filters.Filters()
     if earlier is not None:
         filters = staff_filters.parse_more(ctx.text, earlier)
-    if filters.any() and not filters.beyond_browsing() and not counting and not asked.asks_about_remark(ctx.text):
+    if filters.any() and not filters.beyond_browsing() and not counting and not asked.asks_about_remark(ctx.text) \
+            and not _TITLE_ASKED.search(ctx.text):
         return None  # "急需紧缺清单里有哪些证书": the browse answer lists them already (not their remarks)
     if staff_filters.about_a_clause(ctx.text, filters):
         return None
@@ -88,4 +101,7 @@ def staff_query(ctx: Context, counting: bool = False) -> Optional[Reply]:
         rows = [q for q in (rows if filters.any() else queries.all_qualifications()) if q.id in ids]
     elif not filters.any():
         return None
-    return [answers.staff_query(filters, rows, ctx.lang)], [context.slot("pending_intent", None)]
+    out = [answers.staff_query(filters, rows, ctx.lang)]
+    if filters.list and not filters.title_level and _TITLE_ASKED.search(ctx.text):
+        out.append(answers.title(ctx.lang))  # "…and what title level do they correspond to?"
+    return out, [context.slot("pending_intent", None)]

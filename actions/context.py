@@ -138,10 +138,14 @@ def language_switch(ctx: Context) -> Optional[Context]:
     (what is left of it) or, when nothing is left, the previous one, answered in the language asked for."""
     if not ctx.text or ctx.text.startswith("/"):
         return None
-    m = _LANG_REQUEST.search(ctx.text)
-    if not m:
+    found = list(_LANG_REQUEST.finditer(ctx.text))
+    if not found:
         return None
-    rest = (ctx.text[:m.start()] + " " + ctx.text[m.end():]).strip()
+    m = found[-1]  # "Actually let me ask in English... 算啦都係講返廣東話": the last one said is the one meant
+    rest = ctx.text
+    for f in reversed(found):
+        rest = rest[:f.start()] + " " + rest[f.end():]
+    rest = rest.strip()
     if len(_FILLER.sub("", rest)) >= 4 and (not ctx.history or matcher.match(rest).status != "none"):
         text = rest
     elif ctx.history and len(_FILLER.sub("", rest)) >= 4:

@@ -29,6 +29,7 @@ from actions.base import AnswerAction
 from actions.context import Context
 from catalog import answers, asked, claims, queries, refusals, silence
 from catalog import staff_query as staff_filters
+from catalog import benefits as person_benefits
 from catalog import facts as person_facts
 from catalog import matching as matcher
 from catalog.answers import Answer
@@ -284,7 +285,36 @@ ROUTES: Dict[str, Answerer] = {
 def answer(action: str, ctx: Context) -> Reply:
     """The reply of the Rasa action `action` to this turn: its own answer (ROUTES), unless the message asks
     something else that is answered whatever intent NLU saw; a claim the message makes about a row is checked."""
-    return _permanence_asked(ctx, _too_old_asked(ctx, _with_claims(ctx, _answer(action, ctx))))
+    replies, events = _permanence_asked(ctx, _too_old_asked(ctx, _with_age(ctx, _with_claims(ctx, _answer(action, ctx)))))
+    seen: set = set()
+    once = []
+    for a in replies:  # two routes giving the same answer (an unlisted credential and the age's measure): said once
+        if a.text not in seen:
+            seen.add(a.text)
+            once.append(a)
+    return once, events
+
+
+def _with_age(ctx: Context, reply: Reply) -> Reply:
+    """ "I'm 66 and a foreign national. I hold an AWS SA Associate." → "Sorry, it's the Professional one": the
+    verdict on a listed credential of a person whose age is known (and who is not a Chinese national) also says
+    what that age means for the work permit (Section 1, item 4: the one measure an age decides), once."""
+    replies, events = reply
+    if ctx.age is None or ctx.nationality == "chinese" or not ctx.text or ctx.text.startswith("/"):
+        return reply
+    recognised = [a for a in replies if a.kind == "recognized" and a.qualification]
+    cite = "第一条第4项" if ctx.lang == "zh" else "Section 1, item 4"
+    if len(recognised) != 1 or any(cite in c for a in replies for c in a.cites) \
+            or any(cite in a.text for a in replies):
+        return reply
+    q = queries.get(recognised[0].qualification or "")
+    if q is None:
+        return reply
+    extra = answers.work_permit(ctx.age, ctx.high_end, ctx.lang, qualification=q)
+    if person_benefits.work_permit_age(ctx.age, ctx.high_end).verdict == "depends_on_high_end":
+        # it asks whether the employer is in a high-end industry: a yes or no continues the work permit
+        events = [e for e in events if e.get("name") != "pending_intent"] + [context.slot("pending_intent", "ask_work_permit")]
+    return replies + [extra], events
 
 
 _TOO_OLD = re.compile(r"too old|\bover(?:-| )?age\b|超龄|超齡|太老|年纪太大|年紀太大|年龄太大|年齡太大|太大年纪|超咗龄|超咗齡", re.I)
@@ -457,7 +487,7 @@ def _answered(action: str, ctx: Context) -> Reply:
     listing = catalog_info.staff_query(ctx, counting=action == "action_answer_catalog_stats")
     if listing is not None:
         return listing
-    answered = _row_by_number(ctx) or _follow_up(ctx) or _new_nationality(ctx)
+    answered = _row_by_number(ctx) or _asked_again(ctx) or _follow_up(ctx) or _new_nationality(ctx)
     if answered is not None:
         return answered
     answered = _framed(ctx)
@@ -546,6 +576,38 @@ def _follow_up(ctx: Context) -> Optional[Reply]:
         replies = [a for a in replies if a.kind != "recognized"]
         return first + replies, events + [e for e in more if e.get("name") != "qualification"]
     return first, events
+
+
+# what an earlier question asked, by its words, and the answer that gives it again for another credential
+_EARLIER_ASKED = (("ask_benefits", lambda t: bool(framed.BENEFITS_ASKED.search(t))),
+                  ("ask_practice", lambda t: bool(_PRACTICE_WORDS.search(t))),
+                  ("ask_title", lambda t: bool({"title", "一.2", "二.1"} & set(asked.asked_clauses(t)))))
+
+
+def _asked_again(ctx: Context) -> Optional[Reply]:
+    """ "Sorry, should have said — I'm a Fellow, FCCA, not just ACCA. Does that change anything?" after "What benefits
+    do ACCA holders get?", "不好意思说错了，我现在已经是FRSC，会士" after "MRSC能对应什么职称？": a correction that names
+    another listed credential and asks nothing of its own gets the earlier question (benefits, practising, the
+    title) answered for the credential it names, after its verdict. (A measure asked earlier is framed's.)"""
+    text = ctx.text or ""
+    if not text or text.startswith("/") or not ctx.history or ctx.candidates \
+            or len(text) > context.CORRECTION_MESSAGE or not context.CORRECTION.search(text):
+        return None
+    if asked.asked_clauses(text) or framed.BENEFITS_ASKED.search(text) or _PRACTICE_WORDS.search(text) \
+            or asked.asks_about_remark(text):
+        return None
+    res = context.resolve(ctx)
+    if res.status != "listed" or not res.qid or res.qid in (ctx.slots.get("qualification"), ctx.slots.get("confirming")):
+        return None  # (a credential the bot asked "is yours …?" about, named again, is a yes)
+    kind = next((k for earlier in reversed(ctx.history[-3:]) for k, asks in _EARLIER_ASKED if asks(earlier)), None)
+    if kind is None:
+        return None
+    first, events = recognition.recognition(ctx)
+    again = replace(ctx, slots={**ctx.slots, "qualification": res.qid}, entities={**ctx.entities, "qualification": res.qid})
+    replies, more = CONTINUATIONS[kind](again)
+    replies = [a for a in replies if a.kind != "recognized"]
+    return first + replies, events + [e for e in more if e.get("name") != "qualification"] \
+        + [context.slot("confirming", None)]
 
 
 def _new_nationality(ctx: Context) -> Optional[Reply]:

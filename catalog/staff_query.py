@@ -37,7 +37,7 @@ _TITLE = [(re.compile(r"副高|associate[ -]senior|deputy[ -]senior|vice[ -]seni
           (re.compile(r"中级|中級|intermediate|mid-level"), "中级")]
 _LEVEL_LIMIT = re.compile(r"及以上|等级要求|等級要求|级别要求|level limit|and above|minimum level|等级下限|等級下限")
 _UNIVERSAL = re.compile(r"环球影城|環球影城|universal studios|universal")
-_URGENT = re.compile(r"急需紧缺|急需緊缺|紧缺|緊缺|urgent")
+_URGENT = re.compile(r"急需紧缺|急需緊缺|紧缺|緊缺|urgent|(?:in[ -])?short[ -]supply|shortage")
 _REGULAR = re.compile(r"（二）|\(二\)|list \(2\)|list 2|regular list|境外职业资格清单(?!.*急需)")
 
 
@@ -199,7 +199,7 @@ mentions say says holder holders regardless hong kong macau taiwan internet info
 programme project projects universal studios age limit limits state states department departments region regions
 territory territories column columns municipal boards items remarks remark file register services health new york
 filters filter briefing query queries hotline check regulatory drug drugs supervision administration
-require requirement benefit benefits""".split())
+require requirement benefit benefits supply shortage correspond corresponds level levels sheet""".split())
 _CJK_STOP = ("证书", "證書", "资格", "資格", "目录", "目錄", "清单", "清單", "一共", "相关", "相關", "哪些", "多少", "几项",
              "幾多", "执业", "注册", "经验", "工作", "要求", "领域", "国家", "地区", "教师", "教師", "部门", "部門", "主管",
              "机构", "機構", "协会", "協會", "学会", "學會", "委员会", "政府", "备案", "颁发", "頒發", "发的", "之后",
