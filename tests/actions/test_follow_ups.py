@@ -1,0 +1,69 @@
+"""Corrections that answer the earlier question again, the age said earlier, the language asked for last, and the
+urgent list's rows asked with a count (actions/routing.py, context.py, catalog_info.py; stop 22)."""
+from __future__ import annotations
+
+import pytest
+
+from actions.routing import ActionAnswerCatalogStats, ActionAnswerInform, ActionAnswerWorkPermit
+from tests.actions.test_actions import run
+from tests.actions.test_framed import tracker
+
+
+@pytest.fixture(autouse=True)
+def _db(catalog_db):
+    yield
+
+
+def test_a_correction_answers_the_earlier_benefits_question_for_the_new_credential():
+    # the bot had asked "is yours ACCA Qualification (R005)?"; the person corrects to FCCA (urgent list, U07)
+    text, _, slots, _ = run(ActionAnswerWorkPermit(), tracker(
+        "Sorry, should have said — I'm a Fellow, FCCA, not just ACCA. Does that change anything?", "ask_work_permit",
+        lang="en", history=["What benefits do ACCA holders get under the Beijing catalog?"], confirming="R005",
+        entities=[{"entity": "qualification", "value": "U07"}]))
+    assert "item 7" in text and "urgent" in text
+    assert "Section 2, item 1" in text and "associate senior" in text  # the benefits, not only the work permit
+    assert slots.get("qualification") == "U07" and slots.get("confirming") is None
+
+
+def test_a_correction_answers_the_earlier_title_question():
+    text, _, _, _ = run(ActionAnswerInform(), tracker("不好意思说错了，我现在已经是FRSC，会士", "inform",
+                                                      history=["我持有英国皇家化学会的会员资格（MRSC），能对应什么职称？"],
+                                                      qualification="R001"))
+    assert "第5项" in text and "副高级" in text and "正高级" in text
+
+
+def test_a_correction_that_asks_its_own_question_is_not_replayed():
+    text, _, _, _ = run(ActionAnswerInform(), tracker("不对，是FRM，它要几年经验？", "inform",
+                                                      history=["CFA能对应什么职称？"], qualification="R007"))
+    assert "R029" in text or "第29项" in text
+    assert "正高级" not in text
+
+
+def test_an_age_said_earlier_is_answered_with_the_listed_credential():
+    text, buttons, slots, _ = run(ActionAnswerInform(), tracker(
+        "Sorry, it's the Professional one, and I work in AI.", "inform", lang="en", age=66, nationality="foreign",
+        history=["I'm 66 and a foreign national. I hold an AWS Solutions Architect - Associate."]))
+    assert "item 33" in text and "70" in text and "Section 1, item 4" in text
+    assert slots.get("pending_intent") == "ask_work_permit"  # "Is your employer in a high-end industry?" continues
+
+
+def test_no_age_no_work_permit_added():
+    text, _, _, _ = run(ActionAnswerInform(), tracker("Sorry, it's the Professional one.", "inform", lang="en",
+                                                      history=["I hold an AWS Solutions Architect - Associate."]))
+    assert "item 33" in text and "Section 1, item 4" not in text
+
+
+def test_the_last_language_asked_for_is_the_one_used():
+    text, _, _, _ = run(ActionAnswerInform(), tracker(
+        "Actually let me ask in English... 算啦都係講返廣東話，我想知對應咩職稱", "inform", lang="en",
+        history=["PMP係咪喺目錄？"], qualification="R014"))
+    assert "中级" in text and "Section 1" not in text
+
+
+def test_the_urgent_list_count_with_list_them_gives_its_rows():
+    text, _, _, _ = run(ActionAnswerCatalogStats(), tracker("急需紧缺清单一共几项 都是啥", "ask_catalog_stats"))
+    assert "共7项" in text and "LEED" in text and "ACCA" in text and "115" not in text
+    text, _, _, _ = run(ActionAnswerCatalogStats(), tracker(
+        "How many items are on the in-short-supply list, and what title level do they correspond to?",
+        "ask_catalog_stats", lang="en"))
+    assert "7 items" in text and "IEEE Fellow" in text and "full senior" in text
