@@ -365,6 +365,9 @@ def work_permit(age: Optional[int], high_end: Optional[bool], lang: str, version
     cites = [w.clause.cite.text(lang)]
     if qualification is not None:
         cites.insert(0, row_cite(qualification, lang))
+        if qualification.registration:
+            # a Korean physician coming to work in a Beijing hospital: the permit does not let them practise yet
+            text += "\n" + t("registration", lang, text=qualification.registration.text(lang).rstrip("。."))
     return Answer("work_permit", lang, text, tuple(cites), (), _ver(version),
                   qualification.id if qualification else None)
 

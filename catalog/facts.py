@@ -181,13 +181,28 @@ def nationality(text: str) -> Optional[Tuple[str, Tuple[int, int]]]:
     return None
 
 
+# before a 高精尖 word, in the same clause: the person does not know ("不知道算不算高精尖", "not sure if it's high-end")
+_HIGH_END_UNKNOWN = re.compile(r"(?:是不是|是否|算不算|属不属于|屬不屬於|属唔属于|屬唔屬於|係唔係|系唔系|算唔算|不知道|不清楚|唔知|唔清楚|"
+                               r"不确定|不確定|whether|not sure|unsure|don't know|do not know|no idea|if (?:it|we|they) (?:is|are|count))"
+                               r"[^，,。.;；!！?？]{0,12}$", re.I)
+# … or says it is not ("应该不算什么高精尖", "算不上高精尖", "isn't really a high-end")
+_HIGH_END_NOT = re.compile(r"(?:不|唔|非|没|沒|冇|算不上|谈不上|談不上)[^，,。.;；!！?？]{0,8}$|"
+                           r"(?:\bnot\b|n't\b|\bnever\b|\bno\b)[^,.;!?]{0,16}$", re.I)
+
+
 def high_end(text: str) -> Optional[Tuple[bool, Tuple[int, int]]]:
     norm = normalize(text)
     lex = lexicon()["high_end"]
+    yes = _find(norm, lex["high_end_words"])
+    if yes:
+        before = norm[max(0, yes[0] - 20):yes[0]]
+        if _HIGH_END_UNKNOWN.search(before):
+            return None
+        if _HIGH_END_NOT.search(before):
+            return False, yes
     no = _find(norm, lex["not_high_end_words"])
     if no:
         return False, no
-    yes = _find(norm, lex["high_end_words"])
     return (True, yes) if yes else None
 
 
@@ -251,9 +266,27 @@ def beijing_employer(text: str) -> Optional[bool]:
     lex = lexicon()["employer"]
     if _find(norm, lex["no_employer"]):
         return False
-    if _find(norm, lex["has_employer"]):
-        return True
+    # ("I want to work in Beijing one day", "我打算在北京工作": not yet)
+    found = _find(norm, lex["has_employer"])
+    m = _BEIJING_WORK.search(norm)
+    for start in ([found[0]] if found else []) + ([m.start()] if m else []):
+        if not _PLANNED.search(norm[max(0, start - 14):start]):
+            return True
     return None
+
+
+_PLANNED = re.compile(r"(?:want|wants|would like|plan|plans|planning|hope|hoping|looking|going|intend|intends|may|might|"
+                      r"想|打算|准备|準備|希望|计划|計劃|将来|將來|以后|以後)\s*(?:to\s+)?$", re.I)
+
+
+# "我在北京一个事业单位的研究所工作", "喺北京間醫院返工", "working at a hospital in Beijing": a workplace in Beijing
+_WORKPLACE = (r"(?:公司|单位|單位|企业|企業|机构|機構|医院|醫院|学校|學校|研究所|研究院|事务所|事務所|银行|銀行|大学|大學|券商|"
+              r"律所|工厂|工廠|集团|集團|国企|國企|央企|外企|事业单位|事業單位)")
+_BEIJING_WORK = re.compile(rf"(?:在|喺|于|於)\s*北京[^，。,.!?？；;]{{0,16}}?(?:工作|上班|做嘢|返工|任职|任職|就职|就職|供职|供職|打工)|"
+                           rf"(?:在|喺)\s*北京[^，。,.!?？；;]{{0,10}}?{_WORKPLACE}|北京(?:的|嘅)?(?:一|某)?(?:个|個|间|間|家|所)?[^，。,.!?？；;]{{0,6}}?{_WORKPLACE}"
+                           r"(?:工作|上班|做嘢|返工|任职|任職|就职|就職)|"
+                           r"(?:work|working|employed|teach|teaching|job)\s+(?:for|at|in|with)\s+(?:a |an |the )?[a-z' -]{0,30}?"
+                           r"(?:in |at )?beijing|beijing[- ]based", re.I)
 
 
 def extract(text: str) -> List[Dict[str, Any]]:

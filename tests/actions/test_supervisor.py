@@ -169,11 +169,19 @@ app.config.GRACEFUL_SHUTDOWN_TIMEOUT = 1
 async def ignore_sigterm(app, loop):
     loop.remove_signal_handler(signal.SIGTERM)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    print("ignoring SIGTERM", os.getpid(), flush=True)
 supervisor.install()''')
+
+
+def stubborn(log_path: Path) -> None:
+    """Wait until both workers of STUBBORN_APP ignore SIGTERM: a worker answers before its after_server_start
+    listener has run, so a SIGTERM sent as soon as one answers can still stop it at once (seen under load)."""
+    wait_until(lambda: log_path.read_text(errors="replace").count("ignoring SIGTERM") >= 2, timeout=60)
 
 
 def test_a_worker_that_ignores_sigterm_is_killed_after_the_grace_time(tmp_path):
     with running(STUBBORN_APP, tmp_path / "log") as (proc, _):
+        stubborn(tmp_path / "log")
         workers = children(proc.pid)
         started = time.monotonic()
         proc.send_signal(signal.SIGTERM)
@@ -185,6 +193,7 @@ def test_a_worker_that_ignores_sigterm_is_killed_after_the_grace_time(tmp_path):
 
 def test_an_orphaned_worker_that_ignores_sigterm_exits_after_the_grace_time(tmp_path):
     with running(STUBBORN_APP, tmp_path / "log") as (proc, _):
+        stubborn(tmp_path / "log")
         workers = children(proc.pid)
         proc.kill()  # no supervisor left to kill them after the grace time
         proc.wait()

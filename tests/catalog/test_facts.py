@@ -54,3 +54,31 @@ def test_years_asked_about_are_not_the_person_s_own():
     assert facts.experience_years("需要两年经验吗") is None
     assert facts.experience_years("does it require 2 years of experience? I have 1 year of experience") == 1.0
     assert facts.experience_years("psychotherapist ahpra australia 1.5 yrs exp does it count n do i need 2 yrs") == 1.5
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("那个学校应该不算什么高精尖吧那他还能办工作许可吗", False),
+    ("我们单位算不上高精尖", False),
+    ("our firm is not really a high-end one", False),
+    ("不知道是不是高精尖", None),
+    ("唔知算唔算高精尖", None),
+    ("not sure if we count as high-end", None),
+    ("公司確認屬於高精尖產業領域", True),
+    ("我不年轻了，但公司是高精尖", True),
+    ("I am not young, my company is in a high-end industry", True),
+])
+def test_high_end_said_negated_or_unknown(text, expected):
+    found = facts.high_end(text)
+    assert (found[0] if found else None) is expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("我在北京一个事业单位的研究所工作。", True),
+    ("喺北京間醫院返工", True),
+    ("teaching at a Beijing school (not high-tech)", True),
+    ("I want to work in Beijing one day", None),
+    ("我打算在北京工作", None),
+    ("我在上海工作", False),
+])
+def test_a_workplace_in_beijing(text, expected):
+    assert facts.beijing_employer(text) is expected
