@@ -258,6 +258,38 @@ def _said(r: Any) -> str:
     return r.unlisted.matched if r.unlisted is not None else ""
 
 
+_EXEMPTION = re.compile(r"免考|免试|免試|豁免|免几|免幾|免多少|exempt|waive|how many (?:papers|courses|exams|subjects|modules)", re.I)
+
+
+def _remarks_naming(each: List[Any], lang: str) -> List[Answer]:
+    """ "我已经是中国注册会计师了，再考ACCA可以免考几门？": a credential the catalog does not hold, named beside rows whose
+    remarks name it, asks about those remarks (ACCA's "中国注册会计师持证者，可免考 9 门"): the remarks, not a verdict on
+    each credential (nor every row whose remark names it)."""
+    outside = [r for r in each if r.status == "unlisted" and r.unlisted is not None and not r.ids]
+    if len(each) < 2 or not outside:
+        return []
+    out: List[Answer] = []
+    for r in each:
+        if r in outside:
+            continue
+        for qid in r.ids[:1]:
+            q = queries.get(qid)
+            if q is None:
+                continue
+            text = q.remark.text(lang).casefold()
+            if any(u.unlisted.matched.casefold() in text or u.unlisted.name_zh.casefold() in text
+                   or u.unlisted.name_en.split(" (")[0].casefold() in text for u in outside):
+                out.append(answers.remark(q, lang))
+    if out:
+        # the credential outside the catalog is still said to be so, with the first sentence of why
+        for u in outside:
+            why = (u.unlisted.reason_zh if lang == "zh" else u.unlisted.reason_en)
+            first = re.split(r"(?<=[。])|(?<=\.)\s", why, maxsplit=1)[0]
+            out.insert(0, Answer("unlisted", lang, answers.t("not_found_named", lang, name=u.unlisted.matched)
+                                  + ("" if lang == "zh" else " ") + first))
+    return out
+
+
 def several(ctx: Context, recognise: Answerer) -> Optional[Reply]:
     """ "CFA和FRM都有", "我有FCCA同CPA澳洲": whatever intent NLU saw, a message naming several credentials gets a
     verdict for each (the question it also asks, if it names a measure, is answered by `framed`). A correction that
@@ -269,6 +301,9 @@ def several(ctx: Context, recognise: Answerer) -> Optional[Reply]:
         return None
     original = matching.get_matcher().match_each(ctx.text)
     each = _corrected(ctx, original)
+    remarks = _remarks_naming(each, ctx.lang) if _EXEMPTION.search(ctx.text) or asked.asks_about_remark(ctx.text) else []
+    if remarks:
+        return remarks, ctx.fact_events() + [context.slot("pending_intent", None)]
     if len(each) < 2:
         if len(original) >= 2 and len(each) == 1:
             # "Sorry, I meant FRM, not CFA.": the one credential left is the answer

@@ -487,7 +487,8 @@ def _answered(action: str, ctx: Context) -> Reply:
     listing = catalog_info.staff_query(ctx, counting=action == "action_answer_catalog_stats")
     if listing is not None:
         return listing
-    answered = _row_by_number(ctx) or _asked_again(ctx) or _follow_up(ctx) or _new_nationality(ctx)
+    answered = _row_by_number(ctx) or _asked_again(ctx) or _listed_asked_again(ctx) or _follow_up(ctx) \
+        or _new_nationality(ctx)
     if answered is not None:
         return answered
     answered = _framed(ctx)
@@ -608,6 +609,27 @@ def _asked_again(ctx: Context) -> Optional[Reply]:
     replies = [a for a in replies if a.kind != "recognized"]
     return first + replies, events + [e for e in more if e.get("name") != "qualification"] \
         + [context.slot("confirming", None)]
+
+
+_COVERS_ME = re.compile(r"cover(?:s|ed)? (?:me|mine|it|that|this)|does (?:it|that|this|mine) count|(?:is|are) (?:it|that|this|they|mine) "
+                        r"(?:ok|okay|fine|valid|included|on (?:it|there))|在目录里吗|在目錄裡嗎|在目录吗|有冇喺目錄|喺唔喺目錄|算唔算|算不算|"
+                        r"认不认|認唔認|有没有列入|有冇列入", re.I)
+
+
+def _listed_asked_again(ctx: Context) -> Optional[Reply]:
+    """ "在目录里吗", "does the catalogue cover me?" after "我有ITIL 4 Foundation证书" (not listed, so no credential is
+    remembered): the verdict on the credential of the earlier message, again, not "which credential?"."""
+    text = ctx.text or ""
+    if not text or text.startswith("/") or not ctx.history or len(text) > context.SHORT_MESSAGE or ctx.candidates \
+            or ctx.slots.get("confirming") or not (_ASKS_LISTED.search(text) or _COVERS_ME.search(text)):
+        return None
+    if context.resolve(ctx).status != "none" or asked.asked_clauses(text):
+        return None
+    for k in range(1, min(3, len(ctx.history)) + 1):
+        earlier = ctx.history[-k]
+        if matcher.match(earlier).status != "none":
+            return recognition.recognition(replace(ctx, text=earlier, history=ctx.history[:-k]))
+    return None
 
 
 def _new_nationality(ctx: Context) -> Optional[Reply]:

@@ -44,11 +44,14 @@ class Answer:
 
     def full_text(self) -> str:
         text = self.text + ("\n" + self.source if self.source else "")
-        # "B 级及以上", "8 级" as the notice is typeset: written "B级", "8级" in a Chinese reply
-        return _LEVEL_SPACE.sub(r"\1\2", text) if self.lang == "zh" else text
+        # "B 级及以上", "8 级", "免考 9 门" as the notice is typeset: written "B级", "8级", "9门" in a Chinese reply
+        if self.lang != "zh":
+            return text
+        return _NUMBER_SPACE.sub(r"\1\2", _LEVEL_SPACE.sub(r"\1\2", text))
 
 
 _LEVEL_SPACE = re.compile(r"([A-Za-z0-9]) ([级級])")
+_NUMBER_SPACE = re.compile(r"(\d) ([门門项項个個岁歲种種步周週年])")
 
 
 @functools.lru_cache(maxsize=1)

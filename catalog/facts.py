@@ -224,6 +224,9 @@ def experience_years(text: str) -> Optional[float]:
     """Years of (related) work experience the person says they have ("工作两年多" → 2, "一年半" → 1.5,
     "about a year and a half" → 1.5, "18 months" → 1.5)."""
     norm = _en_fractions(normalize(text))
+    none = _NO_EXPERIENCE.search(norm)
+    if none and not _ASKED_NONE.search(norm[none.end():none.end() + 14]):
+        return 0.0  # "Just graduated, zero work experience", "刚毕业，没有工作经验" (not "no experience required?")
     for pattern in _EXPERIENCE_PATTERNS:
         m = next((m for m in pattern.finditer(norm) if not _ASKED_REQUIREMENT.search(norm[max(0, m.start() - 14):m.start()])),
                  None)
@@ -240,6 +243,10 @@ def experience_years(text: str) -> Optional[float]:
     return None
 
 
+_NO_EXPERIENCE = re.compile(r"(?:zero|no|without any|without|don't have any|do not have any|haven't got any)\s+(?:related\s+|relevant\s+|real\s+|"
+                            r"professional\s+)?(?:work(?:ing)?\s+)?experience|(?:我|佢|他|她)?(?:还|還|仲)?(?:没有|沒有|冇|无|無)(?:任何)?(?:相关|相關)?"
+                            r"(?:工作)?(?:经验|經驗)|(?:工作)?(?:经验|經驗)(?:为|為|係|是)?(?:零|0)|零(?:工作)?(?:经验|經驗)", re.I)
+_ASKED_NONE = re.compile(r"^\s*(?:is\s+)?(?:required|needed|necessary|requirement|要求|也行|也可以|可以吗|可以嗎|得唔得|行吗|行嗎|ok)", re.I)
 _AND_A_HALF = re.compile(r"\b(a|an|one|two|three|four|five|six|seven|eight|nine|ten|\d{1,2})\s+(?:years?\s+)?and\s+a\s+half"
                          r"(?:\s+years?)?", re.I)
 _MONTHS = re.compile(r"\b(\d{1,3}|six|nine|eighteen|eight|ten|twelve)\s*months?\b", re.I)

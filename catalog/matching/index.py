@@ -462,7 +462,7 @@ _ACQUIRED_BEFORE = re.compile(r"(?:citizen of|national of|nationality[: ]*|入�
 _FROM_BEFORE = re.compile(r"(?:i'?m|i am|we are|we're|he is|she is|i come|originally|born)\s+(?:from\s+)?(?:the\s+)?$|"
                           r"(?:我|他|她|佢)(?:来自|來自|是|係|系)$", re.I)
 _PERSON_AFTER = re.compile(r"\s*(?:人(?![力才事])|,\s*\d{2}\b|，\s*\d{2})")
-_SENTENCE_START = re.compile(r"(?:^|[.!?。！？\n]\s*)$")
+_SENTENCE_START = re.compile(r"(?:^|[.!?。！？\n(（]\s*)$")
 
 
 def _persons_origin(text: str, span: Tuple[int, int]) -> bool:
@@ -473,6 +473,8 @@ def _persons_origin(text: str, span: Tuple[int, int]) -> bool:
     before = text[max(0, a - 24):a]
     if _NATIONALITY.match(text, b) or _ACQUIRED_BEFORE.search(before):
         return True
+    if re.match(r"人(?![力才事])", text[b:b + 2]) and re.search(r"[\u4e00-\u9fff]$", text[a:b]):
+        return True  # "我是非英语母语的德国人", "佢係韓國人": a Chinese demonym is always the person
     if _FROM_BEFORE.search(before) and (_PERSON_AFTER.match(text, b) or re.search(r"from\s+(?:the\s+)?$|来自$|來自$",
                                                                                      before, re.I)):
         return True

@@ -67,3 +67,18 @@ def test_the_urgent_list_count_with_list_them_gives_its_rows():
         "How many items are on the in-short-supply list, and what title level do they correspond to?",
         "ask_catalog_stats", lang="en"))
     assert "7 items" in text and "IEEE Fellow" in text and "full senior" in text
+
+
+def test_a_domestic_credential_beside_a_row_whose_remark_names_it_gets_that_remark():
+    from actions.routing import ActionAnswerRecognition
+    text, _, _, _ = run(ActionAnswerRecognition(), tracker("我已经是中国注册会计师了，再考ACCA可以免考几门？", "ask_recognized"))
+    assert "9门" in text and "第5项" in text
+    assert "8门" not in text  # CPA Australia's remark is not what was asked
+    assert "不在《目录》内" in text  # the Chinese CPA itself is still said to be outside the catalog
+
+
+def test_an_earlier_unlisted_credential_is_answered_again_when_asked_if_listed():
+    from actions.routing import ActionAnswerFallback
+    text, _, _, _ = run(ActionAnswerFallback(), tracker("does the catalogue cover me?", "nlu_fallback", lang="en",
+                                                        history=["I coach football, UEFA C licence."]))
+    assert "UEFA C" in text and "not in the catalog" in text and "R080" in text

@@ -82,3 +82,15 @@ def test_high_end_said_negated_or_unknown(text, expected):
 ])
 def test_a_workplace_in_beijing(text, expected):
     assert facts.beijing_employer(text) is expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Just graduated, zero work experience.", 0.0),
+    ("刚毕业，没有工作经验", 0.0),
+    ("我冇工作經驗", 0.0),
+    ("no experience required?", None),
+    ("没有经验也可以吗", None),
+    ("哪些证书没有经验要求", None),
+])
+def test_no_experience_is_zero_years(text, expected):
+    assert facts.experience_years(text) == expected
