@@ -14,7 +14,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
 from actions import slot_values
-from catalog import claims, pinyin
+from catalog import answers, claims, pinyin, queries
 from catalog import facts as person_facts
 from catalog import matching as matcher
 from catalog.language import detect, picked_number
@@ -222,6 +222,15 @@ def refined(ctx: "Context") -> Optional[MatchResult]:
             if picked.status == "listed" and len(picked.ids) == 1:
                 tries.append(picked)
         rank = {"listed": 0, "unlisted": 1, "confirm": 2, "ambiguous": 3, "none": 4}
+        if said and before.ids:
+            # "那个Fellow呢？" after "LEED AP在目录里吗？": the row of the same body named by the grade said now
+            q0 = queries.get(before.ids[0])
+            word = said[0].group(0).casefold()
+            same = [o for o in (answers.same_body(q0) if q0 is not None else [])
+                    if word in o.name.en.casefold() or word in o.name.zh.casefold()]
+            graded = m.match(same[0].name.en) if len(same) == 1 else None
+            if graded is not None and graded.status == "listed":
+                return graded
         if alone.status in ("confirm", "ambiguous") and alone.ids:
             # "Correction: I was elected Fellow (FRSC)": what the follow-up names itself bounds what it corrects to
             tries = [r for r in tries if set(r.ids) & set(alone.ids)]

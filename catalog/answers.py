@@ -549,6 +549,11 @@ def refusal(lang: str, kinds: Sequence[str] = ()) -> Answer:
     if "fraud" in kinds:
         return Answer("refusal", lang, refusals.data()["say_fraud"][lang],
                       ("附件2第四步" if lang == "zh" else "Annex 2, step 4",), (), _ver(None))
+    if "guarantee" in kinds:
+        text = refusals.data()["say_guarantee"][lang]
+        if set(kinds) - {"guarantee"}:  # and a request it cannot do as well
+            text += "\n" + refusals.data()["say"][lang]
+        return Answer("refusal", lang, text, (), (), _ver(None))
     return Answer("refusal", lang, refusals.data()["say"][lang], (), (), _ver(None))
 
 

@@ -38,7 +38,7 @@ _TITLE = [(re.compile(r"副高|associate[ -]senior|deputy[ -]senior|vice[ -]seni
 _LEVEL_LIMIT = re.compile(r"及以上|等级要求|等級要求|级别要求|level limit|and above|minimum level|等级下限|等級下限")
 _UNIVERSAL = re.compile(r"环球影城|環球影城|universal studios|universal")
 _URGENT = re.compile(r"急需紧缺|急需緊缺|紧缺|緊缺|urgent|(?:in[ -])?short[ -]supply|shortage")
-_REGULAR = re.compile(r"（二）|\(二\)|list \(2\)|list 2|regular list|境外职业资格清单(?!.*急需)")
+_REGULAR = re.compile(r"（二）|\(二\)|list \(2\)|list 2|regular list|general list|境外职业资格清单(?!.*急需)")
 
 
 # the registering authorities the remarks name (the key is the word in the remark's Chinese text)

@@ -82,3 +82,17 @@ def test_an_earlier_unlisted_credential_is_answered_again_when_asked_if_listed()
     text, _, _, _ = run(ActionAnswerFallback(), tracker("does the catalogue cover me?", "nlu_fallback", lang="en",
                                                         history=["I coach football, UEFA C licence."]))
     assert "UEFA C" in text and "not in the catalog" in text and "R080" in text
+
+
+def test_a_demanded_guarantee_is_declined_and_the_question_still_answered():
+    from actions.routing import ActionAnswerFallback
+    text, _, _, _ = run(ActionAnswerFallback(), tracker(
+        "You useless bot. Just guarantee me my visa within 5 days. I'm a FIBA level 2 basketball coach.",
+        "out_of_scope", lang="en"))
+    assert text.startswith("I cannot guarantee") and "item 82" in text
+
+
+def test_a_grade_said_after_a_credential_is_that_body_s_row():
+    text, _, _, _ = run(ActionAnswerInform(), tracker("那个Fellow呢？它对应的职称跟AP有什么区别？", "inform",
+                                                      history=["LEED AP在目录里吗？"], qualification="R015"))
+    assert "U06" in text and "副高级" in text

@@ -20,7 +20,7 @@ def test_search_show_list_stats_benefits(catalog_db, capsys):
     code, out = run(capsys, "list", "--field", "金融")
     assert code == 0 and "R007" in out and "23 项" in out
     code, out = run(capsys, "stats", "--lang", "en")
-    assert "122" in out and "7 on the urgent list" in out and "115" in out
+    assert "122" in out and "7 items on the urgent list" in out and "115" in out
     code, out = run(capsys, "benefits", "R014", "--nationality", "foreign", "--age", "66", "--high-end", "--lang", "en")
     assert code == 0 and "Section 1, item 4" in out and "At 66, you are within it" in out
     code, out = run(capsys, "clauses", "四")
