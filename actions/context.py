@@ -70,6 +70,9 @@ class Context:
         employer = person_facts.beijing_employer(self.text) if self.text and not self.text.startswith("/") else None
         if years is None and self.slots.get("experience_years") is not None:
             years = float(self.slots["experience_years"])
+        if years is None:  # "他相关工作经验只有一年半" said in an earlier turn that kept no slot
+            years = next((y for h in reversed(self.history) for y in [person_facts.experience_years(h)] if y is not None),
+                         None)
         if employer is None and self.slots.get("beijing_employer") not in (None, ""):
             employer = str(self.slots["beijing_employer"]).lower() == "true"
         return Facts(self.nationality if self.nationality in ("chinese", "foreign") else "unknown", self.age,
@@ -171,6 +174,10 @@ CORRECTION = re.compile(r"(?<![a-z])(?:sorry|my mistake|my bad|actually|correcti
                         r"應該是", re.I)
 
 
+# "OK, and what if I get certified in Oregon instead?": another place or grade for the earlier credential
+WHAT_IF = re.compile(r"what if|what about|how about|\binstead\b|那如果|如果是|如果换成|换成|換成|咁如果|改成|要是", re.I)
+
+
 _LEVEL_WORD = re.compile(r"(?<![A-Za-z])(?:associate|professional|expert|foundation|practitioner|specialist|fellow|"
                          r"senior member|member)(?![A-Za-z])|助理级|助理級|专业级|專業級|专家级|專家級|基础级|基礎級", re.I)
 
@@ -181,14 +188,14 @@ def refined(ctx: "Context") -> Optional[MatchResult]:
     None when this message alone says enough, or the earlier messages named nothing."""
     text = ctx.text or ""
     if not text or text.startswith("/") or not ctx.history \
-            or len(text) > (CORRECTION_MESSAGE if CORRECTION.search(text) else SHORT_MESSAGE):
+            or len(text) > (CORRECTION_MESSAGE if CORRECTION.search(text) or WHAT_IF.search(text) else SHORT_MESSAGE):
         return None
     m = matcher.get_matcher()
     alone = m.match(text)
     if alone.status in ("listed", "unlisted"):
         return None
     own_places = _places(m, text)
-    text = _without_negated_places(text, own_places)
+    text = _without_negated_levels(_without_negated_places(text, own_places))
     for k in (1, 2, 3):
         if k > len(ctx.history):
             break
@@ -227,7 +234,7 @@ def refined(ctx: "Context") -> Optional[MatchResult]:
             q0 = queries.get(before.ids[0])
             word = said[0].group(0).casefold()
             same = [o for o in (answers.same_body(q0) if q0 is not None else [])
-                    if word in o.name.en.casefold() or word in o.name.zh.casefold()]
+                    if word in {g.group(0).casefold() for g in _LEVEL_WORD.finditer(o.name.en + " " + o.name.zh)}]
             graded = m.match(same[0].name.en) if len(same) == 1 else None
             if graded is not None and graded.status == "listed":
                 return graded
@@ -241,6 +248,9 @@ def refined(ctx: "Context") -> Optional[MatchResult]:
             continue
         if (combined.status, combined.ids) != (before.status, before.ids) or alone.status != "none":
             return combined
+        if places and combined.status == "unlisted" and combined.unlisted is not None and before.unlisted is not None \
+                and combined.unlisted.reason_en != before.unlisted.reason_en:
+            return combined  # "what if I get certified in Oregon instead?" after Washington State: Oregon's verdict
     return None
 
 
@@ -249,6 +259,18 @@ NEGATION_BEFORE = re.compile(r"(?:not|no|isn'?t|instead of|rather than|不是|�
                               re.I)
 
 
+
+
+_NEGATED_BEFORE_LEVEL = re.compile(r"(?:不是|唔係|唔系|并非|並非|\bnot(?: the| a| an)?|isn't(?: the| a| an)?|\bnor|\bneither)\s*$", re.I)
+
+
+def _without_negated_levels(text: str) -> str:
+    """ "我是普通Member，不是Senior Member也不是Fellow": the grades said not to be theirs dropped (never read as theirs)."""
+    for lv in reversed(list(_LEVEL_WORD.finditer(text))):
+        neg = _NEGATED_BEFORE_LEVEL.search(text[:lv.start()])
+        if neg:
+            text = text[:neg.start()] + " " + text[lv.end():]
+    return text
 
 
 def _places(m: "matcher.Matcher", text: str) -> List[Tuple[int, int]]:
@@ -293,7 +315,9 @@ def resolve(ctx: Context, verdict: Optional[MatchResult] = None) -> Resolution:
     in the text (narrowed by earlier options), else the one from earlier turns. `verdict`: the matcher's
     verdict on the whole text when the caller has it already (no earlier options to narrow by)."""
     qid = ctx.entities.get("qualification")
-    if qid:
+    typed = bool(ctx.text) and not ctx.text.startswith("/")
+    if qid and not (typed and _without_negated_levels(ctx.text) != ctx.text):
+        # (NLU's entity for a grade said not to be theirs, "不是Senior Member", is not theirs: the text decides)
         return Resolution("listed", str(qid))
     candidates = ctx.candidates
     if candidates and len(candidates) <= MAX_SHOWN:  # a number picks among rows shown as buttons
@@ -301,8 +325,9 @@ def resolve(ctx: Context, verdict: Optional[MatchResult] = None) -> Resolution:
         if n is not None and 1 <= n <= len(candidates):
             return Resolution("listed", candidates[n - 1])
     if ctx.text and not ctx.text.startswith("/"):
-        result = verdict if verdict is not None and not candidates else \
-            matcher.match(ctx.text, restrict_to=candidates or None)
+        said = _without_negated_levels(ctx.text)  # "不是Senior Member也不是Fellow": not theirs
+        result = verdict if verdict is not None and not candidates and said == ctx.text else \
+            matcher.match(said, restrict_to=candidates or None)
         if result.status in ("none", "ambiguous", "confirm"):
             better = refined(ctx)
             # with options on screen, only a decisive reading replaces the narrowing ("是美国伊利诺伊州的": not listed)

@@ -36,6 +36,7 @@ BENEFITS_ASKED = re.compile(r"便利|享受|待遇|优惠|優惠|好处|好處|�
                             r"what can i (?:do|apply for|get)|what (?:am i|are we) entitled|"
                             r"what (?:does|do|will|would|can) (?:the |this |that )?(?:notice|catalog(?:ue)?|policy|list|it|this|that|they)"
                             r" (?:give|offer|do for|get)|能给我什么|能給我什麼|可以给我什么|有咩俾我", re.I)
+_EXPERIENCE_ASKED = re.compile(r"经验|經驗|experience|how many years|几年|幾年", re.I)
 _FOLLOW_UP_LENGTH = 60  # characters: a follow-up question about the credential of the conversation
 
 
@@ -229,7 +230,10 @@ def framed(ctx: Context) -> Optional[Reply]:
     slot_events = context.slot_events(res) if res.new else []
     slot_events = [e for e in slot_events if e.get("name") != "pending_intent"]
     # "CIPS … about a year and a half … is that enough": the row's years against the person's, too
-    return [answer] + experience(ctx, q), events + slot_events + [context.slot("pending_intent", pending)]
+    more = experience(ctx, q)
+    if q is not None and not more and _EXPERIENCE_ASKED.search(ctx.text):
+        more = [answers.remark(q, ctx.lang)]  # "…teach english at a 培训机构… need work experience 吗?": the remark says
+    return [answer] + more, events + slot_events + [context.slot("pending_intent", pending)]
 
 
 

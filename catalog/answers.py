@@ -368,6 +368,9 @@ def work_permit(age: Optional[int], high_end: Optional[bool], lang: str, version
     cites = [w.clause.cite.text(lang)]
     if qualification is not None:
         cites.insert(0, row_cite(qualification, lang))
+        q = qualification  # which credential this is about ("新加坡DPI学前教育证书…可以不 他40岁")
+        text += "\n" + t("verdict.holder", lang, name=q.name.text(lang), where=where(q, lang), list_name=list_name(q, lang),
+                         row=q.row, id=q.id)
         if qualification.registration:
             # a Korean physician coming to work in a Beijing hospital: the permit does not let them practise yet
             text += "\n" + t("registration", lang, text=qualification.registration.text(lang).rstrip("。."))

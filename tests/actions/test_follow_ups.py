@@ -96,3 +96,28 @@ def test_a_grade_said_after_a_credential_is_that_body_s_row():
     text, _, _, _ = run(ActionAnswerInform(), tracker("那个Fellow呢？它对应的职称跟AP有什么区别？", "inform",
                                                       history=["LEED AP在目录里吗？"], qualification="R015"))
     assert "U06" in text and "副高级" in text
+
+
+def test_grades_said_not_to_be_theirs_are_never_read_as_theirs():
+    # a false "yes" before: NLU's entity and the narrowing both read "Senior Member" in "不是Senior Member"
+    text, _, slots, _ = run(ActionAnswerInform(), tracker(
+        "我是普通Member，不是Senior Member也不是Fellow", "inform", history=["帮我看看IEEE的证书在不在目录"],
+        candidates="U01,U02", entities=[{"entity": "qualification", "value": "U02"}]))
+    assert "不在《目录》内" in text and "是的" not in text
+    assert slots.get("qualification") is None
+
+
+def test_experience_said_in_an_earlier_turn_answers_is_it_enough():
+    from actions.routing import ActionAnswerRecognition
+    text, _, _, _ = run(ActionAnswerRecognition(), tracker(
+        "那他现在算不算满足目录条件？还差多久？", "ask_recognized",
+        history=["我们公司想招一个做供应链金融的候选人，他有CSCF证书", "他相关工作经验只有一年半"], qualification="R020"))
+    assert "还不满足" in text and "1.5" in text
+
+
+def test_another_place_said_as_what_if_gets_its_own_verdict():
+    from actions.routing import ActionAnswerFallback
+    text, _, _, _ = run(ActionAnswerFallback(), tracker(
+        "OK, and what if I get certified in Oregon instead?", "nlu_fallback", lang="en",
+        history=["Is the teacher certificate from my state on your list?", "It's Washington State — issued by OSPI."]))
+    assert "Oregon" in text and "not" in text
