@@ -27,7 +27,8 @@
 - Speed (measured with scripts/profile_turn.py; two-thirds of a turn went here):
   * Rasa validates each action server response with `jsonschema.validate`, which first checks the
     schema itself against the JSON Schema meta-schema: ~75 ms per custom action with jsonschema 4.17.
-    The validator is now built (and its schema checked) once; every response is still validated.
+    The validator is now built (and its schema checked) once; every response is still validated, each
+    event against its own type's schema (bot/action_calls.py, which also trims what a call carries).
   * `Event.resolve_by_type` walks all Event subclasses for every stored event it deserialises; the
     class found for a type name is now remembered.
   * DIETClassifier runs TensorFlow for every message (~3.6 ms of a turn, mostly call overhead). When DIET is
@@ -107,29 +108,6 @@ class ActionFailureFilter(logging.Filter):
             named = ACTION_NAME.search(record.getMessage())
             metrics.ACTION_CALL_FAILURES.labels(named.group(1) if named else "unknown").inc()
         return True
-
-
-def _patch_response_validation(remote_action: type) -> None:
-    from jsonschema import ValidationError
-    from jsonschema.validators import validator_for
-
-    schema = remote_action.action_response_format_spec()
-    cls = validator_for(schema)
-    cls.check_schema(schema)
-    validator = cls(schema)
-    original_doc = remote_action._validate_action_result.__doc__
-
-    def _validate_action_result(self: Any, result: Dict[str, Any]) -> bool:
-        try:
-            validator.validate(result)
-            return True
-        except ValidationError as e:
-            e.message += (". Failed to validate Action server response from API, make sure your response "
-                          "from the Action endpoint is valid.")
-            raise e
-
-    _validate_action_result.__doc__ = original_doc
-    remote_action._validate_action_result = _validate_action_result
 
 
 def _patch_event_type_lookup() -> None:
@@ -467,7 +445,9 @@ def apply() -> None:
 
     rasa_action.DEFAULT_REQUEST_TIMEOUT = action_timeout()  # read by RemoteAction.run at call time
     logging.getLogger("rasa.core.processor").addFilter(ActionFailureFilter())
-    _patch_response_validation(rasa_action.RemoteAction)
+    from bot import action_calls
+
+    action_calls.apply(rasa_action.RemoteAction)  # what the calls carry, how their answers are checked
     _patch_event_type_lookup()
     _patch_replayed_messages(MessageProcessor)
     _patch_failed_turn_not_saved(MessageProcessor)
