@@ -36,6 +36,9 @@
     TensorFlow's own confidences; a model that has them predicts intents with numpy
     (bot/components/diet_numpy.py) and its TensorFlow model is not even loaded. QUALIBOT_DIET_TF=1 loads
     and runs TensorFlow as before.
+  * Rasa runs its graph (NLU, then the policies once per action) through dask, which cuts, builds and orders
+    the graph anew on every run; the order is now computed once and the nodes called in it
+    (bot/graph_runner.py).
   * `EndpointConfig.request` opens a new aiohttp session, hence a new TCP connection, for every call;
     calls to the action server now share one session (keep-alive) per event loop. A kept-alive
     connection the action server has closed fails as "server disconnected", which the retry below
@@ -445,9 +448,12 @@ def apply() -> None:
 
     rasa_action.DEFAULT_REQUEST_TIMEOUT = action_timeout()  # read by RemoteAction.run at call time
     logging.getLogger("rasa.core.processor").addFilter(ActionFailureFilter())
-    from bot import action_calls
+    from rasa.engine.runner.dask import DaskGraphRunner
+
+    from bot import action_calls, graph_runner
 
     action_calls.apply(rasa_action.RemoteAction)  # what the calls carry, how their answers are checked
+    graph_runner.patch(DaskGraphRunner)  # the graph's nodes in a fixed order, without dask's bookkeeping
     _patch_event_type_lookup()
     _patch_replayed_messages(MessageProcessor)
     _patch_failed_turn_not_saved(MessageProcessor)
