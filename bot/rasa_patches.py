@@ -69,7 +69,7 @@ import contextvars
 import logging
 import os
 import re
-from typing import TYPE_CHECKING, Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 if TYPE_CHECKING:
     from rasa.shared.core.events import BotUttered
@@ -157,7 +157,8 @@ def _patch_replayed_messages(processor: type) -> None:
     async def handle_message(self: Any, message: Any) -> Optional[List[Dict[str, Any]]]:
         if message.message_id:
             store = getattr(self.tracker_store, "_tracker_store", self.tracker_store)  # past the FailSafe
-            replies = replies_to(await store.retrieve(message.sender_id), message.message_id)
+            tracker = await store.retrieve(message.sender_id)
+            replies = replies_to(tracker, message.message_id)
             if replies is not None:
                 logger.info("message %r of %r was already answered: %d message(s) sent again, the turn "
                             "is not run twice", message.message_id, message.sender_id, len(replies))
@@ -166,10 +167,39 @@ def _patch_replayed_messages(processor: type) -> None:
                 if isinstance(message.output_channel, CollectingOutputChannel):
                     return message.output_channel.messages
                 return None
+            # the turn's own read of the conversation (Rasa's get_tracker, still inside the lock) is this one
+            token = _read_this_turn.set((self.tracker_store, message.sender_id, tracker))
+            try:
+                return await original(self, message)
+            finally:
+                _read_this_turn.reset(token)
         return await original(self, message)
 
     handle_message.__doc__ = original.__doc__
     processor.handle_message = handle_message
+
+
+# the conversation the replay check just read (tracker store, sender id, tracker or None), until the turn reads it
+_read_this_turn: contextvars.ContextVar[Optional[Tuple[Any, str, Any]]] = contextvars.ContextVar(
+    "qualibot_read_this_turn", default=None)
+
+
+def _patch_tracker_read_once(failsafe_class: type) -> None:
+    """The turn reads its conversation from the store once (issue 15): the replay check above has just read it
+    (deserialised and replayed every event), under the conversation's lock, and Rasa's `get_tracker` would read
+    it again; the FailSafe store's first `retrieve` of that conversation in the turn returns that tracker
+    (the same object the primary store returned, unchanged since). Any later read goes to the store."""
+    original = failsafe_class.retrieve
+
+    async def retrieve(self: Any, sender_id: str) -> Any:
+        read = _read_this_turn.get()
+        if read is not None and read[0] is self and read[1] == sender_id:
+            _read_this_turn.set(None)
+            return read[2]
+        return await original(self, sender_id)
+
+    retrieve.__doc__ = original.__doc__
+    failsafe_class.retrieve = retrieve
 
 
 def _patch_action_call_retry(endpoint_class: type) -> None:
@@ -475,3 +505,4 @@ def apply() -> None:
 
     metrics.patch_lock_wait(LockStore)  # the lock wait time (/metrics)
     metrics.patch_memory_fallback(FailSafeTrackerStore)  # trackers put in memory (/metrics)
+    _patch_tracker_read_once(FailSafeTrackerStore)
