@@ -59,5 +59,15 @@ def _any_pattern(words: Tuple[str, ...]) -> Optional[Pattern[str]]:
 def has_any(norm: str, words: Iterable[Any]) -> bool:
     """Whether the normalised text `norm` contains one of `words` (each as `has` finds it), in one regex search
     instead of one per word (the silent topics and refusals test some 1,600 words on every action call)."""
-    pattern = _any_pattern(tuple(str(w) for w in words))
+    held = _for_list.get(id(words))
+    if held is not None and held[0] is words:  # the lists of the data files: the same objects every call
+        pattern = held[1]
+    else:
+        pattern = _any_pattern(tuple(str(w) for w in words))
+        if isinstance(words, list) and len(_for_list) < 512:
+            _for_list[id(words)] = (words, pattern)
     return bool(pattern is not None and pattern.search(norm))
+
+
+# id of a word list -> (the list, kept so that its id is not reused; its pattern). Lists are only ever read.
+_for_list: Dict[int, Tuple[Any, Optional[Pattern[str]]]] = {}
