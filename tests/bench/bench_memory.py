@@ -89,7 +89,7 @@ def main() -> None:
     half = max((k for k in rss if k <= args.turns // 2), default=0)
     last = max(rss)
     print(f"{last} turns in {elapsed:.0f} s ({last / elapsed:.0f} msg/s), {len(errors)} errors; RSS after {half}: "
-          f"{rss[half]:.0f} MB, after {last}: {rss[last]:.0f} MB, growth {rss[last] - rss[half]:+.0f} MB "
+          f"{rss[half]:.0f} MB, after {last}: {rss[last]:.0f} MB, growth {rss[last] - rss[half]:+.1f} MB "
           f"({(rss[last] - rss[half]) / max(1, last - half) * 1000:+.1f} kB per turn)")
 
 
