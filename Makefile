@@ -34,7 +34,7 @@ help:
 	@echo "make test   - set up, then every test"
 	@echo "make run-prod - the production stack (PostgreSQL, Redis, 2 replicas behind nginx at :8080)"
 	@echo "make console-token - print the staff console's token of \`make run\` (made once for this machine)"
-	@echo "make setup | catalog | train | shell | bench | bench-catalog | bench-load | bench-chaos | clean"
+	@echo "make setup | catalog | train | shell | bench | bench-memory | bench-catalog | bench-load | bench-chaos | clean"
 
 # one venv for development: both servers, the tests and the checks (requirements/dev.txt includes the rest)
 $(STAMP): $(wildcard requirements/*.txt) requirements.lock
