@@ -27,14 +27,14 @@ TRAIN_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml' 2>
                 bot/components/diet_numpy.py \
                 bot/policies/bounded_history.py catalog/facts.py $(TRAINED_CATALOG_DATA)
 
-.PHONY: help setup catalog train run run-prod console-token nginx shell browser test test-unit test-data test-stories test-nlu test-e2e bench bench-catalog bench-analytics bench-load bench-chaos clean
+.PHONY: help setup catalog train run run-prod console-token nginx shell browser test test-unit test-data test-stories test-nlu test-e2e bench bench-memory bench-catalog bench-analytics bench-load bench-chaos clean
 
 help:
 	@echo "make run    - set up, load the catalog, train if needed, start the assistant (prints URLs)"
 	@echo "make test   - set up, then every test"
 	@echo "make run-prod - the production stack (PostgreSQL, Redis, 2 replicas behind nginx at :8080)"
 	@echo "make console-token - print the staff console's token of \`make run\` (made once for this machine)"
-	@echo "make setup | catalog | train | shell | bench | bench-catalog | bench-load | bench-chaos | clean"
+	@echo "make setup | catalog | train | shell | bench | bench-memory | bench-catalog | bench-load | bench-chaos | clean"
 
 # one venv for development: both servers, the tests and the checks (requirements/dev.txt includes the rest)
 $(STAMP): $(wildcard requirements/*.txt) requirements.lock
@@ -105,6 +105,10 @@ bench-catalog: catalog
 
 bench: train
 	$(PY) -m tests.bench.bench_bot
+
+# resident memory of the Rasa server + action server after 10,000 and 20,000 turns (MEMORY_ARGS="--turns 4000")
+bench-memory: train
+	$(PY) -m tests.bench.bench_memory $(MEMORY_ARGS)
 
 # the analytics views (bot/analytics) on a million generated turns, SQLite and PostgreSQL (a schema of its own,
 # dropped afterwards): ANALYTICS_ARGS="--turns 100000 --backend sqlite"

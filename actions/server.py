@@ -13,8 +13,8 @@ rasa-sdk has no authentication and runs any tracker it is sent, so every request
     and a DNS-rebinding page sends its own host name.
   * JSON only: Content-Type application/json (415 otherwise; Content-Encoding identity, or deflate as
     Rasa sends with COMPRESS_ACTION_SERVER_REQUEST, inflated to the same limit);
-  * a body of at most QUALIBOT_ACTION_MAX_BODY bytes (default 4 MiB, 413): Rasa sends the whole
-    conversation with every call, about 4.5 KB per turn, so that is some 900 turns;
+  * a body of at most QUALIBOT_ACTION_MAX_BODY bytes (default 4 MiB, 413): Rasa sends the
+    conversation's user messages with every call (bot/action_calls.py), about 0.2 KB per turn;
   * a JSON object (400 for malformed JSON, not UTF-8, or not an object).
 It listens on 127.0.0.1 unless told otherwise (in Kubernetes 0.0.0.0 behind a ClusterIP service and a
 NetworkPolicy, and with the secret). Beside rasa-sdk's `/health` (liveness) it serves `/health/ready`:

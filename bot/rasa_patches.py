@@ -27,7 +27,8 @@
 - Speed (measured with scripts/profile_turn.py; two-thirds of a turn went here):
   * Rasa validates each action server response with `jsonschema.validate`, which first checks the
     schema itself against the JSON Schema meta-schema: ~75 ms per custom action with jsonschema 4.17.
-    The validator is now built (and its schema checked) once; every response is still validated.
+    The validator is now built (and its schema checked) once; every response is still validated, each
+    event against its own type's schema (bot/action_calls.py, which also trims what a call carries).
   * `Event.resolve_by_type` walks all Event subclasses for every stored event it deserialises; the
     class found for a type name is now remembered.
   * DIETClassifier runs TensorFlow for every message (~3.6 ms of a turn, mostly call overhead). When DIET is
@@ -35,6 +36,9 @@
     TensorFlow's own confidences; a model that has them predicts intents with numpy
     (bot/components/diet_numpy.py) and its TensorFlow model is not even loaded. QUALIBOT_DIET_TF=1 loads
     and runs TensorFlow as before.
+  * Rasa runs its graph (NLU, then the policies once per action) through dask, which cuts, builds and orders
+    the graph anew on every run; the order is now computed once and the nodes called in it
+    (bot/graph_runner.py).
   * `EndpointConfig.request` opens a new aiohttp session, hence a new TCP connection, for every call;
     calls to the action server now share one session (keep-alive) per event loop. A kept-alive
     connection the action server has closed fails as "server disconnected", which the retry below
@@ -65,7 +69,7 @@ import contextvars
 import logging
 import os
 import re
-from typing import TYPE_CHECKING, Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 if TYPE_CHECKING:
     from rasa.shared.core.events import BotUttered
@@ -107,29 +111,6 @@ class ActionFailureFilter(logging.Filter):
             named = ACTION_NAME.search(record.getMessage())
             metrics.ACTION_CALL_FAILURES.labels(named.group(1) if named else "unknown").inc()
         return True
-
-
-def _patch_response_validation(remote_action: type) -> None:
-    from jsonschema import ValidationError
-    from jsonschema.validators import validator_for
-
-    schema = remote_action.action_response_format_spec()
-    cls = validator_for(schema)
-    cls.check_schema(schema)
-    validator = cls(schema)
-    original_doc = remote_action._validate_action_result.__doc__
-
-    def _validate_action_result(self: Any, result: Dict[str, Any]) -> bool:
-        try:
-            validator.validate(result)
-            return True
-        except ValidationError as e:
-            e.message += (". Failed to validate Action server response from API, make sure your response "
-                          "from the Action endpoint is valid.")
-            raise e
-
-    _validate_action_result.__doc__ = original_doc
-    remote_action._validate_action_result = _validate_action_result
 
 
 def _patch_event_type_lookup() -> None:
@@ -176,7 +157,8 @@ def _patch_replayed_messages(processor: type) -> None:
     async def handle_message(self: Any, message: Any) -> Optional[List[Dict[str, Any]]]:
         if message.message_id:
             store = getattr(self.tracker_store, "_tracker_store", self.tracker_store)  # past the FailSafe
-            replies = replies_to(await store.retrieve(message.sender_id), message.message_id)
+            tracker = await store.retrieve(message.sender_id)
+            replies = replies_to(tracker, message.message_id)
             if replies is not None:
                 logger.info("message %r of %r was already answered: %d message(s) sent again, the turn "
                             "is not run twice", message.message_id, message.sender_id, len(replies))
@@ -185,10 +167,39 @@ def _patch_replayed_messages(processor: type) -> None:
                 if isinstance(message.output_channel, CollectingOutputChannel):
                     return message.output_channel.messages
                 return None
+            # the turn's own read of the conversation (Rasa's get_tracker, still inside the lock) is this one
+            token = _read_this_turn.set((self.tracker_store, message.sender_id, tracker))
+            try:
+                return await original(self, message)
+            finally:
+                _read_this_turn.reset(token)
         return await original(self, message)
 
     handle_message.__doc__ = original.__doc__
     processor.handle_message = handle_message
+
+
+# the conversation the replay check just read (tracker store, sender id, tracker or None), until the turn reads it
+_read_this_turn: contextvars.ContextVar[Optional[Tuple[Any, str, Any]]] = contextvars.ContextVar(
+    "qualibot_read_this_turn", default=None)
+
+
+def _patch_tracker_read_once(failsafe_class: type) -> None:
+    """The turn reads its conversation from the store once (issue 15): the replay check above has just read it
+    (deserialised and replayed every event), under the conversation's lock, and Rasa's `get_tracker` would read
+    it again; the FailSafe store's first `retrieve` of that conversation in the turn returns that tracker
+    (the same object the primary store returned, unchanged since). Any later read goes to the store."""
+    original = failsafe_class.retrieve
+
+    async def retrieve(self: Any, sender_id: str) -> Any:
+        read = _read_this_turn.get()
+        if read is not None and read[0] is self and read[1] == sender_id:
+            _read_this_turn.set(None)
+            return read[2]
+        return await original(self, sender_id)
+
+    retrieve.__doc__ = original.__doc__
+    failsafe_class.retrieve = retrieve
 
 
 def _patch_action_call_retry(endpoint_class: type) -> None:
@@ -467,7 +478,12 @@ def apply() -> None:
 
     rasa_action.DEFAULT_REQUEST_TIMEOUT = action_timeout()  # read by RemoteAction.run at call time
     logging.getLogger("rasa.core.processor").addFilter(ActionFailureFilter())
-    _patch_response_validation(rasa_action.RemoteAction)
+    from rasa.engine.runner.dask import DaskGraphRunner
+
+    from bot import action_calls, graph_runner
+
+    action_calls.apply(rasa_action.RemoteAction)  # what the calls carry, how their answers are checked
+    graph_runner.patch(DaskGraphRunner)  # the graph's nodes in a fixed order, without dask's bookkeeping
     _patch_event_type_lookup()
     _patch_replayed_messages(MessageProcessor)
     _patch_failed_turn_not_saved(MessageProcessor)
@@ -489,3 +505,4 @@ def apply() -> None:
 
     metrics.patch_lock_wait(LockStore)  # the lock wait time (/metrics)
     metrics.patch_memory_fallback(FailSafeTrackerStore)  # trackers put in memory (/metrics)
+    _patch_tracker_read_once(FailSafeTrackerStore)

@@ -32,11 +32,17 @@ def _patterns(_data: int) -> List[Tuple["re.Pattern[str]", str]]:
 
 
 def _hits(norm: str) -> List[Tuple[int, int, str]]:
+    return list(_hits_of(norm, id(wordlists.load("asked.yaml"))))
+
+
+@functools.lru_cache(maxsize=1024)
+def _hits_of(norm: str, data: int) -> Tuple[Tuple[int, int, str], ...]:
+    # some 500 patterns over one message, asked ~4 times per action call with the same text: remembered
     out = []
-    for pattern, cid in _patterns(id(wordlists.load("asked.yaml"))):
+    for pattern, cid in _patterns(data):
         for m in pattern.finditer(norm):
             out.append((m.start(), m.end(), cid))
-    return out
+    return tuple(out)
 
 
 def asked_clauses(text: str) -> List[str]:

@@ -11,6 +11,7 @@ from typing import Any, Dict, Iterator, Optional
 from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from catalog import config
 from catalog.models import Base
@@ -28,11 +29,23 @@ def get_engine(url: Optional[str] = None) -> Engine:
             kwargs: Dict[str, Any] = {"future": True, "pool_pre_ping": True}
             if url.startswith("sqlite"):
                 kwargs["connect_args"] = {"check_same_thread": False}
+                if _is_file(url):
+                    # SQLAlchemy 1.4 opens and closes a file's connection for every session (NullPool): on every
+                    # turn the pragmas ran again and closing the last connection checkpointed and removed the
+                    # write-ahead log (~1.5 ms of the receipt's write, scripts/profile_turn.py). Kept connections
+                    # (2.0's default for files) skip both.
+                    kwargs["poolclass"] = QueuePool
             engine = create_engine(url, **kwargs)
             if url.startswith("sqlite"):
                 event.listen(engine, "connect", _sqlite_pragmas)
             _engines[url] = engine
         return engine
+
+
+def _is_file(url: str) -> bool:
+    """An SQLite URL naming a file (not `sqlite://` or `:memory:`, which are one connection's own database)."""
+    path = url.split("///", 1)[1] if "///" in url else ""
+    return bool(path) and not path.startswith(":memory:") and "mode=memory" not in url
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:  # pragma: no cover - trivial

@@ -90,6 +90,8 @@ def _prepared(words: Tuple[str, ...]) -> List[Tuple[str, Optional["re.Pattern[st
 
 def _find(text: str, words: List[str]) -> Optional[Tuple[int, int]]:
     for w, pattern in _prepared(tuple(words)):
+        if w not in text:
+            continue
         if pattern is not None:
             m = pattern.search(text)
             if m:
@@ -105,6 +107,8 @@ def _last(text: str, words: List[str]) -> Optional[Tuple[int, int]]:
     """The last occurrence of any of `words` ("我以前是中国籍，现在是美国籍": the latest fact counts)."""
     best: Optional[Tuple[int, int]] = None
     for w, pattern in _prepared(tuple(words)):
+        if w not in text:  # neither search can match without the word itself (most words, most messages)
+            continue
         spans = [m.span() for m in pattern.finditer(text)] if pattern is not None else \
             [(m.start(), m.start() + len(w)) for m in re.finditer(re.escape(w), text)]
         for span in spans:

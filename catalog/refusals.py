@@ -23,5 +23,5 @@ def refused(text: str) -> List[str]:
     norm = normalize(text or "")
     simple = to_simplified(norm)
     return [kind for kind, spec in data()["kinds"].items()
-            if any(wordlists.has(norm, w) for w in spec["words"])
+            if wordlists.has_any(norm, spec["words"])
             or any(_pattern(p).search(simple) for p in spec.get("patterns") or ())]

@@ -19,11 +19,11 @@ def silent_topics(text: str) -> List[str]:
     norm = normalize(text or "")
     found = []
     for name, topic in _topics()["topics"].items():
-        if any(wordlists.has(norm, u) for u in topic.get("unless") or []):
+        if wordlists.has_any(norm, topic.get("unless") or ()):
             continue
         if topic.get("unless_pattern") and re.search(topic["unless_pattern"], norm):
             continue
-        if any(wordlists.has(norm, w) for w in topic["words"]):
+        if wordlists.has_any(norm, topic["words"]):
             found.append(name)
     return found
 

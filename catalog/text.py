@@ -56,8 +56,10 @@ def _char_out(ch: str) -> str:
     return norm
 
 
-def normalize_with_offsets(text: str) -> Tuple[str, List[int]]:
-    """The normalised text and, for each of its characters, the index of the original character."""
+@functools.lru_cache(maxsize=4096)
+def _normalized(text: str) -> Tuple[str, Tuple[int, ...]]:
+    # a pure function of the text, asked for the same message ~40 times per action call (the word lists, the
+    # clause words, the facts, the matcher): remembered for the last 4,096 texts
     text = to_simplified(text)
     out: List[str] = []
     offsets: List[int] = []
@@ -65,18 +67,25 @@ def normalize_with_offsets(text: str) -> Tuple[str, List[int]]:
         norm = _char_out(ch)
         out.append(norm)
         offsets.extend([i] * len(norm))
-    return "".join(out), offsets
+    return "".join(out), tuple(offsets)
 
 
+def normalize_with_offsets(text: str) -> Tuple[str, List[int]]:
+    """The normalised text and, for each of its characters, the index of the original character."""
+    norm, offsets = _normalized(text)
+    return norm, list(offsets)
+
+
+@functools.lru_cache(maxsize=4096)
 def normalize(text: str) -> str:
     """NFKC + casefold + single spaces; what aliases are stored and compared as."""
-    norm, _ = normalize_with_offsets(text)
+    norm, _ = _normalized(text)
     return " ".join(norm.split())
 
 
 def tokens(text: str) -> List[Token]:
     """CJK characters one by one and Latin/digit runs, normalised, with original spans."""
-    norm, offsets = normalize_with_offsets(text)
+    norm, offsets = _normalized(text)
     result: List[Token] = []
     for m in _TOKEN.finditer(norm):
         start = offsets[m.start()]

@@ -142,6 +142,13 @@ def _instrument(timers: Timers, payloads: List[Dict[str, Any]]) -> None:
         setattr(MessageProcessor, name, wrap())
 
 
+def _endpoint(port: int) -> Any:
+    """The action endpoint as endpoints.yml configures it (selective domain: the domain is not sent)."""
+    from rasa.utils.endpoints import EndpointConfig
+
+    return EndpointConfig(f"http://127.0.0.1:{port}/webhook", enable_selective_domain=True)
+
+
 def _as_served() -> None:
     """Import Rasa as serve/ does for this model (without TensorFlow when it does not need it)."""
     import serve
@@ -158,13 +165,12 @@ async def time_turns(n: int) -> None:
     _instrument(timers, payloads)
     from rasa.core.agent import Agent
     from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
-    from rasa.utils.endpoints import EndpointConfig
 
     port = free_port()
     log = Path(tempfile.mkdtemp(prefix="profile-turn-")) / "actions.log"
     proc = spawn([sys.executable, "-m", "actions.server", "--port", str(port)], log, os.environ)
     try:
-        agent = Agent.load(str(MODEL), action_endpoint=EndpointConfig(f"http://127.0.0.1:{port}/webhook"))
+        agent = Agent.load(str(MODEL), action_endpoint=_endpoint(port))
         if not wait_until(lambda: answers(f"http://127.0.0.1:{port}/health"), 30, 0.2):
             raise SystemExit(f"the action server did not start (log: {log})")
         for q in QUESTIONS:
@@ -358,13 +364,12 @@ async def tree(n: int, html: str, users: int) -> None:
     from pyinstrument import Profiler
     from rasa.core.agent import Agent
     from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
-    from rasa.utils.endpoints import EndpointConfig
 
     port = free_port()
     log = Path(tempfile.mkdtemp(prefix="profile-turn-")) / "actions.log"
     proc = spawn([sys.executable, "-m", "actions.server", "--port", str(port)], log, os.environ)
     try:
-        agent = Agent.load(str(MODEL), action_endpoint=EndpointConfig(f"http://127.0.0.1:{port}/webhook"))
+        agent = Agent.load(str(MODEL), action_endpoint=_endpoint(port))
         if not wait_until(lambda: answers(f"http://127.0.0.1:{port}/health"), 30, 0.2):
             raise SystemExit(f"the action server did not start (log: {log})")
 

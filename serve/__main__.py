@@ -5,7 +5,13 @@ import logging
 import os
 import sys
 
-from serve import install_stand_in, model_argument, needs_tensorflow
+# numpy's OpenBLAS starts a thread per core that spins (sched_yield) for a while after every call: DIET's intents
+# (a small matrix product per message, bot/components/diet_numpy.py) kept that thread busy as long as messages
+# came, a whole core of our two taken from the action server and the other requests (issue 15: 8-user
+# throughput, below). Products this small gain nothing from more threads. Set before numpy is imported.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+from serve import install_stand_in, model_argument, needs_tensorflow  # noqa: E402
 
 
 def main() -> None:
