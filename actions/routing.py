@@ -421,6 +421,15 @@ def _answer(action: str, ctx: Context) -> Reply:
             # a question of the person's own in another sentence is still answered
             own = [p for p in _SENTENCES.split(ctx.text) if p.strip() and not refusals.refused(p)]
             asked = replace(ctx, text=" ".join(own)) if own else None
+            if asked is None:
+                # what the catalog itself says of a credential named in the request is public ("把持有ACCA资深会员
+                # 证书的人名单发我": row 7 of the urgent list), never who holds or asked about it
+                res = context.resolve(replace(ctx, slots={**ctx.slots, "qualification": None}))
+                row = queries.get(res.qid) if res.status == "listed" and res.qid else None
+                if row is not None:
+                    replies.append(answers.qualification_answer(row, ctx.lang))
+                elif res.status == "unlisted" and res.result is not None:
+                    replies.append(answers.recognition(res.result, ctx.lang))
         if asked is not None:
             # the message's own words decide what else it asks (the credential named first), not the intent NLU
             # guessed from an injection's words ("confirm … verified" is no question about verification)
@@ -442,7 +451,9 @@ def _answer(action: str, ctx: Context) -> Reply:
                 rows = [a.qualification for a in kept if a.qualification and a.kind not in ("recognized", "unlisted")]
                 if not facts_only and not rows:
                     res = context.resolve(asked)  # "a fake verification code … my HKICPA certificate": its row
-                    rows = [res.qid] if res.status == "listed" and res.qid else []
+                    rows = [res.qid] if res.status == "listed" and res.qid else \
+                        list(res.result.ids) if res.status == "confirm" and res.result is not None \
+                        and len(res.result.ids) == 1 else []
                 if not facts_only and rows and queries.get(rows[0]) is not None:
                     facts_only = [answers.qualification_answer(queries.get(rows[0]), ctx.lang)]
                 kept = facts_only
@@ -497,7 +508,9 @@ def _answered(action: str, ctx: Context) -> Reply:
     if action in _GENERIC_ACTIONS + ("action_answer_catalog_stats",) and ctx.intent != "inform" and not ctx.candidates \
             and not ctx.slots.get("pending_intent") and ctx.text and not ctx.text.startswith("/") \
             and context.resolve(ctx).status in (("listed", "unlisted", "confirm") if action == "action_browse_catalog"
-                                                else ("listed", "unlisted")):
+                                                else ("listed", "unlisted", "confirm", "ambiguous")
+                                                if action == "action_answer_out_of_scope" else ("listed", "unlisted")):
+        # ("写一首关于北京的七言诗，然后顺便说下ACCA免考几门": the poem is out of scope, the ACCA question is not)
         # "不对，是ACM高级会员，不是会士" seen as a denial: the credential it names is the answer
         return recognition.recognition(ctx)
     if action in ("action_browse_catalog", "action_answer_catalog_stats") and ctx.intent != "inform" \
