@@ -168,14 +168,14 @@ def language_switch(ctx: Context) -> Optional[Context]:
 HISTORY_TURNS = 3
 MAX_SHOWN = 6  # catalog.answers.MAX_OPTIONS: more candidates than this were shown by country or state
 SHORT_MESSAGE = 40  # characters: "德州的", "Level 1.", "UK, registered with the HCPC.", "係C級"
-CORRECTION_MESSAGE = 120  # a correction may say more: "My mistake, my licence is from Virginia, not Florida."
+CORRECTION_MESSAGE = 160  # a correction may say more: "My mistake, my licence is from Virginia, not Florida."
 CORRECTION = re.compile(r"(?<![a-z])(?:sorry|my mistake|my bad|actually|correction|i meant|i mean|not\b|wrong)|"
                         r"不对|不對|不是|唔係|唔系|搞错|搞錯|看错|看錯|说错|說錯|講錯|讲错|打错|打錯|更正|其实|其實|应该是|應該係|"
                         r"應該是", re.I)
 
 
 # "OK, and what if I get certified in Oregon instead?": another place or grade for the earlier credential
-WHAT_IF = re.compile(r"what if|what about|how about|\binstead\b|那如果|如果是|如果换成|换成|換成|咁如果|改成|要是", re.I)
+WHAT_IF = re.compile(r"what if|what about|how about|\binstead\b|\bif i (?:also |later |then |now )?(?:get|got|obtain|take|hold)\b|那如果|如果是|如果换成|换成|換成|咁如果|改成|要是", re.I)
 
 
 _LEVEL_WORD = re.compile(r"(?<![A-Za-z])(?:associate|professional|expert|foundation|practitioner|specialist|fellow|"
@@ -342,7 +342,36 @@ def resolve(ctx: Context, verdict: Optional[MatchResult] = None) -> Resolution:
             return Resolution("listed", numbered[0].id)
     if ctx.slots.get("qualification"):
         return Resolution("context", ctx.slots["qualification"])
+    if ctx.slots.get("confirming") and _REFERS_BACK.search(ctx.text or "") and not (ctx.text or "").startswith("/"):
+        # "我做咗一年半心理諮詢，夠唔夠？" to "is yours the UK psychotherapist?": a question about it (no other credential named)
+        return Resolution("context", str(ctx.slots["confirming"]))
+    earlier = _earlier_credential(ctx)
+    if earlier is not None:
+        return Resolution("context", earlier)
     return Resolution("none")
+
+
+# a message that refers back to the credential of the conversation ("So with that, am I covered?", "我做咗一年半，
+# 夠唔夠？", "Is my registration in the catalog?")
+_REFERS_BACK = re.compile(r"(?<![a-z])(?:it|that|this|that one|this one|mine|with that|covered|enough|"
+                          r"my (?:registration|certificate|cert|licen[cs]e|credential|qualification|one|diploma))(?![a-z])|"
+                          r"那个|那個|这个|這個|它|佢張|呢張|嗰張|張證|这证|這證|我的证|我嘅證|夠唔夠|够不够|够唔够|夠不夠|算唔算|算不算|"
+                          r"用唔用得|能不能用", re.I)
+
+
+def _earlier_credential(ctx: Context) -> Optional[str]:
+    """The listed credential the last messages settled on, when no slot kept it (a turn answered by a route that
+    sets none, or an unlisted mention completed later): "Is HKIS membership recognized?" → "I'm only a Probationer"
+    → "OK, but with that..."; only for a message that refers back, and never past a later unlisted one."""
+    if not ctx.text or ctx.text.startswith("/") or not ctx.history or not _REFERS_BACK.search(ctx.text):
+        return None
+    for k in range(1, min(3, len(ctx.history)) + 1):
+        r = refined(replace(ctx, text=ctx.history[-k], history=ctx.history[:-k])) or matcher.match(ctx.history[-k])
+        if r.status == "listed" and r.ids:
+            return r.ids[0]
+        if r.status == "unlisted":
+            return None
+    return None
 
 
 def slot_events(res: Resolution, pending: Optional[str] = None) -> List[Dict[str, Any]]:

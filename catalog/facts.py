@@ -52,9 +52,13 @@ _EXPERIENCE_PATTERNS = [
     re.compile(r"\b(?:have|has|had|got|done)\s+(?:about\s+|around\s+|only\s+|just\s+|nearly\s+|almost\s+|over\s+)?" + _EN_NUM
                + r"\s*(\+)?\s*(?:years?|yrs?)\s+(?:of\s+|in\s+|at\s+|as\s+|doing\s+)", re.I),
     # worked (for) 3 years / working for two years
-    re.compile(r"\b(?:worked|working|been working|practi[sc]ed|practi[sc]ing|coached|coaching|taught|teaching)\b"
-               r"[^.\d]{0,30}?\b(?:for\s+)?(?:about\s+|around\s+|nearly\s+|almost\s+|over\s+)?" + _EN_NUM
-               + r"\s*(\+)?\s*years?", re.I),
+    re.compile(r"\b(?:worked|working|been working|practi[sc]ed|practi[sc]ing|coached|coaching|taught|teaching|doing|been doing|"
+               r"done|did)\b"
+               r"(?:[^.\d]|(?<=[a-z])\d)*?\b(?:for\s+)?(?:about\s+|around\s+|nearly\s+|almost\s+|over\s+|like\s+|roughly\s+|only\s+)?"
+               + _EN_NUM + r"\s*(\+)?\s*(?:school\s+)?(?:years?|yrs?)", re.I),
+    # 3 yrs in kitchens / 2 years as a nurse (not "5 years in Beijing": a place is no experience)
+    re.compile(r"\b" + _EN_NUM + r"\s*(\+)?\s*(?:years?|yrs?)\s+(?:in|doing)\s+(?:the\s+|a\s+|an\s+)?"
+               r"(?!beijing|china|shanghai|the catalog|total)[a-z]", re.I),
     # experience of 1 year / experience: 2 years / only 1 year of
     re.compile(r"\b(?:experience|exp)\s*(?:of|is|:|=)?\s*(?:only|just|about|around)?\s*" + _EN_NUM + r"\s*(\+)?\s*"
                r"(?:years?|yrs?)", re.I),
