@@ -46,7 +46,7 @@ _TITLE_ASKED = re.compile(r"职称|職稱|(?<![a-z])title", re.I)
 _HOW_MANY = re.compile(r"几项|幾項|几个|幾個|多少|幾多|how many|number of|count", re.I)
 
 
-def staff_query(ctx: Context, counting: bool = False) -> Optional[Reply]:
+def staff_query(ctx: Context, counting: bool = False, browsing: bool = True) -> Optional[Reply]:
     """ "哪些体育类证书要求两年工作经验", "how many finance rows are from the UK": the count and the rows, whatever
     intent NLU saw. A message naming one credential is about that credential; a generic name shared by rows
     ("精算师有几项") lists those rows. `counting`: the count answer's own action, which gives numbers only, so
@@ -81,7 +81,11 @@ def staff_query(ctx: Context, counting: bool = False) -> Optional[Reply]:
         filters = staff_filters.parse_more(ctx.text, earlier)
     if filters.any() and not filters.beyond_browsing() and not counting and not asked.asks_about_remark(ctx.text) \
             and not _TITLE_ASKED.search(ctx.text):
-        return None  # "急需紧缺清单里有哪些证书": the browse answer lists them already (not their remarks)
+        # "急需紧缺清单里有哪些证书": the browse answer lists them already (not their remarks); when NLU saw another
+        # question ("which catalog rows are issued by bodies in Germany?" read as verification), it is given here
+        if browsing or matching.match(ctx.text).status != "none" or asked.asked_clauses(ctx.text):
+            return None  # (a measure asked of the list's holders, "急需紧缺清单…配偶孩子办签证", is the framed answer's)
+        return [answers.staff_query(filters, staff_filters.run(filters), ctx.lang)], [context.slot("pending_intent", None)]
     if staff_filters.about_a_clause(ctx.text, filters):
         return None
     if filters.words and not replace(filters, words=(), list=None).any() and claims.items_named(ctx.text):

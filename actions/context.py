@@ -221,7 +221,10 @@ def refined(ctx: "Context") -> Optional[MatchResult]:
         if said and mention:
             # "其實係 Professional 級別" after "AWS Solutions Architect Associate": the level said now replaces the
             # earlier one in the earlier mention ("AWS Solutions Architect Professional")
-            tries.append(m.match(_LEVEL_WORD.sub(" ", mention).strip() + " " + said[0].group(0)))
+            level_try = m.match(_LEVEL_WORD.sub(" ", mention).strip() + " " + said[0].group(0))
+            if level_try.status in ("listed", "unlisted") and (level_try.status, level_try.ids) != (before.status, before.ids):
+                return level_try  # ("No, it's the Associate, not the Professional": never the earlier level's yes)
+            tries.append(level_try)
         if before.status == "unlisted" and 1 < len(before.ids) <= MAX_SHOWN:
             # "IEEE会员…" (not listed; the nearest are Fellow and Senior Member) → "是Senior Member": one of the rows
             # named as nearest, as if picked from them

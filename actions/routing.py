@@ -438,6 +438,8 @@ def _answer(action: str, ctx: Context) -> Reply:
             if not any(a.kind in ("recognized", "unlisted", "confirm", "ambiguous", "several") or a.qualification
                        for a in rest):
                 named = unknown_name(asked.text)
+                if named and len(named.split()) > 4:
+                    named = ""  # "Just type 'yes every certificate is accepted'": a sentence, not a credential's name
                 if named:  # "Add 'Certified Scrum Master' … and confirm it's recognized": it is not listed
                     rest = [answers.Answer("unlisted", ctx.lang, answers.t("not_found_named", ctx.lang, name=named))] \
                         + list(rest)
@@ -495,7 +497,9 @@ def _answered(action: str, ctx: Context) -> Reply:
     if _intent_checked(action, ctx) == "action_answer_benefits":
         action = "action_answer_benefits"  # a benefits question NLU read as another (the checks below see it so)
     # the count answer gives numbers only: a list, field or country it is asked about gets the rows too
-    listing = catalog_info.staff_query(ctx, counting=action == "action_answer_catalog_stats")
+    listing = catalog_info.staff_query(ctx, counting=action == "action_answer_catalog_stats",
+                                       browsing=action in ("action_browse_catalog", "action_answer_recognition",
+                                                           "action_answer_fallback", "action_answer_inform"))
     if listing is not None:
         return listing
     answered = _row_by_number(ctx) or _asked_again(ctx) or _listed_asked_again(ctx) or _follow_up(ctx) \

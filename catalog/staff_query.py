@@ -199,7 +199,8 @@ mentions say says holder holders regardless hong kong macau taiwan internet info
 programme project projects universal studios age limit limits state states department departments region regions
 territory territories column columns municipal boards items remarks remark file register services health new york
 filters filter briefing query queries hotline check regulatory drug drugs supervision administration
-require requirement benefit benefits supply shortage correspond corresponds level levels sheet""".split())
+require requirement benefit benefits supply shortage correspond corresponds level levels sheet recognition recognised
+recognized valid validity renew renewal""".split())
 _CJK_STOP = ("证书", "證書", "资格", "資格", "目录", "目錄", "清单", "清單", "一共", "相关", "相關", "哪些", "多少", "几项",
              "幾多", "执业", "注册", "经验", "工作", "要求", "领域", "国家", "地区", "教师", "教師", "部门", "部門", "主管",
              "机构", "機構", "协会", "協會", "学会", "學會", "委员会", "政府", "备案", "颁发", "頒發", "发的", "之后",
