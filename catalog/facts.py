@@ -157,6 +157,9 @@ _SELF_DEMONYM = re.compile(r"\b(?:i'?m|i am|im|as an?|being an?)\b[^.;!?]{0,14}?
 
 
 # "我去年拿了新加坡国籍", "加拿大籍": a nationality that is not China's
+# "Spanish national here, 63", "a German citizen", "Kenyan, 40, nurse": a demonym naming the person
+_DEMONYM_PERSON = re.compile(r"\b(?:" + _DEMONYMS + r")\s+(?:national|citizen|passport holder)\b|"
+                             r"^\s*(?:" + _DEMONYMS + r")\b(?=\s*(?:,|here\b|\(|\d))")
 _OTHER_NATIONALITY = re.compile(r"([\u4e00-\u9fff]{1,4}?)(?:国籍|国公民)(?!人员)")
 
 
@@ -172,7 +175,7 @@ def nationality(text: str) -> Optional[Tuple[str, Tuple[int, int]]]:
     foreign = _last(norm, lex["foreign"])  # "非中国籍" is foreign: it contains a Chinese word
     if foreign and _GIVEN_UP.search(to_simplified(norm[max(0, foreign[0] - 12):foreign[0]])):
         foreign = None  # "已经入咗中國籍，冇再用英國護照", "gave up my British passport": no longer foreign
-    demonyms = [m.span() for m in _SELF_DEMONYM.finditer(norm)]
+    demonyms = [m.span() for m in _SELF_DEMONYM.finditer(norm)] + [m.span() for m in _DEMONYM_PERSON.finditer(norm)]
     demonyms += [m.span() for m in _OTHER_NATIONALITY.finditer(norm) if "中" not in m.group(1)[-2:]]
     demonyms.sort()
     if demonyms and (foreign is None or demonyms[-1][0] > foreign[0]):
@@ -192,7 +195,7 @@ def nationality(text: str) -> Optional[Tuple[str, Tuple[int, int]]]:
 # before a 高精尖 word, in the same clause: the person does not know ("不知道算不算高精尖", "not sure if it's high-end")
 _HIGH_END_UNKNOWN = re.compile(r"(?:是不是|是否|算不算|属不属于|屬不屬於|属唔属于|屬唔屬於|係唔係|系唔系|算唔算|不知道|不清楚|唔知|唔清楚|"
                                r"不确定|不確定|whether|not sure|unsure|don't know|do not know|no idea|if (?:it|we|they) (?:is|are|count))"
-                               r"[^，,。.;；!！?？]{0,12}$", re.I)
+                               r"[^，,。.;；!！?？]{0,30}$", re.I)
 # … or says it is not ("应该不算什么高精尖", "算不上高精尖", "isn't really a high-end")
 _HIGH_END_NOT = re.compile(r"(?:不|唔|非|没|沒|冇|算不上|谈不上|談不上)[^，,。.;；!！?？]{0,8}$|"
                            r"(?:\bnot\b|n't\b|\bnever\b|\bno\b)[^,.;!?]{0,16}$", re.I)
@@ -203,7 +206,7 @@ def high_end(text: str) -> Optional[Tuple[bool, Tuple[int, int]]]:
     lex = lexicon()["high_end"]
     yes = _find(norm, lex["high_end_words"])
     if yes:
-        before = norm[max(0, yes[0] - 20):yes[0]]
+        before = norm[max(0, yes[0] - 40):yes[0]]
         if _HIGH_END_UNKNOWN.search(before):
             return None
         if _HIGH_END_NOT.search(before):
@@ -214,9 +217,13 @@ def high_end(text: str) -> Optional[Tuple[bool, Tuple[int, int]]]:
     return (True, yes) if yes else None
 
 
+# "American, 66, I teach…", "my mum (german, 72)": a demonym, then the age
+_DEMONYM_AGE = re.compile(r"(?:^|[(,;]\s*)(?:" + _DEMONYMS + r")\s*,\s*(\d{2})\b(?!\s*(?:years? of|yrs? of|%|年))")
+
+
 def age(text: str) -> Optional[Tuple[int, Tuple[int, int]]]:
     norm = normalize(text)
-    for pattern in _AGE_PATTERNS:
+    for pattern in _AGE_PATTERNS + [_DEMONYM_AGE]:
         for m in pattern.finditer(norm):
             value = _number(m.group(1))
             if value is not None and MIN_AGE <= value <= MAX_AGE:

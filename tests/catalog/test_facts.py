@@ -94,3 +94,29 @@ def test_a_workplace_in_beijing(text, expected):
 ])
 def test_no_experience_is_zero_years(text, expected):
     assert facts.experience_years(text) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Spanish national here, 63.", "foreign"),
+    ("Kenyan, 40, nurse", "foreign"),
+    ("a German citizen with CFA", "foreign"),
+    ("I hold a German licence", None),
+    ("Chinese national here", "chinese"),
+])
+def test_a_demonym_naming_the_person(text, expected):
+    found = facts.nationality(text)
+    assert (found[0] if found else None) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("American, 66, I teach at an international school", 66),
+    ("my mum (german, 72) has FRSC", 72),
+    ("I have 2, 10 certificates", None),
+])
+def test_an_age_after_a_demonym(text, expected):
+    found = facts.age(text)
+    assert (found[0] if found else None) == expected
+
+
+def test_not_sure_whether_high_end_is_unknown():
+    assert facts.high_end("I'm not sure whether education counts as a 高精尖 sector.") is None
