@@ -58,11 +58,8 @@ def staff_query(ctx: Context, counting: bool = False, browsing: bool = True) -> 
         # "目录一共多少项？急需紧缺清单和普通清单各几项？": the totals of both lists, not the first list's rows
         if not _BOTH_LISTS.search(ctx.text) and (_LIST_THEM.search(ctx.text) or _TITLE_ASKED.search(ctx.text)):
             # "急需紧缺清单一共几项 都是啥", "how many on the urgent list, and what title do they correspond to": its rows
-            rows = [answers.staff_query(staff_filters.Filters(list="urgent"),
-                                        staff_filters.run(staff_filters.Filters(list="urgent")), ctx.lang)]
-            if _TITLE_ASKED.search(ctx.text):
-                rows.append(answers.title(ctx.lang))  # the titles they correspond to (Section 1 item 2, Section 2 item 1)
-            return rows, [context.slot("pending_intent", None)]
+            urgent = staff_filters.Filters(list="urgent")
+            return _listing(ctx, urgent, staff_filters.run(urgent))
         return catalog_stats(ctx)
     found = None
     two = staff_filters.total_and_subset(ctx.text)  # "一共几项？其中哪几项要求两年经验？": the total, then the rows
@@ -85,7 +82,7 @@ def staff_query(ctx: Context, counting: bool = False, browsing: bool = True) -> 
         # question ("which catalog rows are issued by bodies in Germany?" read as verification), it is given here
         if browsing or matching.match(ctx.text).status != "none" or asked.asked_clauses(ctx.text):
             return None  # (a measure asked of the list's holders, "急需紧缺清单…配偶孩子办签证", is the framed answer's)
-        return [answers.staff_query(filters, staff_filters.run(filters), ctx.lang)], [context.slot("pending_intent", None)]
+        return _listing(ctx, filters, staff_filters.run(filters))
     if staff_filters.about_a_clause(ctx.text, filters):
         return None
     if filters.words and not replace(filters, words=(), list=None).any() and claims.items_named(ctx.text):
@@ -105,7 +102,13 @@ def staff_query(ctx: Context, counting: bool = False, browsing: bool = True) -> 
         rows = [q for q in (rows if filters.any() else queries.all_qualifications()) if q.id in ids]
     elif not filters.any():
         return None
+    return _listing(ctx, filters, rows)
+
+
+def _listing(ctx: Context, filters: "staff_filters.Filters", rows) -> Reply:
+    """The rows of a query; with a list's rows, the titles they correspond to when those are asked ("…and what title
+    level do they correspond to?": Section 1 item 2, Section 2 item 1)."""
     out = [answers.staff_query(filters, rows, ctx.lang)]
     if filters.list and not filters.title_level and _TITLE_ASKED.search(ctx.text):
-        out.append(answers.title(ctx.lang))  # "…and what title level do they correspond to?"
+        out.append(answers.title(ctx.lang))
     return out, [context.slot("pending_intent", None)]

@@ -214,8 +214,7 @@ def refined(ctx: "Context") -> Optional[MatchResult]:
         tries = [m.match(" ".join([follow] + earlier)), m.match(" ".join(earlier + [follow]))]
         if places:  # its places beside the earlier mention ("My mistake, my licence is from Virginia" is far from it)
             tries.append(m.match(" ".join([" ".join(follow[a:b] for a, b in places)] + earlier)))
-        said = [lv for lv in _LEVEL_WORD.finditer(follow)
-                if not re.search(r"(?:不是|唔係|唔系|并非|並非|not|isn't|not the)\s*$", follow[:lv.start()], re.I)]
+        said = [lv for lv in _LEVEL_WORD.finditer(follow) if not _NEGATED_BEFORE_LEVEL.search(follow[:lv.start()])]
         mention = before.unlisted.matched if before.unlisted is not None else \
             (before.candidates[0].matched if before.candidates else "")
         if said and mention:
@@ -319,7 +318,8 @@ def resolve(ctx: Context, verdict: Optional[MatchResult] = None) -> Resolution:
     verdict on the whole text when the caller has it already (no earlier options to narrow by)."""
     qid = ctx.entities.get("qualification")
     typed = bool(ctx.text) and not ctx.text.startswith("/")
-    if qid and not (typed and _without_negated_levels(ctx.text) != ctx.text):
+    said = _without_negated_levels(ctx.text) if typed else ctx.text  # "不是Senior Member也不是Fellow": not theirs
+    if qid and said == ctx.text:
         # (NLU's entity for a grade said not to be theirs, "不是Senior Member", is not theirs: the text decides)
         return Resolution("listed", str(qid))
     candidates = ctx.candidates
@@ -327,8 +327,7 @@ def resolve(ctx: Context, verdict: Optional[MatchResult] = None) -> Resolution:
         n = picked_number(ctx.text)
         if n is not None and 1 <= n <= len(candidates):
             return Resolution("listed", candidates[n - 1])
-    if ctx.text and not ctx.text.startswith("/"):
-        said = _without_negated_levels(ctx.text)  # "不是Senior Member也不是Fellow": not theirs
+    if typed:
         result = verdict if verdict is not None and not candidates and said == ctx.text else \
             matcher.match(said, restrict_to=candidates or None)
         if result.status in ("none", "ambiguous", "confirm"):

@@ -45,13 +45,11 @@ class Answer:
     def full_text(self) -> str:
         text = self.text + ("\n" + self.source if self.source else "")
         # "B 级及以上", "8 级", "免考 9 门" as the notice is typeset: written "B级", "8级", "9门" in a Chinese reply
-        if self.lang != "zh":
-            return text
-        return _NUMBER_SPACE.sub(r"\1\2", _LEVEL_SPACE.sub(r"\1\2", text))
+        return _UNIT_SPACE.sub("", text) if self.lang == "zh" else text
 
 
-_LEVEL_SPACE = re.compile(r"([A-Za-z0-9]) ([级級])")
-_NUMBER_SPACE = re.compile(r"(\d) ([门門项項个個岁歲种種步周週年])")
+# the space between a number (or a grade letter) and its unit, as the notice is typeset
+_UNIT_SPACE = re.compile(r"(?<=[A-Za-z0-9]) (?=[级級])|(?<=\d) (?=[门門项項个個岁歲种種步周週年])")
 
 
 @functools.lru_cache(maxsize=1)
@@ -371,9 +369,9 @@ def work_permit(age: Optional[int], high_end: Optional[bool], lang: str, version
         q = qualification  # which credential this is about ("新加坡DPI学前教育证书…可以不 他40岁")
         text += "\n" + t("verdict.holder", lang, name=q.name.text(lang), where=where(q, lang), list_name=list_name(q, lang),
                          row=q.row, id=q.id)
-        if qualification.registration:
+        if q.registration:
             # a Korean physician coming to work in a Beijing hospital: the permit does not let them practise yet
-            text += "\n" + t("registration", lang, text=qualification.registration.text(lang).rstrip("。."))
+            text += "\n" + t("registration", lang, text=q.registration.text(lang).rstrip("。."))
     return Answer("work_permit", lang, text, tuple(cites), (), _ver(version),
                   qualification.id if qualification else None)
 
