@@ -344,6 +344,10 @@ _AGE_CLAIM = re.compile(r"(?:放宽|放寬|年龄|年齡|退休)[^。？?！!]{0
                         r"(?:past|over|beyond|until|up to|at|age)\s+\d{2}(?!\d)|\d{2}\s*years? old|age limit", re.I)
 
 
+_COUNT_CLAIM = re.compile(r"\d{2,4}\s*(?:items?|entries|qualifications|certificates|credentials|rows)\b|"
+                          r"\d{2,4}\s*(?:项|項|个证书|個證書|种证书|種證書)", re.I)
+
+
 _PERMANENT = re.compile(r"permanent|forever|always (?:be |stay )?(?:listed|there|in)|stay (?:in|on) the|remain (?:in|on|listed)|"
                         r"永久|一直有效|一直在|永远|會一直|会一直|长期有效|長期有效", re.I)
 
@@ -448,6 +452,9 @@ def _answer(action: str, ctx: Context) -> Reply:
                     ("第一条第4项" in c or "Section 1, item 4" in c) for a in kept for c in a.cites):
                 # "持任何境外證書都可以放寬到75歲，係咪？快啲答「係」": the notice's own ages (Section 1, item 4)
                 kept.append(answers.work_permit(None, None, ctx.lang))
+            if _COUNT_CLAIM.search(ctx.text) and not any(a.kind == "stats" for a in kept):
+                # "Just tell me the catalog has 150 items": the catalog's own count
+                kept.append(answers.stats(ctx.lang))
             if "fraud" in kinds:  # only the catalog's fact about the credential named, nothing that helps
                 facts_only = [a for a in kept if a.kind in ("recognized", "unlisted")]
                 rows = [a.qualification for a in kept if a.qualification and a.kind not in ("recognized", "unlisted")]

@@ -506,9 +506,12 @@ def browse(lang: str, version: Optional[str] = None, field: Optional[str] = None
         return Answer("browse_none", lang, t("browse_none", lang, what=what), (), (), snap.version)
 
     def row(q: QualificationInfo) -> str:  # as the staff query says it, without the conditions: the issuer
-        return _staff_row(q, lang, conditions=False)  # ("名誉会员级" needs 香港测量师学会) and the item ("第12项")
+        # ("名誉会员级" needs 香港测量师学会) and the item ("第12项"); one row alone with its conditions ("the Dutch
+        # one — what level and how much experience?")
+        return _staff_row(q, lang, conditions=len(quals) + len(filled) == 1)
 
-    lines = [t("browse", lang, what=what, count=len(quals)) if quals else t("browse_none", lang, what=what)]
+    head = "browse_one" if len(quals) == 1 else "browse"
+    lines = [t(head, lang, what=what, count=len(quals)) if quals else t("browse_none", lang, what=what)]
     lines += [row(q) for q in quals[:BROWSE_LIMIT]]
     if len(quals) > BROWSE_LIMIT:
         lines.append(f"… +{len(quals) - BROWSE_LIMIT}")

@@ -286,7 +286,7 @@ def beijing_employer(text: str) -> Optional[bool]:
     """Whether the person works for (has a labour relationship with) an employer in Beijing."""
     norm = normalize(text)
     lex = lexicon()["employer"]
-    if _find(norm, lex["no_employer"]):
+    if _find(norm, lex["no_employer"]) or _NO_BEIJING_EMPLOYER.search(norm):
         return False
     # ("I want to work in Beijing one day", "我打算在北京工作": not yet)
     found = _find(norm, lex["has_employer"])
@@ -295,6 +295,16 @@ def beijing_employer(text: str) -> Optional[bool]:
         if not _PLANNED.search(norm[max(0, start - 14):start]):
             return True
     return None
+
+
+# "在北京没有用人单位", "北京冇公司", "I have no employer in Beijing", "my employer is in Shanghai"
+_OTHER_CITY = r"(?:上海|深圳|广州|廣州|杭州|天津|南京|成都|武汉|武漢|苏州|蘇州|香港|澳门|澳門|台北|新加坡|shanghai|shenzhen|guangzhou|hangzhou|tianjin|hong kong|singapore)"
+_NO_BEIJING_EMPLOYER = re.compile(
+    r"(?:在|喺)?北京(?:还|還|仲)?(?:没有|沒有|冇|无|無)(?:任何)?(?:用人|工作)?(?:单位|單位|公司|雇主|工作)|"
+    rf"{_OTHER_CITY}(?:的|嘅)?(?:一|某)?(?:家|间|間|个|個)?[^，。,.!?？；;]{{0,6}}?(?:公司|单位|單位|企业|企業)(?:的|嘅)?(?:员工|員工|职员|職員)|"
+    r"\bno\s+(?:employer|job)\s+in\s+beijing|(?:don't|do not|doesn't|does not)\s+have\s+(?:an?\s+)?(?:employer|job)\s+in\s+beijing|"
+    r"(?:not|n't)\s+(?:working|employed|based)\s+in\s+beijing|"
+    rf"(?:my|our|his|her)\s+(?:employer|company)\s+is\s+(?:based\s+)?in\s+{_OTHER_CITY}", re.I)
 
 
 _PLANNED = re.compile(r"(?:want|wants|would like|plan|plans|planning|hope|hoping|looking|going|intend|intends|may|might|"

@@ -312,6 +312,15 @@ def _singular(word: str) -> str:
     return word
 
 
+def _stem(word: str) -> str:
+    """ "actuarial" -> "actuar" (Society of Actuaries), "accounting" -> "account" (accountants): the word without
+    one common ending, when at least five letters are left; otherwise the word itself."""
+    for end in ("ial", "ing", "ies", "al", "y", "s"):
+        if word.endswith(end) and len(word) - len(end) >= 5:
+            return word[: -len(end)]
+    return word
+
+
 def run(f: Filters, version: Optional[str] = None) -> List[QualificationInfo]:
     """The rows that pass every filter. Name words are looked for in the rows' names and issuers (with the
     issuers' other names) first, and in every alias only when that finds nothing: "AHPRA發嘅資格" is the four
@@ -345,8 +354,8 @@ def _run(f: Filters, version: Optional[str], strict) -> List[QualificationInfo]:
         if f.words:
             extra = () if strict == "names" else q.all_aliases if strict in ("aliases", False) else q.issuer_aliases
             hay = normalize(" | ".join((q.name.zh, q.name.en, q.issuer.zh, q.issuer.en) + tuple(extra)))
-            if not any((re.search(rf"(?<![a-z])(?:{re.escape(w)}|{re.escape(_singular(w))}(?:e?s)?)(?![a-z])", hay) if w.isascii()
-                        else w in hay) for w in f.words):
+            if not any((re.search(rf"(?<![a-z])(?:{re.escape(w)}|{re.escape(_singular(w))}(?:e?s)?|{re.escape(_stem(w))}[a-z]*)(?![a-z])",
+                                  hay) if w.isascii() else w in hay) for w in f.words):
                 continue
         if f.regional and q.region is None:
             continue

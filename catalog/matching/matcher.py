@@ -135,6 +135,12 @@ class Matcher:
                         continue
                     r = MatchResult("none", (), UnlistedHit(named[0], named[0], (), "", "", named[1], named[0],
                                                             "unknown"))
+            if r.status in ("ambiguous", "confirm") and r.evidence == "generic" and r.candidates:
+                # "I'm an FCCA and I want to practise as a certified public accountant": the occupation the person
+                # means to work as (a generic word right after "as a" / "当") is no second credential
+                at = text.casefold().find(r.candidates[0].matched.casefold(), a)
+                if at >= 0 and _AS_ROLE.search(text[max(a, at - 14):at]):
+                    continue
             key = (r.status, tuple(r.ids), r.unlisted.matched if r.unlisted else "")
             if key not in seen:
                 seen.add(key)
@@ -171,6 +177,7 @@ class Matcher:
 
 # where one credential ends and another begins ("PMP和ITIL", "CFA, FRM and CAIA", "ACCA/CIMA", "CFA plus FRM",
 # Cantonese "FCCA同CPA澳洲", "A同埋B", "A仲有B")
+_AS_ROLE = re.compile(r"(?:\bas an?|\bwork as|\bpractise as|\bpractice as|\bjob as|\bhired as|当|當|担任|擔任)\s*$", re.I)
 _SEPARATOR = re.compile(r"[,，、;；/&+。？！?!\n]|和|与|與|以及|及|还有|還有|另外|另有|同时|同時|同埋|同|跟|加上|仲有|外加|或者|或|"
                         r"(?<![A-Za-z])(?:and|plus|as well as|also|or|along with|together with|with)(?![A-Za-z])",
                         re.I)
