@@ -43,6 +43,9 @@ _LIST_THEM = re.compile(r"都是啥|都是什么|都是什麼|都係咩|係邊�
                         r"(?<![a-z])(?:name them|list them|which are they|what are they|which ones|and which|list each|"
                         r"each one|one by one)(?![a-z])", re.I)
 _TITLE_ASKED = re.compile(r"职称|職稱|(?<![a-z])title", re.I)
+_OWN = re.compile(r"(?<![a-z])(?:my|i|i'm|i've|me)(?![a-z])|我的|我嘅|本人", re.I)
+_ROWS_ASKED = re.compile(r"(?<![a-z])(?:which|list|lists|items?|rows?|entries|how many|all the|every|name them)(?![a-z])|"
+                         r"哪些|哪几|邊啲|边啲|几项|幾項|多少项|多少項|列出|清单|清單|所有", re.I)
 _HOW_MANY = re.compile(r"几项|幾項|几个|幾個|多少|幾多|how many|number of|count", re.I)
 
 
@@ -73,6 +76,8 @@ def staff_query(ctx: Context, counting: bool = False, browsing: bool = True) -> 
     earlier = staff_filters.parse(ctx.history[-1]) if follow else None  # "which of those need two years?"
     if not staff_filters.asks_for_rows(ctx.text, follow_up=earlier is not None):
         return None
+    if _OWN.search(ctx.text) and not _ROWS_ASKED.search(ctx.text):
+        return None  # "does my US work experience count for anything here?": the person's own question, no rows
     filters = staff_filters.parse(ctx.text) or staff_filters.Filters()
     if earlier is not None:
         filters = staff_filters.parse_more(ctx.text, earlier)

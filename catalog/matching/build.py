@@ -189,6 +189,12 @@ def level_tokens(data: MatcherData, qid: str) -> Tuple[str, ...]:
     """The words of a limit given in words ("国际级" -> 国际, "Expert level" -> expert)."""
     out = []
     for w in data.level_words.get(qid, ()):
+        phrases = [p.strip() for p in re.split(r"、|\band\b|和", w) if p.strip()]
+        if len(phrases) > 1:
+            # "战略级、管理级", "Strategic level and Management level": each named level whole (its own "管理"
+            # or "management" is in the credential's name, no level)
+            out += [p.replace("及以上", "") for p in phrases]
+            continue
         for part in re.split(r"[\s()（）]+", w):
             part = part.replace("及以上", "").replace("级别", "").rstrip("级") if not part.isascii() else part
             if part and part not in _LEVEL_FILLER:
