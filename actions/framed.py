@@ -121,6 +121,10 @@ def clause_question(ctx: Context) -> Optional[Reply]:
     return [answer], [context.slot("asked", ",".join(refs)), context.slot("pending_intent", None)]
 
 
+EACH_OF_THEM = re.compile(r"(?<![a-z])(?:each|both|which one|which of (?:them|these|those|the two)|either|"
+                           r"the two|all of them|all three)(?![a-z])|哪个|哪個|邊個|边个|两个|兩個|两者|兩者|分别|分別|各自|都", re.I)
+
+
 def sentence_question(ctx: Context, minimum: float = 6.0, clause_detail: bool = False) -> Optional[Reply]:
     """A question NLU could not place that shares enough rare words with one sentence of the notice: that
     sentence, cited (the caller decides when to try: only instead of a generic answer). `clause_detail`: the
@@ -188,6 +192,12 @@ def framed(ctx: Context) -> Optional[Reply]:
     each = _corrected(ctx, matching.get_matcher().match_each(ctx.text)) if not ctx.candidates else []
     if len(each) >= 2:
         replies: List[Answer] = [answers.several(each, ctx.lang)[0]]
+        rows = [queries.get(r.candidates[0].id) for r in each
+                if r.candidates and (r.status == "listed" or (r.status == "confirm" and len(r.candidates) == 1))]
+        rows = [q for q in rows if q is not None]
+        if len(rows) >= 2 and any(i in ("一.2", "二.1", "title") for i in ids):
+            # which of them corresponds to which title: one line each, and whether any reaches 副高级
+            replies.append(answers.titles_of(rows, ctx.lang))
         for r in each:
             if r.status == "listed":
                 q = queries.get(r.candidates[0].id)

@@ -286,6 +286,15 @@ def answer(action: str, ctx: Context) -> Reply:
     """The reply of the Rasa action `action` to this turn: its own answer (ROUTES), unless the message asks
     something else that is answered whatever intent NLU saw; a claim the message makes about a row is checked."""
     replies, events = _permanence_asked(ctx, _too_old_asked(ctx, _with_age(ctx, _with_claims(ctx, _answer(action, ctx)))))
+    if replies and all(a.kind == "not_found" for a in replies) and ctx.text and not ctx.text.startswith("/") \
+            and asked.asked_clauses(ctx.text):
+        # "第四部分講嘅查詢驗證結果，可以用嚟辦邊啲業務？" read as a credential that is not there: a question about a
+        # clause of the notice, answered by its sentence (or Section 4's uses), never "tell me your certificate"
+        found = framed.sentence_question(ctx, minimum=4.0, clause_detail=True)
+        if found is None and "四" in asked.asked_clauses(ctx.text):
+            found = [answers.verification(ctx.lang, uses_first=True)], [context.slot("pending_intent", None)]
+        if found is not None:
+            replies, events = found
     seen: set = set()
     once = []
     for a in replies:  # two routes giving the same answer (an unlisted credential and the age's measure): said once
@@ -509,7 +518,7 @@ def _answered(action: str, ctx: Context) -> Reply:
                                                            "action_answer_fallback", "action_answer_inform"))
     if listing is not None:
         return listing
-    answered = _row_by_number(ctx) or _asked_again(ctx) or _listed_asked_again(ctx) or _follow_up(ctx) \
+    answered = _row_by_number(ctx) or _each_asked(ctx) or _asked_again(ctx) or _listed_asked_again(ctx) or _follow_up(ctx) \
         or _new_nationality(ctx)
     if answered is not None:
         return answered
@@ -679,6 +688,19 @@ def _new_nationality(ctx: Context) -> Optional[Reply]:
             # the industry decide the work permit
             return _with_silence(ctx, CONTINUATIONS["ask_work_permit"](ctx))
     return _with_silence(ctx, CONTINUATIONS["ask_benefits"](ctx))
+
+
+def _each_asked(ctx: Context) -> Optional[Reply]:
+    """ "I have both the LEED AP and the LEED Fellow." → "what title level does each correspond to?": the measure
+    asked, for each of the credentials the person named just before (a message naming none of its own)."""
+    if not ctx.text or ctx.text.startswith("/") or ctx.candidates or ctx.slots.get("confirming") \
+            or not framed.EACH_OF_THEM.search(ctx.text) or not asked.asked_clauses(ctx.text) \
+            or matcher.match(ctx.text).status != "none":
+        return None
+    for earlier in reversed(ctx.history[-2:]):
+        if len(matcher.get_matcher().match_each(earlier)) >= 2:
+            return framed.framed(replace(ctx, text=earlier + "\n" + ctx.text, history=[]))
+    return None
 
 
 def _framed(ctx: Context) -> Optional[Reply]:

@@ -142,6 +142,22 @@ def work_scope(q: QualificationInfo, lang: str) -> str:
 # --- recognition ---------------------------------------------------------------------------------
 
 
+def titles_of(qs: Sequence[QualificationInfo], lang: str, version: Optional[str] = None) -> Answer:
+    """ "我有FSA，也有CFA。哪个能对应副高级职称？", "LEED AP and LEED Fellow: what title level does each correspond to?":
+    each row's list and title level, then whether any corresponds to an associate senior title (Section 2 item 1:
+    the urgent list only)."""
+    lang = _lang(lang)
+    lines = []
+    for q in qs:
+        level = t(f"several_titles.level.{q.title_level}", lang) if q.title_level else t("several_titles.none", lang)
+        lines.append(t("several_titles.row", lang, name=q.name.text(lang), list=list_name(q, lang), row=q.row,
+                       level=level))
+    if not any(q.list == "urgent" for q in qs):
+        lines.append(t("several_titles.no_urgent", lang))
+    cites = tuple(dict.fromkeys([row_cite(q, lang) for q in qs] + [t("several_titles.cite", lang)]))
+    return Answer("titles", lang, "\n".join(lines), cites, (), _ver(version))
+
+
 def several(results: Sequence[MatchResult], lang: str, version: Optional[str] = None) -> List[Answer]:
     """One answer per credential a message names (catalog.matching.Matcher.match_each), after one line saying so."""
     lang = _lang(lang)
