@@ -518,7 +518,7 @@ def _answered(action: str, ctx: Context) -> Reply:
                                                            "action_answer_fallback", "action_answer_inform"))
     if listing is not None:
         return listing
-    answered = _row_by_number(ctx) or _each_asked(ctx) or _asked_again(ctx) or _listed_asked_again(ctx) or _follow_up(ctx) \
+    answered = _row_by_number(ctx) or _each_asked(ctx) or _place_after_list(ctx) or _asked_again(ctx) or _listed_asked_again(ctx) or _follow_up(ctx) \
         or _new_nationality(ctx)
     if answered is not None:
         return answered
@@ -688,6 +688,23 @@ def _new_nationality(ctx: Context) -> Optional[Reply]:
             # the industry decide the work permit
             return _with_silence(ctx, CONTINUATIONS["ask_work_permit"](ctx))
     return _with_silence(ctx, CONTINUATIONS["ask_benefits"](ctx))
+
+
+def _place_after_list(ctx: Context) -> Optional[Reply]:
+    """ "How many Australian state teacher registrations are listed?" → "is New South Wales one of them?": the
+    place asked of the rows just listed, decided as that family's licence there (not listed, or its row)."""
+    if not ctx.text or ctx.text.startswith("/") or ctx.candidates or ctx.slots.get("confirming") or not ctx.history \
+            or matcher.match(ctx.text).status != "none" or not matcher.get_matcher().index.place_spans(ctx.text) \
+            or staff_filters.parse(ctx.history[-1]) is None:
+        return None
+    before = matcher.match(ctx.history[-1])
+    if not before.candidates:
+        return None
+    x, y = matcher.get_matcher().index.place_spans(ctx.text)[0]
+    combined = f"{before.candidates[0].matched} {ctx.text[x:y]}"  # "teacher registrations New South Wales"
+    if matcher.match(combined).status not in ("listed", "unlisted"):
+        return None
+    return recognition.recognition(replace(ctx, text=combined, history=[]))
 
 
 def _each_asked(ctx: Context) -> Optional[Reply]:

@@ -455,6 +455,9 @@ def practice(lang: str, version: Optional[str] = None, qualification: Optional[Q
         lines = [t("practice.not_covered", lang, name=name)]
     if p.registration:  # the row's own remark still says what practising needs (e.g. pharmacists)
         lines.append(t("registration", lang, text=p.registration.text(lang).rstrip("。.")))
+    scope = work_scope(qualification, lang)
+    if scope:  # "what can they teach?": the work the row covers
+        lines.append(t("work_scope", lang, text=scope))
     return Answer("practice", lang, "\n".join(lines), (row_cite(qualification, lang), *cites), (), _ver(version),
                   qualification.id)
 
