@@ -16,12 +16,20 @@ def benefits(ctx: Context) -> Reply:
 
     replies, events = with_qualification(
         ctx, "ask_benefits", specific, lambda: answers.general_benefits(ctx.lang, nationality=ctx.nationality))
+    if ctx.facts.beijing_employer is False and replies and replies[0].kind in ("benefits", "benefits_general"):
+        # "I work for a company in Shanghai, not Beijing": not yet, first; what it would give with one, after
+        replies = [answers.no_beijing_employer(ctx.lang)] + list(replies)
     if ctx.nationality == "unknown" and replies and replies[0].kind == "benefits":
         events.append(context.slot("pending_intent", "ask_benefits"))  # "我是外籍" continues this
     return replies, events
 
 
 def work_permit(ctx: Context) -> Reply:
+    if ctx.nationality == "chinese" and ctx.text and not ctx.text.startswith("/"):
+        # "As a Chinese national, what's the main facilitation I get?" read as the work permit: that one is for
+        # foreign nationals (Section 1 item 4); what the person gets is the benefits answer for Chinese nationals
+        replies, events = benefits(ctx)
+        return [answers.foreign_only_measure(ctx.lang)] + list(replies), events
     replies, events = with_qualification(
         ctx, "ask_work_permit",
         lambda q: answers.work_permit(ctx.age, ctx.high_end, ctx.lang, qualification=q),

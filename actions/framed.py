@@ -121,6 +121,8 @@ def clause_question(ctx: Context) -> Optional[Reply]:
     return [answer], [context.slot("asked", ",".join(refs)), context.slot("pending_intent", None)]
 
 
+URGENT_ASKED = re.compile(r"urgent|shortage|急需紧缺|急需緊缺|急需", re.I)
+EXPERIENCE_ASKED = re.compile(r"experience|工作经验|工作經驗|经验|經驗|几年|幾年|年限", re.I)
 EACH_OF_THEM = re.compile(r"(?<![a-z])(?:each|both|which one|which of (?:them|these|those|the two)|either|"
                            r"the two|all of them|all three)(?![a-z])|哪个|哪個|邊個|边个|两个|兩個|两者|兩者|分别|分別|各自|都", re.I)
 
@@ -197,7 +199,7 @@ def framed(ctx: Context) -> Optional[Reply]:
         rows = [q for q in rows if q is not None]
         if len(rows) >= 2 and any(i in ("一.2", "二.1", "title") for i in ids):
             # which of them corresponds to which title: one line each, and whether any reaches 副高级
-            replies.append(answers.titles_of(rows, ctx.lang))
+            replies.append(answers.titles_of(rows, ctx.lang, experience=bool(EXPERIENCE_ASKED.search(ctx.text))))
         for r in each:
             if r.status == "listed":
                 q = queries.get(r.candidates[0].id)
@@ -326,5 +328,14 @@ def several(ctx: Context, recognise: Answerer) -> Optional[Reply]:
         return None
     listed = [r.ids[0] for r in each if r.status == "listed"]
     events = [context.slot("qualification", listed[0])] if listed else []
-    return answers.several(each, ctx.lang), ctx.fact_events() + events + [
+    summary = []
+    rows = [q for q in (queries.get(r.ids[0]) for r in each
+                        if r.candidates and (r.status == "listed" or (r.status == "confirm" and len(r.candidates) == 1)))
+            if q is not None]
+    urgent, years = bool(URGENT_ASKED.search(ctx.text)), bool(EXPERIENCE_ASKED.search(ctx.text))
+    if len(rows) >= 2 and (urgent or years):
+        # "Are any of these on the urgently needed list?", "is there any work experience requirement?": one line
+        # each, and the answer for all of them
+        summary = [answers.titles_of(rows, ctx.lang, experience=years, urgent=urgent)]
+    return answers.several(each, ctx.lang) + summary, ctx.fact_events() + events + [
         context.slot("candidates", None), context.slot("confirming", None), context.slot("pending_intent", None)]

@@ -142,18 +142,26 @@ def work_scope(q: QualificationInfo, lang: str) -> str:
 # --- recognition ---------------------------------------------------------------------------------
 
 
-def titles_of(qs: Sequence[QualificationInfo], lang: str, version: Optional[str] = None) -> Answer:
-    """ "我有FSA，也有CFA。哪个能对应副高级职称？", "LEED AP and LEED Fellow: what title level does each correspond to?":
-    each row's list and title level, then whether any corresponds to an associate senior title (Section 2 item 1:
-    the urgent list only)."""
+def titles_of(qs: Sequence[QualificationInfo], lang: str, version: Optional[str] = None,
+              experience: bool = False, urgent: bool = True) -> Answer:
+    """ "我有FSA，也有CFA。哪个能对应副高级职称？", "PMP, CFA and CPA Australia: any of these on the urgent list?",
+    "USCPA, CMA and CPA Australia: any work experience requirement?": each row's list, item and title level (and,
+    `experience`, the years its remark asks), then whether any is on the urgent list (the associate senior title
+    of Section 2 item 1) and, `experience`, whether none asks for years."""
     lang = _lang(lang)
     lines = []
     for q in qs:
         level = t(f"several_titles.level.{q.title_level}", lang) if q.title_level else t("several_titles.none", lang)
+        if experience:
+            level += ("；" if lang == "zh" else "; ") + (
+                t(f"experience.{q.experience_unit}", lang, n=q.experience_years).rstrip("。.") if q.experience_years
+                else t("several_titles.no_experience", lang))
         lines.append(t("several_titles.row", lang, name=q.name.text(lang), list=list_name(q, lang), row=q.row,
                        level=level))
-    if not any(q.list == "urgent" for q in qs):
+    if urgent and not any(q.list == "urgent" for q in qs):  # (asked of titles or of the urgent list)
         lines.append(t("several_titles.no_urgent", lang))
+    if experience and not any(q.experience_years for q in qs):
+        lines.append(t("several_titles.none_asks_experience", lang))
     cites = tuple(dict.fromkeys([row_cite(q, lang) for q in qs] + [t("several_titles.cite", lang)]))
     return Answer("titles", lang, "\n".join(lines), cites, (), _ver(version))
 
@@ -331,6 +339,22 @@ def _narrow(result: MatchResult, quals: Sequence[QualificationInfo], mention: st
 
 
 # --- benefits ------------------------------------------------------------------------------------
+
+
+def foreign_only_measure(lang: str, version: Optional[str] = None) -> Answer:
+    """The work permit asked by a Chinese national: it is for foreign nationals (Section 1, item 4)."""
+    lang = _lang(lang)
+    cite = "第一条第4项" if lang == "zh" else "Section 1, item 4"
+    return Answer("not_applicable", lang, t("work_permit_chinese", lang), (cite,), (), _ver(version))
+
+
+def no_beijing_employer(lang: str, version: Optional[str] = None) -> Answer:
+    """ "I work for a company in Shanghai, not Beijing": the measures are not theirs yet (Section 1's opening)."""
+    lang = _lang(lang)
+    cite = "第一条" if lang == "zh" else "Section 1"
+    why = t("verdict.reason.no_beijing_employer", lang)
+    text = t("verdict.lead.not_yet", lang) + (why if lang == "zh" else " " + why[:1].upper() + why[1:])
+    return Answer("not_applicable", lang, text, (cite,), (), _ver(version))
 
 
 def benefits(b: rules.Benefits, lang: str) -> Answer:

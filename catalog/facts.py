@@ -304,7 +304,8 @@ _NO_BEIJING_EMPLOYER = re.compile(
     rf"{_OTHER_CITY}(?:的|嘅)?(?:一|某)?(?:家|间|間|个|個)?[^，。,.!?？；;]{{0,6}}?(?:公司|单位|單位|企业|企業)(?:的|嘅)?(?:员工|員工|职员|職員)|"
     r"\bno\s+(?:employer|job)\s+in\s+beijing|(?:don't|do not|doesn't|does not)\s+have\s+(?:an?\s+)?(?:employer|job)\s+in\s+beijing|"
     r"(?:not|n't)\s+(?:working|employed|based)\s+in\s+beijing|"
-    rf"(?:my|our|his|her)\s+(?:employer|company)\s+is\s+(?:based\s+)?in\s+{_OTHER_CITY}", re.I)
+    rf"(?:my|our|his|her)\s+(?:employer|company)\s+is\s+(?:based\s+)?in\s+{_OTHER_CITY}|"
+    rf"(?:work|working|employed)\s+(?:for|at|with|in)\s+(?:a |an |the )?[a-z' -]{{0,30}}?\bin\s+{_OTHER_CITY}\b", re.I)
 
 
 _PLANNED = re.compile(r"(?:want|wants|would like|plan|plans|planning|hope|hoping|looking|going|intend|intends|may|might|"

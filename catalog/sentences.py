@@ -28,6 +28,8 @@ _EN_REF = [
     re.compile(r"\b(?:item|point|para(?:graph)?)\s*([1-6])\s*(?:of|in|under)\s*section\s*([1-5])\b", re.I),
     re.compile(r"\bsection\s*([1-5])\b", re.I),
     re.compile(r"(?<![\d.])([12])\.([1-6])(?![\d.])(?!\s*(?:版|version|edition))", re.I),
+    # "item 一.6", "part 一 item 6", "part 1, item 6" (the notice's own numerals in an English question)
+    re.compile(r"(?:\b(?:part|section)\s*)?([一二三四五1-5])\s*(?:[.．]|,?\s*(?:item|point)\s*)([1-6])(?![\d.])", re.I),
 ]
 _STEP = re.compile(r"(?<![a-z])step\s*([1-4])(?![0-9])|第\s*([一二三四1-4])\s*步", re.I)
 _EN_ANNEX = re.compile(r"\bannex\s*([12])\b(?:[^.?]{0,20}?\bstep\s*([1-4])\b)?", re.I)
@@ -65,7 +67,7 @@ def referenced(text: str) -> List[str]:
                 if not any(c.startswith(_SECTION[int(m.group(1)) - 1]) for c in out):
                     add(_SECTION[int(m.group(1)) - 1])
             else:
-                add(f"{_SECTION[int(m.group(1)) - 1]}.{m.group(2)}")
+                add(f"{_SECTION[_CN[m.group(1)] - 1]}.{m.group(2)}")
     for m in _EN_ANNEX.finditer(norm):
         if m.group(1) == "2":
             add(f"附件2.{m.group(2)}" if m.group(2) else "附件2")

@@ -39,3 +39,17 @@ def test_every_pattern_compiles_and_names_a_clause_of_the_word_lists():
 def test_english_plurals_name_the_clause():
     assert "一.4" in asked.asked_clauses("For foreigners' work permits under this catalog, which requirements are waived?")
     assert "一.3" in asked.asked_clauses("Do our staff get residence permits?")
+
+
+@pytest.mark.parametrize("text,ids", [
+    ("通知第一部分第6條講鼓勵喺邊幾方面畀支持同保障？", ["一.6"]),
+    ("第二部分第3點講咩？", ["二.3"]),
+    ("第四部分講嘅查詢驗證結果", ["四"]),
+    ("In which areas does item 一.6 encourage employers to support them?", ["一.6"]),
+    ("In part 一 item 6, in which areas …", ["一.6"]),
+    ("第一条第4项", ["一.4"]),
+    ("CFA 2.0 version", []),
+])
+def test_a_clause_named_by_part_or_by_the_notices_numerals(text, ids):
+    from catalog import sentences
+    assert sentences.referenced(text) == ids

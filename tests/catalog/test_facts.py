@@ -120,3 +120,21 @@ def test_an_age_after_a_demonym(text, expected):
 
 def test_not_sure_whether_high_end_is_unknown():
     assert facts.high_end("I'm not sure whether education counts as a 高精尖 sector.") is None
+
+
+@pytest.mark.parametrize("text,employer", [
+    ("我是中国籍，有PMP证书，但我是上海一家公司的员工，在北京没有用人单位。", False),
+    ("I work for a company in Shanghai, not Beijing.", False),
+    ("I have no employer in Beijing yet", False),
+    ("my employer is in Shenzhen", False),
+    ("我在北京一家公司工作", True),
+    ("I work for a company in Beijing", True),
+    ("I want to work in Beijing one day", None),
+])
+def test_a_beijing_employer_or_none(text, employer):
+    assert facts.beijing_employer(text) is employer
+
+
+def test_high_tech_industry_is_the_high_end_word_and_its_negation_is_read():
+    assert facts.high_end("The hospital isn't in a high-tech industry.")[0] is False
+    assert facts.high_end("my employer is in a high-tech industry")[0] is True

@@ -88,3 +88,23 @@ def test_rows_whose_remark_does_not_ask_for_the_years():
     medical = [q for q in queries.all_qualifications() if "医疗健康服务" in q.field_keys]
     without = {q.id for q in medical if q.experience_years != 2}
     assert without and set(ids("领域是“医疗健康服务”的条目里，哪些备注没有要求两年相关工作经验？一共多少条？")) == without
+
+
+def test_a_name_word_matches_its_stem():
+    # "actuarial" is the Society of Actuaries' and the Institute and Faculty of Actuaries' rows too, not only the
+    # one row whose name has "Actuarial" in it
+    actuaries = {q.id for q in queries.all_qualifications() if "actuar" in q.name.en.lower() or "actuar" in q.issuer.en.lower()}
+    assert len(actuaries) >= 5
+    assert set(ids("Can you list every actuarial qualification in the catalog with its item number?")) == actuaries
+
+
+def test_several_rows_titles_and_experience_summary():
+    fsa, cfa, frm = queries.get("R008"), queries.get("R007"), queries.get("R029")
+    zh = answers.titles_of([fsa, cfa], "zh").text
+    assert "都不能对应副高级" in zh and "第8项" in zh and "第7项" in zh
+    en = answers.titles_of([cfa, frm], "en", experience=True, urgent=False).text
+    assert "Requires 2 years" in en and "no work experience required" in en
+    assert "urgent list" not in en  # not asked: not said
+    assert "None of them requires" not in en  # FRM does
+    with_urgent = answers.titles_of([queries.get("U06"), queries.get("R015")], "en").text
+    assert "associate senior" in with_urgent and "None of them is on the urgent list" not in with_urgent
