@@ -295,6 +295,7 @@ def answer(action: str, ctx: Context) -> Reply:
             found = [answers.verification(ctx.lang, uses_first=True)], [context.slot("pending_intent", None)]
         if found is not None:
             replies, events = found
+    replies = _other_benefits_asked(ctx, replies)
     seen: set = set()
     once = []
     for a in replies:  # two routes giving the same answer (an unlisted credential and the age's measure): said once
@@ -302,6 +303,28 @@ def answer(action: str, ctx: Context) -> Reply:
             seen.add(a.text)
             once.append(a)
     return once, events
+
+
+_OTHER_BENEFITS = re.compile(r"(?:还|還|仲)有(?:什么|什麼|咩|乜|啲咩|别的|別的|其他|其它|哪些|邊啲|边啲)?(?:额外|額外|别的|別的|其他|其它)?的?"
+                             r"(?:便利|待遇|好处|好處|优惠|優惠)|(?:额外|額外|其他|其它|别的|別的)(?:嘅|的)?(?:便利|待遇|好处|好處)|"
+                             r"(?<![a-z])(?:what else|any other benefits?|other benefits?|extra benefits?|anything else i get)(?![a-z])",
+                             re.I)
+
+
+def _other_benefits_asked(ctx: Context, replies: List[Answer]) -> List[Answer]:
+    """ "我这个年龄还能办工作许可吗？还有别的便利吗？": one measure answered for a listed credential, and the other
+    benefits asked too: what the row gives this person, after it."""
+    if not ctx.text or ctx.text.startswith("/") or not _OTHER_BENEFITS.search(ctx.text) \
+            or any(a.kind in ("benefits", "benefits_general", "refusal") for a in replies):
+        return replies
+    rows = {a.qualification for a in replies if a.qualification}
+    if len(rows) != 1:
+        return replies
+    q = queries.get(next(iter(rows)) or "")
+    if q is None:
+        return replies
+    return list(replies) + [answers.benefits(person_benefits.benefits_for(q.id, ctx.nationality, ctx.age, ctx.high_end),
+                                             ctx.lang)]
 
 
 def _with_age(ctx: Context, reply: Reply) -> Reply:
