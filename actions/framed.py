@@ -127,6 +127,13 @@ EACH_OF_THEM = re.compile(r"(?<![a-z])(?:each|both|which one|which of (?:them|th
                            r"the two|all of them|all three)(?![a-z])|哪个|哪個|邊個|边个|两个|兩個|两者|兩者|分别|分別|各自|都", re.I)
 
 
+def _rows_named(each: List[Any]) -> List[Any]:
+    """The rows of the credentials a message names that are one row each (listed, or one row to confirm)."""
+    rows = [queries.get(r.ids[0]) for r in each
+            if r.candidates and (r.status == "listed" or (r.status == "confirm" and len(r.candidates) == 1))]
+    return [q for q in rows if q is not None]
+
+
 def sentence_question(ctx: Context, minimum: float = 6.0, clause_detail: bool = False) -> Optional[Reply]:
     """A question NLU could not place that shares enough rare words with one sentence of the notice: that
     sentence, cited (the caller decides when to try: only instead of a generic answer). `clause_detail`: the
@@ -194,9 +201,7 @@ def framed(ctx: Context) -> Optional[Reply]:
     each = _corrected(ctx, matching.get_matcher().match_each(ctx.text)) if not ctx.candidates else []
     if len(each) >= 2:
         replies: List[Answer] = [answers.several(each, ctx.lang)[0]]
-        rows = [queries.get(r.candidates[0].id) for r in each
-                if r.candidates and (r.status == "listed" or (r.status == "confirm" and len(r.candidates) == 1))]
-        rows = [q for q in rows if q is not None]
+        rows = _rows_named(each)
         if len(rows) >= 2 and any(i in ("一.2", "二.1", "title") for i in ids):
             # which of them corresponds to which title: one line each, and whether any reaches 副高级
             replies.append(answers.titles_of(rows, ctx.lang, experience=bool(EXPERIENCE_ASKED.search(ctx.text))))
@@ -329,9 +334,7 @@ def several(ctx: Context, recognise: Answerer) -> Optional[Reply]:
     listed = [r.ids[0] for r in each if r.status == "listed"]
     events = [context.slot("qualification", listed[0])] if listed else []
     summary = []
-    rows = [q for q in (queries.get(r.ids[0]) for r in each
-                        if r.candidates and (r.status == "listed" or (r.status == "confirm" and len(r.candidates) == 1)))
-            if q is not None]
+    rows = _rows_named(each)
     urgent, years = bool(URGENT_ASKED.search(ctx.text)), bool(EXPERIENCE_ASKED.search(ctx.text))
     if len(rows) >= 2 and (urgent or years):
         # "Are any of these on the urgently needed list?", "is there any work experience requirement?": one line

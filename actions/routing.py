@@ -286,12 +286,13 @@ def answer(action: str, ctx: Context) -> Reply:
     """The reply of the Rasa action `action` to this turn: its own answer (ROUTES), unless the message asks
     something else that is answered whatever intent NLU saw; a claim the message makes about a row is checked."""
     replies, events = _permanence_asked(ctx, _too_old_asked(ctx, _with_age(ctx, _with_claims(ctx, _answer(action, ctx)))))
-    if replies and all(a.kind == "not_found" for a in replies) and ctx.text and not ctx.text.startswith("/") \
-            and asked.asked_clauses(ctx.text):
+    clauses = asked.asked_clauses(ctx.text) if replies and all(a.kind == "not_found" for a in replies) \
+        and ctx.text and not ctx.text.startswith("/") else []
+    if clauses:
         # "第四部分講嘅查詢驗證結果，可以用嚟辦邊啲業務？" read as a credential that is not there: a question about a
         # clause of the notice, answered by its sentence (or Section 4's uses), never "tell me your certificate"
         found = framed.sentence_question(ctx, minimum=4.0, clause_detail=True)
-        if found is None and "四" in asked.asked_clauses(ctx.text):
+        if found is None and "四" in clauses:
             found = [answers.verification(ctx.lang, uses_first=True)], [context.slot("pending_intent", None)]
         if found is not None:
             replies, events = found
@@ -717,13 +718,15 @@ def _place_after_list(ctx: Context) -> Optional[Reply]:
     """ "How many Australian state teacher registrations are listed?" → "is New South Wales one of them?": the
     place asked of the rows just listed, decided as that family's licence there (not listed, or its row)."""
     if not ctx.text or ctx.text.startswith("/") or ctx.candidates or ctx.slots.get("confirming") or not ctx.history \
-            or matcher.match(ctx.text).status != "none" or not matcher.get_matcher().index.place_spans(ctx.text) \
-            or staff_filters.parse(ctx.history[-1]) is None:
+            or matcher.match(ctx.text).status != "none":
+        return None
+    places = matcher.get_matcher().index.place_spans(ctx.text)
+    if not places or staff_filters.parse(ctx.history[-1]) is None:
         return None
     before = matcher.match(ctx.history[-1])
     if not before.candidates:
         return None
-    x, y = matcher.get_matcher().index.place_spans(ctx.text)[0]
+    x, y = places[0]
     combined = f"{before.candidates[0].matched} {ctx.text[x:y]}"  # "teacher registrations New South Wales"
     if matcher.match(combined).status not in ("listed", "unlisted"):
         return None

@@ -337,6 +337,9 @@ def run(f: Filters, version: Optional[str] = None) -> List[QualificationInfo]:
 def _run(f: Filters, version: Optional[str], strict) -> List[QualificationInfo]:
     """`strict`: where name words are looked for: "names" (the rows' names and issuers as the notice gives them),
     "issuers" (and the issuers' other names), "aliases" (and every alias); True is "issuers"."""
+    # a Latin name word as a pattern (its singular and its stem too), built once for all the rows
+    words = [re.compile(rf"(?<![a-z])(?:{re.escape(w)}|{re.escape(_singular(w))}(?:e?s)?|{re.escape(_stem(w))}[a-z]*)(?![a-z])")
+             if w.isascii() else w for w in f.words]
     out = []
     for q in queries.all_qualifications(version):
         if f.list and q.list != f.list:
@@ -354,8 +357,7 @@ def _run(f: Filters, version: Optional[str], strict) -> List[QualificationInfo]:
         if f.words:
             extra = () if strict == "names" else q.all_aliases if strict in ("aliases", False) else q.issuer_aliases
             hay = normalize(" | ".join((q.name.zh, q.name.en, q.issuer.zh, q.issuer.en) + tuple(extra)))
-            if not any((re.search(rf"(?<![a-z])(?:{re.escape(w)}|{re.escape(_singular(w))}(?:e?s)?|{re.escape(_stem(w))}[a-z]*)(?![a-z])",
-                                  hay) if w.isascii() else w in hay) for w in f.words):
+            if not any((w.search(hay) if not isinstance(w, str) else w in hay) for w in words):
                 continue
         if f.regional and q.region is None:
             continue
