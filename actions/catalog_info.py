@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import Optional
+from typing import List, Optional
 
 from actions import context
 from actions.answering import Reply, browsed, one
 from actions.context import Context
 from catalog import answers, asked, claims, matching, queries
+from catalog.queries import QualificationInfo
+from catalog.text import normalize, to_simplified
 from catalog import staff_query as staff_filters
 
 
@@ -39,7 +41,7 @@ _URGENT_NAMED = re.compile(r"急需紧缺|急需緊缺|紧缺清单|緊缺清單
 _TOTAL = re.compile(r"总共|總共|一共|合共|共有|成个目录|成個目錄|整个目录|整個目錄|目录总|目錄總|in total|altogether|whole catalog|"
                     r"entire catalog|total number|the catalog as a whole|overall", re.I)
 # "一共几项 都是啥", "请逐项列出", "and name them": the rows themselves, not only how many
-_LIST_THEM = re.compile(r"都是啥|都是什么|都是什麼|都係咩|係邊啲|是哪些|有哪些|逐项|逐項|列出|列一下|分别是|分別是|"
+_LIST_THEM = re.compile(r"都是啥|都是什么|都是什麼|都係咩|係邊啲|是哪些|有哪些|哪几项|哪幾項|邊幾項|边几项|念一遍|读一遍|讀一遍|逐项|逐項|列出|列一下|分别是|分別是|"
                         r"(?<![a-z])(?:name them|list them|which are they|what are they|which ones|and which|list each|"
                         r"each one|one by one)(?![a-z])", re.I)
 _TITLE_ASKED = re.compile(r"职称|職稱|(?<![a-z])title", re.I)
@@ -70,7 +72,7 @@ def staff_query(ctx: Context, counting: bool = False, browsing: bool = True) -> 
         found = matching.match(ctx.text)
     if two is not None and found.status not in ("listed", "confirm", "unlisted"):
         base, subset = two
-        return [answers.staff_query(subset, staff_filters.run(subset), ctx.lang,
+        return [answers.staff_query(subset, _family_rows(found, subset) or staff_filters.run(subset), ctx.lang,
                                     total=(base, staff_filters.run(base)))], [context.slot("pending_intent", None)]
     follow = bool(_FOLLOW_UP.search(ctx.text)) and bool(ctx.history)
     earlier = staff_filters.parse(ctx.history[-1]) if follow else None  # "which of those need two years?"
@@ -104,10 +106,26 @@ def staff_query(ctx: Context, counting: bool = False, browsing: bool = True) -> 
         # "US state teaching certificates, including preschool" counts Alaska's preschool certificate too)
         # (one generic name, "精算师有几项", is its rows; "IEEE和ACM相关的资格" names several: the words decide)
         ids = set(found.ids)
-        rows = [q for q in (rows if filters.any() else queries.all_qualifications()) if q.id in ids]
+        rows = _family_rows(found, filters) or \
+            [q for q in (rows if filters.any() else queries.all_qualifications()) if q.id in ids]
     elif not filters.any():
         return None
     return _listing(ctx, filters, rows)
+
+
+def _family_rows(found: Optional["matching.MatchResult"], filters: "staff_filters.Filters") -> List[QualificationInfo]:
+    """ "其中行醫資質嗰啲係邊幾個國家": the Chinese words asked are the name of a family the matcher knows (the one
+    mention it found), so its rows are the family's ("行医资质" is item 98's "行医资格凭证" too), not only the rows
+    whose names spell the words; [] when the words are something else (an issuer's, "学前" inside a family)."""
+    if found is None or found.status != "ambiguous" or not found.candidates or not filters.words \
+            or any(w.isascii() for w in filters.words):
+        return []
+    mention = to_simplified(normalize(found.candidates[0].matched))
+    if not all(w in mention for w in filters.words):
+        return []
+    ids = set(found.ids)
+    wordless = replace(filters, words=())
+    return [q for q in (staff_filters.run(wordless) if wordless.any() else queries.all_qualifications()) if q.id in ids]
 
 
 def _listing(ctx: Context, filters: "staff_filters.Filters", rows) -> Reply:

@@ -657,8 +657,10 @@ def staff_query(filters: Any, rows: Sequence[QualificationInfo], lang: str, vers
                       ("附件1" if lang == "zh" else "Annex 1",), (), _ver(version))
     lines = [t("staff_query.header_one" if len(rows) == 1 else "staff_query.header", lang, conditions=conditions,
                n=len(rows))]
+    # the list's name beside each row when the query did not pick one list ("which list is each on?")
+    named = not getattr(filters, "list", None)
     for q in list(rows)[:STAFF_QUERY_LIMIT]:
-        lines.append(_staff_row(q, lang))
+        lines.append(_staff_row(q, lang, list_named=named))
     if len(rows) > STAFF_QUERY_LIMIT:
         lines.append(t("staff_query.more", lang, k=len(rows) - STAFF_QUERY_LIMIT))
     nums = sorted(q.row for q in rows)
@@ -670,7 +672,7 @@ def staff_query(filters: Any, rows: Sequence[QualificationInfo], lang: str, vers
     return Answer("staff_query", lang, "\n".join(lines), (cite,), (), _ver(version))
 
 
-def _staff_row(q: QualificationInfo, lang: str, conditions: bool = True) -> str:
+def _staff_row(q: QualificationInfo, lang: str, conditions: bool = True, list_named: bool = False) -> str:
     """One row as a hotline agent needs it: id, name, where from, issuer, list and item, the remark's conditions
     (not in a browse list: `conditions`)."""
     place = where(q, lang)
@@ -678,9 +680,11 @@ def _staff_row(q: QualificationInfo, lang: str, conditions: bool = True) -> str:
     cond = "" if not conditions else " ".join(conditions_lines(q, lang)) if lang == "en" else "".join(conditions_lines(q, lang))
     if lang == "zh":
         head = f"{q.id} {q.name.text(lang)}（{place}；{issuer}）" if issuer else f"{q.id} {q.name.text(lang)}（{place}）"
-        return head + f"——{row_cite(q, lang)}" + (f"；{cond}" if cond else "")
+        named = f"（{list_name(q, lang)}）" if list_named else ""
+        return head + f"——{row_cite(q, lang)}{named}" + (f"；{cond}" if cond else "")
     head = f"{q.id} {q.name.text(lang)} ({place}; {issuer})" if issuer else f"{q.id} {q.name.text(lang)} ({place})"
-    return head + f" — {row_cite(q, lang)}" + (f"; {cond}" if cond else "")
+    named = f" ({list_name(q, lang)})" if list_named else ""
+    return head + f" — {row_cite(q, lang)}{named}" + (f"; {cond}" if cond else "")
 
 
 def not_covered(topics: Sequence[str], lang: str, version: Optional[str] = None, message: str = "") -> Answer:

@@ -221,6 +221,10 @@ def _row_words(_snapshot: int) -> Tuple[List[str], frozenset]:
                 for k in range(2, len(part) + 1):
                     heads.add(part[:k])
                     heads.add(part[-k:])
+                # a word of four or more inside a name counts too ("行医资质" of "美国行医资质相关凭证")
+                for k in range(4, len(part)):
+                    for i in range(1, len(part) - k):
+                        heads.add(part[i:i + k])
     return texts, frozenset(heads)
 
 
