@@ -304,6 +304,11 @@ _NO_BEIJING_EMPLOYER = re.compile(
     rf"{_OTHER_CITY}(?:的|嘅)?(?:一|某)?(?:家|间|間|个|個)?[^，。,.!?？；;]{{0,6}}?(?:公司|单位|單位|企业|企業)(?:的|嘅)?(?:员工|員工|职员|職員)|"
     r"\bno\s+(?:employer|job)\s+in\s+beijing|(?:don't|do not|doesn't|does not)\s+have\s+(?:an?\s+)?(?:employer|job)\s+in\s+beijing|"
     r"(?:not|n't)\s+(?:working|employed|based)\s+in\s+beijing|"
+    r"(?:haven't|have not|hasn't|has not|not yet|yet to|didn't|did not|still looking for|looking for)\s+(?:yet\s+)?(?:found|find|got|get|secured?)?\s*"
+    r"(?:an?|any|the)\s+(?:beijing\s+|chinese\s+)?(?:employer|job|offer|position)|"
+    r"(?:without|before having|before finding|before i (?:have|find|get))\s+(?:an?\s+)?(?:beijing\s+)?(?:employer|job)|"
+    r"(?:还|還|仲)(?:没|沒|未|冇)(?:有)?(?:找到|搵到|签|簽)?(?:北京)?(?:的|嘅)?(?:用人)?(?:单位|單位|雇主|工作|工|offer|公司)|"
+    r"(?:还在|還在|仲喺)(?:找|搵)(?:工作|工|单位|單位)|"
     rf"(?:my|our|his|her)\s+(?:employer|company)\s+is\s+(?:based\s+)?in\s+{_OTHER_CITY}|"
     rf"(?:work|working|employed)\s+(?:for|at|with|in)\s+(?:a |an |the )?[a-z' -]{{0,30}}?\bin\s+{_OTHER_CITY}\b", re.I)
 

@@ -33,6 +33,7 @@ _REGISTRATION = re.compile(r"注册|註冊|备案|備案|regist|licen[cs]e to pr
 _REGISTERING_BODY = re.compile(r"注册(?:机构|局|委员会|部门)|(?:teacher |teaching )?registration (?:boards?|bod(?:y|ies)|authorit(?:y|ies)|councils?)|"
                                r"teacher registration|teaching registration|教师注册")
 _BEIJING = re.compile(r"北京|我市|本市|beijing")
+_PERMIT = re.compile(r"许可|(?<![a-z])(?:permits?|licen[cs]es?)(?![a-z])")
 _TITLE = [(re.compile(r"副高|associate[ -]senior|deputy[ -]senior|vice[ -]senior|sub-senior"), "副高级"),
           (re.compile(r"中级|中級|intermediate|mid-level"), "中级")]
 _LEVEL_LIMIT = re.compile(r"及以上|等级要求|等級要求|级别要求|level limit|and above|minimum level|等级下限|等級下限")
@@ -76,7 +77,7 @@ class Filters:
     experience_years: Optional[int] = None
     experience: Optional[bool] = None  # True: some years required; False: none required
     school_years: bool = False  # "两学年": years counted in school years
-    registration: Optional[str] = None  # any | beijing
+    registration: Optional[str] = None  # any | beijing | beijing_or_permit
     title_level: Optional[str] = None
     level_limit: bool = False
     condition: Optional[str] = None  # a condition kind (universal_studios)
@@ -167,6 +168,8 @@ def _filters(text: str, norm: str) -> "Filters":
             f.experience = not _NO_EXPERIENCE.search(norm)
     if _REGISTRATION.search(_REGISTERING_BODY.sub(" ", norm)) and not _EXPERIENCE.search(norm):
         f.registration = "beijing" if _BEIJING.search(norm) else "any"
+        if f.registration == "beijing" and _PERMIT.search(norm):
+            f.registration = "beijing_or_permit"  # "要喺北京註冊或者辦許可": the short-term practice licences too
         f.authority = next((key for key, (rx, _, _) in AUTHORITIES.items() if rx.search(norm)), None)
     f.title_level = next((lvl for rx, lvl in _TITLE if rx.search(norm)), None)
     f.level_limit = bool(_LEVEL_LIMIT.search(norm))
@@ -181,6 +184,8 @@ _INCLUDING = re.compile(r"(?:包括|包含|含|连同|連同|including|incl\.?|a
 _EXCLUDING = re.compile(r"(?:不包括|不包含|不含|除了|除去|排除|excluding|exclude|except|not counting|other than)\s*(?:the\s+)?"
                         r"([^\s,，。.?？)）]{1,20})")
 # "… and is New South Wales one of them?": a second question about one place, no name filter
+_NOT_NAMES = re.compile(r"(?:don't|dont|do not|doesn't|does not|couldn't|could not|i|who) care\b|take care|"
+                        r"(?:be )?careful|fair enough")
 _ONE_OF_THEM = re.compile(r"\b(?:is|are)\s+[a-z .'-]{2,40}?\s+(?:one of them|among them|included|in there|on (?:it|the list)|"
                           r"listed)|[\u4e00-\u9fff]{2,8}(?:在不在|有没有在|喺唔喺|有冇喺)(?:里面|入面|其中)?")
 _REGIONAL = re.compile(r"各州|几个州|幾個州|哪些州|哪几个州|哪個州|哪个州|各省|states?'|\bstate (?:teaching|teacher|education)|"
@@ -236,6 +241,7 @@ def _name_words(norm: str, f: "Filters") -> List[str]:
             norm = norm.replace(term, " ")
     for rx, _ in _TITLE:  # "deputy-senior" is a title level, not the "Senior Member" rows
         norm = rx.sub(" ", norm)
+    norm = _NOT_NAMES.sub(" ", norm)  # "I don't care if it's right": no "care" rows
     texts, heads = _row_words(id(queries.snapshot()))
 
     def count(w: str) -> int:
@@ -383,6 +389,8 @@ def _run(f: Filters, version: Optional[str], strict) -> List[QualificationInfo]:
         if f.registration and not q.registration:
             continue
         if f.registration == "beijing" and not re.search(r"我市|本市|北京", q.registration.zh if q.registration else ""):
+            continue
+        if f.registration == "beijing_or_permit" and not re.search(r"我市|本市|北京|许可", q.registration.zh if q.registration else ""):
             continue
         if f.authority and f.authority not in (q.registration.zh if q.registration else ""):
             continue

@@ -105,10 +105,19 @@ class Matcher:
                 better = self.match(text[a:b] + " " + shared)
                 if better.status == "listed" and better.ids[0] in r.ids:  # narrowed, never turned into another
                     r = better
+            if r.status == "none" and shared and _GRADE_WORD.search(text[a:b]):
+                # "Royal Society of Chemistry: … the Fellow …, and what about the ordinary Member?": a grade of the
+                # body named once for both
+                better = self.match(text[a:b] + " " + shared)
+                if better.status == "listed" and not any(better.ids[0] in x.ids for x in results):
+                    r = better
             if r.status == "none" and family and self.index.place_spans(text[a:b]):
                 # "Teaching licences: I have Ohio, California and Alberta": each place with the family named once
                 with_family = self.match(family + " " + text[a:b])
-                if with_family.status in ("listed", "unlisted"):
+                # (a listed row found so is a jurisdiction's licence, never a body's other grade: "ASA (SOA), and a
+                # Fellow of the Institute of Actuaries of Japan" is no SOA Fellow)
+                if with_family.status == "unlisted" or (with_family.status == "listed"
+                                                         and set(with_family.ids) <= self.data.jurisdictional):
                     r = with_family
             if r.status == "none":
                 part = text[a:b].strip()
@@ -177,6 +186,8 @@ class Matcher:
 
 # where one credential ends and another begins ("PMP和ITIL", "CFA, FRM and CAIA", "ACCA/CIMA", "CFA plus FRM",
 # Cantonese "FCCA同CPA澳洲", "A同埋B", "A仲有B")
+_GRADE_WORD = re.compile(r"(?<![A-Za-z])(?:members?|fellows?|fellowship|associates?|senior members?|distinguished members?)(?![A-Za-z])|"
+                         r"会员|會員|会士|會士|资深会员|資深會員|高级会员|高級會員|杰出会员|傑出會員", re.I)
 _AS_ROLE = re.compile(r"(?:\bas an?|\bwork as|\bpractise as|\bpractice as|\bjob as|\bhired as|当|當|担任|擔任)\s*$", re.I)
 _SEPARATOR = re.compile(r"[,，、;；/&+。？！?!\n]|和|与|與|以及|及|还有|還有|另外|另有|同时|同時|同埋|同|跟|加上|仲有|外加|或者|或|"
                         r"(?<![A-Za-z])(?:and|plus|as well as|also|or|along with|together with|with)(?![A-Za-z])",
@@ -224,7 +235,7 @@ def _named_cjk(text: str, a: int, b: int) -> Optional[Tuple[str, Tuple[int, int]
     return text[start:m.end()], (start, m.end())
 
 # a credential's name in capitals: "Certified ScrumMaster", "IRS Enrolled Agent", "CompTIA Security", "CIPFA"
-_CAPITALISED_NAME = re.compile(r"(?<![\w])[A-Z][\w&+-]*(?:\.[\w&+-]+)*(?:\s+(?:of\s+|for\s+|in\s+)?[A-Z][\w&+-]*(?:\.[\w&+-]+)*)*")
+_CAPITALISED_NAME = re.compile(r"(?<![\w])[A-Z][\w&+-]*(?:\.[\w&+-]+)*(?:\s+(?:of\s+(?:the\s+)?|for\s+(?:the\s+)?|in\s+)?[A-Z][\w&+-]*(?:\.[\w&+-]+)*)*")
 _NAME_WORD = re.compile(r"certif|associate|master|agent|specialist|examiner|professional|practitioner|member|fellow|"
                         r"licen|diploma|accountant|engineer|analyst|planner|auditor|architect|administrator|belt|badge|"
                         r"referee|instructor|coach|designation|charter|nurse|therapist|pharmacist|physician|surgeon", re.I)
@@ -250,7 +261,7 @@ def _named_credential(text: str, a: int, b: int) -> Optional[Tuple[str, Tuple[in
         words = m.group(0).split()
         while words and words[0] in _NOT_A_START:
             words = words[1:]
-        if not words or len(words) > 5:
+        if not words or sum(w[:1].isupper() for w in words) > 5:  # ("of the" joins a name's words)
             continue
         name = " ".join(words).rstrip(".,;:")
         brand = any(sum(c.isupper() for c in w) >= 2 and any(c.islower() for c in w) for w in words)  # CompTIA

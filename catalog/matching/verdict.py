@@ -163,8 +163,14 @@ class Verdict:
         named = [g for g in groups if not g.hit.entry.issuer]
         if issuer_only and named:
             # "UK HCPC registered physiotherapist": the credential is the physiotherapist; the issuer narrows
-            first = named[0]
-            inter = first.ids & frozenset().union(*(g.ids for g in issuer_only))
+            # ("Fellow of ACCA (FCCA)": the named mention the issuer's rows hold, not the first, "Fellow")
+            issued = frozenset().union(*(g.ids for g in issuer_only))
+            # (the issuer's other rows too: "ACCA" names item 5, and the FCCA of list (1) is the same body's)
+            bodies = {self.data.issuers.get(i) for i in issued} - {None}
+            issued |= frozenset(i for g in named for i in g.ids if self.data.issuers.get(i) in bodies)
+            first = next((g for g in named if g.ids & issued), named[0])
+            named = [first] + [g for g in named if g is not first]
+            inter = first.ids & issued
             if not inter:
                 return self._synthetic("other_issuer", text, first.hit, tuple(first.ids))
             groups = [Group(inter, first.hit, SPECIFIC, first.strength != SPECIFIC)] + named[1:]

@@ -130,6 +130,10 @@ def test_not_sure_whether_high_end_is_unknown():
     ("我在北京一家公司工作", True),
     ("I work for a company in Beijing", True),
     ("I want to work in Beijing one day", None),
+    ("I'm still working in Singapore and haven't found a Beijing employer yet.", False),
+    ("还没找到北京的单位", False),
+    ("我还在找工作", False),
+    ("I have a job offer from a Beijing company", True),
 ])
 def test_a_beijing_employer_or_none(text, employer):
     assert facts.beijing_employer(text) is employer

@@ -185,3 +185,19 @@ def test_long_texts_are_not_remembered(matcher):
     before = matcher._match_cached.cache_info().currsize
     assert matcher.match(text).best == "R029"
     assert matcher._match_cached.cache_info().currsize == before
+
+
+def test_a_grade_spelled_with_its_body_is_that_row(matcher):
+    # "Fellow" first, then the body's alias ACCA (item 5's), then FCCA: the body's own urgent-list row
+    r = matcher.match("I'm a Fellow of ACCA (FCCA). Am I on the urgent list or the regular one?")
+    assert (r.status, list(r.ids)) == ("listed", ["U07"])
+
+
+def test_several_credentials_keep_an_unlisted_body_s_fellow_and_a_body_s_two_grades(matcher):
+    each = matcher.match_each("Our applicant holds FIA (UK), ASA (SOA), and is a Fellow of the Institute of "
+                              "Actuaries of Japan.")
+    assert "R008" not in {i for r in each for i in r.ids}  # the Japanese fellowship is no SOA Fellow
+    assert any(r.unlisted is not None and "Japan" in r.unlisted.matched for r in each)
+    grades = matcher.match_each("Royal Society of Chemistry: what professional title does the Fellow correspond "
+                                "to, and what about the ordinary Member?")
+    assert [list(r.ids) for r in grades] == [["U05"], ["R001"]]

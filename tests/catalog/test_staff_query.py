@@ -108,3 +108,20 @@ def test_several_rows_titles_and_experience_summary():
     assert "None of them requires" not in en  # FRM does
     with_urgent = answers.titles_of([queries.get("U06"), queries.get("R015")], "en").text
     assert "associate senior" in with_urgent and "None of them is on the urgent list" not in with_urgent
+
+
+def test_beijing_registration_or_a_practice_licence():
+    rows = {q.id for q in queries.all_qualifications() if q.registration
+            and any(w in q.registration.zh for w in ("我市", "本市", "北京", "许可"))}
+    assert {"R096", "R097", "R098", "R099"} <= rows
+    health = {q for q in rows if "医疗健康服务" in queries.get(q).field_keys}
+    assert set(ids("醫療健康服務領域有邊啲證書要喺北京註冊或者辦許可？")) == health
+    assert set(ids("醫療健康服務領域有邊啲證書要喺北京註冊？")) == health - {"R096", "R097", "R098", "R099"}
+
+
+def test_rows_name_their_list_when_the_query_picks_none():
+    f = staff_query.parse("How many entries come from the Royal Society of Chemistry, and which list is each on?")
+    text = answers.staff_query(f, staff_query.run(f), "en").text
+    assert "item 5 (list of urgently needed" in text and "item 1 (general list" in text
+    urgent = staff_query.Filters(list="urgent")
+    assert "（急需紧缺境外职业资格清单）" not in answers.staff_query(urgent, staff_query.run(urgent), "zh").text.split("\n", 1)[1]
