@@ -535,6 +535,9 @@ def _with_experience(ctx: Context, reply: Reply) -> Reply:
 
 
 def _answered(action: str, ctx: Context) -> Reply:
+    each = _each_asked(ctx)  # (before a language switch: "麻烦用中文再说一遍：这两个分别是第几项")
+    if each is not None:
+        return each
     again = context.language_switch(ctx)
     if again is not None:
         answered = _catalog_answer(again)
@@ -548,7 +551,7 @@ def _answered(action: str, ctx: Context) -> Reply:
                                                            "action_answer_fallback", "action_answer_inform"))
     if listing is not None:
         return listing
-    answered = _row_by_number(ctx) or _each_asked(ctx) or _place_after_list(ctx) or _asked_again(ctx) or _listed_asked_again(ctx) or _follow_up(ctx) \
+    answered = _row_by_number(ctx) or _place_after_list(ctx) or _asked_again(ctx) or _listed_asked_again(ctx) or _follow_up(ctx) \
         or _new_nationality(ctx)
     if answered is not None:
         return answered
@@ -743,13 +746,29 @@ def _each_asked(ctx: Context) -> Optional[Reply]:
     """ "I have both the LEED AP and the LEED Fellow." → "what title level does each correspond to?": the measure
     asked, for each of the credentials the person named just before (a message naming none of its own)."""
     if not ctx.text or ctx.text.startswith("/") or ctx.candidates or ctx.slots.get("confirming") \
-            or not framed.EACH_OF_THEM.search(ctx.text) or not asked.asked_clauses(ctx.text) \
-            or matcher.match(ctx.text).status != "none":
+            or not framed.EACH_OF_THEM.search(ctx.text) or matcher.match(ctx.text).status != "none":
         return None
+    clauses = asked.asked_clauses(ctx.text)
     for earlier in reversed(ctx.history[-2:]):
-        if len(matcher.get_matcher().match_each(earlier)) >= 2:
+        if clauses and len(matcher.get_matcher().match_each(earlier)) >= 2:
             return framed.framed(replace(ctx, text=earlier + "\n" + ctx.text, history=[]))
-    return None
+    if not (framed.EXPERIENCE_ASKED.search(ctx.text) or framed.URGENT_ASKED.search(ctx.text) or _ITEM_ASKED.search(ctx.text)):
+        return None
+    # "Is the CKA listed?" → "What about the CKAD?" → "这两个分别是第几项，各要几年工作经验？": one credential a turn,
+    # the rows of the last turns each named
+    named, seen = [], set()
+    for earlier in ctx.history[-3:]:
+        found = matcher.match(earlier)
+        if found.status == "listed" and found.ids[0] not in seen and found.candidates:
+            seen.add(found.ids[0])
+            named.append(found.candidates[0].matched)
+    if len(named) < 2:
+        return None
+    return framed.several(replace(ctx, text=" and ".join(named) + "\n" + ctx.text, history=[], intent="inform"),
+                          recognise=recognition.recognition)
+
+
+_ITEM_ASKED = re.compile(r"第几项|第幾項|邊項|边项|哪一项|哪一項|which items?|what items?|item numbers?", re.I)
 
 
 def _framed(ctx: Context) -> Optional[Reply]:
