@@ -33,6 +33,8 @@ _REGISTRATION = re.compile(r"注册|註冊|备案|備案|regist|licen[cs]e to pr
 _REGISTERING_BODY = re.compile(r"注册(?:机构|局|委员会|部门)|(?:teacher |teaching )?registration (?:boards?|bod(?:y|ies)|authorit(?:y|ies)|councils?)|"
                                r"teacher registration|teaching registration|教师注册")
 _BEIJING = re.compile(r"北京|我市|本市|beijing")
+_PERMIT_ASKED = re.compile(r"行医许可|执业许可|办理许可|short-term (?:medical )?(?:practice |practising )?licen[cs]e|"
+                           r"(?:medical )?practi(?:ce|sing) licen[cs]e|medical licen[cs]e")
 _PERMIT = re.compile(r"许可|(?<![a-z])(?:permits?|licen[cs]es?)(?![a-z])")
 _TITLE = [(re.compile(r"副高|associate[ -]senior|deputy[ -]senior|vice[ -]senior|sub-senior"), "副高级"),
           (re.compile(r"中级|中級|intermediate|mid-level"), "中级")]
@@ -77,7 +79,7 @@ class Filters:
     experience_years: Optional[int] = None
     experience: Optional[bool] = None  # True: some years required; False: none required
     school_years: bool = False  # "两学年": years counted in school years
-    registration: Optional[str] = None  # any | beijing | beijing_or_permit
+    registration: Optional[str] = None  # any | beijing | beijing_or_permit | permit
     title_level: Optional[str] = None
     level_limit: bool = False
     condition: Optional[str] = None  # a condition kind (universal_studios)
@@ -171,6 +173,8 @@ def _filters(text: str, norm: str) -> "Filters":
         if f.registration == "beijing" and _PERMIT.search(norm):
             f.registration = "beijing_or_permit"  # "要喺北京註冊或者辦許可": the short-term practice licences too
         f.authority = next((key for key, (rx, _, _) in AUTHORITIES.items() if rx.search(norm)), None)
+    elif _PERMIT_ASKED.search(norm) and not _EXPERIENCE.search(norm):
+        f.registration = "permit"  # "哪几项要在中国办理短期行医许可", "which rows need a short-term practice licence"
     f.title_level = next((lvl for rx, lvl in _TITLE if rx.search(norm)), None)
     f.level_limit = bool(_LEVEL_LIMIT.search(norm))
     if _UNIVERSAL.search(norm):
@@ -205,7 +209,7 @@ programme project projects universal studios age limit limits state states depar
 territory territories column columns municipal boards items remarks remark file register services health new york
 filters filter briefing query queries hotline check regulatory drug drugs supervision administration
 require requirement benefit benefits supply shortage correspond corresponds level levels sheet recognition recognised
-recognized valid validity renew renewal""".split())
+recognized valid validity renew renewal general""".split())
 _CJK_STOP = ("证书", "證書", "资格", "資格", "目录", "目錄", "清单", "清單", "一共", "相关", "相關", "哪些", "多少", "几项",
              "幾多", "执业", "注册", "经验", "工作", "要求", "领域", "国家", "地区", "教师", "教師", "部门", "部門", "主管",
              "机构", "機構", "协会", "協會", "学会", "學會", "委员会", "政府", "备案", "颁发", "頒發", "发的", "之后",
@@ -389,6 +393,8 @@ def _run(f: Filters, version: Optional[str], strict) -> List[QualificationInfo]:
         if f.registration and not q.registration:
             continue
         if f.registration == "beijing" and not re.search(r"我市|本市|北京", q.registration.zh if q.registration else ""):
+            continue
+        if f.registration == "permit" and "许可" not in (q.registration.zh if q.registration else ""):
             continue
         if f.registration == "beijing_or_permit" and not re.search(r"我市|本市|北京|许可", q.registration.zh if q.registration else ""):
             continue

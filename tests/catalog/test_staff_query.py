@@ -125,3 +125,12 @@ def test_rows_name_their_list_when_the_query_picks_none():
     assert "item 5 (list of urgently needed" in text and "item 1 (general list" in text
     urgent = staff_query.Filters(list="urgent")
     assert "（急需紧缺境外职业资格清单）" not in answers.staff_query(urgent, staff_query.run(urgent), "zh").text.split("\n", 1)[1]
+
+
+def test_a_practice_licence_asked_is_the_rows_that_require_one():
+    licence = {q.id for q in queries.all_qualifications() if q.registration and "许可" in q.registration.zh}
+    assert licence == {"R096", "R097", "R098", "R099"}
+    assert set(ids("How many rows require the holder to obtain a short-term medical practice licence in China?")) == licence
+    # "general" is the list asked, not the General Pharmaceutical Council's row
+    assert len(ids("how many entries in the general list are in the healthcare services field (医疗健康服务), and how "
+                   "many of those require two years of experience?")) == 15
