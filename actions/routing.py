@@ -801,6 +801,9 @@ def _with_silence(ctx: Context, reply: Reply) -> Reply:
     if any(a.kind == "not_covered" for a in replies):
         return reply  # said once
     kept = [a for a in replies if a.kind not in ("fallback", "not_found", "human", "out_of_scope")]
+    if "lawyers" in topics:
+        # "admitted to the New York bar: can I practise law?": no "Yes, provided that" of the general practice answer
+        kept = [a for a in kept if not (a.kind == "practice" and not a.qualification)]
     return [answers.not_covered(topics, ctx.lang, message=ctx.text)] + kept, events
 
 

@@ -218,7 +218,7 @@ def high_end(text: str) -> Optional[Tuple[bool, Tuple[int, int]]]:
 
 
 # "American, 66, I teach…", "my mum (german, 72)": a demonym, then the age
-_DEMONYM_AGE = re.compile(r"(?:^|[(,;]\s*)(?:" + _DEMONYMS + r")\s*,\s*(\d{2})\b(?!\s*(?:years? of|yrs? of|%|年))")
+_DEMONYM_AGE = re.compile(r"(?:^|[(,;]\s*|\b(?:i'm|i am|im|she's|he's|she is|he is|my wife is|my husband is)\s+(?:an?\s+)?)(?:" + _DEMONYMS + r")\s*,\s*(\d{2})\b(?!\s*(?:years? of|yrs? of|%|年))")
 
 
 def age(text: str) -> Optional[Tuple[int, Tuple[int, int]]]:

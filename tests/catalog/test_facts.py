@@ -142,3 +142,16 @@ def test_a_beijing_employer_or_none(text, employer):
 def test_high_tech_industry_is_the_high_end_word_and_its_negation_is_read():
     assert facts.high_end("The hospital isn't in a high-tech industry.")[0] is False
     assert facts.high_end("my employer is in a high-tech industry")[0] is True
+
+
+@pytest.mark.parametrize("text, years", [("I'm French, 71, IEEE Fellow, about to join", 71),
+                                         ("I am German, 66, with a PMP", 66), ("I'm British, 12 years of experience", None)])
+def test_an_age_after_a_nationality(text, years):
+    found = facts.age(text)
+    assert (found[0] if found else None) == years
+
+
+def test_years_abroad_asked_in_chinese_is_section_1_item_5():
+    from catalog import asked
+    assert asked.asked_clauses("香港那5年的从业经历在北京能算吗？") == ["一.5"]
+    assert asked.asked_clauses("我的工作经验够不够") == []

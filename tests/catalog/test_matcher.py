@@ -201,3 +201,8 @@ def test_several_credentials_keep_an_unlisted_body_s_fellow_and_a_body_s_two_gra
     grades = matcher.match_each("Royal Society of Chemistry: what professional title does the Fellow correspond "
                                 "to, and what about the ordinary Member?")
     assert [list(r.ids) for r in grades] == [["U05"], ["R001"]]
+
+
+def test_a_grade_said_of_oneself_or_denied_is_no_second_credential(matcher):
+    each = matcher.match_each("Is the ASA from the Society of Actuaries in the catalog? I'm an Associate, not a Fellow yet.")
+    assert [list(r.ids) for r in each] == [["R009"]] and each[0].status == "listed"
