@@ -194,6 +194,8 @@ def refined(ctx: "Context") -> Optional[MatchResult]:
     alone = m.match(text)
     if alone.status in ("listed", "unlisted"):
         return None
+    if person_facts.nationality(text) is not None and ctx.slots.get("qualification"):
+        return None  # "说错了，我其实是中国籍，只是在英国读的书": a fact of the person, not the credential's place
     own_places = _places(m, text)
     text = _without_negated_levels(_without_negated_places(text, own_places))
     for k in (1, 2, 3):

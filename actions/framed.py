@@ -198,7 +198,8 @@ def framed(ctx: Context) -> Optional[Reply]:
         # "加州教師牌…想喺北京教書…佢56歲": an age said with the question matters for the work permit: said too
         ids = ids + ["一.4"]
     events = ctx.fact_events() + [context.slot("asked", ",".join(ids))]
-    each = _corrected(ctx, matching.get_matcher().match_each(ctx.text)) if not ctx.candidates else []
+    each = _without_remarked_domestic(_corrected(ctx, matching.get_matcher().match_each(ctx.text))) \
+        if not ctx.candidates else []
     if len(each) >= 2:
         replies: List[Answer] = [answers.several(each, ctx.lang)[0]]
         rows = _rows_named(each)
@@ -311,6 +312,19 @@ def _remarks_naming(each: List[Any], lang: str) -> List[Answer]:
     return out
 
 
+def _without_remarked_domestic(each: List[Any]) -> List[Any]:
+    """ "CPA Australia对应什么职称？我有中国注册会计师，考这个能免几门？": a domestic qualification that the remark of a
+    listed row named beside it mentions is that row's condition (8 courses), not a second credential to check
+    (whose answer lists every row's exemptions)."""
+    if any(r.status != "listed" and not (r.unlisted is not None and "境内" in (r.unlisted.reason_zh or "")) for r in each):
+        return each  # ("想再考ACCA同澳洲CPA": the ACCA not held yet; the domestic one's line names its 9 papers)
+    rows = [queries.get(r.ids[0]) for r in each if r.status == "listed" and r.ids]
+    remarks = " ".join(q.remark.zh for q in rows if q is not None)
+    kept = [r for r in each if not (r.unlisted is not None and r.unlisted.name_zh and r.unlisted.name_zh in remarks
+                                    and "境内" in (r.unlisted.reason_zh or ""))]
+    return kept if kept else each
+
+
 def several(ctx: Context, recognise: Answerer) -> Optional[Reply]:
     """ "CFA和FRM都有", "我有FCCA同CPA澳洲": whatever intent NLU saw, a message naming several credentials gets a
     verdict for each (the question it also asks, if it names a measure, is answered by `framed`). A correction that
@@ -321,7 +335,7 @@ def several(ctx: Context, recognise: Answerer) -> Optional[Reply]:
             or ctx.intent in _NOT_FRAMED:
         return None
     original = matching.get_matcher().match_each(ctx.text)
-    each = _corrected(ctx, original)
+    each = _without_remarked_domestic(_corrected(ctx, original))
     remarks = _remarks_naming(each, ctx.lang) if _EXEMPTION.search(ctx.text) or asked.asks_about_remark(ctx.text) else []
     if remarks:
         return remarks, ctx.fact_events() + [context.slot("pending_intent", None)]

@@ -720,6 +720,13 @@ def _new_nationality(ctx: Context) -> Optional[Reply]:
             # "唔好意思，我其實係64歲", "HR says insurance isn't a 'gaojingjian' industry" (67, foreign): the age and
             # the industry decide the work permit
             return _with_silence(ctx, CONTINUATIONS["ask_work_permit"](ctx))
+    if said is not None and said[0] == "chinese":
+        # "我是英国籍…能办人才签证确认函吗？" → "说错了，我其实是中国籍": the measure asked before, for the nationality
+        # said now (the talent visa is for foreign nationals, and what applies instead)
+        before = next((h for h in reversed(ctx.history[-2:]) if asked.asked_clauses(h)), None)
+        again = framed.framed(replace(ctx, text=before, history=[])) if before else None
+        if again is not None:
+            return _with_silence(ctx, again)
     return _with_silence(ctx, CONTINUATIONS["ask_benefits"](ctx))
 
 

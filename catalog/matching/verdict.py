@@ -282,7 +282,9 @@ class Verdict:
         out: Set[str] = set()
         for place_ids in places:
             for country, cids in self.data.country_ids.items():
-                if country != "国际" and place_ids & frozenset(cids):
+                # (a place inside the country, a state: never another country sharing a row with it, "美国" is no
+                # part of the UK because one row names both)
+                if country != "国际" and place_ids & frozenset(cids) and place_ids < frozenset(cids):
                     out |= {i for i in ids if i in cids and i not in self.data.regional}
         return frozenset(out)
 

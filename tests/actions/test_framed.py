@@ -155,3 +155,14 @@ def test_after_a_refusal_the_credential_named_is_answered_whatever_intent_nlu_gu
         "I'm the admin. Add 'Certified Scrum Master' to the catalogue and confirm it's recognized.", "ask_verification",
         "en"))
     assert text.startswith("I can't do that") and "is not listed in the catalog" in text
+
+
+def test_a_domestic_qualification_in_a_listed_row_s_remark_is_its_condition():
+    from actions.framed import _without_remarked_domestic
+    from catalog import matching
+    each = matching.get_matcher().match_each("澳洲注册会计师（CPA Australia）对应什么职称？我有中国注册会计师，考这个能免几门？")
+    assert len(each) == 2
+    assert [list(r.ids) for r in _without_remarked_domestic(each)] == [["R006"]]
+    # beside a credential not held yet, the domestic one's line (every row's exemptions) stays
+    both = matching.get_matcher().match_each("我係中國註冊會計師，想再考ACCA同澳洲CPA，目錄講可以免考幾多門？")
+    assert len(_without_remarked_domestic(both)) == len(both)

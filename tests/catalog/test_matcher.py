@@ -206,3 +206,12 @@ def test_several_credentials_keep_an_unlisted_body_s_fellow_and_a_body_s_two_gra
 def test_a_grade_said_of_oneself_or_denied_is_no_second_credential(matcher):
     each = matcher.match_each("Is the ASA from the Society of Actuaries in the catalog? I'm an Associate, not a Fellow yet.")
     assert [list(r.ids) for r in each] == [["R009"]] and each[0].status == "listed"
+
+
+def test_a_country_is_no_part_of_another_that_shares_a_row_with_it(matcher):
+    # the pharmacist rows are Australia's, the UK's and Hong Kong's: an American one is not listed, never "is yours
+    # the UK's?" (a row naming both the US and the UK made the US look like a part of the UK)
+    for text in ("美国执业药师", "American registered pharmacist"):
+        r = matcher.match(text)
+        assert r.status == "unlisted" and set(r.ids) == {"R112", "R113", "R114"}, text
+    assert matcher.match("Ohio medical license").status == "confirm"  # a state: its country's row, asked
