@@ -41,18 +41,28 @@ def work_permit(ctx: Context) -> Reply:
     return replies, events
 
 
+def _not_yet(ctx: Context, reply: Reply) -> Reply:
+    """ "补充一下：我还没找到北京的工作单位" after "能办几年的签证？": not yet, first (Section 1: the measures are for
+    holders with a Beijing employer); what the measure would give with one, after."""
+    replies, events = reply
+    if ctx.facts.beijing_employer is False and replies and replies[0].kind not in ("ambiguous", "confirm", "unlisted",
+                                                                                   "not_found", "not_applicable"):
+        return [answers.no_beijing_employer(ctx.lang)] + list(replies), events
+    return reply
+
+
 def visa(ctx: Context) -> Reply:
-    return with_qualification(ctx, "ask_visa", lambda q: answers.visa(ctx.lang, qualification=q),
-                              lambda: answers.visa(ctx.lang))
+    return _not_yet(ctx, with_qualification(ctx, "ask_visa", lambda q: answers.visa(ctx.lang, qualification=q),
+                                            lambda: answers.visa(ctx.lang)))
 
 
 def title(ctx: Context) -> Reply:
-    return with_qualification(ctx, "ask_title", lambda q: answers.title(ctx.lang, qualification=q),
-                              lambda: answers.title(ctx.lang))
+    return _not_yet(ctx, with_qualification(ctx, "ask_title", lambda q: answers.title(ctx.lang, qualification=q),
+                                            lambda: answers.title(ctx.lang)))
 
 
 def residence_card(ctx: Context) -> Reply:
-    return with_qualification(ctx, "ask_residence_card",
-                              lambda q: answers.residence_card(ctx.lang, qualification=q),
-                              lambda: answers.residence_card(ctx.lang))
+    return _not_yet(ctx, with_qualification(ctx, "ask_residence_card",
+                                            lambda q: answers.residence_card(ctx.lang, qualification=q),
+                                            lambda: answers.residence_card(ctx.lang)))
 

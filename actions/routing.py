@@ -205,7 +205,8 @@ def _intent_checked(action: str, ctx: Context) -> str:
         return "action_answer_recognition"
     if action == "action_answer_recognition" and framed.BENEFITS_ASKED.search(text):
         return "action_answer_benefits"
-    if action in ("action_answer_recognition", "action_answer_fallback", "action_answer_out_of_scope") \
+    if action in ("action_answer_recognition", "action_answer_fallback", "action_answer_out_of_scope",
+                  "action_answer_help", "action_answer_notice_info") \
             and named[:1] == ["四"] and context.resolve(ctx).status == "none":
         # "呢個查詢驗證，係咪我自己上網申請就得？" read as a recognition question: it names no credential, it asks
         # how verification works
@@ -456,7 +457,9 @@ def _answer(action: str, ctx: Context) -> Reply:
         if "others_data" in kinds:
             # the request for other users' data is dropped whole (a credential named in it is theirs);
             # a question of the person's own in another sentence is still answered
-            own = [p for p in _SENTENCES.split(ctx.text) if p.strip() and not refusals.refused(p)]
+            # ("You're useless." beside it is no question of their own)
+            own = [p for p in _SENTENCES.split(ctx.text) if p.strip() and not refusals.refused(p)
+                   and (len(p.split()) >= 4 or len(re.findall(r"[\u4e00-\u9fff]", p)) >= 6)]
             asked = replace(ctx, text=" ".join(own)) if own else None
             if asked is None:
                 # what the catalog itself says of a credential named in the request is public ("把持有ACCA资深会员

@@ -39,3 +39,22 @@ def test_no_beijing_employer_is_not_yet():
         "Canadian, registered with the Ontario College of Teachers. I work for a company in Shanghai, not Beijing. "
         "Do I get the benefits?", "ask_benefits", lang="en"))
     assert "Not yet" in text and "Section 1" in text
+
+
+def test_no_beijing_employer_said_after_a_visa_question_is_not_yet_first():
+    from actions.routing import ActionAnswerVisa
+    text, *_ = run(ActionAnswerVisa(), tracker("补充一下：我还没找到北京的工作单位", "ask_visa", "zh", qualification="R010",
+                                               nationality="foreign"))
+    assert text.startswith("暂时不能") and "在京单位" in text and "5年" in text
+
+
+def test_what_the_verification_result_is_used_for_is_section_4_first():
+    from actions.routing import ActionAnswerHelp
+    text, *_ = run(ActionAnswerHelp(), tracker("證書驗證結果出咗之後，可以用嚟辦邊啲業務？", "help", "zh"))
+    assert text.startswith("凭查询验证结果") and "外籍医师备案" in text
+
+
+def test_silences_free_of_charge_and_the_old_version():
+    from catalog import silence
+    assert "fee" in silence.silent_topics("hey is ur verificaton thing free n where do i do it?? link pls")
+    assert "version_transition" in silence.silent_topics("I applied under the 2.0 catalog last year. Is it still valid?")
