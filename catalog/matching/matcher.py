@@ -194,7 +194,8 @@ _GRADE_WORD = re.compile(r"(?<![A-Za-z])(?:members?|fellows?|fellowship|associat
 _NOT_A_GRADE = re.compile(r"(?<![A-Za-z])not (?:yet )?(?:an? |the )?(?:members?|fellows?|associates?)|(?:还)?不是(?:会员|会士)", re.I)
 _AS_ROLE = re.compile(r"(?:\bas an?|\bwork as|\bpractise as|\bpractice as|\bjob as|\bhired as|当|當|担任|擔任)\s*$", re.I)
 _SEPARATOR = re.compile(r"[,，、;；/&+。？！?!\n]|和|与|與|以及|及|还有|還有|另外|另有|同时|同時|同埋|同|跟|加上|仲有|外加|或者|或|"
-                        r"(?<![A-Za-z])(?:and|plus|as well as|also|or|along with|together with|with)(?![A-Za-z])",
+                        r"(?<![A-Za-z])(?:and|plus|as well as|also|or|along with|together with|"
+                        r"(?<!registered )(?<!licensed )(?<!certified )(?<!accredited )(?<!chartered )(?<!enrolled )with)(?![A-Za-z])",
                         re.I)
 
 

@@ -215,3 +215,9 @@ def test_a_country_is_no_part_of_another_that_shares_a_row_with_it(matcher):
         r = matcher.match(text)
         assert r.status == "unlisted" and set(r.ids) == {"R112", "R113", "R114"}, text
     assert matcher.match("Ohio medical license").status == "confirm"  # a state: its country's row, asked
+
+
+def test_registered_with_a_body_is_no_second_credential(matcher):
+    each = matcher.match_each("I'm a physiotherapist registered with AHPRA in Australia and also an accredited dietitian "
+                              "(Dietitians Association of Australia). Are both in the list?")
+    assert [(r.status, list(r.ids)) for r in each] == [("listed", ["R107"]), ("listed", ["R109"])]
