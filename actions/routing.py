@@ -759,10 +759,18 @@ def _each_asked(ctx: Context) -> Optional[Reply]:
             or not framed.EACH_OF_THEM.search(ctx.text) or matcher.match(ctx.text).status != "none":
         return None
     clauses = asked.asked_clauses(ctx.text)
+    rows_asked = bool(framed.EXPERIENCE_ASKED.search(ctx.text) or framed.URGENT_ASKED.search(ctx.text)
+                      or _ITEM_ASKED.search(ctx.text) or _ASKS_LISTED.search(ctx.text))
     for earlier in reversed(ctx.history[-2:]):
-        if clauses and len(matcher.get_matcher().match_each(earlier)) >= 2:
-            return framed.framed(replace(ctx, text=earlier + "\n" + ctx.text, history=[]))
-    if not (framed.EXPERIENCE_ASKED.search(ctx.text) or framed.URGENT_ASKED.search(ctx.text) or _ITEM_ASKED.search(ctx.text)):
+        if len(matcher.get_matcher().match_each(earlier)) >= 2:
+            if clauses:
+                return framed.framed(replace(ctx, text=earlier + "\n" + ctx.text, history=[]))
+            if rows_asked:
+                # "I hold the USCPA, the CMA and the CIA." → "Which of these are listed, and do any of them require
+                # a minimum number of years?": each one's verdict and the years
+                return framed.several(replace(ctx, text=earlier + "\n" + ctx.text, history=[], intent="inform"),
+                                      recognise=recognition.recognition)
+    if not rows_asked:
         return None
     # "Is the CKA listed?" → "What about the CKAD?" → "这两个分别是第几项，各要几年工作经验？": one credential a turn,
     # the rows of the last turns each named

@@ -58,3 +58,28 @@ def test_silences_free_of_charge_and_the_old_version():
     from catalog import silence
     assert "fee" in silence.silent_topics("hey is ur verificaton thing free n where do i do it?? link pls")
     assert "version_transition" in silence.silent_topics("I applied under the 2.0 catalog last year. Is it still valid?")
+
+
+def test_which_of_these_after_several_credentials_gets_each_and_the_years():
+    from actions.routing import ActionAnswerCatalogStats
+    text, *_ = run(ActionAnswerCatalogStats(), tracker(
+        "Which of these are listed, and do any of them require a minimum number of years of experience?",
+        "ask_catalog_stats", "en", history=["I hold the USCPA, the CMA and the CIA (internal auditor)."]))
+    assert "item 22" in text and "item 23" in text and "item 13" in text
+    assert "None of them requires any years" in text and "122 qualifications" not in text
+
+
+def test_these_two_after_one_credential_a_turn():
+    from actions.routing import ActionAnswerInform
+    text, *_ = run(ActionAnswerInform(), tracker(
+        "麻烦用中文再说一遍：这两个分别是第几项，各要几年工作经验？", "inform", "zh",
+        history=["Is the CKA (Certified Kubernetes Administrator) in the Beijing catalog?", "What about the CKAD?"]))
+    assert "第31项" in text and "第30项" in text and "2年" in text
+
+
+def test_chinese_nationality_said_after_a_talent_visa_question():
+    from actions.routing import ActionAnswerInform
+    text, *_ = run(ActionAnswerInform(), tracker(
+        "不好意思说错了，我其实是中国籍，只是在英国读的书。", "inform", "zh", qualification="U05",
+        history=["我是英国籍，持有英国皇家化学会士证书，在北京药企工作，能办人才签证确认函吗？"], asked="二.4"))
+    assert text.startswith("不能") and "外籍" in text and "不足以确定" not in text
