@@ -38,7 +38,7 @@ def work_permit(ctx: Context) -> Reply:
         verdict = rules.work_permit_age(ctx.age, ctx.high_end).verdict
         events = [e for e in events if e.get("name") != "pending_intent"]
         events.append(context.slot("pending_intent", "ask_work_permit" if verdict == "depends_on_high_end" else None))
-    return replies, events
+    return _not_yet(ctx, (replies, events))
 
 
 def _not_yet(ctx: Context, reply: Reply) -> Reply:
