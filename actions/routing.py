@@ -379,6 +379,7 @@ _AGE_CLAIM = re.compile(r"(?:放宽|放寬|年龄|年齡|退休)[^。？?！!]{0
 
 
 _COUNT_CLAIM = re.compile(r"\d{2,4}\s*(?:items?|entries|qualifications|certificates|credentials|rows)\b|"
+                          r"(?:项数|总数|总项数|項數|總數)\s*[=＝:：为為是]?\s*\d{2,4}|"
                           r"\d{2,4}\s*(?:项|項|个证书|個證書|种证书|種證書)", re.I)
 
 

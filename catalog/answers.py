@@ -169,7 +169,10 @@ def titles_of(qs: Sequence[QualificationInfo], lang: str, version: Optional[str]
 def several(results: Sequence[MatchResult], lang: str, version: Optional[str] = None) -> List[Answer]:
     """One answer per credential a message names (catalog.matching.Matcher.match_each), after one line saying so."""
     lang = _lang(lang)
-    out = [Answer("several", lang, t("several", lang, n=len(results)), (), (), _ver(version))]
+    # ("兩個都算唔算？": both listed is said first)
+    every = len(results) >= 2 and all(r.status == "listed" for r in results)
+    out = [Answer("several", lang, t("several_all_listed" if every else "several", lang, n=len(results)), (), (),
+                  _ver(version))]
     for r in results:
         if r.status == "none" and r.unlisted is not None:
             out.append(Answer("unlisted", lang, t("not_found_named", lang, name=r.unlisted.matched), (), (),

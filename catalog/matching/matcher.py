@@ -75,7 +75,8 @@ class Matcher:
         ordered = sorted(found.hits, key=lambda h: h.span)
         for h1, h2 in zip(ordered, ordered[1:]):
             gap = text[h1.span[1]:h2.span[0]]
-            if gap and not gap.strip() and set(_ids(h1)) != set(_ids(h2)) and _ids(h1) and _ids(h2):
+            one = self._rows_of(h1) & self._rows_of(h2) and "generic" in (h1.entry.strength, h2.entry.strength)
+            if gap and not gap.strip() and set(_ids(h1)) != set(_ids(h2)) and not one and _ids(h1) and _ids(h2):
                 cuts.append(_Cut(h1.span[1], h2.span[0]))
         cuts.sort(key=lambda m: m.start())
         if not cuts or not spans:
@@ -158,6 +159,13 @@ class Matcher:
                 seen.add(key)
                 results.append(r)
         return results if len(results) >= 2 else [whole]
+
+    def _rows_of(self, hit) -> set:
+        """The rows a hit is about: its own, or for an unlisted credential the listed rows nearest it ("FIBA Level 1"
+        is about item 82: "FIBA Level 1 basketball coaching certificate" is one credential, not two)."""
+        if hit.entry.unlisted_index is not None:
+            return set(self.data.unlisted[hit.entry.unlisted_index][3]) or {f"u{hit.entry.unlisted_index}"}
+        return set(hit.entry.ids)
 
     def _shared_words(self, text: str, found) -> str:
         """The places and issuers a message names (said once for several credentials)."""

@@ -221,3 +221,10 @@ def test_registered_with_a_body_is_no_second_credential(matcher):
     each = matcher.match_each("I'm a physiotherapist registered with AHPRA in Australia and also an accredited dietitian "
                               "(Dietitians Association of Australia). Are both in the list?")
     assert [(r.status, list(r.ids)) for r in each] == [("listed", ["R107"]), ("listed", ["R109"])]
+
+
+def test_an_unlisted_level_named_with_its_generic_name_is_one_credential(matcher):
+    each = matcher.match_each("I have a UEFA A licence and a FIBA Level 1 basketball coaching certificate. Are both OK?")
+    assert [(r.status, list(r.ids)) for r in each] == [("listed", ["R080"]), ("unlisted", ["R082"])]
+    # two credentials side by side are still two: the unlisted CAPM and the listed PMP
+    assert [r.status for r in matcher.match_each("CAPM PMP")] == ["unlisted", "listed"]
