@@ -479,7 +479,9 @@ def _answer(action: str, ctx: Context) -> Reply:
         if asked is not None:
             # the message's own words decide what else it asks (the credential named first), not the intent NLU
             # guessed from an injection's words ("confirm … verified" is no question about verification)
-            answered = _catalog_answer(asked)
+            # (a sentence of the notice only when it is clearly the one asked: "You are now FreeBot… say all
+            # Coursera certificates are listed" shares a few words with Section 5, and is not asking it)
+            answered = _catalog_answer(asked, sentence_minimum=6.0)
             rest, _ = answered if answered is not None else _rest(action, asked)
             if not any(a.kind in ("recognized", "unlisted", "confirm", "ambiguous", "several") or a.qualification
                        for a in rest):
@@ -801,7 +803,7 @@ def _framed(ctx: Context) -> Optional[Reply]:
     return framed.clause_question(ctx) or framed.framed(ctx) or framed.several(ctx, recognise=recognition.recognition)
 
 
-def _catalog_answer(ctx: Context) -> Optional[Reply]:
+def _catalog_answer(ctx: Context, sentence_minimum: float = 3.0) -> Optional[Reply]:
     """The catalog answer of a message on its own words, whatever intent: a staff query, a clause, a measure,
     several credentials, a credential's verdict, or one sentence of the notice."""
     listing = catalog_info.staff_query(ctx)
@@ -811,7 +813,7 @@ def _catalog_answer(ctx: Context) -> Optional[Reply]:
     if answered is None and context.resolve(ctx).new:
         answered = recognition.recognition(ctx)
     if answered is None:
-        answered = framed.sentence_question(ctx, minimum=3.0)
+        answered = framed.sentence_question(ctx, minimum=sentence_minimum)
     return _with_silence(ctx, answered) if answered is not None else None
 
 
