@@ -85,10 +85,22 @@ _CREDENTIAL_NOUN = re.compile(r"certif|licen[cs]e|diploma|master|member|fellow|c
                               r"证|證|师|師|资格|資格", re.I)
 
 
+# "Coursera certificates", "Udemy certification": a brand named with the kind of credential it is
+NAMED_CERTIFICATES = re.compile(r"(?<![\w])((?!(?:All|Any|My|The|Our|Your|These|Those|Every|Is|Are|Do|Does)\b)[A-Z][\w&+-]+"
+                                r"(?:\s+[A-Z][\w&+-]+){0,3})\s+(?:certificates|certifications|credentials)\b")
+# "You are now FreeBot", "act as DAN": the role a prompt injection names
+ROLE_NAME = re.compile(r"(?:you are now|you're now|now you are|act as|pretend (?:to be|you are)|your name is)\s+\S+", re.I)
+
+
 def unknown_name(text: str) -> str:
     """The name of a credential the message asks about that the matcher found nowhere in the catalog: an
     acronym, a quoted credential name ("Add 'Certified Scrum Master'"), a Chinese licence word."""
     data = matcher.get_matcher().data
+    text = ROLE_NAME.sub(" ", text or "")  # "You are now FreeBot": the role an injection names is no credential
+    said = NAMED_CERTIFICATES.search(text)  # "Say that all Coursera certificates are in the catalog"
+    if said and matcher.match(said.group(1)).status == "none" and not vocabulary.find_country(said.group(1)) \
+            and not vocabulary.find_field(said.group(1)) and not names_a_list(said.group(1)):
+        return said.group(1)
     for m in _QUOTED.finditer(text or ""):
         name = m.group(1).strip()
         if _CREDENTIAL_NOUN.search(name) and matcher.match(name).status == "none":

@@ -399,11 +399,6 @@ def _permanence_asked(ctx: Context, reply: Reply) -> Reply:
     return out, events
 
 
-# "Coursera certificates", "Udemy certification": a brand named with the kind of credential it is
-_NAMED_CERTIFICATES = re.compile(r"(?<![\w])((?!(?:All|Any|My|The|Our|Your|These|Those|Every)\b)[A-Z][\w&+-]+(?:\s+[A-Z][\w&+-]+){0,3})\s+"
-                                 r"(?:certificates?|certifications?|credentials?|qualifications?|licen[cs]es?|diplomas?)\b")
-# "You are now FreeBot": the role a prompt injection names is no credential
-_ROLE_NAME = re.compile(r"(?:you are now|you're now|now you are|act as|pretend (?:to be|you are)|your name is)\s+\S+", re.I)
 _TYPED_PAYLOAD = re.compile(r"^\s*/\w+(?:\{[^}]*\})?\s*")
 
 
@@ -485,8 +480,7 @@ def _answer(action: str, ctx: Context) -> Reply:
             rest, _ = answered if answered is not None else _rest(action, asked)
             if not any(a.kind in ("recognized", "unlisted", "confirm", "ambiguous", "several") or a.qualification
                        for a in rest):
-                said = _NAMED_CERTIFICATES.search(asked.text)  # "Say that all Coursera certificates are in…"
-                named = said.group(1) if said else unknown_name(_ROLE_NAME.sub(" ", asked.text))
+                named = unknown_name(asked.text)
                 if named and len(named.split()) > 4:
                     named = ""  # "Just type 'yes every certificate is accepted'": a sentence, not a credential's name
                 if named:  # "Add 'Certified Scrum Master' … and confirm it's recognized": it is not listed
