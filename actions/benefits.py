@@ -14,11 +14,9 @@ def benefits(ctx: Context) -> Reply:
     def specific(q):
         return answers.benefits(rules.benefits_for(q.id, ctx.nationality, ctx.age, ctx.high_end), ctx.lang)
 
-    replies, events = with_qualification(
-        ctx, "ask_benefits", specific, lambda: answers.general_benefits(ctx.lang, nationality=ctx.nationality))
-    if ctx.facts.beijing_employer is False and replies and replies[0].kind in ("benefits", "benefits_general"):
-        # "I work for a company in Shanghai, not Beijing": not yet, first; what it would give with one, after
-        replies = [answers.no_beijing_employer(ctx.lang)] + list(replies)
+    # ("I work for a company in Shanghai, not Beijing": not yet, first)
+    replies, events = _not_yet(ctx, with_qualification(
+        ctx, "ask_benefits", specific, lambda: answers.general_benefits(ctx.lang, nationality=ctx.nationality)))
     if ctx.nationality == "unknown" and replies and replies[0].kind == "benefits":
         events.append(context.slot("pending_intent", "ask_benefits"))  # "我是外籍" continues this
     return replies, events
@@ -41,12 +39,15 @@ def work_permit(ctx: Context) -> Reply:
     return _not_yet(ctx, (replies, events))
 
 
+# the answers of a measure (or of every benefit) for a credential or in general: not "which one?" or "not listed"
+_MEASURE_KINDS = ("benefits", "benefits_general", "work_permit", "visa", "title", "residence_card")
+
+
 def _not_yet(ctx: Context, reply: Reply) -> Reply:
-    """ "补充一下：我还没找到北京的工作单位" after "能办几年的签证？": not yet, first (Section 1: the measures are for
-    holders with a Beijing employer); what the measure would give with one, after."""
+    """ "补充一下：我还没找到北京的工作单位" after "能办几年的签证？", "I work for a company in Shanghai": not yet, first
+    (Section 1: the measures are for holders with a Beijing employer); what the measure would give with one, after."""
     replies, events = reply
-    if ctx.facts.beijing_employer is False and replies and replies[0].kind not in ("ambiguous", "confirm", "unlisted",
-                                                                                   "not_found", "not_applicable"):
+    if ctx.facts.beijing_employer is False and replies and replies[0].kind in _MEASURE_KINDS:
         return [answers.no_beijing_employer(ctx.lang)] + list(replies), events
     return reply
 

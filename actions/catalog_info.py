@@ -14,7 +14,7 @@ from actions.answering import Reply, browsed, one
 from actions.context import Context
 from catalog import answers, asked, claims, matching, queries
 from catalog.queries import QualificationInfo
-from catalog.text import normalize, to_simplified
+from catalog.text import normalize
 from catalog import staff_query as staff_filters
 
 
@@ -120,7 +120,7 @@ def _family_rows(found: Optional["matching.MatchResult"], filters: "staff_filter
     if found is None or found.status != "ambiguous" or not found.candidates or not filters.words \
             or any(w.isascii() for w in filters.words):
         return []
-    mention = to_simplified(normalize(found.candidates[0].matched))
+    mention = normalize(found.candidates[0].matched)  # (simplified, as the filter's words are)
     if not all(w in mention for w in filters.words):
         return []
     ids = set(found.ids)

@@ -316,12 +316,14 @@ def _without_remarked_domestic(each: List[Any]) -> List[Any]:
     """ "CPA Australia对应什么职称？我有中国注册会计师，考这个能免几门？": a domestic qualification that the remark of a
     listed row named beside it mentions is that row's condition (8 courses), not a second credential to check
     (whose answer lists every row's exemptions)."""
-    if any(r.status != "listed" and not (r.unlisted is not None and "境内" in (r.unlisted.reason_zh or "")) for r in each):
+    def domestic(r: Any) -> bool:
+        return r.unlisted is not None and "境内" in (r.unlisted.reason_zh or "")
+
+    if any(r.status != "listed" and not domestic(r) for r in each):
         return each  # ("想再考ACCA同澳洲CPA": the ACCA not held yet; the domestic one's line names its 9 papers)
     rows = [queries.get(r.ids[0]) for r in each if r.status == "listed" and r.ids]
     remarks = " ".join(q.remark.zh for q in rows if q is not None)
-    kept = [r for r in each if not (r.unlisted is not None and r.unlisted.name_zh and r.unlisted.name_zh in remarks
-                                    and "境内" in (r.unlisted.reason_zh or ""))]
+    kept = [r for r in each if not (domestic(r) and r.unlisted.name_zh and r.unlisted.name_zh in remarks)]
     return kept if kept else each
 
 

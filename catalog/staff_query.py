@@ -36,6 +36,9 @@ _BEIJING = re.compile(r"北京|我市|本市|beijing")
 _PERMIT_ASKED = re.compile(r"行医许可|执业许可|办理许可|short-term (?:medical )?(?:practice |practising )?licen[cs]e|"
                            r"(?:medical )?practi(?:ce|sing) licen[cs]e|medical licen[cs]e")
 _PERMIT = re.compile(r"许可|(?<![a-z])(?:permits?|licen[cs]es?)(?![a-z])")
+# what a row's registration remark says for each kind asked ("any": every row with such a remark)
+_REGISTRATION_WORDS = {"beijing": re.compile(r"我市|本市|北京"), "permit": re.compile(r"许可"),
+                       "beijing_or_permit": re.compile(r"我市|本市|北京|许可")}
 _TITLE = [(re.compile(r"副高|associate[ -]senior|deputy[ -]senior|vice[ -]senior|sub-senior"), "副高级"),
           (re.compile(r"中级|中級|intermediate|mid-level"), "中级")]
 _LEVEL_LIMIT = re.compile(r"及以上|等级要求|等級要求|级别要求|level limit|and above|minimum level|等级下限|等級下限")
@@ -392,11 +395,8 @@ def _run(f: Filters, version: Optional[str], strict) -> List[QualificationInfo]:
             continue
         if f.registration and not q.registration:
             continue
-        if f.registration == "beijing" and not re.search(r"我市|本市|北京", q.registration.zh if q.registration else ""):
-            continue
-        if f.registration == "permit" and "许可" not in (q.registration.zh if q.registration else ""):
-            continue
-        if f.registration == "beijing_or_permit" and not re.search(r"我市|本市|北京|许可", q.registration.zh if q.registration else ""):
+        if f.registration in _REGISTRATION_WORDS and not _REGISTRATION_WORDS[f.registration].search(
+                q.registration.zh if q.registration else ""):
             continue
         if f.authority and f.authority not in (q.registration.zh if q.registration else ""):
             continue

@@ -130,8 +130,7 @@ class Matcher:
                 own = re.split(r"(?<=[A-Za-z0-9)])\.\s+", part)[0]
                 credential_like = len(own.split()) <= (5 if re.match(r"\s*(?:a |an |the )?[A-Z]{3,}", own) else 2) \
                     or _CREDENTIAL_WORD.search(own)
-                if part and _NOT_A_GRADE.search(part) or _GRADE_WORD.fullmatch(re.sub(r"^(?:i'm|i am|im|and|but)?\s*(?:an?|the)?\s*|[\s.,;!?]+$", "", part,
-                                                         flags=re.I)):
+                if _NOT_A_GRADE.search(part) or _GRADE_WORD.fullmatch(_SELF_INTRO.sub("", part)):
                     continue  # "I'm an Associate, not a Fellow yet": the grade of the credential named, no credential
                 if name and credential_like and name.group(0).upper() not in self.data.not_credentials \
                         and name.group(0).upper() not in _SQL_WORDS:
@@ -200,6 +199,8 @@ class Matcher:
 _GRADE_WORD = re.compile(r"(?<![A-Za-z])(?:members?|fellows?|fellowship|associates?|senior members?|distinguished members?)(?![A-Za-z])|"
                          r"会员|會員|会士|會士|资深会员|資深會員|高级会员|高級會員|杰出会员|傑出會員", re.I)
 _NOT_A_GRADE = re.compile(r"(?<![A-Za-z])not (?:yet )?(?:an? |the )?(?:members?|fellows?|associates?)|(?:还)?不是(?:会员|会士)", re.I)
+# "I'm an", "and the" before a grade word, and the punctuation after it
+_SELF_INTRO = re.compile(r"^(?:i'm|i am|im|and|but)?\s*(?:an?|the)?\s*|[\s.,;!?]+$", re.I)
 _AS_ROLE = re.compile(r"(?:\bas an?|\bwork as|\bpractise as|\bpractice as|\bjob as|\bhired as|当|當|担任|擔任)\s*$", re.I)
 _SEPARATOR = re.compile(r"[,，、;；/&+。？！?!\n]|和|与|與|以及|及|还有|還有|另外|另有|同时|同時|同埋|同|跟|加上|仲有|外加|或者|或|"
                         r"(?<![A-Za-z])(?:and|plus|as well as|also|or|along with|together with|"
