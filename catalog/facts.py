@@ -77,6 +77,11 @@ _EXPERIENCE_PATTERNS = [
 ]
 
 
+# what a message says is read several times a turn (the frame, the reasoner, the routing): each function is pure
+# in the text (the word lists are read once per process), so its answer is kept for the texts seen last
+CACHE_SIZE = 4096
+
+
 @functools.lru_cache(maxsize=1)
 def lexicon() -> Dict[str, Any]:
     with (Path(__file__).parent / "data" / "profile_lexicon.yml").open(encoding="utf-8") as fh:
@@ -168,6 +173,7 @@ _GIVEN_UP = re.compile(r"(?:不再|冇再|没再|无再|唔再|放弃|放弃了|
                        re.I)
 
 
+@functools.lru_cache(maxsize=CACHE_SIZE)
 def nationality(text: str) -> Optional[Tuple[str, Tuple[int, int]]]:
     """chinese | foreign, the one said last ("I was Chinese, now I'm Canadian" → foreign)."""
     norm = normalize(text)
@@ -201,6 +207,7 @@ _HIGH_END_NOT = re.compile(r"(?:不|唔|非|没|沒|冇|算不上|谈不上|談�
                            r"(?:\bnot\b|n't\b|\bnever\b|\bno\b)[^,.;!?]{0,16}$", re.I)
 
 
+@functools.lru_cache(maxsize=CACHE_SIZE)
 def high_end(text: str) -> Optional[Tuple[bool, Tuple[int, int]]]:
     norm = normalize(text)
     lex = lexicon()["high_end"]
@@ -221,6 +228,7 @@ def high_end(text: str) -> Optional[Tuple[bool, Tuple[int, int]]]:
 _DEMONYM_AGE = re.compile(r"(?:^|[(,;]\s*|\b(?:i'm|i am|im|she's|he's|she is|he is|my wife is|my husband is)\s+(?:an?\s+)?)(?:" + _DEMONYMS + r")\s*,\s*(\d{2})\b(?!\s*(?:years? of|yrs? of|%|年))")
 
 
+@functools.lru_cache(maxsize=CACHE_SIZE)
 def age(text: str) -> Optional[Tuple[int, Tuple[int, int]]]:
     norm = normalize(text)
     for pattern in _AGE_PATTERNS + [_DEMONYM_AGE]:
@@ -235,6 +243,7 @@ def age(text: str) -> Optional[Tuple[int, Tuple[int, int]]]:
 _ASKED_REQUIREMENT = re.compile(r"(?:need|needs|require[sd]?|requirement|at least|minimum|要求|需要|须|須|满|滿)\s*(?:of\s+)?$", re.I)
 
 
+@functools.lru_cache(maxsize=CACHE_SIZE)
 def experience_years(text: str) -> Optional[float]:
     """Years of (related) work experience the person says they have ("工作两年多" → 2, "一年半" → 1.5,
     "about a year and a half" → 1.5, "18 months" → 1.5)."""
@@ -282,6 +291,7 @@ def _en_fractions(norm: str) -> str:
     return _MONTHS.sub(months, _AND_A_HALF.sub(half, norm))
 
 
+@functools.lru_cache(maxsize=CACHE_SIZE)
 def beijing_employer(text: str) -> Optional[bool]:
     """Whether the person works for (has a labour relationship with) an employer in Beijing."""
     norm = normalize(text)

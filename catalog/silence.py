@@ -3,6 +3,7 @@ other cities. `silent_topics(text)` finds what a question asks that the notice d
 says so plainly and names a person to ask. The wording is data; nothing here states a number."""
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any, Dict, List, Tuple
 
@@ -16,7 +17,12 @@ def _topics() -> Dict[str, Any]:
 
 def silent_topics(text: str) -> List[str]:
     """The topics of `text` the notice is silent on, in the file's order."""
-    norm = normalize(text or "")
+    return list(_silent_topics(text or ""))
+
+
+@functools.lru_cache(maxsize=4096)  # asked twice a turn of the same text; the word list is read once per process
+def _silent_topics(text: str) -> Tuple[str, ...]:
+    norm = normalize(text)
     found = []
     for name, topic in _topics()["topics"].items():
         if wordlists.has_any(norm, topic.get("unless") or ()):
@@ -25,7 +31,7 @@ def silent_topics(text: str) -> List[str]:
             continue
         if wordlists.has_any(norm, topic["words"]):
             found.append(name)
-    return found
+    return tuple(found)
 
 
 def _place(topic: Dict[str, Any], norm: str, lang: str) -> str:

@@ -98,12 +98,21 @@ def _all_keys(text: str, terms: List[Tuple[str, str]]) -> List[str]:
 
 def find_countries(text: str) -> List[str]:
     """Every country (region) the text names, in order ("Japan or Korea", "港澳台")."""
-    return _all_keys(text, _current_terms()[1])
+    return list(_found(text, 1, _data_key()))
 
 
 def find_fields(text: str) -> List[str]:
     """Every field the text names, in order ("cloud computing + internet information")."""
-    return _all_keys(text, _current_terms()[0])
+    return list(_found(text, 0, _data_key()))
+
+
+def _data_key() -> str:
+    return str(config.data_dir()) if config.data_dir() != config.DATA_DIR else ""
+
+
+@functools.lru_cache(maxsize=4096)  # a turn asks of the same text several times; the terms are read once per data dir
+def _found(text: str, which: int, data_key: str) -> Tuple[str, ...]:
+    return tuple(_all_keys(text, _terms(data_key)[which]))
 
 
 def country_and_field_terms() -> List[Tuple[str, str]]:

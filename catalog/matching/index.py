@@ -8,11 +8,12 @@ Architect Associate" (unlisted) beats "AWS Solutions Architect", and "West Virgi
 """
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
+from typing import Any, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 from rapidfuzz import fuzz, process
 
@@ -248,6 +249,15 @@ class Index:
         """Spans of every place word in `text`, inside credential names too ("Florida teaching certificate"):
         what a correction ("Sorry, it's from Virginia") replaces. `issued_only`: without the places that say who
         the person is ("入咗英國籍", "I'm from the Philippines"), the one test the verdict applies too."""
+        return list(self._place_spans_cached(text, issued_only))
+
+    @functools.cached_property
+    def _place_spans_cached(self) -> Any:
+        """place_spans' answers for the texts seen last (a turn asks several times of the same text), per index:
+        a reloaded catalog builds a new index, and with it an empty cache."""
+        return functools.lru_cache(maxsize=4096)(lambda text, issued_only: tuple(self._place_spans(text, issued_only)))
+
+    def _place_spans(self, text: str, issued_only: bool) -> List[Tuple[int, int]]:
         toks = tokens(text) if text and text.strip() else []
         if not toks:
             return []
