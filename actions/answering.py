@@ -14,6 +14,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from actions import context
 from actions.context import Context, Resolution
 from catalog import answers, queries, vocabulary
+from catalog import facts as person_facts
 from catalog import matching as matcher
 from catalog.answers import Answer
 from catalog.queries import QualificationInfo
@@ -45,6 +46,9 @@ def with_qualification(ctx: Context, intent: str, specific: Callable[[Qualificat
         q = queries.get(res.qid)
         if q is not None:
             return [specific(q)], context.slot_events(res) if res.new else [context.slot("pending_intent", None)]
+    earlier = context.earlier_unlisted(ctx)
+    if earlier is not None:  # "So can I use it in Beijing?" after "It's the UEFA C licence" (not listed): that verdict
+        return [answers.recognition(earlier, ctx.lang)], []
     return [general()], [context.slot("pending_intent", intent)]
 
 
@@ -54,7 +58,8 @@ def experience(ctx: Context, q: Optional[QualificationInfo]) -> List[Answer]:
     years = ctx.facts.experience_years
     if q is None or years is None or not q.experience_years:
         return []
-    return [answers.experience_verdict(q, years, ctx.lang)]
+    periods = bool(ctx.text) and person_facts.experience_in_periods(ctx.text)
+    return [answers.experience_verdict(q, years, ctx.lang, periods)]
 
 
 def names_a_list(text: str) -> Optional[str]:

@@ -39,7 +39,9 @@ _BOTH_LISTS = re.compile(r"(?:急需紧缺|急需緊缺|紧缺|緊缺|清单\s*[
                          r"(?:each|both) lists?|两个清单|兩個清單|两张清单|兩張清單|两份清单|每个清单|每個清單|in each list|per list", re.I)
 _URGENT_NAMED = re.compile(r"急需紧缺|急需緊缺|紧缺清单|緊缺清單|urgent", re.I)
 _TOTAL = re.compile(r"总共|總共|一共|合共|共有|成个目录|成個目錄|整个目录|整個目錄|目录总|目錄總|in total|altogether|whole catalog|"
-                    r"entire catalog|total number|the catalog as a whole|overall", re.I)
+                    r"entire catalog|total number|the catalog as a whole|overall|"
+                    r"how many (?:qualifications|items|rows|credentials|certificates|entries) (?:are |is )?(?:there )?(?:listed )?"
+                    r"in the (?:3\.0 |whole |entire )?(?:catalog|catalogue)", re.I)
 # "一共几项 都是啥", "请逐项列出", "and name them": the rows themselves, not only how many
 _LIST_THEM = re.compile(r"都是啥|都是什么|都是什麼|都係咩|係邊啲|是哪些|有哪些|哪几项|哪幾項|邊幾項|边几项|念一遍|读一遍|讀一遍|逐项|逐項|列出|列一下|分别是|分別是|"
                         r"(?<![a-z])(?:name them|list them|which are they|what are they|which ones|and which|list each|"
@@ -69,7 +71,7 @@ def staff_query(ctx: Context, counting: bool = False, browsing: bool = True) -> 
     found = None
     two = staff_filters.total_and_subset(ctx.text)  # "一共几项？其中哪几项要求两年经验？": the total, then the rows
     if two is not None:
-        found = matching.match(ctx.text)
+        found = matching.match(staff_filters.without_excluded(ctx.text))
     if two is not None and found.status not in ("listed", "confirm", "unlisted"):
         base, subset = two
         return [answers.staff_query(subset, _family_rows(found, subset) or staff_filters.run(subset), ctx.lang,
@@ -96,7 +98,7 @@ def staff_query(ctx: Context, counting: bool = False, browsing: bool = True) -> 
         return None  # "我是清单二第15项的持证人，有什么便利": about that row, not rows named "…证人"
 
     if found is None:
-        found = matching.match(ctx.text)
+        found = matching.match(staff_filters.without_excluded(ctx.text))
     if found.status in ("listed", "confirm", "unlisted"):
         return None
     rows = staff_filters.run(filters) if filters.any() else []

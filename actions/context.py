@@ -378,6 +378,22 @@ def _earlier_credential(ctx: Context) -> Optional[str]:
     return None
 
 
+def earlier_unlisted(ctx: Context) -> Optional[MatchResult]:
+    """The unlisted credential the last messages settled on, for a message that names none and refers back to it
+    ("So can I use it in Beijing?" after "It's the UEFA C licence"); None when a listed one came later or none."""
+    if not ctx.text or ctx.text.startswith("/") or not ctx.history or not _REFERS_BACK.search(ctx.text) \
+            or ctx.slots.get("qualification") or ctx.slots.get("confirming") or ctx.candidates:
+        return None
+    for k in range(1, min(3, len(ctx.history)) + 1):
+        then = replace(ctx, text=ctx.history[-k], history=ctx.history[:-k])
+        r = refined(then) or matcher.match(then.text)
+        if r.status == "unlisted" and r.unlisted is not None:
+            return r
+        if r.status != "none":
+            return None
+    return None
+
+
 def slot_events(res: Resolution, pending: Optional[str] = None) -> List[Dict[str, Any]]:
     """The slot changes that follow from a resolution (a new mention replaces the old one)."""
     if res.status == "listed":

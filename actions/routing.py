@@ -698,9 +698,10 @@ def _listed_asked_again(ctx: Context) -> Optional[Reply]:
     if context.resolve(ctx).status != "none" or asked.asked_clauses(text):
         return None
     for k in range(1, min(3, len(ctx.history)) + 1):
-        earlier = ctx.history[-k]
-        if matcher.match(earlier).status != "none":
-            return recognition.recognition(replace(ctx, text=earlier, history=ctx.history[:-k]))
+        then = replace(ctx, text=ctx.history[-k], history=ctx.history[:-k])
+        # (the earlier message read as it was then: "其實係亞伯達省嘅" completed the one before it, Alberta's "not listed")
+        if matcher.match(then.text).status != "none" or context.refined(then) is not None:
+            return recognition.recognition(then)
     return None
 
 

@@ -108,6 +108,14 @@ def where(q: QualificationInfo, lang: str) -> str:
     return _join((c.text(lang) for c in q.countries), lang) or q.issuer.text(lang)
 
 
+def where_and_issuer(q: QualificationInfo, lang: str) -> str:
+    """Where the row is from and who issues it ("Greece; PeopleCert International"), each once."""
+    place, issuer = where(q, lang), q.issuer.text(lang)
+    if not issuer or issuer == place or issuer in q.name.text(lang):
+        return place
+    return f"{place}；{issuer}" if lang == "zh" else f"{place}; {issuer}"
+
+
 def conditions_lines(q: QualificationInfo, lang: str) -> List[str]:
     lines = []
     if q.experience_years:
@@ -251,13 +259,18 @@ def confirm(result: MatchResult, lang: str, version: Optional[str] = None) -> An
     return Answer("confirm", lang, text, (row_cite(q, lang),), buttons, q.version, None, (q.id,))
 
 
-def experience_verdict(q: QualificationInfo, years: float, lang: str) -> Answer:
-    """The remark's years of related experience against the person's own ("我做咗1年"): not yet, or met."""
+def experience_verdict(q: QualificationInfo, years: float, lang: str, periods: bool = False) -> Answer:
+    """The remark's years of related experience against the person's own ("我做咗1年"): not yet, or met.
+    `periods`: the years are the sum of several periods the person named, one perhaps abroad (Section 1, item 5)."""
     lang = _lang(lang)
     has = f"{years:g}"
     key = "experience_not_yet" if years < (q.experience_years or 0) else "experience_met"
     text = t(key, lang, name=q.name.text(lang), years=q.experience_years, has=has, row=q.row)
-    return Answer("experience", lang, text, (row_cite(q, lang),), (), q.version, q.id)
+    cites: Tuple[str, ...] = (row_cite(q, lang),)
+    if periods:
+        text += ("" if lang == "zh" else " ") + t("experience_periods", lang, has=has)
+        cites += (queries.clause("一.5", q.version).cite.text(lang),)
+    return Answer("experience", lang, text, cites, (), q.version, q.id)
 
 
 def confirm_denied(q: QualificationInfo, lang: str) -> Answer:
@@ -303,11 +316,14 @@ def ambiguity(result: MatchResult, lang: str, version: Optional[str] = None) -> 
     if len(quals) > MAX_OPTIONS:
         return _narrow(result, quals, mention, lang, version)
     text = t("ambiguous_nearest" if result.evidence == "nearest" else "ambiguous", lang, mention=mention, n=len(quals))
+    # each option says where it is from; when that is the same for all (two grades of one Hong Kong body), who issues it
+    same_place = len({where(q, lang) for q in quals}) < len(quals)
+    labels = [(q.issuer.text(lang) or where(q, lang)) if same_place else where(q, lang) for q in quals]
     buttons = tuple(
-        (q.name.text(lang) if where(q, lang) in q.name.text(lang) else
-         t("ambiguous_option", lang, name=q.name.text(lang), where=where(q, lang)),
+        (q.name.text(lang) if label in q.name.text(lang) else
+         t("ambiguous_option", lang, name=q.name.text(lang), where=label),
          f'/inform{{"qualification":"{q.id}"}}')
-        for q in quals
+        for q, label in zip(quals, labels)
     )
     return Answer("ambiguous", lang, text, (), buttons, _ver(version), None, tuple(q.id for q in quals))
 
@@ -410,7 +426,7 @@ def work_permit(age: Optional[int], high_end: Optional[bool], lang: str, version
     if qualification is not None:
         cites.insert(0, row_cite(qualification, lang))
         q = qualification  # which credential this is about ("新加坡DPI学前教育证书…可以不 他40岁")
-        text += "\n" + t("verdict.holder", lang, name=q.name.text(lang), where=where(q, lang), list_name=list_name(q, lang),
+        text += "\n" + t("verdict.holder", lang, name=q.name.text(lang), where=where_and_issuer(q, lang), list_name=list_name(q, lang),
                          row=q.row, id=q.id)
         if q.registration:
             # a Korean physician coming to work in a Beijing hospital: the permit does not let them practise yet
@@ -826,7 +842,7 @@ def verdicts(q: Optional[QualificationInfo], items: Sequence[Any], facts: Any, l
         texts += rest
     lines = leads[:]
     if q is not None:
-        lines.append(t("verdict.holder", lang, name=q.name.text(lang), where=where(q, lang), list_name=list_name(q, lang), row=q.row,
+        lines.append(t("verdict.holder", lang, name=q.name.text(lang), where=where_and_issuer(q, lang), list_name=list_name(q, lang), row=q.row,
                        id=q.id))
         cond = conditions_lines(q, lang)
         if cond:  # the remark's own conditions (years of experience, registration, title, levels)
@@ -887,7 +903,7 @@ def remark(q: QualificationInfo, lang: str) -> Answer:
     """ "Does the USCPA row require any years of experience?", "澳大利亚行医资格凭证这一项的备注是啥": the row's remark,
     whole, and plainly what it does not ask for (years of experience, a title)."""
     lang = _lang(lang)
-    lines = [t("verdict.holder", lang, name=q.name.text(lang), where=where(q, lang), list_name=list_name(q, lang), row=q.row, id=q.id),
+    lines = [t("verdict.holder", lang, name=q.name.text(lang), where=where_and_issuer(q, lang), list_name=list_name(q, lang), row=q.row, id=q.id),
              t("verdict.remark", lang, name=q.name.text(lang), list_name=list_name(q, lang), row=q.row, id=q.id,
                remark=q.remark.text(lang))]
     cond = conditions_lines(q, lang)

@@ -243,14 +243,24 @@ def age(text: str) -> Optional[Tuple[int, Tuple[int, int]]]:
 _ASKED_REQUIREMENT = re.compile(r"(?:need|needs|require[sd]?|requirement|at least|minimum|要求|需要|须|須|满|滿)\s*(?:of\s+)?$", re.I)
 
 
-@functools.lru_cache(maxsize=CACHE_SIZE)
 def experience_years(text: str) -> Optional[float]:
     """Years of (related) work experience the person says they have ("工作两年多" → 2, "一年半" → 1.5,
-    "about a year and a half" → 1.5, "18 months" → 1.5)."""
+    "about a year and a half" → 1.5, "18 months" → 1.5; "1 year here, before that 5 years in Tokyo" → 6)."""
+    return _experience(text)[0]
+
+
+def experience_in_periods(text: str) -> bool:
+    """Whether the person's experience is given as several periods ("1 year here, before that 5 years in Tokyo")."""
+    return _experience(text)[1] > 1
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def _experience(text: str) -> Tuple[Optional[float], int]:
+    """The years and the number of periods they were given in."""
     norm = _en_fractions(normalize(text))
     none = _NO_EXPERIENCE.search(norm)
     if none and not _ASKED_NONE.search(norm[none.end():none.end() + 14]):
-        return 0.0  # "Just graduated, zero work experience", "刚毕业，没有工作经验" (not "no experience required?")
+        return 0.0, 1  # "Just graduated, zero work experience", "刚毕业，没有工作经验" (not "no experience required?")
     for pattern in _EXPERIENCE_PATTERNS:
         m = next((m for m in pattern.finditer(norm) if not _ASKED_REQUIREMENT.search(norm[max(0, m.start() - 14):m.start()])),
                  None)
@@ -262,9 +272,32 @@ def experience_years(text: str) -> Optional[float]:
         suffix = m.group(2) if m.lastindex and m.lastindex >= 2 else ""
         if suffix == "年半":
             value += 0.5
+        earlier = _earlier_periods(norm[m.end():])
+        value += sum(earlier)
         if 0 <= value <= MAX_YEARS:
-            return value
-    return None
+            return value, 1 + len(earlier)
+    return None, 0
+
+
+# "1 year at a Beijing firm, and before that 5 years in Tokyo", "在北京做了1年，之前在东京干了5年": a second period of
+# the person's work, added to the first (the sum is their experience; where it was gained is Section 1, item 5's)
+_EARLIER_PERIOD = [
+    re.compile(r"(?:before that|prior to that|before this|previously|earlier|plus|and another|and also)[^.;!?\d]{0,24}?"
+               r"\b" + _EN_NUM + r"\s*(?:more\s+)?(?:years?|yrs?)\b", re.I),
+    re.compile(r"(?:之前|此前|在此之前|再之前|以前|之前还|此前还|另外|加上|再加上)[^，。,.;；!！?？\d一二两俩兩三四五六七八九十]{0,12}?"
+               + _NUM + r"\s*(年半|年多|年)"),
+]
+
+
+def _earlier_periods(rest: str) -> List[float]:
+    out: List[float] = []
+    for pattern in _EARLIER_PERIOD:
+        for m in pattern.finditer(rest):
+            value = _number(m.group(1))
+            if value is not None and 0 < value <= MAX_YEARS:
+                out.append(value + (0.5 if m.lastindex and m.lastindex >= 2 and m.group(2) == "年半" else 0.0))
+    return out
+
 
 
 _NO_EXPERIENCE = re.compile(r"(?:zero|no|without any|without|don't have any|do not have any|haven't got any)\s+(?:related\s+|relevant\s+|real\s+|"
@@ -310,6 +343,8 @@ def beijing_employer(text: str) -> Optional[bool]:
 # "在北京没有用人单位", "北京冇公司", "I have no employer in Beijing", "my employer is in Shanghai"
 _OTHER_CITY = r"(?:上海|深圳|广州|廣州|杭州|天津|南京|成都|武汉|武漢|苏州|蘇州|香港|澳门|澳門|台北|新加坡|shanghai|shenzhen|guangzhou|hangzhou|tianjin|hong kong|singapore)"
 _NO_BEIJING_EMPLOYER = re.compile(
+    r"(?:没|沒|冇|没有|沒有|未|并未|並未)(?:跟|和|与|與|同)(?:任何)?北京(?:的|嘅)?(?:任何)?(?:用人)?(?:单位|單位|公司|雇主|企业|企業)(?:签|簽|建立|订|訂)|"
+    rf"(?:劳动|勞動)?合同(?:是)?(?:签|簽)(?:在|喺|于|於)(?:了)?{_OTHER_CITY}|"
     r"(?:在|喺)?北京(?:还|還|仲)?(?:没有|沒有|冇|无|無)(?:任何)?(?:用人|工作)?(?:单位|單位|公司|雇主|工作)|"
     rf"{_OTHER_CITY}(?:的|嘅)?(?:一|某)?(?:家|间|間|个|個)?[^，。,.!?？；;]{{0,6}}?(?:公司|单位|單位|企业|企業)(?:的|嘅)?(?:员工|員工|职员|職員)|"
     r"\bno\s+(?:employer|job)\s+in\s+beijing|(?:don't|do not|doesn't|does not)\s+have\s+(?:an?\s+)?(?:employer|job)\s+in\s+beijing|"

@@ -130,7 +130,21 @@ def parse_more(text: str, earlier: "Filters") -> "Filters":
     return _filters(text, normalize(text or "")).merged(earlier)
 
 
+# "(not the short-term medical licence rows)", "excluding the teachers", "除了医师以外": rows the question leaves out are
+# no filter of it (what is left out is not asked for)
+_EXCLUDED = re.compile(r"\((?:not|excluding|except|other than|apart from|leaving out)\b[^)]*\)|"
+                       r"(?:[,;]\s*|\s)(?:but )?(?:not|excluding|except(?: for)?|other than|apart from|leaving out) the\b[^,.;?!)]*|"
+                       r"[（(](?:不包括|不含|除了|除去|不算)[^）)]*[）)]|(?:不包括|不含|除了|除去)[^，。；？！,.;?!]{1,20}?(?:以外|之外|外)?(?=[，。；？！,.;?!]|$)",
+                       re.I)
+
+
+def without_excluded(text: str) -> str:
+    """The question without the rows it leaves out ("(not the short-term medical licence rows)")."""
+    return _EXCLUDED.sub(" ", text or "")
+
+
 def _filters(text: str, norm: str) -> "Filters":
+    text, norm = without_excluded(text), without_excluded(norm)
     f = Filters()
     if _URGENT.search(norm):
         f.list = "urgent"

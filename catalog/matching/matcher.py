@@ -157,6 +157,11 @@ class Matcher:
             if key not in seen:
                 seen.add(key)
                 results.append(r)
+        # "a football coach with a UEFA A licence": the occupation word's rows include the one named beside it, so
+        # both are one credential (never two, one of them a question)
+        specific = {r.ids[0] for r in results if r.status == "listed" and r.ids}
+        results = [r for r in results if not (r.status in ("ambiguous", "confirm") and r.evidence == "generic"
+                                              and specific & set(r.ids))]
         return results if len(results) >= 2 else [whole]
 
     def _rows_of(self, hit) -> set:

@@ -155,3 +155,24 @@ def test_years_abroad_asked_in_chinese_is_section_1_item_5():
     from catalog import asked
     assert asked.asked_clauses("香港那5年的从业经历在北京能算吗？") == ["一.5"]
     assert asked.asked_clauses("我的工作经验够不够") == []
+
+
+@pytest.mark.parametrize("text,years,periods", [
+    ("I've worked for a Beijing consulting firm for 1 year, and before that 5 years in Tokyo.", 6, True),
+    ("我在北京做了1年，之前在东京干了5年", 6, True),
+    ("I have 3 years of experience", 3, False),
+    ("之前工作了两年", 2, False),  # "之前" before the only period adds nothing
+    ("刚毕业，没有工作经验", 0, False),
+])
+def test_experience_given_in_periods_is_their_sum(text, years, periods):
+    assert facts.experience_years(text) == years
+    assert facts.experience_in_periods(text) is periods
+
+
+@pytest.mark.parametrize("text,employer", [
+    ("劳动合同签在上海的一家基金公司，只是人常驻北京远程办公，没跟北京的单位签合同", False),
+    ("劳动合同签在上海的一家基金公司", False),
+    ("我在北京的公司上班", True),
+])
+def test_a_contract_signed_elsewhere_is_no_beijing_employer(text, employer):
+    assert facts.beijing_employer(text) is employer

@@ -108,7 +108,7 @@ def test_match_each_gives_one_well_formed_verdict_per_credential(matcher, parts)
     ("Do my USCPA and IRS Enrolled Agent credentials both count?", "IRS Enrolled Agent"),
     ("I have CKA, CKAD and a Docker Certified Associate. Which ones are recognized?", "Docker Certified Associate"),
     ("PMP, PRINCE2 Practitioner and Certified ScrumMaster — which are in the catalog?", "Certified ScrumMaster"),
-    ("Kubernetes Security Specialist, AWS SA Pro, and CompTIA Security+", "CompTIA Security"),
+    ("Kubernetes Security Specialist, AWS SA Pro, and Splunk Core Certified User", "Splunk Core Certified User"),
 ])
 def test_an_unknown_credential_beside_listed_ones_is_named_as_not_listed(matcher, text, named):
     results = matcher.match_each(text)
@@ -228,3 +228,22 @@ def test_an_unlisted_level_named_with_its_generic_name_is_one_credential(matcher
     assert [(r.status, list(r.ids)) for r in each] == [("listed", ["R080"]), ("unlisted", ["R082"])]
     # two credentials side by side are still two: the unlisted CAPM and the listed PMP
     assert [r.status for r in matcher.match_each("CAPM PMP")] == ["unlisted", "listed"]
+
+
+def test_an_occupation_beside_its_own_credential_is_one_credential(matcher):
+    each = matcher.match_each("I'm a football coach with a UEFA A licence, and I'm also a FIBA basketball referee at "
+                              "national level. Are both recognised?")
+    assert [(r.status, list(r.ids[:1])) for r in each] == [("listed", ["R080"]), ("unlisted", ["R083"])]
+    assert each[1].unlisted is not None and "national" in each[1].unlisted.matched.lower()
+
+
+def test_surveyors_are_the_two_hkis_grades_and_rics_is_not_listed(matcher):
+    assert set(matcher.match("嗰個測量師嘅證，香港嗰個，有冇㗎？").ids) == {"R042", "R043"}
+    assert matcher.match("I am a chartered surveyor").status == "unlisted"
+    assert matcher.match("And the security specialist one?").status == "none"  # no CompTIA from a bare word
+
+
+def test_comptia_beside_listed_ones_is_known_not_listed(matcher):
+    results = matcher.match_each("Kubernetes Security Specialist, AWS SA Pro, and CompTIA Security+")
+    assert [r.status for r in results] == ["listed", "listed", "unlisted"]
+    assert results[2].unlisted is not None and "CompTIA" in results[2].unlisted.name_en

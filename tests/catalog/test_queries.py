@@ -95,3 +95,11 @@ def test_answers_for_a_row(catalog_db):
     assert "急需紧缺" in a.text and "副高级" in a.text and "注册" in a.text
     a = answers.title("zh", qualification=queries.get("R022"))
     assert "没有写明" in a.text
+
+
+def test_options_of_one_place_are_told_apart_by_their_issuer(catalog_db):
+    from catalog import answers, matching
+    a = answers.ambiguity(matching.match("测量师"), "zh")
+    assert [b[0] for b in a.buttons] == ["名誉会员级（香港测量师学会）", "专业会员级 (资深专业会员/专业会员)（香港测量师学会）"]
+    teachers = answers.ambiguity(matching.match("加拿大的教师资格证书"), "en")
+    assert all("(" in b[0] for b in teachers.buttons)  # by province, as before

@@ -134,3 +134,12 @@ def test_a_practice_licence_asked_is_the_rows_that_require_one():
     # "general" is the list asked, not the General Pharmaceutical Council's row
     assert len(ids("how many entries in the general list are in the healthcare services field (医疗健康服务), and how "
                    "many of those require two years of experience?")) == 15
+
+
+def test_rows_the_question_leaves_out_are_no_filter_of_it():
+    beijing = ["R110", "R112", "R113", "R114", "R115"]
+    assert ids("Which rows say the holder must register or file with a Beijing municipal department (not the "
+               "short-term medical licence rows)? Count them.") == beijing
+    assert ids("哪些证书要求在北京市有关部门注册或备案（不包括短期行医许可）？") == beijing
+    assert staff_query.without_excluded("which rows need registration, excluding the pharmacists?") == \
+        "which rows need registration ?"
