@@ -102,7 +102,10 @@ def read(tracker: Tracker) -> Context:
     entities: Dict[str, Any] = {}
     for e in latest.get("entities") or []:
         entities.setdefault(e.get("entity"), e.get("value"))
-    lang = tracker.get_slot("language") or entities.get("language") or detect(text) or "zh"
+    # a first message in Latin letters only ("CISSP?") that tells no language otherwise: English
+    first_latin = "en" if text and not text.startswith("/") and re.search(r"[A-Za-z]", text) \
+        and not re.search(r"[\u3400-\u9fff]", text) else None
+    lang = tracker.get_slot("language") or entities.get("language") or detect(text) or first_latin or "zh"
     slots = {k: tracker.get_slot(k) for k in
              ("qualification", "candidates", "confirming", "nationality", "age", "high_end", "pending_intent",
               "experience_years", "beijing_employer", "asked")}

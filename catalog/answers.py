@@ -179,7 +179,7 @@ def several(results: Sequence[MatchResult], lang: str, version: Optional[str] = 
     lang = _lang(lang)
     # ("兩個都算唔算？": both listed is said first)
     every = len(results) >= 2 and all(r.status == "listed" for r in results)
-    out = [Answer("several", lang, t("several_all_listed" if every else "several", lang, n=len(results)), (), (),
+    out = [Answer("several", lang, t(("several_all_listed_two" if len(results) == 2 else "several_all_listed") if every else "several", lang, n=len(results)), (), (),
                   _ver(version))]
     for r in results:
         if r.status == "none" and r.unlisted is not None:
