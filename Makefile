@@ -25,7 +25,7 @@ TRAINED_CATALOG_DATA := $(filter-out $(ACTION_ONLY_DATA),$(CATALOG_DATA))
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml' 2>/dev/null) \
                 bot/components/bilingual_tokenizer.py bot/components/catalog_names.py bot/components/gibberish.py \
                 bot/components/diet_numpy.py \
-                bot/policies/bounded_history.py catalog/facts.py $(TRAINED_CATALOG_DATA)
+                bot/policies/bounded_history.py catalog/facts.py scripts/train.sh $(TRAINED_CATALOG_DATA)
 
 .PHONY: help setup catalog train run run-prod console-token nginx shell browser test test-unit test-data test-stories test-nlu test-e2e bench bench-memory bench-catalog bench-analytics bench-load bench-chaos clean
 

@@ -43,7 +43,7 @@ _TOTAL = re.compile(r"总共|總共|一共|合共|共有|成个目录|成個目�
                     r"how many (?:qualifications|items|rows|credentials|certificates|entries) (?:are |is )?(?:there )?(?:listed )?"
                     r"in the (?:3\.0 |whole |entire )?(?:catalog|catalogue)", re.I)
 # "一共几项 都是啥", "请逐项列出", "and name them": the rows themselves, not only how many
-_LIST_THEM = re.compile(r"都是啥|都是什么|都是什麼|都係咩|係邊啲|是哪些|有哪些|哪几项|哪幾項|邊幾項|边几项|念一遍|读一遍|讀一遍|逐项|逐項|列出|列一下|分别是|分別是|"
+_LIST_THEM = re.compile(r"都是啥|都是什么|都是什麼|都係咩|係邊啲|是哪些|有哪些|哪几项|哪幾項|邊幾項|边几项|是哪一个|是哪一個|是哪个|是哪個|係邊個|念一遍|读一遍|讀一遍|逐项|逐項|列出|列一下|分别是|分別是|"
                         r"(?<![a-z])(?:name them|list them|which are they|what are they|which ones|and which|list each|"
                         r"each one|one by one)(?![a-z])", re.I)
 _TITLE_ASKED = re.compile(r"职称|職稱|(?<![a-z])title", re.I)
@@ -66,6 +66,9 @@ def staff_query(ctx: Context, counting: bool = False, browsing: bool = True) -> 
         if not _BOTH_LISTS.search(ctx.text) and (_LIST_THEM.search(ctx.text) or _TITLE_ASKED.search(ctx.text)):
             # "急需紧缺清单一共几项 都是啥", "how many on the urgent list, and what title do they correspond to": its rows
             urgent = staff_filters.Filters(list="urgent")
+            asked_more = staff_filters.parse(ctx.text)  # "里面金融会计类的是哪一个？": the urgent rows of that field
+            if asked_more is not None and asked_more.list == "urgent" and staff_filters.run(asked_more):
+                urgent = asked_more
             return _listing(ctx, urgent, staff_filters.run(urgent))
         return catalog_stats(ctx)
     found = None

@@ -347,6 +347,9 @@ def resolve(ctx: Context, verdict: Optional[MatchResult] = None) -> Resolution:
         numbered = claims.items_named(ctx.text) if result.status == "none" else []
         if len(numbered) == 1:  # "I hold item 29 on list 2": that row
             return Resolution("listed", numbered[0].id)
+    nth = _ordinal(ctx) if typed else None
+    if nth is not None:  # "第二個要幾多年經驗？" after "我有PMP同CIMA管理級嘅證書": the second one named
+        return nth
     if ctx.slots.get("qualification"):
         return Resolution("context", ctx.slots["qualification"])
     if ctx.slots.get("confirming") and _REFERS_BACK.search(ctx.text or "") and not (ctx.text or "").startswith("/"):
@@ -378,6 +381,29 @@ def _earlier_credential(ctx: Context) -> Optional[str]:
             return r.ids[0]
         if r.status == "unlisted":
             return None
+    return None
+
+
+_ORDINAL = re.compile(r"(?:第一|第1|头一|頭一)(?:个|個|项|項|张|張)|前者|(?<![a-z])(?:the )?(?:first|1st) (?:one|credential|certificate|cert)|the former"
+                      r"|(?P<second>(?:第二|第2)(?:个|個|项|項|张|張)|后者|後者|(?<![a-z])(?:the )?(?:second|2nd) (?:one|credential|certificate|cert)"
+                      r"|the latter)|(?P<third>(?:第三|第3)(?:个|個|项|項|张|張)|(?<![a-z])(?:the )?(?:third|3rd) (?:one|credential|certificate|cert))", re.I)
+
+
+def _ordinal(ctx: Context) -> Optional[Resolution]:
+    """ "第二個", "the second one", "后者": the credential of that rank among several an earlier message named."""
+    m = _ORDINAL.search(ctx.text or "")
+    if m is None or not ctx.history or ctx.candidates:
+        return None
+    n = 1 if m.group("second") else 2 if m.group("third") else 0
+    for earlier in reversed(ctx.history[-2:]):
+        named = [r for r in matcher.get_matcher().match_each(earlier) if r.status in ("listed", "unlisted")]
+        if len(named) >= 2:
+            if m.group(0) in ("后者", "後者", "the latter"):
+                n = len(named) - 1
+            if n >= len(named):
+                return None
+            r = named[n]
+            return Resolution("listed", r.ids[0], r) if r.status == "listed" else Resolution("unlisted", None, r)
     return None
 
 

@@ -42,6 +42,10 @@ _ASKS_IF_LISTED = re.compile(r"listed|recogni[sz]|covered|\bcounts?\b|\bok\b|oka
                              r"在目录|在目錄|喺目錄|喺唔喺|在不在|有冇|有没有", re.I)
 
 
+# a question about what the row asks ("is there an experience condition?", "does that meet the requirement?")
+_ASKS_CONDITIONS = re.compile(r"experience|requirement|condition|require|经验|經驗|要求|条件|條件|年限", re.I)
+
+
 def recognition(ctx: Context) -> Reply:
     whole = None
     if ctx.text and not ctx.text.startswith("/") and not ctx.candidates:
@@ -65,7 +69,13 @@ def recognition(ctx: Context) -> Reply:
                 replies.append(answers.practice(ctx.lang, qualification=q))
             return replies, context.slot_events(context.Resolution("listed", q.id))
     if res.result is not None:
-        return [answers.recognition(res.result, ctx.lang)], context.slot_events(res, pending="ask_recognized")
+        replies = [answers.recognition(res.result, ctx.lang)]
+        if res.status == "unlisted" and _ASKS_CONDITIONS.search(ctx.text or "") and 1 <= len(res.result.ids) <= 2:
+            # "KNSB Level 3 … does that meet the requirement? is there an experience condition?": the listed
+            # row's own conditions, after its "not listed"
+            replies += [answers.row_conditions(q, ctx.lang) for q in (queries.get(i) for i in res.result.ids)
+                        if q is not None and answers.conditions_lines(q, ctx.lang)]
+        return replies, context.slot_events(res, pending="ask_recognized")
     near = nearest(ctx) if res.status == "none" else None
     if near is not None:
         named = unknown_name(ctx.text)  # "ccsp ok?? cloud security one": CCSP is not listed; the nearest is asked

@@ -116,6 +116,14 @@ def where_and_issuer(q: QualificationInfo, lang: str) -> str:
     return f"{place}；{issuer}" if lang == "zh" else f"{place}; {issuer}"
 
 
+def row_conditions(q: QualificationInfo, lang: str) -> Answer:
+    """What a listed row asks ("Item 86 (…) asks: Requires 2 years of related work experience. Level 4.")."""
+    lang = _lang(lang)
+    sep = "" if lang == "zh" else " "
+    text = t("row_conditions", lang, row=q.row, name=q.name.text(lang), conditions=sep.join(conditions_lines(q, lang)))
+    return Answer("conditions", lang, text, (row_cite(q, lang),), (), q.version, q.id)
+
+
 def conditions_lines(q: QualificationInfo, lang: str) -> List[str]:
     lines = []
     if q.experience_years:

@@ -23,7 +23,8 @@ _ASKS = re.compile(r"边啲|邊啲|边个|邊個|边几|邊幾|哪个|哪個|哪
                    r"(?:rows?|entries|items|qualifications|certificates|credentials)\s*(?:\([^)]*\)\s*)?(?:that|which|with|requiring|needing))(?![a-z])")
 # ... about rows of the catalog, not about benefits ("急需紧缺的有哪些便利" asks about benefits)
 _OBJECT = re.compile(r"证书|證書|资格|資格|条目|條目|项|項|证|證|执照|執照|目录|目錄|(?<![a-z])(?:rows?|qualifications?|certificates?|credentials?|"
-                     r"items?|entries|licen[cs]es?|designations?|certs?|certifications?|anything|registrations?|(?:registration )?boards)(?![a-z])")
+                     r"items?|entries|licen[cs]es?|designations?|certs?|certifications?|anything|registrations?|(?:registration )?boards|"
+                     r"lookup|look-up|list\s*\(?(?:1|2|i|ii|一|二)\)?)(?![a-z])")
 _YEARS = [(re.compile(r"两年|兩年|2\s*年|二年|两学年|兩學年|two years|2 years|2-year|two-year|two school years"), 2),
           (re.compile(r"三年|3\s*年|three years|3 years|3-year|three-year"), 3)]
 _EXPERIENCE = re.compile(r"经验|經驗|经历|經歷|experience")

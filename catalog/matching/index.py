@@ -471,6 +471,8 @@ _NATIONALITY = re.compile(r"\s*(?:籍|国籍|國籍|公民|护照|護照|citizen
 _ACQUIRED_BEFORE = re.compile(r"(?:citizen of|national of|nationality[: ]*|入咗|入了|加入)\s*(?:the\s+)?$", re.I)
 _FROM_BEFORE = re.compile(r"(?:i'?m|i am|we are|we're|he is|she is|i come|originally|born)\s+(?:from\s+)?(?:the\s+)?$|"
                           r"(?:我|他|她|佢)(?:来自|來自|是|係|系)$", re.I)
+_PERSON_FROM = re.compile(r"(?:speaker|native|national|citizen|guy|girl|person|woman|man|lady|myself|"
+                          r"expat|foreigner)\s+from\s+(?:the\s+)?$", re.I)
 _PERSON_AFTER = re.compile(r"\s*(?:人(?![力才事])|,\s*\d{2}\b|，\s*\d{2})")
 _SENTENCE_START = re.compile(r"(?:^|[.!?。！？\n(（]\s*)$")
 
@@ -488,6 +490,8 @@ def _persons_origin(text: str, span: Tuple[int, int]) -> bool:
     if _FROM_BEFORE.search(before) and (_PERSON_AFTER.match(text, b) or re.search(r"from\s+(?:the\s+)?$|来自$|來自$",
                                                                                      before, re.I)):
         return True
+    if _PERSON_FROM.search(before):
+        return True  # "non native english speaker from vietnam", "a teacher from Vietnam": who the person is
     return bool(_SENTENCE_START.search(before) and _PERSON_AFTER.match(text, b))
 _PLURAL_ES = re.compile(r"(?:ch|sh|x|ss)es$")
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import re
 import threading
+from dataclasses import replace
 from typing import Dict, FrozenSet, Iterable, List, Optional, Tuple
 
 from catalog.matching.build import MatcherData, data_from_snapshot, without_parenthetical
@@ -48,9 +49,16 @@ class Matcher:
 
     def _match(self, text: str, restrict: Optional[FrozenSet[str]]) -> MatchResult:
         found = self.index.find(text)
-        if found is None:
-            return MatchResult("none")
-        return self.verdict.decide(found, restrict)
+        result = self.verdict.decide(found, restrict) if found is not None else MatchResult("none")
+        if result.status == "none" and _FILLERS.search(text or ""):
+            # "他有德国那个行医的资格": a spoken filler inside a name; read without it, the spans mapped back to the text
+            kept = [i for i, _ in enumerate(text)]
+            for m in reversed(list(_FILLERS.finditer(text))):
+                del kept[m.start():m.end()]
+            spoken = self.index.find("".join(text[i] for i in kept))
+            if spoken is not None:
+                return _mapped(self.verdict.decide(spoken, restrict), kept, text)
+        return result
 
     def match_each(self, text: str) -> List[MatchResult]:
         """One verdict per credential a message names ("我有PMP和ITIL Foundation" -> PMP listed, ITIL Foundation
@@ -159,10 +167,16 @@ class Matcher:
                 results.append(r)
         # "a football coach with a UEFA A licence": the occupation word's rows include the one named beside it, so
         # both are one credential (never two, one of them a question)
+        # (and "Dutch KNSB speed skating coach, Level 3": the body's name is the unlisted grade's own body, one
+        # credential, not a question about the body beside a "not listed")
         specific = {r.ids[0] for r in results if r.status == "listed" and r.ids}
-        results = [r for r in results if not (r.status in ("ambiguous", "confirm") and r.evidence == "generic"
-                                              and specific & set(r.ids))]
-        return results if len(results) >= 2 else [whole]
+        graded = {i for r in results if r.status == "unlisted" for i in r.ids}
+        kept = [r for r in results if not (r.status in ("ambiguous", "confirm") and (
+            (r.evidence == "generic" and specific & set(r.ids))
+            or (r.evidence in ("generic", "issuer") and r.ids and set(r.ids) <= specific | graded)))]
+        if len(kept) == 1 and len(results) >= 2:
+            return kept
+        return kept if len(kept) >= 2 else [whole]
 
     def _rows_of(self, hit) -> set:
         """The rows a hit is about: its own, or for an unlisted credential the listed rows nearest it ("FIBA Level 1"
@@ -207,6 +221,27 @@ _NOT_A_GRADE = re.compile(r"(?<![A-Za-z])not (?:yet )?(?:an? |the )?(?:members?|
 # "I'm an", "and the" before a grade word, and the punctuation after it
 _SELF_INTRO = re.compile(r"^(?:i'm|i am|im|and|but)?\s*(?:an?|the)?\s*|[\s.,;!?]+$", re.I)
 _AS_ROLE = re.compile(r"(?:\bas an?|\bwork as|\bpractise as|\bpractice as|\bjob as|\bhired as|当|當|担任|擔任)\s*$", re.I)
+def _mapped(result: MatchResult, kept: List[int], text: str) -> MatchResult:
+    """`result` on a text made of `text`'s characters at `kept`, with its spans in `text` itself."""
+    def span(s: Tuple[int, int]) -> Tuple[int, int]:
+        a = kept[s[0]] if s[0] < len(kept) else len(text)
+        b = kept[s[1] - 1] + 1 if 0 < s[1] <= len(kept) else a
+        return a, b
+
+    def cand(c: Candidate) -> Candidate:
+        a, b = span(c.span)
+        return replace(c, span=(a, b), matched=text[a:b])
+
+    unlisted = result.unlisted
+    if unlisted is not None:
+        a, b = span(unlisted.span)
+        unlisted = replace(unlisted, span=(a, b), matched=text[a:b])
+    return replace(result, candidates=tuple(cand(c) for c in result.candidates),
+                   others=tuple(cand(c) for c in result.others), unlisted=unlisted)
+
+
+# words of a spoken message (voice to text) that fall inside a credential's name: "德国那个行医的资格"
+_FILLERS = re.compile(r"那个|那個|这个|這個|嗰个|嗰個|呢个|呢個|就是那个|就是那個")
 _SEPARATOR = re.compile(r"[,，、;；/&+。？！?!\n]|和|与|與|以及|及|还有|還有|另外|另有|同时|同時|同埋|同|跟|加上|仲有|外加|或者|或|"
                         r"(?<![A-Za-z])(?:and|plus|as well as|also|or|along with|together with|"
                         r"(?<!registered )(?<!licensed )(?<!certified )(?<!accredited )(?<!chartered )(?<!enrolled )with)(?![A-Za-z])",

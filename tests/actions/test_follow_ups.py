@@ -160,3 +160,27 @@ def test_asked_if_listed_after_a_corrected_place_is_the_corrected_place():
     text, _, _, _ = run(ActionAnswerFallback(), tracker("咁佢喺唔喺目錄入面？", "nlu_fallback", lang="zh", history=[
         "我係加拿大人，有卑詩省(BC)嘅教師資格證書。", "唔好意思，我講錯咗，其實係亞伯達省(Alberta)嘅。"]))
     assert "不在《目录》内" in text and "已列入" not in text
+
+
+def test_the_second_one_is_the_second_credential_named_earlier():
+    from actions.routing import ActionAnswerFallback
+    text, _, _, _ = run(ActionAnswerFallback(), tracker("第二個要幾多年經驗？", "nlu_fallback", lang="zh",
+                                                        history=["我有PMP同CIMA管理級嘅證書。"]))
+    assert "R017" in text and "R014" not in text and "收费" not in text
+
+
+def test_an_unlisted_grade_asked_about_conditions_gets_the_listed_row_s_conditions():
+    from actions.routing import ActionAnswerRecognition
+    text, _, _, _ = run(ActionAnswerRecognition(), tracker(
+        "Dutch speed skating coach, KNSB Level 3 certificate. Does that meet the catalogue requirement?",
+        "ask_recognized", lang="en"))
+    assert "not listed" in text and "R086" in text and "2 years of related work experience" in text
+    plain, _, _, _ = run(ActionAnswerRecognition(), tracker("KNSB Level 3 coach, listed?", "ask_recognized", lang="en"))
+    assert "What the listed item" not in plain  # conditions only when asked
+
+
+def test_the_person_s_origin_is_no_issuing_place():
+    from actions.routing import ActionAnswerRecognition
+    text, _, _, _ = run(ActionAnswerRecognition(), tracker("pls is CELTA ok?? non native english speaker from vietnam",
+                                                           "ask_recognized", lang="en"))
+    assert "R073" in text and "not listed" not in text

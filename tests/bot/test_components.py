@@ -77,3 +77,17 @@ def test_extractors_never_raise(text):
 def test_markup_gives_no_tokens():
     assert words("<b>CFA</b><img src=x onerror=alert(1)>") == ["CFA"]
     assert words("我有<i>FRM</i>证书") == ["我", "有", "FRM", "证书"]
+
+
+def test_chinese_made_only_of_pairs_no_training_example_has_is_not_understood():
+    from bot.components.gibberish import GibberishFallback, _bigrams
+
+    trained = set().union(*(_bigrams(t) for t in ["我有CFA证书，能认可吗", "好的，谢谢", "工作许可年龄能放宽吗"]))
+    g = GibberishFallback(None, None, {"cfa", "pmp"}, trained)  # type: ignore[arg-type]
+    assert g.is_gibberish("窗帘地毯台灯", [])  # furniture: not one pair seen
+    assert not g.is_gibberish("好的", [])  # too short to tell
+    assert not g.is_gibberish("我的证书能认可吗", [])  # 证书, 认可: seen
+    assert not g.is_gibberish("窗帘地毯台灯", [{"entity": "qualification", "value": "R007"}])  # a credential named
+    assert not g.is_gibberish("窗帘地毯台灯 PMP", [])  # a Latin word: the Latin rule decides
+    assert g.is_gibberish("qwpoe zxmnv lkjasd", []) and not g.is_gibberish("my pmp cert", [])
+    assert not GibberishFallback(None, None, {"cfa"}, set()).is_gibberish("窗帘地毯台灯", [])  # an older model

@@ -176,3 +176,13 @@ def test_experience_given_in_periods_is_their_sum(text, years, periods):
 ])
 def test_a_contract_signed_elsewhere_is_no_beijing_employer(text, employer):
     assert facts.beijing_employer(text) is employer
+
+
+def test_a_foreign_passport_or_naturalisation_is_foreign():
+    assert facts.nationality("Actually I naturalised and now hold a Singapore passport.")[0] == "foreign"
+    assert facts.nationality("I'm Chinese, I hold an IEEE Fellow")[0] == "chinese"
+
+
+@pytest.mark.parametrize("text", ["目前在上海一家基金公司工作，经常来北京出差", "I work freelance, with no employment contract"])
+def test_working_for_a_company_elsewhere_or_freelance_is_no_beijing_employer(text):
+    assert facts.beijing_employer(text) is False

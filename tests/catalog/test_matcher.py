@@ -247,3 +247,16 @@ def test_comptia_beside_listed_ones_is_known_not_listed(matcher):
     results = matcher.match_each("Kubernetes Security Specialist, AWS SA Pro, and CompTIA Security+")
     assert [r.status for r in results] == ["listed", "listed", "unlisted"]
     assert results[2].unlisted is not None and "CompTIA" in results[2].unlisted.name_en
+
+
+def test_a_spoken_filler_inside_a_name_is_read_past_and_the_span_is_the_text_s(matcher):
+    r = matcher.match("他有德国那个行医的资格")
+    assert r.status == "listed" and r.best == "R099"
+    assert r.candidates[0].matched.startswith("德国那个行医")  # the span points into the text as written
+    assert matcher.match("那个CFA呢").best == "R007"
+
+
+def test_a_body_named_beside_its_own_unlisted_grade_is_one_credential(matcher):
+    each = matcher.match_each("Dutch KNSB speed skating coach, Level 3. Recognised?")
+    assert [r.status for r in each] == ["unlisted"] and each[0].ids[:1] == ["R086"]
+    assert matcher.match("Is the HKIS Technical Member grade recognized?").status == "unlisted"

@@ -27,6 +27,7 @@ def test_pinyin_is_read_as_the_chinese_it_stands_for(text, read, only):
     ("What's in item 5 of section 2?", []),
     ("第二條第5項講咩？", []),
     ("Section 2, item 3", []),
+    ("whoever verified certificate no. 12345 last week", []),  # a certificate's own number is no row
 ])
 def test_rows_are_named_by_number_but_clause_items_are_not_rows(catalog_db, text, ids):
     assert [q.id for q in claims.items_named(text)] == ids
