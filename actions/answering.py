@@ -18,6 +18,7 @@ from catalog import facts as person_facts
 from catalog import matching as matcher
 from catalog.answers import Answer
 from catalog.queries import QualificationInfo
+from catalog.text import normalize
 
 # what every answer function returns: the answers to send, and the events (slot changes) to return to Rasa
 Reply = Tuple[List[Answer], List[Dict[str, Any]]]
@@ -64,7 +65,7 @@ def experience(ctx: Context, q: Optional[QualificationInfo]) -> List[Answer]:
 
 def names_a_list(text: str) -> Optional[str]:
     """"urgent" when the text names the urgent list (急需紧缺清单)."""
-    text = text.lower()
+    text = normalize(text)  # (traditional "急需緊缺清單" too)
     if "急需紧缺" in text or "urgent" in text or "紧缺" in text:
         return "urgent"
     return None

@@ -70,11 +70,12 @@ def recognition(ctx: Context) -> Reply:
             return replies, context.slot_events(context.Resolution("listed", q.id))
     if res.result is not None:
         replies = [answers.recognition(res.result, ctx.lang)]
-        if res.status == "unlisted" and _ASKS_CONDITIONS.search(ctx.text or "") and 1 <= len(res.result.ids) <= 2:
+        if res.status in ("unlisted", "confirm") and _ASKS_CONDITIONS.search(ctx.text or "") \
+                and 1 <= len(res.result.ids) <= 2:
             # "KNSB Level 3 … does that meet the requirement? is there an experience condition?": the listed
-            # row's own conditions, after its "not listed"
+            # row's own conditions, after its "not listed" (or its "is yours that one?")
             replies += [answers.row_conditions(q, ctx.lang) for q in (queries.get(i) for i in res.result.ids)
-                        if q is not None and answers.conditions_lines(q, ctx.lang)]
+                        if q is not None and (answers.conditions_lines(q, ctx.lang) or res.status == "confirm")]
         return replies, context.slot_events(res, pending="ask_recognized")
     near = nearest(ctx) if res.status == "none" else None
     if near is not None:

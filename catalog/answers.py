@@ -120,7 +120,13 @@ def row_conditions(q: QualificationInfo, lang: str) -> Answer:
     """What a listed row asks ("Item 86 (…) asks: Requires 2 years of related work experience. Level 4.")."""
     lang = _lang(lang)
     sep = "" if lang == "zh" else " "
-    text = t("row_conditions", lang, row=q.row, name=q.name.text(lang), conditions=sep.join(conditions_lines(q, lang)))
+    lines = conditions_lines(q, lang)
+    if not q.experience_years:  # "does that row require years of experience?": it does not, said so
+        text = t("row_no_experience", lang, row=q.row, name=q.name.text(lang))
+        if lines:
+            text += sep + t("row_conditions", lang, row=q.row, name=q.name.text(lang), conditions=sep.join(lines))
+    else:
+        text = t("row_conditions", lang, row=q.row, name=q.name.text(lang), conditions=sep.join(lines))
     return Answer("conditions", lang, text, (row_cite(q, lang),), (), q.version, q.id)
 
 

@@ -59,9 +59,9 @@ def asked_clauses(text: str) -> List[str]:
     return order
 
 
-_REMARK = re.compile(r"备注|備註|要求|条件|條件|经验|經驗|年限|几年|幾年|注册|註冊|备案|備案|母语|母語|哪些工作|什么工作|咩工作|覆盖|限制|"
+_REMARK = re.compile(r"备注|備註|要求|条件|條件|免考|免试|免試|可免|经验|經驗|年限|几年|幾年|注册|註冊|备案|備案|母语|母語|哪些工作|什么工作|咩工作|覆盖|限制|"
                      r"要先做|要满足|要滿足|有啥要求|有什么要求|有冇要求|remark|require|requirement|condition|experience|years? of|"
-                     r"regist|native|what work|covers?|restrict|extra step|what do i need|what does it say|what does the row say", re.I)
+                     r"regist|native|what work|covers?|restrict|extra step|what do i need|what does it say|what does the row say|exempt|waive", re.I)
 
 
 def asks_about_remark(text: str) -> bool:

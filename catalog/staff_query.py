@@ -207,6 +207,7 @@ _EXCLUDING = re.compile(r"(?:不包括|不包含|不含|除了|除去|排除|exc
                         r"([^\s,，。.?？)）]{1,20})")
 # "… and is New South Wales one of them?": a second question about one place, no name filter
 _NOT_NAMES = re.compile(r"(?:don't|dont|do not|doesn't|does not|couldn't|could not|i|who) care\b|take care|"
+                        r"\b(?:foreign|overseas|international)\b(?= (?:medical|doctor|physician|licen|qualif|credential|cert))|"
                         r"(?:be )?careful|fair enough|系统管理员|管理员指令")
 _ONE_OF_THEM = re.compile(r"\b(?:is|are)\s+[a-z .'-]{2,40}?\s+(?:one of them|among them|included|in there|on (?:it|the list)|"
                           r"listed)|[\u4e00-\u9fff]{2,8}(?:在不在|有没有在|喺唔喺|有冇喺)(?:里面|入面|其中)?")
