@@ -951,9 +951,10 @@ def false_references(found: Sequence[Tuple[str, str, int]], lang: str, version: 
             out.append(Answer("claim", lang, t("claim_no_annex", lang, n=n), ("通知正文" if lang == "zh" else "the notice",),
                               (), _ver(version)))
         else:
-            count = sum(1 for q in queries.all_qualifications(version) if q.list == which)
+            rows = queries.all_qualifications(version)
+            count = sum(1 for q in rows if q.list == which)
             name = t(f"list_name.{which}", lang)
-            out.append(Answer("claim", lang, t("claim_no_row", lang, list_name=name, count=count, n=n),
+            out.append(Answer("claim", lang, t("claim_no_row", lang, list_name=name, count=count, n=n, total=len(rows)),
                               ("附件1" if lang == "zh" else "Annex 1",), (), _ver(version)))
     return out
 

@@ -191,6 +191,8 @@ def _filters(text: str, norm: str) -> "Filters":
         if f.registration == "beijing" and _PERMIT.search(norm):
             f.registration = "beijing_or_permit"  # "要喺北京註冊或者辦許可": the short-term practice licences too
         f.authority = next((key for key, (rx, _, _) in AUTHORITIES.items() if rx.search(norm)), None)
+        if f.registration == "any" and _PERMIT_ASKED.search(norm) and f.authority is None:
+            f.registration = "permit"  # "which rows say a short-term medical practice licence is needed before practising"
     elif _PERMIT_ASKED.search(norm) and not _EXPERIENCE.search(norm):
         f.registration = "permit"  # "哪几项要在中国办理短期行医许可", "which rows need a short-term practice licence"
     f.title_level = next((lvl for rx, lvl in _TITLE if rx.search(norm)), None)

@@ -186,3 +186,13 @@ def test_a_foreign_passport_or_naturalisation_is_foreign():
 @pytest.mark.parametrize("text", ["目前在上海一家基金公司工作，经常来北京出差", "I work freelance, with no employment contract"])
 def test_working_for_a_company_elsewhere_or_freelance_is_no_beijing_employer(text):
     assert facts.beijing_employer(text) is False
+
+
+@pytest.mark.parametrize("text,employer", [
+    ("我有cfa 中国籍 在京基金公司上班 能办工居证不", True),
+    ("现在在京都工作", None),  # Kyoto is no Beijing
+    ("现在还没找到北京的学校，想先过去看看", False),
+    ("我在上海一所国际学校教书，跟北京的单位没有劳动关系", False),
+])
+def test_beijing_employer_in_short_and_negative_forms(text, employer):
+    assert facts.beijing_employer(text) is employer

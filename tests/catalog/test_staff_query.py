@@ -143,3 +143,8 @@ def test_rows_the_question_leaves_out_are_no_filter_of_it():
     assert ids("哪些证书要求在北京市有关部门注册或备案（不包括短期行医许可）？") == beijing
     assert staff_query.without_excluded("which rows need registration, excluding the pharmacists?") == \
         "which rows need registration ?"
+
+
+def test_a_practice_licence_said_with_before_practising_is_the_licence_rows():
+    assert ids("Which rows say a short-term medical practice licence is needed before practising?") == \
+        ["R096", "R097", "R098", "R099"]
