@@ -20,7 +20,8 @@ _ASKS = re.compile(r"边啲|邊啲|边个|邊個|边几|邊幾|哪个|哪個|哪
                    r"any entries|any qualifications|any certificates|any credentials|rows from|entries from|items from|anything listed|"
                    r"anything (?:in|on) the (?:catalog|catalogue|list)|anything from|"
                    r"what [a-z ]{0,30}(?:credentials|qualifications|certificates|rows|entries) (?:are|do|does|is)|"
-                   r"(?:rows?|entries|items|qualifications|certificates|credentials)\s*(?:\([^)]*\)\s*)?(?:that|which|with|requiring|needing))(?![a-z])")
+                   r"(?:rows?|entries|items|qualifications|certificates|credentials)\s*(?:\([^)]*\)\s*)?(?:that|which|with|requiring|needing|whose)|"
+                   r"(?:rows?|entries|items) in the [a-z &]{3,40} field)(?![a-z])")
 # ... about rows of the catalog, not about benefits ("急需紧缺的有哪些便利" asks about benefits)
 _OBJECT = re.compile(r"证书|證書|资格|資格|条目|條目|项|項|证|證|执照|執照|目录|目錄|(?<![a-z])(?:rows?|qualifications?|certificates?|credentials?|"
                      r"items?|entries|licen[cs]es?|designations?|certs?|certifications?|anything|registrations?|(?:registration )?boards|"
