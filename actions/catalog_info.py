@@ -67,8 +67,9 @@ def staff_query(ctx: Context, counting: bool = False, browsing: bool = True) -> 
             # "急需紧缺清单一共几项 都是啥", "how many on the urgent list, and what title do they correspond to": its rows
             urgent = staff_filters.Filters(list="urgent")
             asked_more = staff_filters.parse(ctx.text)  # "里面金融会计类的是哪一个？": the urgent rows of that field
-            if asked_more is not None and asked_more.list == "urgent" and staff_filters.run(asked_more):
-                urgent = asked_more
+            narrowed = staff_filters.run(asked_more) if asked_more is not None and asked_more.list == "urgent" else []
+            if asked_more is not None and narrowed:
+                return _listing(ctx, asked_more, narrowed)
             return _listing(ctx, urgent, staff_filters.run(urgent))
         return catalog_stats(ctx)
     found = None

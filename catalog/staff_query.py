@@ -146,7 +146,9 @@ def without_excluded(text: str) -> str:
 
 
 def _filters(text: str, norm: str) -> "Filters":
-    text, norm = without_excluded(text), without_excluded(norm)
+    # what the question leaves out is read from all of it (f.excluded: the rows named there are dropped); every
+    # other filter from the rest ("(not the short-term medical licence rows)" asks no medical field)
+    whole, text, norm = norm, without_excluded(text), without_excluded(norm)
     f = Filters()
     if _URGENT.search(norm):
         f.list = "urgent"
@@ -166,7 +168,7 @@ def _filters(text: str, norm: str) -> "Filters":
         f.fields = tuple(fields)
     # "(including preschool)", "包括学前的": the rows asked about include those; "exclude preschool", "不含学前":
     # they are left out. Neither is a name filter of its own
-    f.excluded = tuple(w for m in _EXCLUDING.finditer(norm) for w in _name_words(m.group(1), f))
+    f.excluded = tuple(w for m in _EXCLUDING.finditer(whole) for w in _name_words(m.group(1), f))
     f.words = tuple(_name_words(_ONE_OF_THEM.sub(" ", _INCLUDING.sub(" ", _EXCLUDING.sub(" ", norm))), f))
     f.regional = bool(_REGIONAL.search(norm))
     more = _MORE_THAN.search(norm)

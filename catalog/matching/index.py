@@ -491,7 +491,7 @@ def _persons_origin(text: str, span: Tuple[int, int]) -> bool:
                                                                                      before, re.I)):
         return True
     if _PERSON_FROM.search(before):
-        return True  # "non native english speaker from vietnam", "a teacher from Vietnam": who the person is
+        return True  # "non native english speaker from vietnam", "an expat from Canada": who the person is
     return bool(_SENTENCE_START.search(before) and _PERSON_AFTER.match(text, b))
 _PLURAL_ES = re.compile(r"(?:ch|sh|x|ss)es$")
 

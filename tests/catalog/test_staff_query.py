@@ -148,3 +148,9 @@ def test_rows_the_question_leaves_out_are_no_filter_of_it():
 def test_a_practice_licence_said_with_before_practising_is_the_licence_rows():
     assert ids("Which rows say a short-term medical practice licence is needed before practising?") == \
         ["R096", "R097", "R098", "R099"]
+
+
+def test_what_a_question_leaves_out_still_drops_those_rows():
+    assert not {"R112", "R113", "R114"} & set(ids("医疗健康服务领域有哪些证书，除了药剂师以外？"))
+    assert "R077" not in ids("列出教育领域的证书（不包括蒙台梭利）") and "R076" in ids("列出教育领域的证书（不包括蒙台梭利）")
+    assert "R075" not in ids("How many teacher certificates from the US, other than the Alaska ones?")  # Alaska's
