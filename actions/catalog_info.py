@@ -36,7 +36,7 @@ _FOLLOW_UP = re.compile(r"其中|这些|這些|那些|这几|這幾|它们|它�
 
 _BOTH_LISTS = re.compile(r"(?:急需紧缺|急需緊缺|紧缺|緊缺|清单\s*[(（]?\s*[一1]|清單\s*[(（]?\s*[一1]|urgent)[^。？?]{0,30}(?:和|与|與|同|及|、|and|vs)"
                          r"[^。？?]{0,12}(?:普通|第二|清单\s*[(（]?\s*[二2]|清單\s*[(（]?\s*[二2]|境外职业资格清单|regular|general|other|list\s*\(?(?:2|ii))|"
-                         r"(?:each|both) lists?|两个清单|兩個清單|两张清单|兩張清單|两份清单|每个清单|每個清單|in each list|per list", re.I)
+                         r"(?:each|both) lists?(?![a-z])|两个清单|兩個清單|两张清单|兩張清單|两份清单|每个清单|每個清單|in each list|per list", re.I)
 _URGENT_NAMED = re.compile(r"急需紧缺|急需緊缺|紧缺清单|緊缺清單|urgent", re.I)
 _TOTAL = re.compile(r"总共|總共|一共|合共|共有|成个目录|成個目錄|整个目录|整個目錄|目录总|目錄總|in total|altogether|whole catalog|"
                     r"entire catalog|total number|the catalog as a whole|overall|"
@@ -50,7 +50,7 @@ _TITLE_ASKED = re.compile(r"职称|職稱|(?<![a-z])title", re.I)
 _OWN = re.compile(r"(?<![a-z])(?:my|i|i'm|i've|me)(?![a-z])|我的|我嘅|本人", re.I)
 _ROWS_ASKED = re.compile(r"(?<![a-z])(?:which|list|lists|items?|rows?|entries|how many|all the|every|name them)(?![a-z])|"
                          r"哪些|哪几|邊啲|边啲|几项|幾項|多少项|多少項|列出|清单|清單|所有", re.I)
-_HOW_MANY = re.compile(r"几项|幾項|几个|幾個|多少|幾多|how many|number of|count", re.I)
+_HOW_MANY = re.compile(r"几项|幾項|几个|幾個|多少|幾多|how many|number of|(?<![a-z])count(?!r)", re.I)
 
 
 def staff_query(ctx: Context, counting: bool = False, browsing: bool = True) -> Optional[Reply]:

@@ -96,11 +96,27 @@ class Context:
         return [c for c in (self.slots.get("candidates") or "").split(",") if c]
 
 
+_NATIONALITY_AFTER = re.compile(r"\s*(?:籍|國籍|国籍|人(?!士)|公民|護照|护照|citizen|national(?!\s+(?:list|catalog|body|board))|passport)", re.I)
+_NATIONALITY_BEFORE = re.compile(r"(?:i'm|i am|im|i'm an?|i am an?|as an?|we are|he is|she is|my wife is|my husband is)\s*$", re.I)
+
+
+def _nationality_word(text: str, entity: Dict[str, Any]) -> bool:
+    """Whether NLU's country entity is the person's nationality ("英国籍", "I'm British", "a Canadian citizen")."""
+    start, end = entity.get("start"), entity.get("end")
+    if not isinstance(start, int) or not isinstance(end, int) or not 0 <= start < end <= len(text):
+        return False
+    if person_facts.nationality(text) is None:
+        return False
+    return bool(_NATIONALITY_AFTER.match(text, end) or _NATIONALITY_BEFORE.search(text[max(0, start - 14):start]))
+
+
 def read(tracker: Tracker) -> Context:
     latest = tracker.latest_message or {}
     text = latest.get("text") or ""
     entities: Dict[str, Any] = {}
     for e in latest.get("entities") or []:
+        if e.get("entity") == "country" and _nationality_word(text, e):
+            continue  # "我是英国籍，在北京…工作", "I'm British": who the person is, not a country's rows asked about
         entities.setdefault(e.get("entity"), e.get("value"))
     # a first message in Latin letters only ("CISSP?") that tells no language otherwise: English
     first_latin = "en" if text and not text.startswith("/") and re.search(r"[A-Za-z]", text) \
@@ -181,6 +197,8 @@ CORRECTION = re.compile(r"(?<![a-z])(?:sorry|my mistake|my bad|actually|correcti
 WHAT_IF = re.compile(r"what if|what about|how about|\binstead\b|\bif i (?:also |later |then |now )?(?:get|got|obtain|take|hold)\b|那如果|如果是|如果换成|换成|換成|咁如果|改成|要是", re.I)
 
 
+# a grade by number ("6级", "三級", "Level 3", "grade 8"): a later one replaces an earlier one
+_NUMBERED_LEVEL = re.compile(r"(?:\d{1,2}|[一二三四五六七八九十])\s*(?:级|級|段)|(?<![a-z])(?:level|grade|lvl)\s*\d{1,2}(?!\d)", re.I)
 _LEVEL_WORD = re.compile(r"(?<![A-Za-z])(?:associate|professional|expert|foundation|practitioner|specialist|fellow|"
                          r"senior member|member)(?![A-Za-z])|助理级|助理級|专业级|專業級|专家级|專家級|基础级|基礎級", re.I)
 
@@ -215,6 +233,10 @@ def refined(ctx: "Context") -> Optional[MatchResult]:
         if places:
             # "Sorry, it's from Virginia." after "… licence from Ohio": the place said now replaces the earlier one
             earlier = [_without_places(m, e) for e in earlier]
+        if _NUMBERED_LEVEL.search(follow):
+            # "那我考到8级以后呢？" after "…皇家舞蹈学院的证书" → "是6级的": the grade said now replaces the earlier one
+            earlier = [_NUMBERED_LEVEL.sub(" ", e) for e in earlier]
+            earlier = [e for e in earlier if re.sub(r"[\s的是係系了呢吧啊嘅喔哦，,。.!！]", "", e)] or earlier  # ("是6级的": nothing left)
         # the follow-up qualifies the earlier mention: read before it ("德州的 我有美国的教师资格证"), or after it
         tries = [m.match(" ".join([follow] + earlier)), m.match(" ".join(earlier + [follow]))]
         if places:  # its places beside the earlier mention ("My mistake, my licence is from Virginia" is far from it)
@@ -324,6 +346,10 @@ def resolve(ctx: Context, verdict: Optional[MatchResult] = None) -> Resolution:
     qid = ctx.entities.get("qualification")
     typed = bool(ctx.text) and not ctx.text.startswith("/")
     said = _without_negated_levels(ctx.text) if typed else ctx.text  # "不是Senior Member也不是Fellow": not theirs
+    if typed and ctx.slots.get("qualification") and _COMPARED.search(said):
+        # "what extra do I get compared with an ordinary ACCA member?" after "I'm a Fellow, FCCA": the credential
+        # compared with is not theirs
+        said = _COMPARED.sub(" ", said)
     if qid and said == ctx.text:
         # (NLU's entity for a grade said not to be theirs, "不是Senior Member", is not theirs: the text decides)
         return Resolution("listed", str(qid))
@@ -359,6 +385,12 @@ def resolve(ctx: Context, verdict: Optional[MatchResult] = None) -> Resolution:
     if earlier is not None:
         return Resolution("context", earlier)
     return Resolution("none")
+
+
+# what a credential is compared with ("compared with an ordinary ACCA member", "比普通ACCA会员"): not the person's
+_COMPARED = re.compile(r"(?<![a-z])(?:compared (?:with|to)|as opposed to|versus|vs\.?|than)\s+(?:an?\s+|the\s+)?"
+                       r"(?:ordinary|regular|normal|plain|basic|standard)\s+[^,.?;!]{1,40}|"
+                       r"(?:比|比起|相比|相比于|相比於|同|跟|和|與|与)(?:一般|普通|普通的|一般的)[^，。？?；;！!]{1,20}?(?:相比|比)?(?=[，。？?；;！!多有]|$)", re.I)
 
 
 # a message that refers back to the credential of the conversation ("So with that, am I covered?", "我做咗一年半，

@@ -33,6 +33,7 @@ from catalog import benefits as person_benefits
 from catalog import facts as person_facts
 from catalog import matching as matcher
 from catalog.answers import Answer
+from catalog.text import normalize
 
 LONG_MESSAGE = 500  # characters
 # answers that say only "I did not understand" or what I can do: dropped beside a refusal
@@ -292,7 +293,9 @@ def answer(action: str, ctx: Context) -> Reply:
     if clauses:
         # "第四部分講嘅查詢驗證結果，可以用嚟辦邊啲業務？" read as a credential that is not there: a question about a
         # clause of the notice, answered by its sentence (or Section 4's uses), never "tell me your certificate"
-        found = framed.sentence_question(ctx, minimum=4.0, clause_detail=True)
+        found = framed.sentence_question(ctx, minimum=4.0, clause_detail=True) \
+            if not (clauses == ["四"] and _HOW_OR_WHERE.search(ctx.text)) else None
+        # ("hr说要去yz我的证书 在哪弄啊": how verification is done, not a sentence of Annex 2 sharing a word with it)
         if found is None and "四" in clauses:
             found = [answers.verification(ctx.lang, uses_first=True)], [context.slot("pending_intent", None)]
         if found is not None:
@@ -419,8 +422,17 @@ def _with_claims(ctx: Context, reply: Reply) -> Reply:
     if res.status == "confirm" and res.result is not None and len(res.result.ids) == 1 and claims.claims_urgent(text):
         # "我的Kubernetes管理员证书是不是急需紧缺的": whichever issuer, that row is not on the urgent list
         named = queries.get(res.result.ids[0])
+    earlier = None
+    of_conversation = ctx.slots.get("qualification") or (res.qid if res.status == "context" else None)
+    if named is None and res.status in ("none", "context") and of_conversation and claims.claims_urgent(text) \
+            and _ASKS_IF.search(text):
+        # "Does it count as a shortage-list credential?" after "Chartered Chemist": the credential of the
+        # conversation; the direct answer ("No: it is on the general list") comes first
+        earlier = named = queries.get(str(of_conversation))
     if named is not None:
         said = res.result.candidates[0].matched.strip() if res.result is not None and res.result.candidates else ""
+        if earlier is not None:
+            said = named.name.text(ctx.lang)
     elif res.status == "unlisted" and res.result is not None and res.result.unlisted is not None:
         said = res.result.unlisted.matched.strip()  # "CFP": a credential the catalog knows it does not hold
     else:
@@ -432,7 +444,14 @@ def _with_claims(ctx: Context, reply: Reply) -> Reply:
         return reply
     shown = {a.qualification for a in replies if a.kind in ("claim",)}
     extra = [a for a in answers.claim_checks(checks, said, ctx.lang) if a.qualification not in shown]
+    if earlier is not None:  # (its "Yes, it is in the catalog" would contradict the "No" said first: the claim says where)
+        return extra + [a for a in replies if not (a.kind == "recognized" and a.qualification == named.id)], events
     return replies + extra, events
+
+
+# a question whether something is so ("Does it count as…", "is it on…", "是不是", "係咪"), not a statement
+_ASKS_IF = re.compile(r"^\s*(?:and\s+|so\s+|but\s+)?(?:does|do|is|isn't|are|would|will|can|could)\b|\?\s*$|？\s*$|"
+                      r"是不是|是否|係咪|属不属|屬唔屬|属唔属|算不算|算唔算|吗|嗎|呢", re.I)
 
 
 def _answer(action: str, ctx: Context) -> Reply:
@@ -540,10 +559,29 @@ def _with_experience(ctx: Context, reply: Reply) -> Reply:
     return replies + [verdict], events
 
 
+# what asks when the notice was issued or its document number ("呢份通知係幾時發佈㗎？文號係咩？"), on normalised text
+_NOTICE_DATE_ASKED = re.compile(
+    r"(?:几时|什么时候|何时|哪天|哪一天|几号|哪年|哪一年)(?:正式)?(?:发布|发佈|印发|出台|公布|颁布|生效|开始实施|实施|开始生效)|"
+    r"(?:发布|印发|出台|公布|颁布|生效|实施)(?:的)?(?:时间|日期)|文号|发文字号|"
+    r"(?<![a-z])(?:when|what date|which date|what day)\s+(?:was|is|did|were)\s+(?:it|this|the notice|this notice|the catalog(?:ue)?|"
+    r"the 3\.0 catalog(?:ue)?|version 3\.0|the (?:3\.0 )?version|the document)\b[^?]{0,20}?(?:published|issued|released|"
+    r"take effect|come into (?:force|effect)|start|made public)|document number|date of issue|issue date|publication date|"
+    r"date of the notice|notice(?:'s)? date", re.I)
+
+
+def notice_date_asked(ctx: Context) -> bool:
+    """ "呢份通知係幾時發佈㗎？", "When was the 3.0 catalogue issued, and its document number?": the notice's own facts,
+    asked about no credential (whatever intent NLU saw: a question to the bot, a greeting)."""
+    return bool(ctx.text) and not ctx.text.startswith("/") and bool(_NOTICE_DATE_ASKED.search(normalize(ctx.text))) \
+        and context.resolve(ctx).status in ("none", "context")
+
+
 def _answered(action: str, ctx: Context) -> Reply:
     each = _each_asked(ctx)  # (before a language switch: "麻烦用中文再说一遍：这两个分别是第几项")
     if each is not None:
         return each
+    if notice_date_asked(ctx) and not sentences.referenced(ctx.text):
+        return _with_silence(ctx, catalog_info.notice_info(ctx))
     again = context.language_switch(ctx)
     if again is not None:
         answered = _catalog_answer(again)
@@ -798,6 +836,9 @@ def _framed(ctx: Context) -> Optional[Reply]:
     return framed.clause_question(ctx) or framed.framed(ctx) or framed.several(ctx, recognise=recognition.recognition)
 
 
+_HOW_OR_WHERE = re.compile(r"在哪|哪里|哪裡|去哪|边度|邊度|怎么|怎麼|怎样|怎樣|如何|点样|點樣|咋|(?<![a-z])(?:where|how)(?![a-z])", re.I)
+
+
 def _catalog_answer(ctx: Context, sentence_minimum: float = 3.0) -> Optional[Reply]:
     """The catalog answer of a message on its own words, whatever intent: a staff query, a clause, a measure,
     several credentials, a credential's verdict, or one sentence of the notice."""
@@ -807,6 +848,10 @@ def _catalog_answer(ctx: Context, sentence_minimum: float = 3.0) -> Optional[Rep
     answered = _framed(ctx)
     if answered is None and context.resolve(ctx).new:
         answered = recognition.recognition(ctx)
+    if answered is None and asked.asked_clauses(ctx.text) == ["四"] and _HOW_OR_WHERE.search(ctx.text) \
+            and context.resolve(ctx).status == "none":
+        # "hr说要去yz我的证书 在哪弄啊": how verification is done (Annex 2), not the one sentence sharing a word
+        answered = verification.verification(ctx)
     if answered is None:
         answered = framed.sentence_question(ctx, minimum=sentence_minimum)
     return _with_silence(ctx, answered) if answered is not None else None

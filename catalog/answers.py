@@ -299,7 +299,7 @@ def confirm_denied(q: QualificationInfo, lang: str) -> Answer:
 def qualification_answer(q: QualificationInfo, lang: str) -> Answer:
     lang = _lang(lang)
     fields = _join((f.text(lang) for f in q.fields), lang)
-    lines = [t("recognized", lang, name=q.name.text(lang), issuer=q.issuer.text(lang) or where(q, lang),
+    lines = [t("recognized", lang, name=q.name.text(lang), issuer=where_and_issuer(q, lang) or q.issuer.text(lang),
                list_name=list_name(q, lang), row=q.row, id=q.id, fields=fields)]
     cond = conditions_lines(q, lang)
     if cond:

@@ -14,7 +14,7 @@ _LIST = r"(?:清单|清單|list|annex 1,?\s*list)\s*[(（]?\s*(1|2|i{1,2}|一|�
 _ITEM = re.compile(rf"(?:{_LIST}\s*[,，、]?\s*(?:的)?\s*)?(?:第\s*(\d{{1,3}})\s*[项項号號]|(?<!certificate )(?<!licence )(?<!license )(?<!cert )(?:item|row|entry|no\.?|number|#)\s*(\d{{1,3}})(?!\d))",
                    re.I)
 _URGENT_CLAIM = re.compile(r"急需紧缺|急需緊缺|紧缺清单|緊缺清單|清单\s*[(（]?\s*(?:1|一)\s*[)）]?|清單\s*[(（]?\s*(?:1|一)\s*[)）]?|"
-                           r"urgent|shortage list|list\s*\(?(?:1|i)\)?(?![\dv])", re.I)
+                           r"urgent|shortage[- ]list|(?<![a-z])shortage credential|list\s*\(?(?:1|i)\)?(?![\dv])", re.I)
 _LISTS = {"1": "urgent", "i": "urgent", "一": "urgent", "2": "regular", "ii": "regular", "二": "regular"}
 
 
@@ -23,9 +23,14 @@ _CLAUSE_BEFORE = re.compile(r"(?:第\s*[一二三四五六\d]+\s*[条條款部]|
 _CLAUSE_AFTER = re.compile(r"\s*(?:of|in|under)\s+(?:section|sec\.?|article|part)\b", re.I)
 
 
+# the list's numeral inside the reference: "item (二)34", "row (2) 34", "(二)34项"
+_LIST_INSIDE = re.compile(r"(?:(?:item|row|entry|no\.?)\s*)?[(（]\s*(1|2|一|二|i{1,2})\s*[)）]\s*(?:第|item|row|no\.?)?\s*(\d{1,3})(?!\d)", re.I)
+
+
 def _row_references(norm: str) -> List[Tuple[int, Optional[str]]]:
     """(number, list said or None) for each row reference of a normalised message; a clause's item ("第二条第6项",
     "item 5 of section 2") is none."""
+    norm = _LIST_INSIDE.sub(lambda m: f"list {m.group(1)} item {m.group(2)}", norm)  # "item (二)34"
     return [(int(m.group(2) or m.group(3)), _LISTS.get((m.group(1) or "").lower())) for m in _ITEM.finditer(norm)
             if not (_CLAUSE_BEFORE.search(norm[max(0, m.start() - 14):m.start()]) or _CLAUSE_AFTER.match(norm, m.end()))]
 

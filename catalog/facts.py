@@ -358,6 +358,9 @@ _NO_BEIJING_EMPLOYER = re.compile(
     r"(?:without|before having|before finding|before i (?:have|find|get))\s+(?:an?\s+)?(?:beijing\s+)?(?:employer|job)|"
     r"(?:还|還|仲)(?:没|沒|未|冇)(?:有)?(?:找到|搵到|签|簽)?(?:北京)?(?:的|嘅)?(?:用人)?(?:单位|單位|雇主|工作|工|offer|公司)|"
     r"(?:还在|還在|仲喺)(?:找|搵)(?:工作|工|单位|單位)|"
+    r"(?:还|還|仲)?(?:没|沒|未|冇)(?:有)?(?:在|喺)(?:北京|京)(?:找到|搵到|找着|找著|揾到)(?:工作|工|单位|單位|公司|雇主|学校|學校|医院|醫院)|"
+    r"(?:haven't|have not|hasn't|has not|not yet|yet to|still looking for|looking for)\s+(?:yet\s+)?(?:found|got|secured)?\s*"
+    r"(?:work|employment)\b(?:\s+in\s+beijing)?|"
     rf"(?:my|our|his|her)\s+(?:employer|company)\s+is\s+(?:based\s+)?in\s+{_OTHER_CITY}|"
     rf"(?:work|working|employed)\s+(?:for|at|with|in)\s+(?:a |an |the )?[a-z' -]{{0,30}}?\bin\s+{_OTHER_CITY}\b", re.I)
 

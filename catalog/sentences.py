@@ -24,9 +24,10 @@ _SECTION = "一二三四五"
 _ZH_REF = re.compile(r"第\s*([一二三四五1-5])\s*(?:[条條]|部分|部份|大点|大點)(?:\s*(?:的|嘅)?\s*第?\s*([一二三四五六1-6])\s*(?:[项項款点點]|小点|小點|[条條](?![一-龥]{0,2}(?:原文|规定|規定))))?")
 _ZH_ANNEX = re.compile(r"附件\s*([12一二])(?:\s*(?:的)?\s*第\s*([一二三四1-4])\s*步)?")
 _EN_REF = [
-    re.compile(r"\bsection\s*([1-5])\s*[,(]?\s*(?:item|point|para(?:graph)?|no\.?|number|#)\s*([1-6])\b", re.I),
-    re.compile(r"\b(?:item|point|para(?:graph)?)\s*([1-6])\s*(?:of|in|under)\s*section\s*([1-5])\b", re.I),
-    re.compile(r"\bsection\s*([1-5])\b", re.I),
+    # (the section by the notice's own numeral too: "item 4 of section 二")
+    re.compile(r"\bsection\s*([1-5一二三四五])\s*[,(]?\s*(?:item|point|para(?:graph)?|no\.?|number|#)\s*([1-6])\b", re.I),
+    re.compile(r"\b(?:item|point|para(?:graph)?)\s*([1-6])\s*(?:of|in|under)\s*section\s*([1-5一二三四五])(?![0-9a-z])", re.I),
+    re.compile(r"\bsection\s*([1-5一二三四五])(?![0-9a-z])", re.I),
     re.compile(r"(?<![\d.])([12])\.([1-6])(?![\d.])(?!\s*(?:版|version|edition))", re.I),
     # "item 一.6", "part 一 item 6", "part 1, item 6" (the notice's own numerals in an English question)
     re.compile(r"(?:\b(?:part|section)\s*)?([一二三四五1-5])\s*(?:[.．]|,?\s*(?:item|point)\s*)([1-6])(?![\d.])", re.I),
@@ -60,12 +61,12 @@ def referenced(text: str) -> List[str]:
     for i, rx in enumerate(_EN_REF):
         for m in rx.finditer(norm):
             if i == 0:
-                add(f"{_SECTION[int(m.group(1)) - 1]}.{m.group(2)}")
+                add(f"{_SECTION[_CN[m.group(1)] - 1]}.{m.group(2)}")
             elif i == 1:
-                add(f"{_SECTION[int(m.group(2)) - 1]}.{m.group(1)}")
+                add(f"{_SECTION[_CN[m.group(2)] - 1]}.{m.group(1)}")
             elif i == 2:
-                if not any(c.startswith(_SECTION[int(m.group(1)) - 1]) for c in out):
-                    add(_SECTION[int(m.group(1)) - 1])
+                if not any(c.startswith(_SECTION[_CN[m.group(1)] - 1]) for c in out):
+                    add(_SECTION[_CN[m.group(1)] - 1])
             else:
                 add(f"{_SECTION[_CN[m.group(1)] - 1]}.{m.group(2)}")
     for m in _EN_ANNEX.finditer(norm):

@@ -37,6 +37,7 @@ _REGISTERING_BODY = re.compile(r"注册(?:机构|局|委员会|部门)|(?:teache
 _BEIJING = re.compile(r"北京|我市|本市|beijing")
 _PERMIT_ASKED = re.compile(r"行医许可|执业许可|办理许可|short-term (?:medical )?(?:practice |practising )?licen[cs]e|"
                            r"(?:medical )?practi(?:ce|sing) licen[cs]e|medical licen[cs]e")
+_NATIONAL = re.compile(r"(?<![a-z])(?:chinese|china|national)(?![a-z])|中国|全国|国内|国家")
 _PERMIT = re.compile(r"许可|(?<![a-z])(?:permits?|licen[cs]es?)(?![a-z])")
 # what a row's registration remark says for each kind asked ("any": every row with such a remark)
 _REGISTRATION_WORDS = {"beijing": re.compile(r"我市|本市|北京"), "permit": re.compile(r"许可"),
@@ -145,9 +146,16 @@ def without_excluded(text: str) -> str:
     return _EXCLUDED.sub(" ", text or "")
 
 
+# "…, and what grade and experience do they need?": what is asked of each row found, no filter of the rows
+_ATTRIBUTES_ASKED = re.compile(r"(?:,\s*|\s)(?:and\s+)?(?:what|which)\s+(?:(?:grades?|levels?|experience|titles?|"
+                               r"conditions?|requirements?|years?)(?:\s*(?:,|and|or|/)\s*)?){1,4}\s+(?:do|does|would|will)\s+"
+                               r"(?:they|it|these|those|each|the rows|holders?)\s+(?:need|require|ask for|have)\b[^?.;]*", re.I)
+
+
 def _filters(text: str, norm: str) -> "Filters":
     # what the question leaves out is read from all of it (f.excluded: the rows named there are dropped); every
     # other filter from the rest ("(not the short-term medical licence rows)" asks no medical field)
+    text, norm = _ATTRIBUTES_ASKED.sub(" ", text), _ATTRIBUTES_ASKED.sub(" ", norm)
     whole, text, norm = norm, without_excluded(text), without_excluded(norm)
     f = Filters()
     if _URGENT.search(norm):
@@ -193,6 +201,8 @@ def _filters(text: str, norm: str) -> "Filters":
         f.registration = "beijing" if _BEIJING.search(norm) else "any"
         if f.registration == "beijing" and _PERMIT.search(norm):
             f.registration = "beijing_or_permit"  # "要喺北京註冊或者辦許可": the short-term practice licences too
+        if f.registration != "any" and _NATIONAL.search(norm):
+            f.registration = "any"  # "register … with a Chinese/Beijing authority": the national registrations too (CPAs)
         f.authority = next((key for key, (rx, _, _) in AUTHORITIES.items() if rx.search(norm)), None)
         if f.registration == "any" and _PERMIT_ASKED.search(norm) and f.authority is None:
             f.registration = "permit"  # "which rows say a short-term medical practice licence is needed before practising"

@@ -48,6 +48,7 @@ class Matcher:
         return self._match_cached(text, restrict)
 
     def _match(self, text: str, restrict: Optional[FrozenSet[str]]) -> MatchResult:
+        text = _without_titles(text)
         found = self.index.find(text)
         result = self.verdict.decide(found, restrict) if found is not None else MatchResult("none")
         if result.status == "none" and _FILLERS.search(text or ""):
@@ -73,6 +74,7 @@ class Matcher:
         return tuple(self._match_each_list(text))
 
     def _match_each_list(self, text: str) -> List[MatchResult]:
+        text = _without_titles(text)
         found = self.index.find(text)
         if found is None:
             return []
@@ -128,6 +130,9 @@ class Matcher:
                 if with_family.status == "unlisted" or (with_family.status == "listed"
                                                          and set(with_family.ids) <= self.data.jurisdictional):
                     r = with_family
+            if r.status == "none" and results and _ANOTHER_ONE.search(text[a:b]) and self.index.place_spans(text[a:b]):
+                # "a Korean medical licence and a Japanese one": the same kind of credential, of the place said now
+                r = self._same_kind_of(results[-1], text[a:b]) or r
             if r.status == "none":
                 part = text[a:b].strip()
                 name = _UNKNOWN_NAME.search(part)  # "CAIA" in "CFA, FRM and CAIA": named, not in the catalog
@@ -169,14 +174,40 @@ class Matcher:
         # both are one credential (never two, one of them a question)
         # (and "Dutch KNSB speed skating coach, Level 3": the body's name is the unlisted grade's own body, one
         # credential, not a question about the body beside a "not listed")
+        # (but "FSA, FCAS and …": an abbreviation of its own beside an unlisted sister credential is a second one)
         specific = {r.ids[0] for r in results if r.status == "listed" and r.ids}
         graded = {i for r in results if r.status == "unlisted" for i in r.ids}
+        unlisted_words = " ".join(r.unlisted.matched for r in results if r.status == "unlisted" and r.unlisted)
+
+        def own_abbreviation(r: MatchResult) -> bool:
+            said = r.candidates[0].matched if r.candidates else ""
+            return r.evidence == "generic" and 2 <= len(said) <= 6 and said.isupper() and said.isalpha() \
+                and said not in unlisted_words \
+                and not (specific & set(r.ids))
+
         kept = [r for r in results if not (r.status in ("ambiguous", "confirm") and (
             (r.evidence == "generic" and specific & set(r.ids))
-            or (r.evidence in ("generic", "issuer") and r.ids and set(r.ids) <= specific | graded)))]
+            or (r.evidence in ("generic", "issuer") and r.ids and set(r.ids) <= specific | graded
+                and not own_abbreviation(r))))]
         if len(kept) == 1 and len(results) >= 2:
             return kept
         return kept if len(kept) >= 2 else [whole]
+
+    def _same_kind_of(self, earlier: MatchResult, part: str) -> Optional[MatchResult]:
+        """ "a Japanese one" after "a Korean medical licence": the earlier mention without its place, with this one's."""
+        said = earlier.candidates[0].matched if earlier.candidates else \
+            (earlier.unlisted.matched if earlier.unlisted is not None else "")
+        if not said:
+            return None
+        kept = list(said)
+        for x, y in sorted(self.index.place_spans(said), reverse=True):
+            del kept[x:y]
+        body = " ".join("".join(kept).split())
+        places = " ".join(part[x:y] for x, y in self.index.place_spans(part))
+        if not body or not places:
+            return None
+        again = self.match(f"{places} {body}")
+        return again if again.status in ("listed", "unlisted") else None
 
     def _rows_of(self, hit) -> set:
         """The rows a hit is about: its own, or for an unlisted credential the listed rows nearest it ("FIBA Level 1"
@@ -238,6 +269,23 @@ def _mapped(result: MatchResult, kept: List[int], text: str) -> MatchResult:
         unlisted = replace(unlisted, span=(a, b), matched=text[a:b])
     return replace(result, candidates=tuple(cand(c) for c in result.candidates),
                    others=tuple(cand(c) for c in result.others), unlisted=unlisted)
+
+
+# a professional title's level named in English ("correspond to an associate-senior title", "associate professor"):
+# no grade of a body's membership (IEEE's or ACM's associates); blanked, the same length, before finding
+_TITLE_LEVEL = re.compile(r"(?<![A-Za-z])associate[- ]?(?:senior|professor(?:ship)?|level title|title|research(?:er)? fellow)"
+                          r"(?![A-Za-z])|(?<![A-Za-z])(?:full|deputy|vice)[- ]senior(?![A-Za-z])", re.I)
+
+
+def _without_titles(text: str) -> str:
+    if not text or "ssociate" not in text and "enior" not in text:
+        return text
+    return _TITLE_LEVEL.sub(lambda m: " " * len(m.group(0)), text)
+
+
+# "and a Japanese one", "the Ontario one too": another credential of the same kind, from another place
+_ANOTHER_ONE = re.compile(r"(?<![A-Za-z])(?:an?|the|my|one)\s+[A-Z][A-Za-z]+(?:\s+[A-Z][A-Za-z]+)?\s+one(?![A-Za-z])|"
+                          r"(?<![A-Za-z])[A-Z][A-Za-z]+(?:\s+[A-Z][A-Za-z]+)?\s+one\s+(?:too|as well)(?![A-Za-z])")
 
 
 # words of a spoken message (voice to text) that fall inside a credential's name: "德国那个行医的资格"
