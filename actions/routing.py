@@ -582,6 +582,13 @@ def _answered(action: str, ctx: Context) -> Reply:
         return each
     if notice_date_asked(ctx) and not sentences.referenced(ctx.text):
         return _with_silence(ctx, catalog_info.notice_info(ctx))
+    pending = ctx.slots.get("pending_intent")
+    if pending == "ask_work_permit" and ctx.text and not ctx.text.startswith("/") \
+            and person_facts.high_end(ctx.text) is not None and matcher.match(ctx.text).status == "none" \
+            and not set(asked.asked_clauses(ctx.text)) - {"一.4"}:
+        # "如果这家单位属于高精尖产业领域呢？" to "is your employer in a high-end industry?" (read as another question):
+        # the work permit asked, for the industry said now
+        return CONTINUATIONS["ask_work_permit"](ctx)
     again = context.language_switch(ctx)
     if again is not None:
         answered = _catalog_answer(again)
@@ -623,8 +630,9 @@ def _answered(action: str, ctx: Context) -> Reply:
     if unknown is not None:
         return unknown
     detail = action in ("action_browse_catalog", "action_answer_catalog_stats") and staff_filters.about_a_clause(ctx.text)
-    if action in _SENTENCE_ACTIONS or detail:
+    if (action in _SENTENCE_ACTIONS and not ctx.candidates and not ctx.slots.get("confirming")) or detail:
         # (the urgent list's "…which post levels can they be hired into" is 第二条第3项, not its rows)
+        # (with options on screen the message answers "which one?": "It was issued by NESA in New South Wales.")
         found = framed.sentence_question(ctx, clause_detail=detail)
         if found is not None:
             return _with_silence(ctx, found)
@@ -765,10 +773,15 @@ def _new_nationality(ctx: Context) -> Optional[Reply]:
             # "唔好意思，我其實係64歲", "HR says insurance isn't a 'gaojingjian' industry" (67, foreign): the age and
             # the industry decide the work permit
             return _with_silence(ctx, CONTINUATIONS["ask_work_permit"](ctx))
-    if said is not None and said[0] == "chinese":
-        # "我是英国籍…能办人才签证确认函吗？" → "说错了，我其实是中国籍": the measure asked before, for the nationality
-        # said now (the talent visa is for foreign nationals, and what applies instead)
+    if said is not None:
+        # "我是英国籍…能办人才签证确认函吗？" → "说错了，我其实是中国籍" (or "I'm actually a British citizen now" after
+        # 工作居住证): the measure asked before, for the nationality said now (and what applies instead), of the
+        # credential of the conversation (a correction since, "是FRM不是CFA", is in the slot: the earlier
+        # message's own credential is read past)
         before = next((h for h in reversed(ctx.history[-2:]) if asked.asked_clauses(h)), None)
+        if before:
+            for a, b, _ in sorted(matcher.get_matcher().mention_spans(before), reverse=True):
+                before = before[:a] + " " + before[b:]
         again = framed.framed(replace(ctx, text=before, history=[])) if before else None
         if again is not None:
             return _with_silence(ctx, again)

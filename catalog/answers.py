@@ -507,7 +507,8 @@ def practice(lang: str, version: Optional[str] = None, qualification: Optional[Q
         return Answer("practice", lang, t("practice.general", lang), tuple(cites), (), _ver(version))
     name = qualification.name.text(lang)
     if p.profession:
-        lines = [t("practice.covered", lang, name=name, profession=t(f"practice.professions.{p.profession}", lang))]
+        lines = [t("practice.covered", lang, name=name, profession=t(f"practice.professions.{p.profession}", lang),
+                   list_name=list_name(qualification, lang), row=qualification.row)]
     else:
         lines = [t("practice.not_covered", lang, name=name)]
     if p.registration:  # the row's own remark still says what practising needs (e.g. pharmacists)

@@ -29,8 +29,8 @@ def _silent_topics(text: str) -> Tuple[str, ...]:
             continue
         if topic.get("unless_pattern") and re.search(topic["unless_pattern"], norm):
             continue
-        if wordlists.has_any(norm, topic["words"]):
-            found.append(name)
+        if wordlists.has_any(norm, topic["words"]) or (topic.get("pattern") and re.search(topic["pattern"], norm)):
+            found.append(name)  # (`pattern`: a regular expression on the same text, for what words cannot list)
     return tuple(found)
 
 

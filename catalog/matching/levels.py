@@ -10,9 +10,9 @@ NUMERALS = set("0123456789一二两三四五六七八九十")
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5}
 _WORD_NUM = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
 _LETTERS = {"c": 1, "b": 2, "a": 3, "pro": 4}
-_NUM_LEVEL = re.compile(r"(?:(\d{1,2})|([一二两三四五六七八九十]))\s*级|(?:level|grade|lv|stufe|niveau)\s*"
+_NUM_LEVEL = re.compile(r"(?:(\d{1,2})|([一二两三四五六七八九十]))\s*级|(?:level|grade|lvl|lv|stufe|niveau)\s*"
                         r"(\d{1,2}|i{1,3}|iv|v|one|two|three|four|five)\b")
-_LETTER_LEVEL = re.compile(r"(?<![a-z])(pro|[abc])\s*(?:级|licen[cs]e|diploma|证|coach|certificate|cert\b|level\b)|"
+_LETTER_LEVEL = re.compile(r"(?<![a-z])['‘’\"“”]?(pro|[abc])['‘’\"“”]?\s*(?:级|licen[cs]e|diploma|证|coach|certificate|cert\b|level\b)|"
                            r"(?:licen[cs]e|级别|level|grade|uefa|afc)\s*(pro|[abc])(?![a-z])")
 
 

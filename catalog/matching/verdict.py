@@ -435,6 +435,9 @@ class Verdict:
             if (t.start >= hit.span[1] or t.end <= hit.span[0]) and 2 <= len(original) <= 7 and \
                     original.isascii() and original.isalpha() and original.isupper() and \
                     original not in self.data.not_credentials and normalize(original) not in self.known_keys:
+                if t.start >= hit.span[1] and re.fullmatch(r"\s*[(（]\s*", text[hit.span[1]:t.start]) \
+                        and re.match(r"\s*[)）]", text[t.end:]):
+                    continue  # "加利福尼亚州教师资格鉴定委员会（CTC）颁发的…": the issuer's own abbreviation
                 return original
         return None
 
@@ -552,8 +555,9 @@ def _attached_place(words: Words, span: Tuple[int, int]):
 
 
 def _levels_said(toks: List[Token], hit: Hit, scale: str) -> List[int]:
-    """The levels named beside a mention (4 tokens before it, 10 after: "UEFA的足球教练证书 是C级的")."""
-    return levels_in(" ".join(t.text for t in toks[max(0, hit.start_tok - 4) : hit.end_tok + 10]), scale)
+    """The levels named beside a mention (7 tokens before it, 10 after: "UEFA的足球教练证书 是C级的", "my 'C' coaching
+    certificate from the Asian Football Confederation")."""
+    return levels_in(" ".join(t.text for t in toks[max(0, hit.start_tok - 7) : hit.end_tok + 10]), scale)
 
 
 def _window(toks: List[Token], a: int, b: int) -> Tuple[str, str]:

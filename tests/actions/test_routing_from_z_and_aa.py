@@ -1,0 +1,91 @@
+"""What the routing answers (issue 11, from the Z and AA batches): the notice's own date asked in any intent, a
+claim about the conversation's credential, a grade replaced by a later one, a corrected credential kept when the
+nationality changes, a place answering "which one?", an industry answering the work permit's question, a
+nationality that is no browse, how verification is done, and a practising answer that says the row first."""
+from __future__ import annotations
+
+import pytest
+
+from actions.routing import (ActionAnswerChitchat, ActionAnswerFallback, ActionAnswerInform,
+                             ActionAnswerPractice, ActionAnswerRecognition)
+from tests.actions.test_actions import run
+from tests.actions.test_framed import tracker
+
+
+@pytest.fixture(autouse=True)
+def _db(catalog_db):
+    yield
+
+
+def test_the_notices_date_and_number_whatever_intent():
+    text, *_ = run(ActionAnswerChitchat(), tracker("呢份通知係幾時發佈㗎？文號係咩？", "bot_challenge"))
+    assert "2023年8月28日" in text and "京人社事业发〔2023〕24号" in text and "自动问答助手" not in text
+    text, *_ = run(ActionAnswerFallback(), tracker("When was the 3.0 catalogue issued?", "nlu_fallback", lang="en"))
+    assert "28 August 2023" in text
+
+
+def test_is_it_urgent_about_the_conversations_credential_says_no_first():
+    text, *_ = run(ActionAnswerRecognition(), tracker(
+        "Does it count as a shortage-list credential?", "ask_recognized", lang="en",
+        history=["我在英国有特许化学家(Chartered Chemist)头衔"], qualification="R036"))
+    first = text.splitlines()[0]
+    assert "not on the urgent list" in first and "item 36" in first
+    assert not any(line.startswith("Yes.") for line in text.splitlines())
+
+
+def test_a_grade_said_later_replaces_the_earlier_one():
+    text, *_ = run(ActionAnswerRecognition(), tracker(
+        "那我考到8级以后呢？", "ask_recognized", history=["我有英国皇家舞蹈学院的证书", "是6级的"]))
+    assert "已列入" in text and "R090" in text and "不在《目录》内" not in text
+
+
+def test_a_corrected_credential_stays_when_the_nationality_is_said():
+    text, *_ = run(ActionAnswerInform(), tracker(
+        "我是中国籍,单位在北京朝阳区,做风险管理4年了。", "inform",
+        history=["我有CFA,能办北京工作居住证吗?", "不对,我说错了,是FRM不是CFA。"],
+        qualification="R029", pending_intent="ask_benefits", asked="一.1"))
+    assert "FRM" in text and "CFA" not in text and "工作居住证" in text
+
+
+def test_a_new_foreign_nationality_answers_the_measure_asked_before():
+    text, *_ = run(ActionAnswerFallback(), tracker(
+        "Sorry, I got that wrong: I'm actually a British citizen now, I gave up my Chinese nationality. "
+        "Does it still apply to me?", "nlu_fallback", lang="en",
+        history=["我是中国籍，持有英国卫生保健专业委员会（HCPC）注册的心理治疗师资格，在北京一家心理诊所工作。我能办工作居住证吗？"],
+        qualification="R101", asked="一.1"))
+    assert text.startswith("No.") and "Chinese nationals" in text and "Section 1, item 4" in text
+
+
+def test_a_place_not_among_the_options_is_not_listed():
+    text, *_ = run(ActionAnswerInform(), tracker(
+        "It was issued by NESA in New South Wales.", "inform", lang="en",
+        history=["Is my Australian teacher certificate recognized in Beijing?"],
+        candidates="R066,R067,R068,R069,R070,R071", pending_intent="ask_recognized"))
+    assert "not listed" in text and "New South Wales" in text and "the notice says" not in text
+
+
+def test_an_industry_said_answers_the_work_permits_question():
+    text, *_ = run(ActionAnswerRecognition(), tracker(
+        "如果这家单位属于高精尖产业领域呢？", "ask_recognized",
+        history=["I'm Spanish, 69, with a coaching certificate from the Spanish Basketball Federation. Work permit?"],
+        confirming="R081", pending_intent="ask_work_permit", age=69, nationality="foreign"))
+    assert text.startswith("可以") and "70" in text and "69" in text
+
+
+def test_a_nationality_is_no_browse_of_that_countrys_rows():
+    said = "我是英国籍，在北京一家药企研发中心工作"
+    t = tracker(said, "inform", history=["我在英国有特许化学家(Chartered Chemist)头衔"], confirming="R036",
+                entities=[{"entity": "country", "value": "英国", "start": 2, "end": 4}])
+    text, *_ = run(ActionAnswerInform(), t)
+    assert "R024" not in text and "共20项" not in text
+
+
+def test_where_to_have_a_certificate_verified_gets_the_steps():
+    text, *_ = run(ActionAnswerPractice(), tracker("hr说要去yz我的证书 在哪弄啊 急急急🙏", "ask_practice"))
+    assert "查询验证服务平台" in text and "用人单位" in text and "附件2第一步" in text
+
+
+def test_a_practising_answer_says_the_row_first():
+    text, *_ = run(ActionAnswerPractice(), tracker("hi my wife has iowa teachr license can she teach in bj thx",
+                                                   "ask_practice", lang="en"))
+    assert text.startswith("Yes.") and "item 53" in text and "listed" in text
