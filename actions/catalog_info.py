@@ -53,7 +53,79 @@ _ROWS_ASKED = re.compile(r"(?<![a-z])(?:which|list|lists|items?|rows?|entries|ho
 _HOW_MANY = re.compile(r"几项|幾項|几个|幾個|多少|幾多|how many|number of|(?<![a-z])count(?!r)", re.I)
 
 
+# "…, and which ones? The caller is from New South Wales.", "Is Florida among them?", "有冇新南威爾士？": a place asked
+# about beside a row query; no filter of it (its words would narrow the rows to none), answered after the rows
+_AMONG = [
+    re.compile(r"(?:^|[,;.?!]\s*|\s)(?i:and\s+)?(?i:is|are|was)\s+(?P<x>[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){0,3})\s+(?i:one of them|"
+               r"one of those|one of these|among them|among those|among these|on the list|in the list|in there|included|"
+               r"covered|listed|in it|there)\s*[?.!]*"),
+    re.compile(r"(?:^|[,;.?!]\s*|\s)(?i:and\s+)?(?i:what about|how about)\s+(?P<x>[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){0,3})\s*\?"),
+    re.compile(r"(?:^|[,;.?!]\s*)(?i:the |a |my )?(?i:caller|applicant|teacher|person|client)\s+(?i:is\s+)?(?i:from|in)\s+"
+               r"(?P<x>[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){0,3})(?:\s+(?i:is\s+asking)\b[^.?!]*)?\s*(?:[.?!]+|$)"),
+    re.compile(r"\?\s*(?P<x>[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){0,2})\s*\?"),  # "Is New York among them? Florida?"
+    re.compile(r"(?:有没有|有沒有|有冇|有無|包不包括|包唔包括|包括不包括)(?P<x>[\u4e00-\u9fff]{2,10}?)(?:的|嘅)?(?:吗|嗎|呢|啊|？|\?|$)"),
+    re.compile(r"(?P<x>[\u4e00-\u9fff]{2,10}?)(?:的|嘅)?(?:在不在|喺唔喺|有没有在|有冇喺)(?:里面|裡面|入面|其中|当中|當中)?"),
+]
+
+
+def _among_asked(text: str) -> "tuple[str, List[str]]":
+    """The text without the places asked about beside a row query, and those places (only words that are places)."""
+    m = matching.get_matcher()
+    places: List[str] = []
+    cut: List["tuple[int, int]"] = []
+    for rx in _AMONG:  # (every pattern on the whole text: "Is New York among them? Florida?")
+        for found in rx.finditer(text):
+            x = found.group("x").strip().rstrip(".'")
+            if m.index.place_spans(x) and not any(a < found.end("x") and found.start("x") < b for a, b in cut):
+                if x not in places:
+                    places.append(x)
+                cut.append((found.start("x"), found.end("x")))
+                cut.append(found.span())
+    kept = list(text)
+    for a, b in sorted({c for c in cut}, reverse=True):
+        kept[a:b] = [" "] * (b - a)
+    return "".join(kept), places
+
+
+def _among_answer(places: List[str], rows: List[QualificationInfo], lang: str) -> answers.Answer:
+    """For each place asked: the rows of it among those found, else where it is elsewhere, else not listed."""
+    lines = []
+    for place in places:
+        key = normalize(place)
+
+        def of_place(q: QualificationInfo, key: str = key) -> bool:
+            names = [q.region, *q.countries, q.issuer]
+            return any(n is not None and (key in normalize(n.zh) or key in normalize(n.en)) for n in names)
+
+        mine = [q for q in rows if of_place(q)]
+        elsewhere = [q for q in queries.all_qualifications() if of_place(q) and q not in rows] if not mine else []
+        if mine:
+            lines.append(answers.t("among_yes", lang, place=place, items=answers.items_text(mine, lang)))
+        elif elsewhere:
+            lines.append(answers.t("among_elsewhere", lang, place=place, items=answers.items_text(elsewhere, lang)))
+        else:
+            lines.append(answers.t("among_no", lang, place=place))
+    return answers.Answer("among", lang, "\n".join(lines), (), ())
+
+
 def staff_query(ctx: Context, counting: bool = False, browsing: bool = True) -> Optional[Reply]:
+    """The row query of the message (`_staff_query`); a place asked about beside it ("Is Florida among them?") is
+    answered after the rows: among them, elsewhere in the catalog, or not listed."""
+    if not ctx.text or ctx.text.startswith("/"):
+        return _staff_query(ctx, counting, browsing)
+    rest, places = _among_asked(ctx.text)
+    if not places:
+        return _staff_query(ctx, counting, browsing)
+    reply = _staff_query(replace(ctx, text=rest), counting, browsing)
+    if reply is None:
+        return None
+    replies, events = reply
+    ids = [i for a in replies for i in re.findall(r"(?<![A-Za-z0-9])([UR]\d{2,3})(?![0-9])", a.text)]
+    rows = [q for q in (queries.get(i) for i in dict.fromkeys(ids)) if q is not None]
+    return list(replies) + [_among_answer(places, rows, ctx.lang)], events
+
+
+def _staff_query(ctx: Context, counting: bool = False, browsing: bool = True) -> Optional[Reply]:
     """ "哪些体育类证书要求两年工作经验", "how many finance rows are from the UK": the count and the rows, whatever
     intent NLU saw. A message naming one credential is about that credential; a generic name shared by rows
     ("精算师有几项") lists those rows. `counting`: the count answer's own action, which gives numbers only, so

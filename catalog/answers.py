@@ -653,6 +653,14 @@ def _conditions(filters: Any, lang: str, snap: Any) -> str:
     return ("；" if lang == "zh" else "; ").join(parts)
 
 
+def items_text(rows: Sequence[QualificationInfo], lang: str) -> str:
+    """ "附件1（二）第69项 教师资格证书（维多利亚州）", "list (2), item 69, Teaching Certificate (Victoria)", joined."""
+    lang = _lang(lang)
+    parts = [f"{'附件1（一）' if q.list == 'urgent' else '附件1（二）'}第{q.row}项 {q.name.text(lang)}" if lang == "zh"
+             else f"{'list (1)' if q.list == 'urgent' else 'list (2)'}, item {q.row}, {q.name.text(lang)}" for q in rows]
+    return _join(parts, lang)
+
+
 def _row_range(rows: Sequence[QualificationInfo], lang: str) -> str:
     """"（附件1（二）第96项至第114项）" when the rows are one run of items of one list, else ""."""
     nums = sorted(q.row for q in rows)

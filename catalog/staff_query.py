@@ -57,6 +57,7 @@ AUTHORITIES = {
               "the health authority"),
 }
 _SPLIT = re.compile(r"(?<=[？?。；;])\s*|(?=其中|當中|当中)|,\s*(?=and which|which of)", re.I)
+_SUBSET = re.compile(r"\s*(?:其中|當中|当中|这些|這些|里面|裡面|入面|(?:and\s+)?(?:which|how many) of (?:these|them|those)|of these|of them)", re.I)
 _COUNTING = re.compile(r"一共|共有|总共|總共|多少|几项|幾項|几个|幾個|几多|幾多|how many|count")
 
 
@@ -68,7 +69,8 @@ def total_and_subset(text: str) -> Optional[Tuple["Filters", "Filters"]]:
         return None
     first, rest = parts[0], " ".join(parts[1:])
     base = parse(first)
-    if base is None or not _COUNTING.search(normalize(first)):
+    # (a list asked first, then its subset: "云计算领域的证书有哪些？其中哪些要求两年工作经验？")
+    if base is None or not (_COUNTING.search(normalize(first)) or _SUBSET.match(rest) and asks_for_rows(first)):
         return None
     more = _filters(rest, normalize(rest))
     if not more.any() or not asks_for_rows(rest, follow_up=True):

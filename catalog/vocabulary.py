@@ -33,6 +33,15 @@ def _terms(data_dir: str) -> Tuple[List[Tuple[str, str]], List[Tuple[str, str]]]
 CAPITALS_ONLY = {"IT": "信息技术"}  # "IT certificates" names a field; "is it listed?" does not
 
 
+# short field words that are a prefix in a compound ("tech-recruitment briefing" is no tech field); other terms
+# are still read before a hyphen ("Hong Kong-issued", "cloud-computing")
+_HYPHEN_SHY = {"tech", "it", "science"}
+
+
+def _shy(term: str) -> str:
+    return "|-[a-z]" if term in _HYPHEN_SHY else ""
+
+
 def _first(text: str, terms: List[Tuple[str, str]]) -> Optional[Tuple[str, Tuple[int, int]]]:
     norm = normalize(text)
     best: Optional[Tuple[str, Tuple[int, int]]] = None
@@ -45,7 +54,7 @@ def _first(text: str, terms: List[Tuple[str, str]]) -> Optional[Tuple[str, Tuple
         if not term:
             continue
         if term.isascii():
-            m = re.search(rf"(?<![a-z0-9]){re.escape(term)}(?![a-z0-9])", norm)
+            m = re.search(rf"(?<![a-z0-9]){re.escape(term)}(?![a-z0-9]{_shy(term)})", norm)
             span = m.span() if m else None
         else:
             i = norm.find(term)
@@ -83,7 +92,7 @@ def _all_keys(text: str, terms: List[Tuple[str, str]]) -> List[str]:
     for term, key in terms:
         if not term:
             continue
-        pattern = rf"(?<![a-z0-9]){re.escape(term)}(?![a-z0-9])" if term.isascii() else re.escape(term)
+        pattern = rf"(?<![a-z0-9]){re.escape(term)}(?![a-z0-9]{_shy(term)})" if term.isascii() else re.escape(term)
         for m in re.finditer(pattern, norm):
             if any(x < m.end() and m.start() < y for x, y in taken):
                 continue

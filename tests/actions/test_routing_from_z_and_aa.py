@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from actions.routing import (ActionAnswerChitchat, ActionAnswerFallback, ActionAnswerInform,
+from actions.routing import (ActionAnswerCatalogStats, ActionAnswerChitchat, ActionAnswerFallback, ActionAnswerInform,
                              ActionAnswerPractice, ActionAnswerRecognition)
 from tests.actions.test_actions import run
 from tests.actions.test_framed import tracker
@@ -89,3 +89,25 @@ def test_a_practising_answer_says_the_row_first():
     text, *_ = run(ActionAnswerPractice(), tracker("hi my wife has iowa teachr license can she teach in bj thx",
                                                    "ask_practice", lang="en"))
     assert text.startswith("Yes.") and "item 53" in text and "listed" in text
+
+
+@pytest.mark.parametrize("text,lang,says", [
+    ("Hotline agent here. How many Australian state/territory teacher certificates are in the catalog, and which ones? "
+     "The caller is from New South Wales.", "en", ["6 items", "Tasmania", "New South Wales: not among them"]),
+    ("How many list-2 rows have country = United States AND field = education? Is New York among them? Florida?", "en",
+     ["New York: yes, among them: list (2), item 46", "Florida: not among them"]),
+    ("澳洲的教师资格证书有几项？有没有新南威尔士？", "zh", ["共6项", "新南威尔士：不在其中"]),
+])
+def test_a_place_asked_beside_a_row_query_is_answered_after_the_rows(text, lang, says):
+    out, *_ = run(ActionAnswerCatalogStats(), tracker(text, "ask_catalog_stats", lang=lang))
+    assert all(s in out for s in says), out
+    assert "containing" not in out and "包含" not in out  # the place's words filter no rows
+
+
+def test_a_list_then_its_subset_gives_both_and_tech_recruitment_is_no_field():
+    out, *_ = run(ActionAnswerCatalogStats(), tracker("云计算领域的证书有哪些？其中哪些要求两年工作经验？", "ask_catalog_stats"))
+    assert "5项" in out and "4项" in out
+    out, *_ = run(ActionAnswerCatalogStats(), tracker(
+        "For a tech-recruitment briefing: how many catalog items are in the 'cloud computing' (云计算) field, and which "
+        "ones need two years of experience?", "ask_catalog_stats", lang="en"))
+    assert "5 items in all" in out and "Science and technology" not in out
