@@ -8,11 +8,24 @@ from actions import context
 from actions.answering import Reply, with_qualification
 from actions.context import Context
 from catalog import answers, benefits as rules
+from catalog import facts as person_facts
+
+
+def nationality_changed(ctx: Context) -> bool:
+    """Whether this message, a follow-up, says the person's nationality: a new one ("I'm actually a Chinese national
+    now" after "I'm a US citizen") or the first one after the benefits were asked ("Forgot to say: I'm a Chinese
+    citizen"), so what it rules out is said."""
+    if not ctx.text or ctx.text.startswith("/") or ctx.nationality not in ("chinese", "foreign") or not ctx.history:
+        return False
+    said = person_facts.nationality(ctx.text)
+    return said is not None and all(
+        (before := person_facts.nationality(h)) is None or before[0] != said[0] for h in ctx.history)
 
 
 def benefits(ctx: Context) -> Reply:
     def specific(q):
-        return answers.benefits(rules.benefits_for(q.id, ctx.nationality, ctx.age, ctx.high_end), ctx.lang)
+        return answers.benefits(rules.benefits_for(q.id, ctx.nationality, ctx.age, ctx.high_end), ctx.lang,
+                                say_excluded=nationality_changed(ctx))
 
     # ("I work for a company in Shanghai, not Beijing": not yet, first)
     replies, events = _not_yet(ctx, with_qualification(

@@ -75,8 +75,11 @@ class Context:
                          None)
         if employer is None and self.slots.get("beijing_employer") not in (None, ""):
             employer = str(self.slots["beijing_employer"]).lower() == "true"
+        typed = [self.text] if self.text and not self.text.startswith("/") else []
+        recommended = next((False for h in typed + list(reversed(self.history))
+                            if person_facts.recommended(h) is False), None)  # ("won't recommend me", this turn or before)
         return Facts(self.nationality if self.nationality in ("chinese", "foreign") else "unknown", self.age,
-                     self.high_end, years, employer)
+                     self.high_end, years, employer, recommended)
 
     def fact_events(self) -> List[Dict[str, Any]]:
         """Slot events keeping what this message said of experience and a Beijing employer."""
@@ -215,7 +218,7 @@ def refined(ctx: "Context") -> Optional[MatchResult]:
     alone = m.match(text)
     if alone.status in ("listed", "unlisted"):
         return None
-    if person_facts.nationality(text) is not None and ctx.slots.get("qualification"):
+    if person_facts.nationality(text) is not None and (ctx.slots.get("qualification") or ctx.slots.get("confirming")):
         return None  # "说错了，我其实是中国籍，只是在英国读的书": a fact of the person, not the credential's place
     own_places = _places(m, text)
     text = _without_negated_levels(_without_negated_places(text, own_places))
@@ -272,7 +275,9 @@ def refined(ctx: "Context") -> Optional[MatchResult]:
             tries = [r for r in tries if set(r.ids) & set(alone.ids)]
             if not tries:
                 return None
-        combined = min(tries, key=lambda r: rank.get(r.status, 5))
+        # (a place said now: of two "not listed" readings, the one that names the place: "…it's Florida, not Texas")
+        combined = min(tries, key=lambda r: (rank.get(r.status, 5), not (places and r.unlisted is not None
+                                                                         and r.unlisted.kind == "other_jurisdiction")))
         if combined.status == "none":
             continue
         if (combined.status, combined.ids) != (before.status, before.ids) or alone.status != "none":

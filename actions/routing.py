@@ -73,6 +73,12 @@ def answer_confirmation(ctx: Context, qid: str) -> Optional[Reply]:
         return None
     done = [context.slot("confirming", None)]
     result = None
+    if ctx.text and not ctx.text.startswith("/") and ctx.intent not in ("affirm", "deny") \
+            and person_facts.nationality(ctx.text) is not None and not context.answers_yes_no(ctx.text) \
+            and matcher.match(ctx.text).status in ("none", "unlisted") and not matcher.match(ctx.text).ids:
+        # "Correction: I'm actually a Chinese citizen, I just studied in the US." to "is yours the SOA's?": a fact of
+        # the person (the US is where they studied), no answer about the credential's issuer
+        return None
     if ctx.text and not ctx.text.startswith("/"):
         alone = matcher.match(ctx.text)
         if alone.status == "listed" and alone.ids[:1] != [qid]:

@@ -390,7 +390,9 @@ def no_beijing_employer(lang: str, version: Optional[str] = None) -> Answer:
     return Answer("not_applicable", lang, text, (cite,), (), _ver(version))
 
 
-def benefits(b: rules.Benefits, lang: str) -> Answer:
+def benefits(b: rules.Benefits, lang: str, say_excluded: bool = False) -> Answer:
+    """What the holder gets (`b`); `say_excluded`: the nationality changed in the conversation, so the measures it
+    rules out now are named ("These are for foreign nationals only…"), not just left out."""
     lang = _lang(lang)
     q = b.qualification
     lines = [t("benefits_header", lang, name=q.name.text(lang), list_name=list_name(q, lang))]
@@ -411,6 +413,15 @@ def benefits(b: rules.Benefits, lang: str) -> Answer:
     own = [line for line in conditions_lines(q, lang) if line != title]
     if own:
         lines.append(t("recognized_conditions_header", lang) + ("" if lang == "zh" else " ") + " ".join(own))
+    # what the person's nationality rules out, said ("Visas… are for foreign nationals, not for you"): after a change
+    # of nationality the items that no longer apply are named, not just left out
+    others = [i for i in b.items if say_excluded and i.status == "not_applicable"
+              and i.reason == f"{i.for_nationality}_only" and i.for_nationality != "any"]
+    if others:
+        names = _join((f"{i.clause.title.text(lang)}（{i.clause.cite.text(lang)}）" if lang == "zh"
+                       else f"{i.clause.title.text(lang)} ({i.clause.cite.text(lang)})" for i in others), lang)
+        lines.append(t("benefits_not_for_you", lang, who=t(f"nationality_plural.{others[0].for_nationality}", lang),
+                       items=names))
     if b.needs_nationality:
         lines.append(t("benefits_ask_nationality", lang))
     return Answer("benefits", lang, "\n".join(lines), tuple(cites), (), q.version, q.id)

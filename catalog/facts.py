@@ -365,6 +365,20 @@ _NO_BEIJING_EMPLOYER = re.compile(
     rf"(?:work|working|employed)\s+(?:for|at|with|in)\s+(?:a |an |the )?[a-z' -]{{0,30}}?\bin\s+{_OTHER_CITY}\b", re.I)
 
 
+# "My firm says they won't recommend me", "单位不肯推荐我", "公司唔推薦我": the employer's recommendation (二.2) refused
+_NOT_RECOMMENDED = re.compile(
+    r"(?:won't|will not|wouldn't|would not|don't|do not|doesn't|does not|didn't|did not|refuse[sd]? to|declined? to|"
+    r"not going to|unwilling to)\s+(?:\w+\s+)?recommend(?:\s+me)?|(?:no|without (?:a|any|the)?)\s*(?:employer'?s?\s+)?"
+    r"recommendation|(?:不|不肯|不会|不會|不愿意|不願意|不同意|唔|唔肯|唔會|冇)(?:给我|俾我|幫我|帮我)?推(?:荐|薦)|没有推(?:荐|薦)|沒有推(?:荐|薦)|"
+    r"拒绝推(?:荐|薦)|拒絕推(?:荐|薦)", re.I)
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def recommended(text: str) -> Optional[bool]:
+    """False when the person says the employer will not recommend them (二.2's condition); otherwise unknown."""
+    return False if _NOT_RECOMMENDED.search(normalize(text or "")) else None
+
+
 _PLANNED = re.compile(r"(?:want|wants|would like|plan|plans|planning|hope|hoping|looking|going|intend|intends|may|might|"
                       r"想|打算|准备|準備|希望|计划|計劃|将来|將來|以后|以後)\s*(?:to\s+)?$", re.I)
 

@@ -39,6 +39,7 @@ class Facts:
     high_end: Optional[bool] = None
     experience_years: Optional[float] = None
     beijing_employer: Optional[bool] = None
+    recommended: Optional[bool] = None  # whether the Beijing employer recommends the person (二.2)
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,9 @@ def decide(q: QualificationInfo, c: ClauseInfo, facts: Facts) -> Verdict:
     level = c.facts.get("title_level")
     if level and q.title_level != level:
         return _verdict(c, NOT_APPLICABLE, "no_title_correspondence")
+    if facts.recommended is False and c.facts.get("requires_employer_recommendation"):
+        # "My firm says they won't recommend me": 二.2 is for those the Beijing employer recommends
+        return _verdict(c, NOT_APPLICABLE, "not_recommended")
     short = experience_short(q, facts)
     if short:
         return _verdict(c, NOT_APPLICABLE, "experience_below_remark", ("experience_years",))

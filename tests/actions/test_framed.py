@@ -120,7 +120,10 @@ def test_a_new_nationality_answers_what_the_credential_gives_now():
         "Correction — I naturalized as a Singapore citizen last year, so I'm no longer Chinese. What changes?", "inform",
         "en", history=["I'm a Chinese national, ACM Distinguished Member, working for a Beijing AI lab."],
         qualification="U04", nationality="foreign"))
-    assert "talent visa" in text.lower() and "Section 2, item 4" in text and "Work Residence Permit" not in text
+    assert "talent visa" in text.lower() and "Section 2, item 4" in text
+    # the Chinese nationals' measures are no benefit of theirs now: named as what no longer applies, never listed
+    assert not any(line.startswith("• Beijing Work Residence Permit") for line in text.splitlines())
+    assert "These are for Chinese nationals only and do not apply to you: Beijing Work Residence Permit" in text
 
 
 def test_facts_corrected_later_answer_the_question_of_an_earlier_turn():

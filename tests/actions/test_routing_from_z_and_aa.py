@@ -111,3 +111,35 @@ def test_a_list_then_its_subset_gives_both_and_tech_recruitment_is_no_field():
         "For a tech-recruitment briefing: how many catalog items are in the 'cloud computing' (云计算) field, and which "
         "ones need two years of experience?", "ask_catalog_stats", lang="en"))
     assert "5 items in all" in out and "Science and technology" not in out
+
+
+def test_a_nationality_said_to_is_yours_from_is_no_answer_about_the_issuer():
+    text, *_ = run(ActionAnswerInform(), tracker(
+        "Correction: I'm actually a Chinese citizen, I just studied in the US.", "inform", lang="en",
+        history=["I'm a US citizen with an FSA designation. What benefits do I get?"],
+        confirming="R008", pending_intent="ask_benefits"))
+    assert "not listed" not in text and "Work Residence Permit" in text
+
+
+def test_a_corrected_place_is_named_in_the_not_listed_answer():
+    text, *_ = run(ActionAnswerInform(), tracker("Sorry, my mistake — it's Florida, not Texas.", "inform", lang="en",
+                                                 history=["I'm certified to teach in Texas. Is that recognized?"],
+                                                 qualification="R057"))
+    assert text.startswith("The credential or level you mention is not listed") and '"Florida"' in text
+
+
+def test_an_employer_that_will_not_recommend_closes_talent_introduction():
+    text, *_ = run(ActionAnswerFallback(), tracker(
+        "My firm says they won't recommend me this year.", "out_of_scope", lang="en",
+        history=["Chinese citizen, FCCA, Beijing firm. Can I apply for talent introduction (人才引进)?"],
+        qualification="U07", nationality="chinese", asked="二.2"))
+    assert text.startswith("No.") and "recommended by their Beijing employer" in text
+
+
+def test_after_a_change_of_nationality_the_benefits_say_what_no_longer_applies():
+    text, *_ = run(ActionAnswerFallback(), tracker(
+        "Actually, correction — I gave up my US citizenship years ago; I'm a Chinese national now. What applies to me?",
+        "nlu_fallback", lang="en", history=["I'm a US citizen with a USCPA licence; I just joined a Big Four firm in Beijing."],
+        qualification="R022"))
+    assert "Beijing Work Residence Permit" in text
+    assert "These are for foreign nationals only and do not apply to you" in text and "Section 1, item 4" in text

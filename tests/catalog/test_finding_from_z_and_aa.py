@@ -114,3 +114,26 @@ def test_what_the_notice_is_silent_on(text, topic):
 def test_a_school_or_employer_named_in_passing_is_no_silent_topic():
     assert silence.silent_topics("我在北京一所国际学校工作，持有加州教师资格证") == []
     assert silence.silent_topics("我在北京高精尖企业工作，67岁") == []
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("My firm says they won't recommend me this year.", False),
+    ("单位不肯推荐我", False),
+    ("公司唔推薦我點算", False),
+    ("my employer will recommend me", None),
+    ("what do you recommend?", None),
+])
+def test_an_employer_that_will_not_recommend(text, expected):
+    assert facts.recommended(text) is expected
+
+
+def test_talent_introduction_without_the_employers_recommendation_does_not_apply():
+    from catalog import queries, reasoner
+    q, c = queries.get("U07"), next(c for c in queries.clauses() if c.id == "二.2")
+    base = reasoner.Facts(nationality="chinese", beijing_employer=True)
+    assert reasoner.decide(q, c, base).outcome == reasoner.CONDITIONAL  # outstanding and recommended still to hold
+    refused = reasoner.with_facts(base, recommended=False)
+    v = reasoner.decide(q, c, refused)
+    assert (v.outcome, v.reason) == (reasoner.NOT_APPLICABLE, "not_recommended")
+    # no other clause asks for the recommendation
+    assert reasoner.decide(q, next(c for c in queries.clauses() if c.id == "二.1"), refused).positive
