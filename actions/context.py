@@ -200,9 +200,12 @@ CORRECTION = re.compile(r"(?<![a-z])(?:sorry|my mistake|my bad|actually|correcti
 WHAT_IF = re.compile(r"what if|what about|how about|\binstead\b|\bif i (?:also |later |then |now )?(?:get|got|obtain|take|hold)\b|那如果|如果是|如果换成|换成|換成|咁如果|改成|要是", re.I)
 
 
+# a grade by letter ("C licence", "B级", "'A' certificate"), and one said bare ("get my B", "have the A")
+_LETTER_LEVEL = re.compile(r"(?<![A-Za-z])['\"‘’“”]?(?:PRO|Pro|[ABC])['\"‘’“”]?\s*(?:级|級|(?i:licen[cs]e|level|certificate|diploma|badge))")
+_BARE_LETTER = re.compile(r"(?<![A-Za-z])(?:my|the|a|an|get|got|getting|have|hold|pass|passed)\s+['\"‘’“”]?([ABC])['\"‘’“”]?(?![\w'])")
 # a grade by number ("6级", "三級", "Level 3", "grade 8"): a later one replaces an earlier one
 _NUMBERED_LEVEL = re.compile(r"(?:\d{1,2}|[一二三四五六七八九十])\s*(?:级|級|段)|(?<![a-z])(?:level|grade|lvl)\s*\d{1,2}(?!\d)", re.I)
-_LEVEL_WORD = re.compile(r"(?<![A-Za-z])(?:associate|professional|expert|foundation|practitioner|specialist|fellow|"
+_LEVEL_WORD = re.compile(r"(?<![A-Za-z])(?:associate|professional|expert|foundation|practitioner|specialist|fellow|probationer|"
                          r"senior member|member)(?![A-Za-z])|助理级|助理級|专业级|專業級|专家级|專家級|基础级|基礎級", re.I)
 
 
@@ -236,6 +239,13 @@ def refined(ctx: "Context") -> Optional[MatchResult]:
         if places:
             # "Sorry, it's from Virginia." after "… licence from Ohio": the place said now replaces the earlier one
             earlier = [_without_places(m, e) for e in earlier]
+        bare = _BARE_LETTER.search(follow)
+        if bare and not _LETTER_LEVEL.search(follow):
+            # "what about if I get my B next year?" after "…UEFA coaching licence" → "I have the C licence": the
+            # letter grade said now, as a licence, replaces the earlier one
+            follow = f"{follow} {bare.group(1)} licence"
+        if _LETTER_LEVEL.search(follow):
+            earlier = [_LETTER_LEVEL.sub(" ", e) for e in earlier]
         if _NUMBERED_LEVEL.search(follow):
             # "那我考到8级以后呢？" after "…皇家舞蹈学院的证书" → "是6级的": the grade said now replaces the earlier one
             earlier = [_NUMBERED_LEVEL.sub(" ", e) for e in earlier]
@@ -295,7 +305,8 @@ NEGATION_BEFORE = re.compile(r"(?:not|no|isn'?t|instead of|rather than|不是|�
 
 
 
-_NEGATED_BEFORE_LEVEL = re.compile(r"(?:不是|唔係|唔系|并非|並非|\bnot(?: the| a| an)?|isn't(?: the| a| an)?|\bnor|\bneither)\s*$", re.I)
+_NEGATED_BEFORE_LEVEL = re.compile(r"(?:不是|唔係|唔系|并非|並非|还不是|還不是|仲未係|\bnot(?: yet)?(?: the| a| an)?(?: full| ordinary| proper| professional)?|"
+                                   r"isn't(?: yet)?(?: the| a| an)?(?: full| ordinary| proper)?|\bnor|\bneither)\s*$", re.I)
 
 
 def _without_negated_levels(text: str) -> str:

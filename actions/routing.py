@@ -665,8 +665,10 @@ def _row_by_number(ctx: Context) -> Optional[Reply]:
             rows = [q for q in queries.all_qualifications() if q.list == earlier[0].list and q.row == int(m.group(1))]
     elif rows and not (_ROW_ASKED.search(text) or len(claims.strip_items(text)) <= 6):
         return None  # "我是清单二第15项的持证人，有什么便利": a question about that row, answered by its topic
-    if not rows or len(rows) > 3 or matcher.match(text).status in ("listed", "confirm", "ambiguous", "unlisted"):
+    if not rows or len(rows) > claims.MAX_RANGE + 1 or matcher.match(text).status in ("listed", "confirm", "ambiguous", "unlisted"):
         return None
+    if len(rows) > 3:  # "what's special in the remarks of rows 87-90?": each row with its conditions
+        return [answers.rows_named(rows, ctx.lang)], [context.slot("pending_intent", None)]
     return [answers.qualification_answer(q, ctx.lang) for q in rows], context.slot_events(context.Resolution("listed", rows[-1].id))
 
 

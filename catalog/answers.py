@@ -650,6 +650,7 @@ def refusal(lang: str, kinds: Sequence[str] = ()) -> Answer:
 
 
 STAFF_QUERY_LIMIT = 40
+OTHERS_SHOWN = 10  # a total of at most this many rows: the rows outside the subset are listed too
 
 
 def _conditions(filters: Any, lang: str, snap: Any) -> str:
@@ -694,8 +695,12 @@ def staff_query(filters: Any, rows: Sequence[QualificationInfo], lang: str, vers
                  range=_row_range(total[1], lang))
         whole = staff_query(filters, rows, lang, version)
         head = head if lang == "zh" else head[:1].upper() + head[1:]
-        return Answer("staff_query", lang, head + ("" if lang == "zh" else " ") + whole.text, whole.cites, (),
-                      whole.version)
+        text = head + ("" if lang == "zh" else " ") + whole.text
+        shown = {q.id for q in rows}
+        others = [q for q in total[1] if q.id not in shown]
+        if others and len(total[1]) <= OTHERS_SHOWN:  # "which rows are in the field, and which of them…": all of them
+            text += "\n" + "\n".join([t("staff_query.others", lang, n=len(others))] + [_staff_row(q, lang) for q in others])
+        return Answer("staff_query", lang, text, whole.cites, (), whole.version)
     # a country asked: rows whose 国家(地区) cell is empty in the notice (filled in from the issuer) are counted
     # apart, so the figure is the notice's own column ("国家一栏写澳大利亚的有多少项": 14, and item 27 besides)
     filled = [q for q in rows if q.country_filled] if (filters.country or filters.countries) else []
@@ -723,6 +728,13 @@ def staff_query(filters: Any, rows: Sequence[QualificationInfo], lang: str, vers
                        first=nums[0], last=nums[-1]))
     cite = "附件1" if lang == "zh" else "Annex 1"
     return Answer("staff_query", lang, "\n".join(lines), (cite,), (), _ver(version))
+
+
+def rows_named(rows: Sequence[QualificationInfo], lang: str, version: Optional[str] = None) -> Answer:
+    """The rows a message names by number ("rows 87-90"), each with where from, issuer and the remark's conditions."""
+    lang = _lang(lang)
+    lines = [t("rows_named", lang, n=len(rows))] + [_staff_row(q, lang, list_named=True) for q in rows]
+    return Answer("staff_query", lang, "\n".join(lines), tuple(row_cite(q, lang) for q in rows), (), _ver(version))
 
 
 def _staff_row(q: QualificationInfo, lang: str, conditions: bool = True, list_named: bool = False) -> str:

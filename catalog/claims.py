@@ -23,6 +23,9 @@ _CLAUSE_BEFORE = re.compile(r"(?:第\s*[一二三四五六\d]+\s*[条條款部]|
 _CLAUSE_AFTER = re.compile(r"\s*(?:of|in|under)\s+(?:section|sec\.?|article|part)\b", re.I)
 
 
+MAX_RANGE = 11  # rows: "rows 87-90" names 4; a longer run is a staff query, not rows named
+_RANGE = re.compile(r"(?:(?<![a-z])(?:rows?|items?|entries|nos?\.?)\s*|第\s*)(\d{1,3})\s*(?:-|–|—|~|～|至|到|(?<![a-z])to(?![a-z])|through)\s*"
+                    r"(?:第\s*)?(\d{1,3})(?!\d)\s*(?:项|項)?", re.I)
 # the list's numeral inside the reference: "item (二)34", "row (2) 34", "(二)34项"
 _LIST_INSIDE = re.compile(r"(?:(?:item|row|entry|no\.?)\s*)?[(（]\s*(1|2|一|二|i{1,2})\s*[)）]\s*(?:第|item|row|no\.?)?\s*(\d{1,3})(?!\d)", re.I)
 
@@ -31,8 +34,14 @@ def _row_references(norm: str) -> List[Tuple[int, Optional[str]]]:
     """(number, list said or None) for each row reference of a normalised message; a clause's item ("第二条第6项",
     "item 5 of section 2") is none."""
     norm = _LIST_INSIDE.sub(lambda m: f"list {m.group(1)} item {m.group(2)}", norm)  # "item (二)34"
-    return [(int(m.group(2) or m.group(3)), _LISTS.get((m.group(1) or "").lower())) for m in _ITEM.finditer(norm)
-            if not (_CLAUSE_BEFORE.search(norm[max(0, m.start() - 14):m.start()]) or _CLAUSE_AFTER.match(norm, m.end()))]
+    spans: List[Tuple[int, Optional[str]]] = []
+    for m in _RANGE.finditer(norm):  # "rows 87-90", "第87至90项": each row of a short run
+        first, last = int(m.group(1)), int(m.group(2))
+        if 0 < first < last <= first + MAX_RANGE:
+            spans += [(n, None) for n in range(first, last + 1)]
+    norm = _RANGE.sub(" ", norm)
+    return spans + [(int(m.group(2) or m.group(3)), _LISTS.get((m.group(1) or "").lower())) for m in _ITEM.finditer(norm)
+                    if not (_CLAUSE_BEFORE.search(norm[max(0, m.start() - 14):m.start()]) or _CLAUSE_AFTER.match(norm, m.end()))]
 
 
 def items_named(text: str, version: Optional[str] = None) -> List[QualificationInfo]:

@@ -67,7 +67,7 @@ _EXPERIENCE_PATTERNS = [
     re.compile(r"\b(?:did|spent|put in|after|with)\s+(?:about\s+|around\s+|nearly\s+|almost\s+|over\s+)?" + _EN_NUM
                + r"\s*(\+)?\s*years?\s+(?:of\s+|in\s+|as\s+|at\s+|doing\s+|[a-z]+ing\b)", re.I),
     re.compile(r"(?<!stay )(?<!for )(?<!valid )(?<!live )(?<!lived )(?<!next )(?<!in )\b" + _EN_NUM
-               + r"\s*(\+)?\s*years?\s+as\s+(?:an?\s+|the\s+)?[a-z]", re.I),
+               + r"\s*(\+)?\s*(?:years?|yrs?)\s+as\s+(?:an?\s+|the\s+)?[a-z]", re.I),
     # I have been a nurse for 10 years / been an auditor for about three years
     re.compile(r"\bbeen\s+(?:an?\s+)?[a-z][a-z -]{1,30}?\s+for\s+(?:about\s+|around\s+|nearly\s+|almost\s+|over\s+)?"
                + _EN_NUM + r"\s*(\+)?\s*years?", re.I),

@@ -142,7 +142,10 @@ class Matcher:
                 # ("CAIA. Which of these count": the name's own sentence says whether it is a credential)
                 own = re.split(r"(?<=[A-Za-z0-9)])\.\s+", part)[0]
                 credential_like = len(own.split()) <= (5 if re.match(r"\s*(?:a |an |the )?[A-Z]{3,}", own) else 2) \
-                    or _CREDENTIAL_WORD.search(own)
+                    or _CREDENTIAL_WORD.search(own) \
+                    or (name is not None and re.search(r"(?<![A-Za-z])(?:has|have|holds?|got|earned|with|passed)\s+(?:an?\s+|the\s+)?"
+                                                       + re.escape(name.group(0)) + r"\b", own) is not None
+                        and name.group(0).isupper() and len(name.group(0)) >= 3)  # "my husband has CAIA"
                 if _NOT_A_GRADE.search(part) or _GRADE_WORD.fullmatch(_SELF_INTRO.sub("", part)):
                     continue  # "I'm an Associate, not a Fellow yet": the grade of the credential named, no credential
                 if name and credential_like and name.group(0).upper() not in self.data.not_credentials \

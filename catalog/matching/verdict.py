@@ -254,7 +254,8 @@ class Verdict:
         if words.domestic_spans:
             return self._synthetic("domestic", text, hit, ())
         national = self._national(ids, words.places) | self._national_of(ids, [c for c, _s in words.other])
-        if len(national) == 1 and not any(ids & place_ids for place_ids in words.places):
+        if len(national) == 1 and all(national <= place_ids for place_ids in words.places if ids & place_ids):
+            # (the country named too, "an American doctor … state license in Ohio": still that country's row)
             # "an internist licensed in Massachusetts", "Ohio medical license", "新南威尔士州的医生执照": a state of a
             # country whose row covers the whole country (the physicians' R096, R098): which body issued it is
             # asked, never "not listed" for a place inside that country
@@ -377,6 +378,8 @@ class Verdict:
                 while len(words) > 1 and words[0] in _LEADING_STOP:
                     words = words[1:]  # "i have the performance diploma" -> "performance diploma"
                 noun = " ".join(words)
+                # ("在澳门土地工务局注册了工程师": 注册了工程师 is its 注册工程师, the aspect word read past)
+                noun = re.sub(r"(?<=[\u4e00-\u9fff])[了过咗過](?=[\u4e00-\u9fff])", "", noun)
                 core = re.sub(r"(证书|证|执照|资格|licen[cs]e|certificate|certification|diploma|permit)$", "", noun).strip()
                 if len(core) >= 4 and any(fuzz.partial_ratio(core, w) >= 95 for w in own):
                     continue  # "信息系统审计师证书" beside ISACA is its CISA

@@ -123,7 +123,7 @@ def test_a_new_nationality_answers_what_the_credential_gives_now():
     assert "talent visa" in text.lower() and "Section 2, item 4" in text
     # the Chinese nationals' measures are no benefit of theirs now: named as what no longer applies, never listed
     assert not any(line.startswith("• Beijing Work Residence Permit") for line in text.splitlines())
-    assert "These are for Chinese nationals only and do not apply to you: Beijing Work Residence Permit" in text
+    assert "By nationality, these are for Chinese nationals only and do not apply to you: Beijing Work Residence Permit" in text
 
 
 def test_facts_corrected_later_answer_the_question_of_an_earlier_turn():

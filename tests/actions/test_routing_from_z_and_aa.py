@@ -142,4 +142,30 @@ def test_after_a_change_of_nationality_the_benefits_say_what_no_longer_applies()
         "nlu_fallback", lang="en", history=["I'm a US citizen with a USCPA licence; I just joined a Big Four firm in Beijing."],
         qualification="R022"))
     assert "Beijing Work Residence Permit" in text
-    assert "These are for foreign nationals only and do not apply to you" in text and "Section 1, item 4" in text
+    assert "By nationality, these are for foreign nationals only and do not apply to you" in text and "Section 1, item 4" in text
+
+
+def test_a_grade_said_not_to_be_theirs_among_the_options_is_no_yes():
+    text, *_ = run(ActionAnswerInform(), tracker("He's a Probationer, not yet a full member.", "inform", lang="en",
+                                                 history=["Is Hong Kong Institute of Surveyors membership listed?"],
+                                                 candidates="R042,R043", pending_intent="ask_recognized"))
+    assert "not listed" in text and not text.startswith("Yes")
+
+
+def test_a_letter_grade_said_bare_replaces_the_earlier_one():
+    text, *_ = run(ActionAnswerFallback(), tracker("what about if I get my B next year?", "nlu_fallback", lang="en",
+                                                   history=["Is the UEFA coaching licence in the catalog?", "I have the C licence"]))
+    assert text.startswith("Yes.") and "item 80" in text
+
+
+def test_rows_named_by_a_range_get_their_remarks():
+    text, *_ = run(ActionAnswerFallback(), tracker(
+        "For the Universal Studios projects, what's special in the remarks of rows 87-90?", "ask_benefits", lang="en"))
+    assert text.startswith("The 4 items you name") and text.count("Universal Studios project") >= 3
+
+
+def test_a_subset_of_a_small_total_lists_the_others_too():
+    text, *_ = run(ActionAnswerCatalogStats(), tracker(
+        "Which rows are in the cloud computing (云计算) field, and which of them require two years' experience?",
+        "ask_catalog_stats", lang="en"))
+    assert "5 items in all" in text and "The other 1:" in text and "Azure" in text

@@ -137,3 +137,27 @@ def test_talent_introduction_without_the_employers_recommendation_does_not_apply
     assert (v.outcome, v.reason) == (reasoner.NOT_APPLICABLE, "not_recommended")
     # no other clause asks for the recommendation
     assert reasoner.decide(q, next(c for c in queries.clauses() if c.id == "二.1"), refused).positive
+
+
+@pytest.mark.parametrize("text,status,first", [
+    ("I'm an American doctor (board certified, state license in Ohio). Can I just start seeing patients?", "confirm", "R096"),
+    ("我在澳门土地工务局注册了工程师，这个证北京认不认？", "listed", "R044"),
+    ("Is an HKIE corporate membership in the Civil discipline recognized?", "unlisted", "R041"),
+    ("boss is 69yo german, has TUV SUD HV lvl3, can he still get work permit", "listed", "R037"),
+    ("热线来电：客户是日本的税理士，问这个资格在不在目录里？", "unlisted", "R094"),
+])
+def test_bb_readings(matcher, text, status, first):
+    r = matcher.match(text)
+    assert (r.status, r.ids[:1]) == (status, [first])
+
+
+def test_a_credential_someone_else_has_is_still_named(matcher):
+    each = matcher.match_each("I have CFA and FRM, and my husband has CAIA. Which of these are in the catalog?")
+    assert [r.status for r in each] == ["listed", "listed", "none"] and each[2].unlisted.matched == "CAIA"
+
+
+def test_a_short_run_of_rows_is_named_and_a_year_as_yr():
+    assert [q.row for q in claims.items_named("what's special in the remarks of rows 87-90?")] == [87, 88, 89, 90]
+    assert [q.row for q in claims.items_named("第87至90项")] == [87, 88, 89, 90]
+    assert claims.items_named("rows 1-60") == []  # a long run is a staff query's
+    assert facts.experience_years("1 yr as chef in paris") == 1.0
