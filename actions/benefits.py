@@ -4,6 +4,8 @@ Answer functions only (`ctx -> (answers, events)`): which action or pending ques
 actions/routing.py's business, so this module imports no other topic."""
 from __future__ import annotations
 
+import re
+
 from actions import context
 from actions.answering import Reply, with_qualification
 from actions.context import Context
@@ -18,8 +20,20 @@ def nationality_changed(ctx: Context) -> bool:
     if not ctx.text or ctx.text.startswith("/") or ctx.nationality not in ("chinese", "foreign") or not ctx.history:
         return False
     said = person_facts.nationality(ctx.text)
-    return said is not None and all(
-        (before := person_facts.nationality(h)) is None or before[0] != said[0] for h in ctx.history)
+    if said is None:
+        return False
+    earlier = [n[0] for n in (person_facts.nationality(h) for h in ctx.history) if n is not None]
+    if earlier:
+        return earlier[-1] != said[0]
+    # the first one said: only as a correction of what was assumed ("Forgot to say: I'm a Chinese citizen, not a
+    # foreigner") or asking whether it matters ("She's a Malaysian citizen btw, does that matter?"), never a plain "作为外籍人员，我能享受什么？" (what it gets is the answer; nothing was taken back)
+    return bool(_CORRECTED.search(ctx.text))
+
+
+_CORRECTED = re.compile(r"(?<![a-z])(?:forgot to (?:say|mention)|should have said|not an? (?:foreigner|foreign national|chinese)|"
+                        r"no longer|correction|actually|i meant|does (?:that|it|this|nationality) (?:matter|make a difference|change anything))(?![a-z])|"
+                        r"有没有影响|有影响吗|有冇影响|有冇分别|有没有区别|忘了说|忘记说|其实|其實|不是外籍|不是中国籍|唔係外籍|更正|说错|說錯",
+                        re.I)
 
 
 def benefits(ctx: Context) -> Reply:

@@ -169,3 +169,14 @@ def test_a_subset_of_a_small_total_lists_the_others_too():
         "Which rows are in the cloud computing (云计算) field, and which of them require two years' experience?",
         "ask_catalog_stats", lang="en"))
     assert "5 items in all" in text and "The other 1:" in text and "Azure" in text
+
+
+def test_a_first_nationality_names_what_it_rules_out_only_when_it_corrects_or_asks():
+    plain = tracker("作为外籍人员，我能享受什么？", "ask_benefits", history=["我有CFA"], qualification="R007", nationality="foreign")
+    text, *_ = run(ActionAnswerFallback(), plain)
+    assert "工作居住证" not in text  # nothing was taken back: what they get is the answer
+    asked = tracker("She's a Malaysian citizen btw, does that matter?", "ask_benefits", lang="en",
+                    history=["My sister is a nurse in Singapore, is her cert listed?",
+                             "It's the Higher Nitec in emergency care from ITE"], qualification="R111")
+    text, *_ = run(ActionAnswerFallback(), asked)
+    assert "By nationality, these are for Chinese nationals only" in text
