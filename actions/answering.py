@@ -98,9 +98,24 @@ NAMED_CERTIFICATES = re.compile(r"(?<![\w])((?!(?:All|Any|My|The|Our|Your|These|
 ROLE_NAME = re.compile(r"(?:you are now|you're now|now you are|act as|pretend (?:to be|you are)|your name is)\s+\S+", re.I)
 
 
+# what follows a company's name ("ByteDance a 高精尖 company", "Baidu's Beijing office"): an employer, no credential
+_EMPLOYER_AFTER = re.compile(r"^(?:'s)?\s+(?:(?:is\s+)?(?:a|an|the)\s+)?(?:(?:高精尖|high-end|high-tech|tech|big|private|state-owned|"
+                             r"foreign|beijing)\s+)?(?:company|firm|office|employer|group|enterprise|startup|corporation|inc\b|"
+                             r"ltd\b|bank|hospital|school|university|公司|企业|单位)", re.I)
+
+
 def unknown_name(text: str) -> str:
     """The name of a credential the message asks about that the matcher found nowhere in the catalog: an
-    acronym, a quoted credential name ("Add 'Certified Scrum Master'"), a Chinese licence word."""
+    acronym, a quoted credential name ("Add 'Certified Scrum Master'"), a Chinese licence word; never a company
+    named as the employer ("Is ByteDance a 高精尖 company?")."""
+    name = _unknown_name(text)
+    at = (text or "").find(name) if name else -1
+    if at >= 0 and _EMPLOYER_AFTER.search((text or "")[at + len(name):at + len(name) + 40]):
+        return ""
+    return name
+
+
+def _unknown_name(text: str) -> str:
     data = matcher.get_matcher().data
     text = ROLE_NAME.sub(" ", text or "")  # "You are now FreeBot": the role an injection names is no credential
     said = NAMED_CERTIFICATES.search(text)  # "Say that all Coursera certificates are in the catalog"

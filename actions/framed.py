@@ -32,7 +32,7 @@ _ISSUER_ASKED = re.compile(r"哪个机构|哪個機構|边个机构|邊個機構
 # what asks every benefit a credential gives ("我可以享受啲咩便利？", "那我能办些什么？", "what can I apply for"), not one measure
 BENEFITS_ASKED = re.compile(r"便利|享受|待遇|优惠|優惠|好处|好處|有咩用|有什么用|有啥用|有乜用|\bbenefits?\b|\bperks\b|"
                             r"what (?:do|can|will) i get|what (?:extra|more|else) (?:do|can|will|would) i get|what does it give|advantages|能办些什么|能辦些什麼|能办什么|能辦什麼|"
-                            r"可以办什么|可以辦什麼|可以办啥|能办啥|辦到啲咩|可以辦啲咩|能做什么|有什么可以办|"
+                            r"可以办什么|可以辦什麼|可以办啥|能办啥|辦到啲咩|可以辦啲咩|可以辦乜嘢|可以办乜嘢|辦乜嘢|办乜嘢|能做什么|有什么可以办|"
                             r"what can i (?:do|apply for|get)|what (?:am i|are we) entitled|"
                             r"what (?:does|do|will|would|can) (?:the |this |that )?(?:notice|catalog(?:ue)?|policy|list|it|this|that|they)"
                             r" (?:give|offer|do for|get)|能给我什么|能給我什麼|可以给我什么|有咩俾我", re.I)

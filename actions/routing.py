@@ -307,6 +307,12 @@ def answer(action: str, ctx: Context) -> Reply:
         if found is not None:
             replies, events = found
     replies = _other_benefits_asked(ctx, replies)
+    if replies and ctx.text and not ctx.text.startswith("/") and _NOTARY.search(normalize(ctx.text)) \
+            and not any(c.startswith(("第四条", "Section 4")) for a in replies for c in a.cites) \
+            and not any(a.kind in ("refusal", "verification") for a in replies):
+        # "查詢驗證結果…係咪可以唔使再做公證？" answered by Annex 2's steps: what Section 4 says of notarisation too
+        found = sentences.best(ctx.text, ["四"])
+        replies = list(replies) + [answers.clause_sentences(["四"], found[0] if found else None, ctx.lang)]
     seen: set = set()
     once = []
     for a in replies:  # two routes giving the same answer (an unlisted credential and the age's measure): said once
@@ -316,6 +322,7 @@ def answer(action: str, ctx: Context) -> Reply:
     return once, events
 
 
+_NOTARY = re.compile(r"公证|认证材料|(?<![a-z])notari[sz]|legali[sz]", re.I)
 _OTHER_BENEFITS = re.compile(r"(?:还|還|仲)有(?:什么|什麼|咩|乜|啲咩|别的|別的|其他|其它|哪些|邊啲|边啲)?(?:额外|額外|别的|別的|其他|其它)?的?"
                              r"(?:便利|待遇|好处|好處|优惠|優惠)|(?:额外|額外|其他|其它|别的|別的)(?:嘅|的)?(?:便利|待遇|好处|好處)|"
                              r"(?<![a-z])(?:what else|any other benefits?|other benefits?|extra benefits?|anything else i get)(?![a-z])",

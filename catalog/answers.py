@@ -279,7 +279,8 @@ def experience_verdict(q: QualificationInfo, years: float, lang: str, periods: b
     lang = _lang(lang)
     has = f"{years:g}"
     key = "experience_not_yet" if years < (q.experience_years or 0) else "experience_met"
-    text = t(key, lang, name=q.name.text(lang), years=q.experience_years, has=has, row=q.row)
+    text = t(key, lang, name=q.name.text(lang), years=q.experience_years, has=has, row=q.row,
+             unit=t(f"experience_unit.{q.experience_unit}", lang))
     cites: Tuple[str, ...] = (row_cite(q, lang),)
     if periods:
         text += ("" if lang == "zh" else " ") + t("experience_periods", lang, has=has)

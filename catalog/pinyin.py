@@ -47,7 +47,15 @@ def expand(text: str) -> Tuple[str, bool]:
     if has_cjk:
         out = cjk_re.sub(sub(with_chinese), out)
     latin_words = re.findall(r"[A-Za-z]+", text)
-    pinyin_only = not has_cjk and found >= 2 and found * 2 >= len(latin_words) - found
+    # pinyin's small words ("zai", "ma", "neng"): never read as Chinese (some are English too), but they count
+    # towards the message being pinyin ("cfa zai mulu li ma zhongji zhicheng neng duiying ma")
+    small = sum(1 for w in latin_words if w.lower() in _particles())
+    pinyin_only = not has_cjk and found >= 2 and (found + small) * 2 >= len(latin_words) - found - small
     if not has_cjk and not pinyin_only:
         return text, False  # an English message with "beijing" in it stays English
     return out, pinyin_only
+
+
+@functools.lru_cache(maxsize=1)
+def _particles() -> "frozenset[str]":
+    return frozenset(str(w).lower() for w in (wordlists.load("pinyin.yaml").get("particles") or ()))

@@ -151,7 +151,10 @@ def without_excluded(text: str) -> str:
 # "…, and what grade and experience do they need?": what is asked of each row found, no filter of the rows
 _ATTRIBUTES_ASKED = re.compile(r"(?:,\s*|\s)(?:and\s+)?(?:what|which)\s+(?:(?:grades?|levels?|experience|titles?|"
                                r"conditions?|requirements?|years?)(?:\s*(?:,|and|or|/)\s*)?){1,4}\s+(?:do|does|would|will)\s+"
-                               r"(?:they|it|these|those|each|the rows|holders?)\s+(?:need|require|ask for|have)\b[^?.;]*", re.I)
+                               r"(?:they|it|these|those|each|the rows|holders?)\s+(?:need|require|ask for|have)\b[^?.;]*|"
+                               r"(?:,\s*|\s)(?:and\s+)?what(?:'s| is| are)\s+(?:special|different|unusual|particular|common)\s+"
+                               r"(?:about|in|among)\s+(?:them|these|those|each)\b[^?.;]*|(?:,\s*|\s)(?:and\s+)?what do they have in common",
+                               re.I)
 
 
 def _filters(text: str, norm: str) -> "Filters":

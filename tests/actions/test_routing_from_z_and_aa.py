@@ -180,3 +180,22 @@ def test_a_first_nationality_names_what_it_rules_out_only_when_it_corrects_or_as
                              "It's the Higher Nitec in emergency care from ITE"], qualification="R111")
     text, *_ = run(ActionAnswerFallback(), asked)
     assert "By nationality, these are for Chinese nationals only" in text
+
+
+def test_a_company_named_as_the_employer_is_no_credential():
+    text, *_ = run(ActionAnswerFallback(), tracker("Is ByteDance a 高精尖 company for the 70-year age relaxation? "
+                                                   "The caller is 67.", "ask_work_permit", lang="en"))
+    assert "ByteDance" not in text and text.startswith("The notice does not define")
+
+
+def test_notarisation_asked_beside_annex_2_gets_section_4():
+    text, *_ = run(ActionAnswerFallback(), tracker("想問下，附件二嗰個查詢驗證結果，究竟可以用嚟做乜嘢？係咪可以唔使再做公證？",
+                                                   "ask_verification"))
+    assert "公证认证材料" in text and "第四条" in text
+
+
+def test_school_years_are_said_as_school_years():
+    text, *_ = run(ActionAnswerFallback(), tracker(
+        "She's American, holds an AMI Montessori diploma, and has taught preschool English for one and a half school "
+        "years. Does she qualify under the catalog?", "ask_recognized", lang="en"))
+    assert "2 school years" in text and "Not yet" in text

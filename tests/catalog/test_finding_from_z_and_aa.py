@@ -161,3 +161,33 @@ def test_a_short_run_of_rows_is_named_and_a_year_as_yr():
     assert [q.row for q in claims.items_named("第87至90项")] == [87, 88, 89, 90]
     assert claims.items_named("rows 1-60") == []  # a long run is a staff query's
     assert facts.experience_years("1 yr as chef in paris") == 1.0
+
+
+def test_pinyin_small_words_count_towards_a_pinyin_message():
+    from catalog import pinyin
+    out, in_pinyin = pinyin.expand("cfa zai mulu li ma 🙏 zhongji zhicheng neng duiying ma")
+    assert in_pinyin and "目录" in out and "中级" in out and "ma" in out  # the small words are never replaced
+    assert pinyin.expand("Is my CFA in the mulu? can I get a zhicheng")[1] is False
+
+
+@pytest.mark.parametrize("text,topic", [
+    ("Is ByteDance a 高精尖 company for the 70-year age relaxation?", "high_end_scope"),
+    ("HR想问下我们算不算通知里的“在京单位”", "employer_scope"),
+    ("If I have IEEE Fellow, does my kid get a free place in international school in Beijing?", "school_place"),
+])
+def test_more_of_what_the_notice_is_silent_on(text, topic):
+    assert topic in silence.silent_topics(text)
+
+
+def test_the_spouse_as_the_holder_is_no_family_question():
+    assert "family" not in silence.silent_topics("OK great. And my wife's? Hers is from Oregon.")
+    assert "family" not in silence.silent_topics("my wife is a nurse, 1yr exp only, ITE one")
+    assert "family" in silence.silent_topics("can my wife come with me?")
+
+
+def test_cc_readings(matcher):
+    assert matcher.match("我有香港測量師學會嘅技術會員（TechHKIS），呢個算唔算目錄入面嘅？").status == "unlisted"
+    assert matcher.match("my colleague has EUR ING from FEANI, is it also ok?").status == "unlisted"
+    assert matcher.match("does the singapore emergency care cert work?? ITE one").ids == ["R111"]
+    f = sq.parse("How many rows are in the culture, tourism and entertainment field, and what is special about them?")
+    assert f.words == () and len(sq.run(f)) == 4
