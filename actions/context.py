@@ -197,7 +197,8 @@ CORRECTION = re.compile(r"(?<![a-z])(?:sorry|my mistake|my bad|actually|correcti
 
 
 # "OK, and what if I get certified in Oregon instead?": another place or grade for the earlier credential
-WHAT_IF = re.compile(r"what if|what about|how about|\binstead\b|\bif i (?:also |later |then |now )?(?:get|got|obtain|take|hold)\b|那如果|如果是|如果换成|换成|換成|咁如果|改成|要是", re.I)
+WHAT_IF = re.compile(r"what if|what about|how about|(?<![a-z])(?:wife|husband|partner|colleague|friend|son|daughter)'s(?![a-z])|"
+                     r"(?<![a-z])(?:hers|his|theirs) is (?:from|in)(?![a-z])|\binstead\b|\bif i (?:also |later |then |now )?(?:get|got|obtain|take|hold)\b|那如果|如果是|如果换成|换成|換成|咁如果|改成|要是", re.I)
 
 
 # a grade by letter ("C licence", "B级", "'A' certificate"), and one said bare ("get my B", "have the A")

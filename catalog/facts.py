@@ -169,8 +169,9 @@ _OTHER_NATIONALITY = re.compile(r"([\u4e00-\u9fff]{1,4}?)(?:国籍|国公民)(?!
 
 
 _GIVEN_UP = re.compile(r"(?:不再|冇再|没再|无再|唔再|放弃|放弃了|放弃咗|交回|注销|注销了|gave up|given up|give up|renounced|"
-                       r"surrendered|no longer (?:hold|have|use)|don't use|do not use)\s*(?:用|持有|使用|有|拿|揸|my|a|the|his|her)?\s*$",
-                       re.I)
+                       r"surrendered|no longer (?:hold|have|use)|don't use|do not use|"
+                       r"冇|没有|沒有|无|無|並無|并无|no|without|don't have|do not have|never had)\s*(?:用|持有|使用|有|拿|揸|任何|any|my|a|the|his|her)?\s*$",
+                       re.I)  # ("冇外國護照", "no foreign passport": not foreign)
 
 
 @functools.lru_cache(maxsize=CACHE_SIZE)

@@ -199,3 +199,11 @@ def test_school_years_are_said_as_school_years():
         "She's American, holds an AMI Montessori diploma, and has taught preschool English for one and a half school "
         "years. Does she qualify under the catalog?", "ask_recognized", lang="en"))
     assert "2 school years" in text and "Not yet" in text
+
+
+def test_the_spouses_credential_from_another_place_is_read_with_the_earlier_one():
+    text, *_ = run(ActionAnswerRecognition(), tracker(
+        "OK great. And my wife's? Hers is from Oregon.", "ask_recognized", lang="en",
+        history=["Is my teaching licence recognized?", "It's from California, issued by the Commission on Teacher Credentialing."],
+        qualification="R060"))
+    assert text.startswith("The credential or level you mention is not listed") and '"Oregon"' in text

@@ -191,3 +191,13 @@ def test_cc_readings(matcher):
     assert matcher.match("does the singapore emergency care cert work?? ITE one").ids == ["R111"]
     f = sq.parse("How many rows are in the culture, tourism and entertainment field, and what is special about them?")
     assert f.words == () and len(sq.run(f)) == 4
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("唔好意思，講錯咗，我其實係中國籍，冇外國護照", "chinese"),
+    ("我是中国籍，没有外国护照", "chinese"),
+    ("I have a foreign passport", "foreign"),
+    ("我是外籍", "foreign"),
+])
+def test_a_foreign_passport_said_not_to_be_had_is_no_foreign_nationality(text, expected):
+    assert facts.nationality(text)[0] == expected
