@@ -87,6 +87,16 @@ def _join(items: Iterable[str], lang: str) -> str:
     return ("、" if lang == "zh" else ", ").join(items)
 
 
+def _balanced(said: str) -> str:
+    """The user's words for a credential without a bracket left open or closed by the cut ("master craftsman)
+    certificate" → "master craftsman certificate")."""
+    said = said.strip()
+    for o, c in (("(", ")"), ("（", "）")):
+        if said.count(o) != said.count(c):
+            said = said.replace(o, "").replace(c, "")
+    return " ".join(said.split())
+
+
 def _clean(text: str) -> str:
     """Strip the source's <…> around URLs and spaces between CJK and digits left by the PDF."""
     text = re.sub(r"<(https?://[^>]+)>", r"\1", text)
@@ -224,7 +234,7 @@ def recognition(result: MatchResult, lang: str, version: Optional[str] = None, h
         u = result.unlisted
         reason = u.reason_zh if lang == "zh" else u.reason_en
         if u.kind == "known":
-            text = t("unlisted", lang, matched=u.matched.strip(), name=u.name_zh if lang == "zh" else u.name_en,
+            text = t("unlisted", lang, matched=_balanced(u.matched), name=u.name_zh if lang == "zh" else u.name_en,
                      reason=reason)
         else:  # worked out by the matcher (a lower grade, another issuer or jurisdiction): the reason says it
             text = t("unlisted_generic", lang, reason=reason)

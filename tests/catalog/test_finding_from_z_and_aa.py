@@ -201,3 +201,9 @@ def test_cc_readings(matcher):
 ])
 def test_a_foreign_passport_said_not_to_be_had_is_no_foreign_nationality(text, expected):
     assert facts.nationality(text)[0] == expected
+
+
+def test_the_users_words_for_an_unlisted_credential_have_no_stray_bracket(matcher):
+    from catalog import answers
+    text = answers.recognition(matcher.match("Is the German Meister (master craftsman) certificate recognized?"), "en").text
+    assert "not listed" in text and ") certificate\"" not in text and '"master craftsman certificate"' in text
