@@ -17,6 +17,7 @@ from actions import slot_values
 from catalog import answers, claims, pinyin, queries
 from catalog import facts as person_facts
 from catalog import matching as matcher
+from catalog.text import without_spans
 from catalog.language import detect, picked_number
 from catalog.matching import MatchResult
 from catalog.reasoner import Facts
@@ -326,17 +327,12 @@ def _places(m: "matcher.Matcher", text: str) -> List[Tuple[int, int]]:
 
 
 def _without_places(m: "matcher.Matcher", text: str) -> str:
-    for a, b in sorted(_places(m, text), reverse=True):
-        text = text[:a] + " " + text[b:]
-    return text
+    return without_spans(text, _places(m, text))
 
 
 def _without_negated_places(text: str, spans: List[Tuple[int, int]]) -> str:
     """ "my licence is from Virginia, not Florida", "是佛罗里达州的，不是得州": the place said to be wrong dropped."""
-    for a, b in sorted(spans, reverse=True):
-        if NEGATION_BEFORE.search(text[max(0, a - 14):a]):
-            text = text[:a] + " " + text[b:]
-    return text
+    return without_spans(text, [(a, b) for a, b in spans if NEGATION_BEFORE.search(text[max(0, a - 14):a])])
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from catalog import benefits as person_benefits
 from catalog import facts as person_facts
 from catalog import matching as matcher
 from catalog.answers import Answer
-from catalog.text import normalize
+from catalog.text import normalize, without_spans
 
 LONG_MESSAGE = 500  # characters
 # answers that say only "I did not understand" or what I can do: dropped beside a refusal
@@ -73,14 +73,13 @@ def answer_confirmation(ctx: Context, qid: str) -> Optional[Reply]:
         return None
     done = [context.slot("confirming", None)]
     result = None
-    if ctx.text and not ctx.text.startswith("/") and ctx.intent not in ("affirm", "deny") \
-            and person_facts.nationality(ctx.text) is not None and not context.answers_yes_no(ctx.text) \
-            and matcher.match(ctx.text).status in ("none", "unlisted") and not matcher.match(ctx.text).ids:
-        # "Correction: I'm actually a Chinese citizen, I just studied in the US." to "is yours the SOA's?": a fact of
-        # the person (the US is where they studied), no answer about the credential's issuer
-        return None
     if ctx.text and not ctx.text.startswith("/"):
         alone = matcher.match(ctx.text)
+        if ctx.intent not in ("affirm", "deny") and person_facts.nationality(ctx.text) is not None \
+                and not context.answers_yes_no(ctx.text) and alone.status in ("none", "unlisted") and not alone.ids:
+            # "Correction: I'm actually a Chinese citizen, I just studied in the US." to "is yours the SOA's?": a fact
+            # of the person (the US is where they studied), no answer about the credential's issuer
+            return None
         if alone.status == "listed" and alone.ids[:1] != [qid]:
             return None  # "不对，我说错了，是CIMA的管理会计高级文凭" to "is yours IMA's CMA?": about the one named now
         result = matcher.match(ctx.text, restrict_to=[qid])
@@ -442,10 +441,10 @@ def _with_claims(ctx: Context, reply: Reply) -> Reply:
         # "Does it count as a shortage-list credential?" after "Chartered Chemist": the credential of the
         # conversation; the direct answer ("No: it is on the general list") comes first
         earlier = named = queries.get(str(of_conversation))
-    if named is not None:
+    if earlier is not None:
+        said = earlier.name.text(ctx.lang)
+    elif named is not None:
         said = res.result.candidates[0].matched.strip() if res.result is not None and res.result.candidates else ""
-        if earlier is not None:
-            said = named.name.text(ctx.lang)
     elif res.status == "unlisted" and res.result is not None and res.result.unlisted is not None:
         said = res.result.unlisted.matched.strip()  # "CFP": a credential the catalog knows it does not hold
     else:
@@ -795,8 +794,7 @@ def _new_nationality(ctx: Context) -> Optional[Reply]:
         # message's own credential is read past)
         before = next((h for h in reversed(ctx.history[-2:]) if asked.asked_clauses(h)), None)
         if before:
-            for a, b, _ in sorted(matcher.get_matcher().mention_spans(before), reverse=True):
-                before = before[:a] + " " + before[b:]
+            before = without_spans(before, [(a, b) for a, b, _ in matcher.get_matcher().mention_spans(before)])
         again = framed.framed(replace(ctx, text=before, history=[])) if before else None
         if again is not None:
             return _with_silence(ctx, again)

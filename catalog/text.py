@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from typing import Any, List, NamedTuple, Tuple
+from typing import Any, Iterable, List, NamedTuple, Tuple
 
 # the CJK ranges, the CJK test and the script counts live in catalog/language.py (one copy)
 from catalog.language import CJK_CLASS as _CJK_CLASS
@@ -111,3 +111,10 @@ def without_controls(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _SPACE_LIKE.sub(" ", text)
     return _SURROGATE.sub("", _CONTROL.sub("", text))
+
+
+def without_spans(text: str, spans: Iterable[Tuple[int, int]]) -> str:
+    """`text` with each (start, end) span replaced by one space (the spans of the text itself, not overlapping)."""
+    for a, b in sorted(spans, reverse=True):
+        text = text[:a] + " " + text[b:]
+    return text

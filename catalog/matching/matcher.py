@@ -20,6 +20,7 @@ from catalog.matching.build import MatcherData, data_from_snapshot, without_pare
 from catalog.matching.index import Index
 from catalog.matching.nearest import Nearest
 from catalog.matching.results import Candidate, MatchResult, UnlistedHit
+from catalog.text import without_spans
 from catalog.matching.verdict import Verdict
 
 
@@ -202,10 +203,7 @@ class Matcher:
             (earlier.unlisted.matched if earlier.unlisted is not None else "")
         if not said:
             return None
-        kept = list(said)
-        for x, y in sorted(self.index.place_spans(said), reverse=True):
-            del kept[x:y]
-        body = " ".join("".join(kept).split())
+        body = " ".join(without_spans(said, self.index.place_spans(said)).split())
         places = " ".join(part[x:y] for x, y in self.index.place_spans(part))
         if not body or not places:
             return None
