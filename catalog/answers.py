@@ -840,8 +840,13 @@ def verdict_lines(v: Any, facts: Any, lang: str, q: Optional[QualificationInfo] 
             line += _urgent_siblings(q, lang)  # "英國皇家化學會會員係咪可以評副高": no, but the body's FRSC is
     elif v.outcome == reasoner.CANNOT_TELL:
         who = t(f"verdict.who.{c.nationality}", lang) if c.nationality in ("chinese", "foreign") else ""
+        said = c.summary.text(lang)
+        provided = [t(f"verdict.condition.{code}", lang) for code in v.conditions]
+        if provided:
+            said = said.rstrip("。.") + (("（前提：" + "；".join(provided) + "）。") if lang == "zh" else
+                                        (" (provided " + "; ".join(provided) + ")."))
         line = t("verdict.lead.cannot_tell", lang) + sep + about + ("：" if lang == "zh" else ": ") + \
-            c.summary.text(lang) + sep + t(f"verdict.reason.{v.reason}", lang, who=who, **values)
+            said + sep + t(f"verdict.reason.{v.reason}", lang, who=who, **values)
     else:
         conds = []
         for code in v.conditions:

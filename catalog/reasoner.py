@@ -97,6 +97,12 @@ def experience_short(q: QualificationInfo, facts: Facts) -> Optional[bool]:
     return facts.experience_years < q.experience_years
 
 
+def _preconditions(facts: Facts, general: bool) -> Tuple[str, ...]:
+    """What Sections 1 and 2 ask of everyone, kept beside a verdict that waits for the nationality
+    ("anyone with any overseas certificate can get the 工作居住证": only with a listed one and a Beijing employer)."""
+    return (("listed_credential",) if general else ()) + (("beijing_employer",) if facts.beijing_employer is None else ())
+
+
 def decide(q: QualificationInfo, c: ClauseInfo, facts: Facts) -> Verdict:
     """What clause `c` gives the holder of row `q` with `facts`."""
     if c.topic == "practice":
@@ -114,7 +120,7 @@ def decide(q: QualificationInfo, c: ClauseInfo, facts: Facts) -> Verdict:
             as_theirs = decide(q, c, replace(facts, nationality=c.nationality))
             if as_theirs.outcome == NOT_APPLICABLE:
                 return as_theirs
-            return _verdict(c, CANNOT_TELL, "needs_nationality", ("nationality",))
+            return _verdict(c, CANNOT_TELL, "needs_nationality", ("nationality",), _preconditions(facts, False))
         if facts.nationality != c.nationality:
             return _verdict(c, NOT_APPLICABLE, f"{c.nationality}_only")
     level = c.facts.get("title_level")
@@ -182,7 +188,7 @@ def decide_general(c: ClauseInfo, facts: Facts) -> Verdict:
             as_theirs = decide_general(c, replace(facts, nationality=c.nationality))
             if as_theirs.outcome == NOT_APPLICABLE:
                 return as_theirs
-            return _verdict(c, CANNOT_TELL, "needs_nationality", ("nationality",))
+            return _verdict(c, CANNOT_TELL, "needs_nationality", ("nationality",), _preconditions(facts, True))
         if facts.nationality != c.nationality:
             return _verdict(c, NOT_APPLICABLE, f"{c.nationality}_only")
     conditions = []

@@ -16,7 +16,7 @@ from catalog.text import normalize
 
 # a question that asks for a count or a list
 _ASKS = re.compile(r"边啲|邊啲|边个|邊個|边几|邊幾|哪个|哪個|哪一个|哪一項|哪一项|几项|几个|多少|几多|幾多|幾項|幾個|哪些|哪几|哪幾|有哪|列出|列一下|清单|清單|一共|共有|总共|總共|分别|分別|都是啥|"
-                   r"都有啥|都有什么|都有哪些|(?<![a-z])(?:how many|which|list (?:all|every|the|of|out|them)|^\s*list\b|count|number of|what are the|all the|every|any rows?|anything from|"
+                   r"都有啥|都有什么|都有哪些|(?:有没有|有沒有|有冇|有无|有無)(?:要求|需要|规定|規定)|(?<![a-z])(?:how many|which|list (?:all|every|the|of|out|them)|^\s*list\b|count|number of|what are the|all the|every|any rows?|anything from|"
                    r"any entries|any qualifications|any certificates|any credentials|rows from|entries from|items from|anything listed|"
                    r"anything (?:in|on) the (?:catalog|catalogue|list)|anything from|"
                    r"what [a-z ]{0,30}(?:credentials|qualifications|certificates|rows|entries) (?:are|do|does|is)|"
@@ -29,7 +29,7 @@ _OBJECT = re.compile(r"证书|證書|资格|資格|条目|條目|项|項|证|證
 _YEARS = [(re.compile(r"两年|兩年|2\s*年|二年|两学年|兩學年|two years|2 years|2-year|two-year|two school years"), 2),
           (re.compile(r"三年|3\s*年|three years|3 years|3-year|three-year"), 3)]
 _EXPERIENCE = re.compile(r"经验|經驗|经历|經歷|experience")
-_NO_EXPERIENCE = re.compile(r"不用|不需要|无需|無需|不要求|没有要求|沒有要求|no experience|without experience|don't need|do not need|not require")
+_NO_EXPERIENCE = re.compile(r"不用|不需要|无需|無需|不要求|(?<!有)没有要求|(?<!有)沒有要求|no experience|without experience|don't need|do not need|not require")
 _REGISTRATION = re.compile(r"注册|註冊|备案|備案|regist|licen[cs]e to practi|before practi")
 # "教師註冊機構", "teacher registration boards": who issues the rows, not a registration the remark requires
 _REGISTERING_BODY = re.compile(r"注册(?:机构|局|委员会|部门)|(?:teacher |teaching )?registration (?:boards?|bod(?:y|ies)|authorit(?:y|ies)|councils?)|"
