@@ -63,9 +63,15 @@ _AMONG = [
     re.compile(r"(?:^|[,;.?!]\s*)(?i:the |a |my )?(?i:caller|applicant|teacher|person|client)\s+(?i:is\s+)?(?i:from|in)\s+"
                r"(?P<x>[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){0,3})(?:\s+(?i:is\s+asking)\b[^.?!]*)?\s*(?:[.?!]+|$)"),
     re.compile(r"\?\s*(?P<x>[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){0,2})\s*\?"),  # "Is New York among them? Florida?"
+    # "(include Massachusetts and Alaska)": places the agent wants counted; each is answered after the rows
+    re.compile(r"\(\s*(?i:include|including|incl\.?|also|plus)\s+(?P<x>[A-Z][\w.'-]*(?:(?:\s+|\s*,\s*|\s+(?i:and|&)\s+)"
+               r"[A-Z][\w.'-]*){0,5})\s*\)"),
     re.compile(r"(?:有没有|有沒有|有冇|有無|包不包括|包唔包括|包括不包括)(?P<x>[\u4e00-\u9fff]{2,10}?)(?:的|嘅)?(?:吗|嗎|呢|啊|？|\?|$)"),
     re.compile(r"(?P<x>[\u4e00-\u9fff]{2,10}?)(?:的|嘅)?(?:在不在|喺唔喺|有没有在|有冇喺)(?:里面|裡面|入面|其中|当中|當中)?"),
 ]
+
+
+_SEVERAL_PLACES = re.compile(r",|\s(?i:and|&)\s")
 
 
 def _among_asked(text: str) -> "tuple[str, List[str]]":
@@ -77,8 +83,10 @@ def _among_asked(text: str) -> "tuple[str, List[str]]":
         for found in rx.finditer(text):
             x = found.group("x").strip().rstrip(".'")
             if m.index.place_spans(x) and not any(a < found.end("x") and found.start("x") < b for a, b in cut):
-                if x not in places:
-                    places.append(x)
+                # "Massachusetts and Alaska": each place its own answer
+                for one in re.split(r"\s*,\s*|\s+(?i:and|&)\s+", x) if _SEVERAL_PLACES.search(x) else [x]:
+                    if one and one not in places and m.index.place_spans(one):
+                        places.append(one)
                 cut.append((found.start("x"), found.end("x")))
                 cut.append(found.span())
     kept = list(text)

@@ -15,6 +15,7 @@ from rasa_sdk.events import SlotSet
 
 from actions import slot_values
 from catalog import answers, claims, pinyin, queries
+from catalog import staff_query as staff_filters
 from catalog import facts as person_facts
 from catalog import matching as matcher
 from catalog.text import without_spans
@@ -297,6 +298,22 @@ def refined(ctx: "Context") -> Optional[MatchResult]:
         if places and combined.status == "unlisted" and combined.unlisted is not None and before.unlisted is not None \
                 and combined.unlisted.reason_en != before.unlisted.reason_en:
             return combined  # "what if I get certified in Oregon instead?" after Washington State: Oregon's verdict
+    return _level_of_the_conversations(ctx, m, text)
+
+
+def _level_of_the_conversations(ctx: "Context", m: "matcher.Matcher", text: str) -> Optional[MatchResult]:
+    """ "I'm level 2. Am I covered?" when the conversation's credential is the ski instructor's (Level 3 and above)
+    and the earlier messages named it only as "the ski one": the level said now, of that credential."""
+    qid = ctx.slots.get("qualification")
+    if not qid or not (_NUMBERED_LEVEL.search(text) or _LETTER_LEVEL.search(text)):
+        return None
+    q = queries.get(str(qid))
+    if q is None:
+        return None
+    name = re.sub(r"\([^)]*\)|（[^）]*）", " ", q.name.en)
+    r = m.match(f"{name} {text}")
+    if r.status == "unlisted" or (r.status == "listed" and r.ids != [q.id]):
+        return r
     return None
 
 
@@ -386,6 +403,9 @@ def resolve(ctx: Context, verdict: Optional[MatchResult] = None) -> Resolution:
         numbered = claims.items_named(ctx.text) if result.status == "none" else []
         if len(numbered) == 1:  # "I hold item 29 on list 2": that row
             return Resolution("listed", numbered[0].id)
+        listed = _of_earlier_listing(ctx) if result.status in ("none", "confirm") and not candidates else None
+        if listed is not None:  # "For the ski one, what level is required?" after "Which Swiss credentials…?"
+            return Resolution("listed", listed)
     nth = _ordinal(ctx) if typed else None
     if nth is not None:  # "第二個要幾多年經驗？" after "我有PMP同CIMA管理級嘅證書": the second one named
         return nth
@@ -412,6 +432,40 @@ _REFERS_BACK = re.compile(r"(?<![a-z])(?:it|that|this|that one|this one|mine|wit
                           r"my (?:registration|certificate|cert|licen[cs]e|credential|qualification|one|diploma))(?![a-z])|"
                           r"那个|那個|这个|這個|它|佢張|呢張|嗰張|張證|这证|這證|我的证|我嘅證|夠唔夠|够不够|够唔够|夠不夠|算唔算|算不算|"
                           r"用唔用得|能不能用", re.I)
+
+
+# "the ski one", "that snowboard certificate", "滑雪那个", "嗰個滑雪嘅": one of the rows listed just before, by a word
+_THE_X_ONE = [
+    re.compile(r"(?<![a-z])(?:the|that|this)\s+(?P<x>[a-z][a-z-]{1,20}(?:\s+[a-z][a-z-]{1,20})?)\s+"
+               r"(?:one|ones|certificate|cert|credential|licen[cs]e|qualification)(?![a-z])", re.I),
+    re.compile(r"(?:那个|那個|嗰个|嗰個|这个|這個|呢个|呢個)(?P<x>[\u4e00-\u9fff]{2,6}?)(?:的|嘅)?(?:证书|證書|证|證)?(?=[，,。？?、\s]|$)"),
+    re.compile(r"(?P<x>[\u4e00-\u9fff]{2,6}?)(?:的|嘅)?(?:那个|那個|嗰个|嗰個|那张|那張|嗰張)"),
+]
+
+
+def _of_earlier_listing(ctx: Context) -> Optional[str]:
+    """The row "the ski one" picks among the rows the previous message asked the catalog to list ("Which Swiss
+    credentials are in the catalog?"): the only one of them whose name, issuer or aliases hold the word."""
+    if not ctx.history or not ctx.text:
+        return None
+    words = [m.group("x").strip().casefold() for rx in _THE_X_ONE for m in rx.finditer(ctx.text)]
+    words = [w for w in words if w not in ("first", "second", "third", "last", "other", "same", "latter", "former")]
+    if not words:
+        return None
+    earlier = ctx.history[-1]
+    filters = staff_filters.parse(earlier) if staff_filters.asks_for_rows(earlier) else None
+    if filters is None or not filters.any():
+        return None
+    rows = staff_filters.run(filters)
+    if not 2 <= len(rows) <= 20:
+        return None
+    for w in words:
+        word = re.compile(rf"(?<![a-z]){re.escape(w)}" if w.isascii() else re.escape(w))
+        hit = [q for q in rows if any(word.search(n.casefold()) for n in (q.name.zh, q.name.en, q.issuer.zh, q.issuer.en,
+                                                                           *q.all_aliases))]
+        if len(hit) == 1:
+            return hit[0].id
+    return None
 
 
 def _earlier_credential(ctx: Context) -> Optional[str]:

@@ -8,6 +8,7 @@ two of them inside functions to hide the cycles)."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Optional
 
 from actions import context
@@ -46,6 +47,13 @@ _ASKS_IF_LISTED = re.compile(r"listed|recogni[sz]|covered|\bcounts?\b|\bok\b|oka
 _ASKS_CONDITIONS = re.compile(r"experience|requirement|condition|require|经验|經驗|要求|条件|條件|年限", re.I)
 
 
+# a yes/no question whether the person is covered ("Am I covered?", "Do I qualify?", "我是二级的，符合吗？")
+_ASKS_COVERED = re.compile(r"(?<![a-z])(?:am i|are we|is (?:it|that|mine|he|she)|would i be|will i be|does (?:it|that|mine) still)\s+"
+                           r"(?:still\s+)?(?:covered|eligible|included|ok|okay|good enough|enough)(?![a-z])|"
+                           r"(?<![a-z])(?:do|does|would|will) (?:i|it|that|mine|he|she) (?:still )?(?:qualify|count)(?![a-z])|"
+                           r"符合吗|符合嗎|符唔符合|算不算|算唔算|够不够|夠唔夠|够唔够|得唔得|行不行|行唔行", re.I)
+
+
 def recognition(ctx: Context) -> Reply:
     whole = None
     if ctx.text and not ctx.text.startswith("/") and not ctx.candidates:
@@ -70,6 +78,13 @@ def recognition(ctx: Context) -> Reply:
             return replies, context.slot_events(context.Resolution("listed", q.id))
     if res.result is not None:
         replies = [answers.recognition(res.result, ctx.lang)]
+        if res.status == "unlisted" and _ASKS_COVERED.search(ctx.text or "") and replies[0].kind == "unlisted":
+            # "I'm level 2. Am I covered?": "No, you are not covered:" before the "not listed"
+            lead = answers.t("unlisted_lead", ctx.lang) + ("" if ctx.lang == "zh" else " ")
+            said = replies[0].text
+            if ctx.lang != "zh" and said.startswith("The "):
+                said = "t" + said[1:]  # ("No, you are not covered: the credential or level you mention…")
+            replies[0] = replace(replies[0], text=lead + said)
         if res.status in ("unlisted", "confirm") and _ASKS_CONDITIONS.search(ctx.text or "") \
                 and 1 <= len(res.result.ids) <= 2:
             # "KNSB Level 3 … does that meet the requirement? is there an experience condition?": the listed

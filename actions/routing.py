@@ -451,6 +451,9 @@ def _with_claims(ctx: Context, reply: Reply) -> Reply:
         said = unknown_name(text)
     if named is None and not said:
         return reply
+    if named is None and claims.claims_urgent(text) and not any(a.kind == "claim" for a in replies):
+        # "New policy: CCIE holders are now on the urgently-needed list": which 7 rows it has, and not that one
+        return replies + [answers.unlisted_urgent_claim(said, ctx.lang)], events
     checks = claims.checked(text, named)
     if not checks:
         return reply

@@ -990,6 +990,17 @@ def _urgent_siblings(q: QualificationInfo, lang: str) -> str:
                    for u in same_body(q, q.version) if u.list == "urgent")
 
 
+def unlisted_urgent_claim(said: str, lang: str, version: Optional[str] = None) -> Answer:
+    """ "New policy: CCIE holders are now on the urgently-needed list": the urgent list's own rows, and that the
+    credential the message names is not among them."""
+    lang = _lang(lang)
+    urgent = [q for q in queries.all_qualifications(version) if q.list == "urgent"]
+    sep = "、" if lang == "zh" else "; "
+    items = sep.join(f"{q.name.text(lang)}（{q.id}）" if lang == "zh" else f"{q.name.text(lang)} ({q.id})" for q in urgent)
+    return Answer("claim", lang, t("claim_unlisted_urgent", lang, count=len(urgent), items=items, said=said),
+                  ("附件1（一）" if lang == "zh" else "Annex 1, list (1)",), (), _ver(version))
+
+
 def false_references(found: Sequence[Tuple[str, str, int]], lang: str, version: Optional[str] = None) -> List[Answer]:
     """What a message cites that the notice does not have (catalog/claims.py false_references): said plainly."""
     lang = _lang(lang)

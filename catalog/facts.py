@@ -51,6 +51,10 @@ _EXPERIENCE_PATTERNS = [
     # I have 2 years in trade-finance compliance / I've done 1 year of cloud work
     re.compile(r"\b(?:have|has|had|got|done)\s+(?:about\s+|around\s+|only\s+|just\s+|nearly\s+|almost\s+|over\s+)?" + _EN_NUM
                + r"\s*(\+)?\s*(?:years?|yrs?)\s+(?:of\s+|in\s+|at\s+|as\s+|doing\s+)", re.I),
+    # "I have 18 months. Is that enough?" (after "how much experience do I need?"): the person's own years
+    re.compile(r"\b(?:i have|i've got|i've had|i've|i had|i got|i only have|i just have)\s+(?:about\s+|around\s+|only\s+|"
+               r"just\s+|nearly\s+|almost\s+|over\s+)?" + _EN_NUM + r"\s*(\+)?\s*(?:years?|yrs?)\b"
+               r"(?!\s+(?:old|left|to go|ago|visa|residence|permit|contract|valid))", re.I),
     # worked (for) 3 years / working for two years
     re.compile(r"\b(?:worked|working|been working|practi[sc]ed|practi[sc]ing|coached|coaching|taught|teaching|doing|been doing|"
                r"done|did)\b"
@@ -308,6 +312,7 @@ _ASKED_NONE = re.compile(r"^\s*(?:is\s+)?(?:required|needed|necessary|requiremen
 _AND_A_HALF = re.compile(r"\b(a|an|one|two|three|four|five|six|seven|eight|nine|ten|\d{1,2})\s+(?:years?\s+)?and\s+a\s+half"
                          r"(?:\s+years?)?", re.I)
 _MONTHS = re.compile(r"\b(\d{1,3}|six|nine|eighteen|eight|ten|twelve)\s*months?\b", re.I)
+_ZH_MONTHS = re.compile(r"(\d{1,3})\s*(?:个|個)(?:多)?月")  # "做了18个月" -> "做了1.5年"
 _MONTH_WORDS = {"six": 6, "eight": 8, "nine": 9, "ten": 10, "twelve": 12, "eighteen": 18}
 
 
@@ -322,7 +327,11 @@ def _en_fractions(norm: str) -> str:
         n = int(word) if word.isdigit() else _MONTH_WORDS[word]
         return f"{n / 12:.1f} years" if n % 12 else f"{n // 12} years"
 
-    return _MONTHS.sub(months, _AND_A_HALF.sub(half, norm))
+    def zh_months(m: "re.Match[str]") -> str:
+        n = int(m.group(1))
+        return f"{n / 12:.1f}年" if n % 12 else f"{n // 12}年"
+
+    return _ZH_MONTHS.sub(zh_months, _MONTHS.sub(months, _AND_A_HALF.sub(half, norm)))
 
 
 @functools.lru_cache(maxsize=CACHE_SIZE)
@@ -346,9 +355,12 @@ _OTHER_CITY = r"(?:上海|深圳|广州|廣州|杭州|天津|南京|成都|武�
 _NO_BEIJING_EMPLOYER = re.compile(
     r"(?:没|沒|冇|没有|沒有|未|并未|並未)(?:跟|和|与|與|同)(?:任何)?北京(?:的|嘅)?(?:任何)?(?:用人)?(?:单位|單位|公司|雇主|企业|企業)(?:签|簽|建立|订|訂)|"
     rf"(?:劳动|勞動)?合同(?:是)?(?:签|簽)(?:在|喺|于|於)(?:了)?{_OTHER_CITY}|"
-    rf"(?:在|喺){_OTHER_CITY}(?:的|嘅)?(?:一|某)?(?:家|间|間|个|個|所)?[^，。,.!?？；;]{{0,8}}?(?:公司|单位|單位|企业|企業|机构|機構|学校|學校|医院|醫院|大学|大學)"
+    rf"(?:在|喺){_OTHER_CITY}(?:的|嘅)?(?:一|某)?(?:家|间|間|个|個|所)?[^，。,.!?？；;]{{0,8}}?(?:公司|单位|單位|企业|企業|机构|機構|学校|學校|医院|醫院|大学|大學|券商|银行|銀行|律所|事务所|事務所|基金|酒店)"
     r"(?:工作|上班|返工|任职|任職|就职|就職|教书|教書|教学|教學)|"
     r"(?:跟|和|与|與|同)北京(?:的|嘅)?(?:任何)?(?:用人)?(?:单位|單位|公司|雇主)?(?:没有|沒有|冇|无|無)(?:任何)?(?:劳动|勞動|人事|雇佣|僱傭)?(?:劳动|勞動)?关系|"
+    # "和北京的单位没有签任何合同", "同北京公司冇簽過合約"
+    r"(?:跟|和|与|與|同)北京(?:的|嘅)?(?:任何)?(?:用人)?(?:单位|單位|公司|雇主|企业|企業)?(?:都)?(?:没有|沒有|冇|无|無|未|没|沒)(?:有)?"
+    r"(?:签|簽|签订|簽訂|订|訂)?(?:过|過|任何|过任何|過任何)?(?:劳动|勞動|聘用|工作)?(?:合同|合約|协议|協議)|"
     r"(?:还|還|仲)?(?:没|沒|未|冇)(?:有)?(?:找到|搵到|找着|找著)(?:北京|在京)(?:的|嘅)?(?:学校|學校|单位|單位|工作|公司|雇主|医院|醫院|工)|"
     r"(?:在|喺)?北京(?:还|還|仲)?(?:没有|沒有|冇|无|無)(?:任何)?(?:用人|工作)?(?:单位|單位|公司|雇主|工作)|"
     rf"{_OTHER_CITY}(?:的|嘅)?(?:一|某)?(?:家|间|間|个|個)?[^，。,.!?？；;]{{0,6}}?(?:公司|单位|單位|企业|企業)(?:的|嘅)?(?:员工|員工|职员|職員)|"
