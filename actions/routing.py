@@ -306,6 +306,7 @@ def answer(action: str, ctx: Context) -> Reply:
         if found is not None:
             replies, events = found
     replies = _other_benefits_asked(ctx, replies)
+    replies = _absent_condition_asked(ctx, replies)
     if replies and ctx.text and not ctx.text.startswith("/") and _NOTARY.search(normalize(ctx.text)) \
             and not any(c.startswith(("第四条", "Section 4")) for a in replies for c in a.cites) \
             and not any(a.kind in ("refusal", "verification") for a in replies):
@@ -319,6 +320,37 @@ def answer(action: str, ctx: Context) -> Reply:
             seen.add(a.text)
             once.append(a)
     return once, events
+
+
+# a remark condition asked about by name ("any native speaker rule", "母语限制")
+_CONDITION_ASKED = {"native_language": re.compile(r"native|mother tongue|母语|母語|母国|母國", re.I),
+                    # a school subject to be taught ("can I teach maths with it?", "可以教数学吗")
+                    "subject": re.compile(r"(?<![a-z])teach(?:ing)?\s+(?:maths?|mathematics|science|physics|chemistry|biology|"
+                                          r"history|geography|music|art|subjects?|other subjects|stem)(?![a-z])|"
+                                          r"教(?:数学|數學|物理|化学|化學|生物|历史|歷史|地理|科学|科學|学科|學科|其他科目|别的科目)", re.I)}
+
+
+def _absent_condition_asked(ctx: Context, replies: List[Answer]) -> List[Answer]:
+    """ "Does CELTA have any native speaker rule like DELTA?": when the credential's remark has no such condition,
+    that is said, with the rows whose remarks have it (the row's own answer says nothing of it)."""
+    if not replies or not ctx.text or ctx.text.startswith("/"):
+        return replies
+    kinds = [k for k, rx in _CONDITION_ASKED.items() if rx.search(ctx.text)]
+    if not kinds:
+        return replies
+    res = context.resolve(ctx)
+    q = queries.get(res.qid) if res.status in ("listed", "context") and res.qid else None
+    if q is None:
+        return replies
+    extra = [a for a in (answers.condition_absent(q, k, ctx.lang) for k in kinds if k != "subject")
+             if a is not None]
+    if "subject" in kinds:
+        scope = answers.english_only_scope(q, ctx.lang)
+        extra += [scope] if scope is not None else []
+    if not extra:
+        return replies
+    # the direct answer first; "I didn't understand" / "what I can do" dropped: the question was understood
+    return extra + [a for a in replies if a.kind not in ("fallback", "help", "not_found")]
 
 
 _NOTARY = re.compile(r"公证|认证材料|(?<![a-z])notari[sz]|legali[sz]", re.I)
@@ -605,7 +637,13 @@ def _answered(action: str, ctx: Context) -> Reply:
         # the work permit asked, for the industry said now
         return CONTINUATIONS["ask_work_permit"](ctx)
     again = context.language_switch(ctx)
-    if again is not None:
+    if again is not None and action not in _GENERIC_ACTIONS + ("action_answer_recognition", "action_answer_chitchat") \
+            and ctx.history and again.text.startswith(ctx.history[-1] + "\n"):
+        # "In English please: who submits the verification request, and where?": a question of its own (naming no
+        # credential), which NLU's intent is about; it is answered by its own route, in the language asked, with the
+        # earlier message's credential
+        ctx = replace(again, intent=ctx.intent, history=ctx.history)
+    elif again is not None:
         answered = _catalog_answer(again)
         if answered is not None:
             return answered

@@ -990,6 +990,45 @@ def _urgent_siblings(q: QualificationInfo, lang: str) -> str:
                    for u in same_body(q, q.version) if u.list == "urgent")
 
 
+def condition_absent(q: QualificationInfo, kind: str, lang: str) -> Optional[Answer]:
+    """ "Does CELTA have any native speaker rule like DELTA?": the row's remark has no such condition, and the rows
+    whose remarks do; None when the row has it (its remark says so) or no row has it."""
+    lang = _lang(lang)
+    if any(c.kind == kind for c in q.conditions) or kind not in templates().get("condition_absent", {}):
+        return None
+    having = [o for o in queries.all_qualifications(q.version) if any(c.kind == kind for c in o.conditions)]
+    if not having:
+        return None
+    text = t(f"condition_absent.{kind}", lang, name=q.name.text(lang), row=q.row, items=items_text(having, lang))
+    return Answer("remark", lang, text, (row_cite(q, lang),), (), q.version, q.id)
+
+
+def _runs(nums: Sequence[int], lang: str) -> str:
+    """ [46, 47, …, 61, 62, 69] -> "46-62, 69" (zh "46至62、69")."""
+    parts: List[str] = []
+    for n in nums:
+        if parts and isinstance(parts[-1], str) and parts[-1].split("-")[-1] == str(n - 1):
+            parts[-1] = parts[-1].split("-")[0] + f"-{n}"
+        else:
+            parts.append(str(n))
+    if lang == "zh":
+        return "、".join(p.replace("-", "至") for p in parts)
+    return ", ".join(parts)
+
+
+def english_only_scope(q: QualificationInfo, lang: str) -> Optional[Answer]:
+    """ "Can I teach maths with my CELTA?": a row whose remark names English language courses and not subject
+    courses (学科类课程) does not name maths; None for a row that names subject courses or no teaching at all."""
+    lang = _lang(lang)
+    remark = q.remark.zh or ""
+    if "英语语言课程" not in remark or "学科类课程" in remark:
+        return None
+    subjects = [o for o in queries.all_qualifications(q.version) if "学科类课程" in (o.remark.zh or "")]
+    text = t("english_only_scope", lang, name=q.name.text(lang), row=q.row, n=len(subjects),
+             rows=_runs(sorted(o.row for o in subjects), lang))
+    return Answer("remark", lang, text, (row_cite(q, lang),), (), q.version, q.id)
+
+
 def unlisted_urgent_claim(said: str, lang: str, version: Optional[str] = None) -> Answer:
     """ "New policy: CCIE holders are now on the urgently-needed list": the urgent list's own rows, and that the
     credential the message names is not among them."""

@@ -14,7 +14,7 @@ _LIST = r"(?:清单|清單|list|annex 1,?\s*list)\s*[(（]?\s*(1|2|i{1,2}|一|�
 _ITEM = re.compile(rf"(?:{_LIST}\s*[,，、]?\s*(?:的)?\s*)?(?:第\s*(\d{{1,3}})\s*[项項号號]|(?<!certificate )(?<!licence )(?<!license )(?<!cert )(?:item|row|entry|no\.?|number|#)\s*(\d{{1,3}})(?!\d))",
                    re.I)
 _URGENT_CLAIM = re.compile(r"急需紧缺|急需緊缺|紧缺清单|緊缺清單|清单\s*[(（]?\s*(?:1|一)\s*[)）]?|清單\s*[(（]?\s*(?:1|一)\s*[)）]?|"
-                           r"urgent|shortage[- ]list|(?<![a-z])shortage credential|list\s*\(?(?:1|i)\)?(?![\dv])", re.I)
+                           r"urgent|shortage[- ]list|(?<![a-z])shortage credential|list\s*\(?(?:1|i)\)?(?![\da-z])", re.I)
 _LISTS = {"1": "urgent", "i": "urgent", "一": "urgent", "2": "regular", "ii": "regular", "二": "regular"}
 
 

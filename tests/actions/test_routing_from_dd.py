@@ -70,3 +70,42 @@ def test_no_contract_with_a_beijing_employer_is_not_yet():
 def test_is_there_a_row_that_requires_three_years_answers_with_the_row():
     text, *_ = run(ActionAnswerRecognition(), tracker("幫我睇下，目錄入面有冇證書係要求三年相關工作經驗嘅？", "ask_recognized"))
     assert "R021" in text and "只有1项" in text
+
+
+def test_a_language_switch_with_its_own_question_is_answered_by_that_questions_route():
+    from actions.routing import ActionAnswerVerification
+    text, *_ = run(ActionAnswerVerification(), tracker(
+        "In English please: who submits the verification request, and where?", "ask_verification", lang="en",
+        history=["我公司想帮我验证一下我的USCPA证书"], qualification="R022"))
+    assert text.startswith("Verification is applied for online by the employer") and "easybeijing" in text
+    # a bare "in English please" is still the previous question again, in English
+    text, *_ = run(ActionAnswerFallback(), tracker(
+        "Please answer in English.", "nlu_fallback", lang="en", history=["CELTA在目录里吗？"]))
+    assert "item 73" in text
+
+
+def test_a_remark_condition_the_row_does_not_have_is_said_first():
+    text, *_ = run(ActionAnswerRecognition(), tracker(
+        "Does CELTA have any native speaker rule like DELTA?", "ask_recognized", lang="en"))
+    first = text.splitlines()[0]
+    assert "item 73" in first and "says nothing about native language" in first and "item 16" in first
+    # DELTA's own remark has it: no such line
+    text, *_ = run(ActionAnswerRecognition(), tracker("Does DELTA have a native speaker rule?", "ask_recognized", lang="en"))
+    assert "says nothing about native language" not in text and "native language" in text
+
+
+def test_a_subject_asked_of_an_english_only_row():
+    text, *_ = run(ActionAnswerRecognition(), tracker("CELTA可以教数学吗", "ask_recognized"))
+    first = text.splitlines()[0]
+    assert first.startswith("“CELTA") and "没有写学科类课程" in first and "第46至72、74项" in first
+    # a state teacher's certificate names subject courses: no such line
+    text, *_ = run(ActionAnswerRecognition(), tracker("得州教师资格证可以教数学吗", "ask_recognized"))
+    assert "没有写学科类课程" not in text
+
+
+def test_a_level_below_the_listed_one_is_said_not_to_meet_it(matcher):
+    from catalog import answers
+    r = matcher.match("FIBA Basketball Coach Certificate level 1")
+    assert r.status == "unlisted"
+    assert "the level you mention does not meet it" in answers.recognition(r, "en").text
+    assert "您提到的等级达不到这一要求" in answers.recognition(r, "zh").text
