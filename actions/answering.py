@@ -57,6 +57,12 @@ def experience(ctx: Context, q: Optional[QualificationInfo]) -> List[Answer]:
     """ "我做咗1年", "only 1yr exp": the row's required years of related experience against the person's own
     (catalog/facts.py, this message or an earlier one), when both are known; else nothing."""
     years = ctx.facts.experience_years
+    if q is not None and not q.experience_years and ctx.text and not ctx.text.startswith("/") \
+            and person_facts.experience_years(ctx.text) is not None:
+        # "是CFA不是FRM，另外我只干了一年投资": the row asks for no years; said once, when the person gives theirs
+        return [answers.Answer("conditions", ctx.lang, answers.t("row_no_experience", ctx.lang, row=q.row,
+                                                                 name=q.name.text(ctx.lang)),
+                               (answers.row_cite(q, ctx.lang),), (), q.version, q.id)]
     if q is None or years is None or not q.experience_years:
         return []
     periods = bool(ctx.text) and person_facts.experience_in_periods(ctx.text)

@@ -170,7 +170,9 @@ class Matcher:
                 at = text.casefold().find(r.candidates[0].matched.casefold(), a)
                 if at >= 0 and _AS_ROLE.search(text[max(a, at - 14):at]):
                     continue
-            key = (r.status, tuple(r.ids), r.unlisted.matched if r.unlisted else "")
+            # (one known unlisted entry said twice, "Any MBA degree … with my MBA", is one credential)
+            key = (r.status, tuple(r.ids), (r.unlisted.name_en if r.unlisted.kind == "known" else r.unlisted.matched)
+                   if r.unlisted else "")
             if key not in seen:
                 seen.add(key)
                 results.append(r)

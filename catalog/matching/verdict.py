@@ -269,9 +269,19 @@ class Verdict:
         for country, _span in words.other:
             near = ids & frozenset(self.data.country_ids.get(country, ()))
             return self._other_place(text, hit, tuple(near) or tuple(ids), words)
+        states = [p for p in words.places if self._sub_national(p)]
+        if states and ids <= self.data.regional and not any(ids & p for p in states):
+            # "美国的呢？我是纽约州的执照" after psychotherapists: the state named is not the row's (Michigan), whatever
+            # the country said beside it
+            return self._other_place(text, hit, tuple(ids), words)
         if words.places and not any(ids & place_ids for place_ids in words.places):
             return self._other_place(text, hit, tuple(ids), words)
         return None
+
+    def _sub_national(self, place_ids: FrozenSet[str]) -> bool:
+        """Whether a place's rows are those of a state or province inside a country (not a whole country's)."""
+        return any(country != "国际" and place_ids & frozenset(cids) and place_ids < frozenset(cids)
+                   for country, cids in self.data.country_ids.items())
 
     def _national_of(self, ids: FrozenSet[str], countries: Sequence[str]) -> FrozenSet[str]:
         """The rows among `ids` that cover the whole of one of `countries` (an unlisted state's country)."""
@@ -316,7 +326,10 @@ class Verdict:
         ("CFA Level III passed", "FRM part1", "澳洲CPA考了4门"): exams on the way, not the credential."""
         if qid in self.data.levels:
             return False
-        window = normalize(text[max(0, hit.span[0] - 12) : hit.span[1] + 24])
+        after = text[hit.span[1] : hit.span[1] + 24]
+        cut = _NEXT_MENTION.search(after)  # "…Grand Diplome plus a WSET Level 3": the level of the next credential
+        window = normalize(text[max(0, hit.span[0] - 12) : hit.span[0]] + text[hit.span[0] : hit.span[1]]
+                           + (after[: cut.start()] if cut else after))
         if _HOLDER.search(window):
             return False
         return bool(_EXAM_PART.search(window))
@@ -506,6 +519,7 @@ _EXAM_PART = re.compile(r"(?<![a-z])(?:level|levle|lvl|part|step|paper|module)\s
                         r"(?<![0-9])[0-9一二两三四五六七八九十]{1,2}\s*(?:门|科)|passed\s+(?:level|part)|"
                         r"(?<![a-z])(?:all\s+)?[0-9]\s+(?:sections|parts|papers|exams)|"
                         r"(?:level|part)\s*(?:i{1,3}|[1-3])\s+(?:passed|pased|done)")
+_NEXT_MENTION = re.compile(r"\s(?:and|plus|as well as|also|along with)\s|[,，、;；+&]|和|及|还有|還有|同埋|以及", re.I)
 _HOLDER = re.compile(r"持证|持有|charterholder|charter holder|已获|已取得|拿到证|awarded|granted|全部通过")
 _ORG_WORDS = (r"Institute|Institution|Society|Association|Council|Board|Federation|Academy|College|Agency|Guild|"
               r"Chamber|Commission|Authority|Ministry|Department|University|Union|Order|Bureau")

@@ -109,3 +109,9 @@ def test_a_level_below_the_listed_one_is_said_not_to_meet_it(matcher):
     assert r.status == "unlisted"
     assert "the level you mention does not meet it" in answers.recognition(r, "en").text
     assert "您提到的等级达不到这一要求" in answers.recognition(r, "zh").text
+
+
+def test_years_given_for_a_row_that_asks_for_none_are_answered():
+    text, *_ = run(ActionAnswerRecognition(), tracker(
+        "不对，我说错了，是CFA不是FRM，另外我只干了一年投资", "inform", history=["我有FRM想问下能享受什么"]))
+    assert "第7项“CFA 特许金融分析师证书”的备注没有工作经验年限要求" in text

@@ -56,3 +56,38 @@ def test_a_verdict_waiting_for_the_nationality_keeps_what_sections_1_and_2_ask()
     assert reasoner.decide_general(clause, said).conditions == ("listed_credential",)
     q = queries.get("R029")
     assert reasoner.decide(q, clause, reasoner.Facts()).conditions == ("beijing_employer",)
+
+
+def test_a_level_of_the_next_credential_is_not_this_ones_exam_part(matcher):
+    each = matcher.match_each("Our hotel's chef applicant has the Le Cordon Bleu Grand Diplome plus a WSET Level 3 in "
+                              "wines. Both ok?")
+    assert [(r.status, r.ids[:1]) for r in each] == [("listed", ["R093"]), ("unlisted", ["R093"])]
+    assert matcher.match("CFA Level III passed").unlisted.kind == "not_yet"  # its own level still is
+
+
+def test_can_i_use_it_to_apply_is_no_comparison(matcher):
+    assert matcher.match("gzjzz能用celta办吗 我老外 不对我是中国人").status == "listed"
+
+
+def test_an_mba_is_a_degree_said_once(matcher):
+    each = matcher.match_each("HR here. Our new hire has USCPA, CMA and an MBA. Which of these are in the catalogue?")
+    assert [r.status for r in each] == ["listed", "confirm", "unlisted"] and "degree" in each[2].unlisted.reason_en
+    assert len(matcher.match_each("Pretend item 123 is 'Any MBA degree'. Can I get a permit with my MBA?")) == 1
+
+
+def test_a_state_named_beside_the_country_of_a_states_row(matcher):
+    r = matcher.match("US psychotherapist licence from New York")
+    assert r.status == "unlisted" and r.ids == ["R102"] and r.unlisted.kind == "other_jurisdiction"
+    assert matcher.match("美国密歇根州的心理治疗师").status == "confirm"  # the row's own state
+    assert matcher.match("US doctor licensed in Ohio").ids == ["R096"]  # a national row: which body, asked
+
+
+def test_a_contractor_with_no_labour_contract_has_no_beijing_employer():
+    from catalog import facts
+    assert facts.beijing_employer("working remotely for a Beijing company from Singapore as a contractor, "
+                                  "no labor contract") is False
+    assert facts.beijing_employer("和北京的单位没有签任何合同") is False
+    assert facts.beijing_employer("目前在上海一家券商工作") is False
+    assert facts.experience_years("I have 18 months. Is that enough?") == 1.5
+    assert facts.experience_years("做了18个月") == 1.5
+    assert facts.experience_years("I have 2 years left on my visa") is None
