@@ -80,8 +80,11 @@ class Context:
         typed = [self.text] if self.text and not self.text.startswith("/") else []
         recommended = next((False for h in typed + list(reversed(self.history))
                             if person_facts.recommended(h) is False), None)  # ("won't recommend me", this turn or before)
+        # ("no overseas certificate": for a message with no credential of the conversation; one named later decides)
+        holds = False if not self.slots.get("qualification") and any(person_facts.holds_none(h) for h in typed) \
+            else None
         return Facts(self.nationality if self.nationality in ("chinese", "foreign") else "unknown", self.age,
-                     self.high_end, years, employer, recommended)
+                     self.high_end, years, employer, recommended, holds)
 
     def fact_events(self) -> List[Dict[str, Any]]:
         """Slot events keeping what this message said of experience and a Beijing employer."""
@@ -200,7 +203,7 @@ CORRECTION = re.compile(r"(?<![a-z])(?:sorry|my mistake|my bad|actually|correcti
 
 # "OK, and what if I get certified in Oregon instead?": another place or grade for the earlier credential
 WHAT_IF = re.compile(r"what if|what about|how about|(?<![a-z])(?:wife|husband|partner|colleague|friend|son|daughter)'s(?![a-z])|"
-                     r"(?<![a-z])(?:hers|his|theirs) is (?:from|in)(?![a-z])|\binstead\b|\bif i (?:also |later |then |now )?(?:get|got|obtain|take|hold)\b|那如果|如果是|如果换成|换成|換成|咁如果|改成|要是", re.I)
+                     r"(?<![a-z])(?:hers|his|theirs) is (?:from|in)(?![a-z])|\binstead\b|\bif i (?:also |later |then |now )?(?:get|got|obtain|take|hold|upgrade|move up|advance|pass|earn|reach)\b|\bupgrade to\b|升到|升级到|升級到|那如果|如果是|如果换成|换成|換成|咁如果|改成|要是", re.I)
 
 
 # a grade by letter ("C licence", "B级", "'A' certificate"), and one said bare ("get my B", "have the A")

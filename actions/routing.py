@@ -208,7 +208,14 @@ def _intent_checked(action: str, ctx: Context) -> str:
     named = asked.asked_clauses(text)  # the clauses the message's words ask, in the order named
     clauses = set(named)
     if action == "action_answer_practice" and not _PRACTICE_WORDS.search(text) and "三" not in clauses:
-        return "action_answer_recognition"
+        # ("…joined an accounting firm in Beijing. What does the catalog give me?": every benefit)
+        return "action_answer_benefits" if framed.BENEFITS_ASKED.search(text) else "action_answer_recognition"
+    last = [p for p in re.split(r"(?<=[.?!。？！])\s*", text) if p.strip()][-1:] or [text]
+    if action == "action_answer_practice" and framed.BENEFITS_ASKED.search(last[0]) and not _PRACTICE_WORDS.search(last[0]) \
+            and "三" not in asked.asked_clauses(last[0]):
+        # "…teaching at a Beijing school (not high-tech). What does the notice give me?": the question is the last
+        # sentence, and it asks every benefit (the teaching is the person's job)
+        return "action_answer_benefits"
     if action == "action_answer_recognition" and framed.BENEFITS_ASKED.search(text):
         return "action_answer_benefits"
     if action in ("action_answer_recognition", "action_answer_fallback", "action_answer_out_of_scope",
@@ -217,7 +224,19 @@ def _intent_checked(action: str, ctx: Context) -> str:
         # "呢個查詢驗證，係咪我自己上網申請就得？" read as a recognition question: it names no credential, it asks
         # how verification works
         return "action_answer_verification"
+    if action == "action_answer_verification" and "四" not in clauses and not _VERIFY_WORDS.search(text) \
+            and not any(_VERIFY_WORDS.search(h) for h in ctx.history[-2:]):
+        # "Is CIPD on the Beijing catalogue?", "注册工程师的证目录里认吗" read as verification: no word of it
+        return "action_answer_practice" if _PRACTICE_WORDS.search(text) else \
+            "action_answer_benefits" if framed.BENEFITS_ASKED.search(text) else "action_answer_recognition"
     own = _MEASURE_CLAUSES.get(action)
+    if own and not set(own) & clauses and not framed.BENEFITS_ASKED.search(text) \
+            and not any(k in ctx.entities for k in ("age", "nationality", "high_end")) \
+            and ctx.facts.age is None and ctx.facts.nationality == "unknown" and not _AGE_WORDS.search(text) \
+            and context.resolve(ctx).status in ("listed", "context", "unlisted", "confirm"):
+        # "He's just been made a LEED Fellow. What changes?", "is my ckad legit for bj lol" read as a work-permit
+        # question: no word of the measure and no fact of the person; the credential's own answer
+        return "action_answer_recognition"
     if own and not set(own) & clauses and not framed.BENEFITS_ASKED.search(text) \
             and not any(k in ctx.entities for k in ("age", "nationality", "high_end")) \
             and (action == "action_answer_title" or _ASKS_LISTED.search(text) or asked.asks_about_remark(text)):
@@ -307,6 +326,7 @@ def answer(action: str, ctx: Context) -> Reply:
             replies, events = found
     replies = _other_benefits_asked(ctx, replies)
     replies = _absent_condition_asked(ctx, replies)
+    replies = _rows_also_asked(ctx, replies)
     if replies and ctx.text and not ctx.text.startswith("/") and _NOTARY.search(normalize(ctx.text)) \
             and not any(c.startswith(("第四条", "Section 4")) for a in replies for c in a.cites) \
             and not any(a.kind in ("refusal", "verification") for a in replies):
@@ -320,6 +340,33 @@ def answer(action: str, ctx: Context) -> Reply:
             seen.add(a.text)
             once.append(a)
     return once, events
+
+
+# a later sentence asking the catalog for rows ("…like the Kubernetes certificates? Which cloud-computing items need it?")
+_ROWS_SENTENCE = re.compile(r"(?:(?<=[.?!。？！])|(?<=[.?!。？！]\s))\s*(?P<q>(?i:which|what other|list)\b[^.?!。？！]*[?？.]?|"
+                            r"(?:哪些|哪几|哪幾|邊啲|边啲|有边|有哪)[^。？！?!]*[？?。]?)")
+_REFERS_TO_EARLIER = re.compile(r"(?<![a-z])(?:it|that|this|them|those)(?![a-z])|这个|這個|那个|那個|呢个|呢個|嗰个|嗰個", re.I)
+
+
+def _rows_also_asked(ctx: Context, replies: List[Answer]) -> List[Answer]:
+    """ "Does the Azure Solutions Architect Expert need two years' experience like the Kubernetes certificates? Which
+    cloud-computing items need it?": the credential's answer, then the rows the second question asks for (what it
+    refers to, "it", read from the sentence before, without the credentials' names)."""
+    if not replies or not ctx.text or ctx.text.startswith("/") or any(a.kind == "staff_query" for a in replies):
+        return replies
+    m = _ROWS_SENTENCE.search(ctx.text)
+    if m is None or not staff_filters.asks_for_rows(m.group("q"), follow_up=True):
+        return replies
+    filters = staff_filters.parse(m.group("q")) or staff_filters.Filters()
+    if _REFERS_TO_EARLIER.search(m.group("q")):
+        before = staff_filters.described(ctx.text[:m.start("q")])
+        filters = staff_filters.parse_more(m.group("q"), replace(before, words=(), field=None, fields=()))
+    if not filters.any() or filters.words:
+        return replies
+    rows = staff_filters.run(filters)
+    if not rows:
+        return replies
+    return list(replies) + [answers.staff_query(filters, rows, ctx.lang)]
 
 
 # a remark condition asked about by name ("any native speaker rule", "母语限制")
@@ -444,6 +491,14 @@ def _permanence_asked(ctx: Context, reply: Reply) -> Reply:
     out = [replace(a, text=answers.t("verdict.lead.not_applicable", ctx.lang) + ("" if ctx.lang == "zh" else " ") + a.text)
            if i == 0 and cite in a.text.split("\n", 1)[0] else a for i, a in enumerate(replies)]
     return out, events
+
+
+# words of verification ("verify", "验证", "genuine", "公证认证"): NLU's verification intent without any is a guess
+_VERIFY_WORDS = re.compile(r"verif|validat|genuine|authentic|fake|forg|\breal\b|check (?:the|my|a|if|whether|it|that|his|her)|"
+                           r"notar|legali[sz]|platform|verification code|验证|驗證|查验|查驗|核验|核驗|核查|真假|真伪|真偽|假的|"
+                           r"公证|公證|认证材料|認證材料|平台|验证码|驗證碼|查询|查詢|审核|審核|假材料|虚假|虛假|false material|untrue|"
+                           r"submit|website|checking|提交|网址|網址|网站|網站|受理", re.I)
+_AGE_WORDS = re.compile(r"(?<![a-z])(?:age|old|older|years old)(?![a-z])|年龄|年齡|岁|歲|(?<!\d)\d{2}(?!\d)", re.I)
 
 
 _TYPED_PAYLOAD = re.compile(r"^\s*/\w+(?:\{[^}]*\})?\s*")

@@ -880,7 +880,7 @@ def verdict_lines(v: Any, facts: Any, lang: str, q: Optional[QualificationInfo] 
                     (" (provided " + "; ".join(conds) + ")")
         else:
             joiner = "；" if lang == "zh" else "; "
-            line = t("verdict.lead.conditional", lang) + joiner.join(conds) + ("。" if lang == "zh" else ".") + \
+            line = t("verdict.lead.conditional", lang) + sep + joiner.join(conds) + ("。" if lang == "zh" else ".") + \
                 sep + about + ("：" if lang == "zh" else ": ") + (head or c.summary.text(lang))
     if v.positive and c.facts.get("age_limit") and facts.age is not None and "universal_studios" not in v.conditions:
         line += sep + t("verdict.age_within", lang, age=facts.age)

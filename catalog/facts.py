@@ -386,6 +386,20 @@ _NOT_RECOMMENDED = re.compile(
     r"拒绝推(?:荐|薦)|拒絕推(?:荐|薦)", re.I)
 
 
+# "no overseas certificate", "no catalogue credential yet", "我没有任何境外证书", "冇境外證書": no credential held at all
+_HOLDS_NONE = re.compile(
+    r"(?<![a-z])(?:no|without|don't have|do not have|haven't got|have no|not holding|not hold)\s+(?:an?\s+|any\s+)?"
+    r"(?:overseas|foreign|catalogue|catalog|listed|international|professional)\s+(?:professional\s+)?"
+    r"(?:certificate|certificates|credential|credentials|qualification|qualifications|certification|cert|certs)(?![a-z])|"
+    r"(?:没有|沒有|冇|无|無|没|沒)(?:任何|什么|咩)?(?:境外|海外|国外|國外|目录内|目錄內|目录里|目錄裡)(?:的|嘅)?(?:职业)?(?:证书|證書|资格|資格|证|證)",
+    re.I)
+
+
+def holds_none(text: str) -> bool:
+    """Whether the person says they hold no overseas (catalog) credential at all."""
+    return bool(_HOLDS_NONE.search(normalize(text or "")))
+
+
 @functools.lru_cache(maxsize=CACHE_SIZE)
 def recommended(text: str) -> Optional[bool]:
     """False when the person says the employer will not recommend them (二.2's condition); otherwise unknown."""

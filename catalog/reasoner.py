@@ -40,6 +40,7 @@ class Facts:
     experience_years: Optional[float] = None
     beijing_employer: Optional[bool] = None
     recommended: Optional[bool] = None  # whether the Beijing employer recommends the person (二.2)
+    holds_listed: Optional[bool] = None  # False: the person says they hold no overseas credential at all
 
 
 @dataclass(frozen=True)
@@ -177,6 +178,9 @@ def with_facts(facts: Facts, **changes: object) -> Facts:
 def decide_general(c: ClauseInfo, facts: Facts) -> Verdict:
     """What clause `c` gives a person whose credential is not known yet: the person's facts decide what
     they can; what depends on the row (the urgent list, a title in the remark) becomes a condition."""
+    if facts.holds_listed is False and c.topic in ("practice", "benefit"):
+        # "Confirm that I (Deloitte Beijing, no overseas certificate) qualify": every measure is for holders
+        return _verdict(c, NOT_APPLICABLE, "no_listed_credential")
     if c.topic == "practice":
         return _verdict(c, CONDITIONAL, "", (), ("practice_fields", "sector_rules"))
     if c.topic != "benefit":

@@ -16,7 +16,7 @@ from catalog.text import normalize
 
 # a question that asks for a count or a list
 _ASKS = re.compile(r"边啲|邊啲|边个|邊個|边几|邊幾|哪个|哪個|哪一个|哪一項|哪一项|几项|几个|多少|几多|幾多|幾項|幾個|哪些|哪几|哪幾|有哪|列出|列一下|清单|清單|一共|共有|总共|總共|分别|分別|都是啥|"
-                   r"都有啥|都有什么|都有哪些|(?:有没有|有沒有|有冇|有无|有無)[^。？?！!，,]{0,6}?(?:要求|需要|规定|規定)|(?<![a-z])(?:how many|which|list (?:all|every|the|of|out|them)|^\s*list\b|count|number of|what are the|all the|every|any rows?|anything from|"
+                   r"都有啥|都有什么|都有哪些|(?:有没有|有沒有|有冇|有无|有無)[^。？?！!，,]{0,6}?(?:要求|需要|规定|規定)|(?:有没有|有沒有|有冇|有无|有無)(?:其他|其它|别的|別的|另外)|(?<![a-z])(?:how many|which|list (?:all|every|the|of|out|them)|^\s*list\b|count|number of|what are the|all the|every|any rows?|anything from|"
                    r"any entries|any qualifications|any certificates|any credentials|rows from|entries from|items from|anything listed|"
                    r"anything (?:in|on) the (?:catalog|catalogue|list)|anything from|"
                    r"what [a-z ]{0,30}(?:credentials|qualifications|certificates|rows|entries) (?:are|do|does|is)|"
@@ -119,6 +119,12 @@ class Filters:
             if v != getattr(default, k):  # "哪些不用工作经验" says experience=False: a filter too
                 setattr(out, k, v)
         return out
+
+
+def described(text: str) -> Filters:
+    """The row attributes a text names, whether or not it asks for rows ("…need two years' experience like the
+    Kubernetes certificates?": the years a later "which … need it?" refers to)."""
+    return _filters(text, normalize(text or ""))
 
 
 def parse(text: str) -> Optional[Filters]:

@@ -281,9 +281,16 @@ _TITLE_LEVEL = re.compile(r"(?<![A-Za-z])associate[- ]?(?:senior|professor(?:shi
 
 
 def _without_titles(text: str) -> str:
+    if text and _NEGATED_GRADE.search(text):
+        # "It's national level, not international": the grade said not to be theirs is no evidence of a row's level
+        text = _NEGATED_GRADE.sub(lambda m: " " * len(m.group(0)), text)
     if not text or "ssociate" not in text and "enior" not in text:
         return text
     return _TITLE_LEVEL.sub(lambda m: " " * len(m.group(0)), text)
+
+
+_NEGATED_GRADE = re.compile(r"(?<![A-Za-z])(?i:not|isn't|rather than|instead of)\s+(?i:an?\s+|the\s+)?(?i:international|national)"
+                            r"(?:\s+(?i:level|grade))?(?![A-Za-z])|(?:不是|唔係|唔系|而不是|并非|並非)(?:国际级|國際級|国家级|國家級)")
 
 
 # "and a Japanese one", "the Ontario one too": another credential of the same kind, from another place

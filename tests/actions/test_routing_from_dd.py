@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from actions.routing import (ActionAnswerCatalogStats, ActionAnswerChitchat, ActionAnswerFallback,
+from actions.routing import (ActionAnswerCatalogStats, ActionAnswerChitchat, ActionAnswerFallback, ActionAnswerPractice, ActionAnswerVisa,
                              ActionAnswerRecognition, ActionAnswerTitle, ActionAnswerWorkPermit)
 from tests.actions.test_actions import run
 from tests.actions.test_framed import tracker
@@ -114,4 +114,61 @@ def test_a_level_below_the_listed_one_is_said_not_to_meet_it(matcher):
 def test_years_given_for_a_row_that_asks_for_none_are_answered():
     text, *_ = run(ActionAnswerRecognition(), tracker(
         "不对，我说错了，是CFA不是FRM，另外我只干了一年投资", "inform", history=["我有FRM想问下能享受什么"]))
-    assert "第7项“CFA 特许金融分析师证书”的备注没有工作经验年限要求" in text
+    assert "第7项“CFA 特许金融分析师证书”的备注没有工作经验要求（没有规定工作年限）" in text
+
+
+def test_a_later_sentence_asking_for_rows_is_answered_after_the_credential():
+    text, *_ = run(ActionAnswerRecognition(), tracker(
+        "Does the Azure Solutions Architect Expert need two years' experience like the Kubernetes certificates? "
+        "Which cloud-computing items need it?", "ask_recognized", lang="en"))
+    assert "item 4" in text and "does not set any number of years" in text
+    assert "4 items match (field: Cloud computing; the remark requires 2 years" in text and "R033" in text
+    assert "R004 Microsoft" not in text  # (the rows that need it, not every cloud row)
+
+
+def test_an_upgrade_said_later_is_read_with_the_earlier_credential():
+    text, *_ = run(ActionAnswerRecognition(), tracker(
+        "And if I upgrade to the B licence next year?", "ask_recognized", lang="en",
+        history=["What does the catalogue say about UEFA coaching licences?", "I have the UEFA C licence."]))
+    assert text.startswith("Yes.") and "item 80" in text
+
+
+def test_no_overseas_certificate_at_all_is_no():
+    text, *_ = run(ActionAnswerVisa(), tracker(
+        "Confirm that I (Deloitte Beijing, no overseas certificate) qualify for the talent visa confirmation letter.",
+        "ask_visa", lang="en"))
+    assert "No. Section 2, item 4: the measures of Sections 1 and 2" in text and "hold one in the catalog" in text
+    text, *_ = run(ActionAnswerWorkPermit(), tracker("我是外籍，没有任何境外证书，工作许可年龄能放宽吗？", "ask_work_permit"))
+    assert text.startswith("不能。第一条第4项") and "持有《目录》内境外职业资格的人员" in text
+
+
+def test_nlus_verification_without_a_word_of_verification_is_the_credentials_question():
+    from actions.routing import ActionAnswerVerification
+    text, *_ = run(ActionAnswerVerification(), tracker(
+        "Is CIPD (Chartered Institute of Personnel and Development) on the Beijing catalogue?", "ask_verification",
+        lang="en"))
+    assert "Verification is applied" not in text and "not listed" in text
+    # a follow-up of a verification conversation stays verification
+    text, *_ = run(ActionAnswerVerification(), tracker(
+        "who submits the request, me or my company?", "ask_verification", lang="en",
+        history=["What does the notice say about verifying certificates?"]))
+    assert "employer" in text and "easybeijing" in text
+
+
+def test_nlus_work_permit_without_a_word_of_it_is_the_credentials_question():
+    text, *_ = run(ActionAnswerWorkPermit(), tracker(
+        "He's just been made a LEED Fellow. What changes?", "ask_work_permit", lang="en",
+        history=["My colleague has LEED AP. What does it map to?"]))
+    assert "associate senior" in text and "work permit" not in text.splitlines()[0].lower()
+    # an age said keeps the work permit's question
+    text, *_ = run(ActionAnswerWorkPermit(), tracker(
+        "She's 66 and the job is at a kindergarten in Chaoyang. Is her age a problem?", "ask_work_permit", lang="en",
+        history=["My wife holds the Singapore DPI preschool teacher certificate. Is that listed?"], qualification="R076"))
+    assert "65" in text
+
+
+def test_the_last_sentence_asking_every_benefit_is_the_benefits_question():
+    text, *_ = run(ActionAnswerPractice(), tracker(
+        "I'm Australian, registered with the Queensland College of Teachers, 64 years old, teaching at a Beijing "
+        "school (not high-tech). What does the notice give me?", "ask_practice", lang="en"))
+    assert "you can get" in text and "Work permit" in text

@@ -91,3 +91,22 @@ def test_a_contractor_with_no_labour_contract_has_no_beijing_employer():
     assert facts.experience_years("I have 18 months. Is that enough?") == 1.5
     assert facts.experience_years("做了18个月") == 1.5
     assert facts.experience_years("I have 2 years left on my visa") is None
+
+
+def test_a_grade_said_not_to_be_theirs_is_no_evidence_of_the_rows_level(matcher):
+    assert matcher.match("my FIBA referee card? It's national level, not international.").status != "listed"
+    assert matcher.match("FIBA international referee").status == "listed"
+    assert matcher.match("(c) registration with Ireland's Teaching Council.").ids == ["R072"]
+
+
+def test_holds_no_overseas_certificate():
+    from catalog import facts
+    assert facts.holds_none("Deloitte Beijing, no overseas certificate")
+    assert facts.holds_none("I'm 60, foreign, no catalogue credential yet.")
+    assert facts.holds_none("我没有任何境外证书")
+    assert not facts.holds_none("I have no experience")
+    assert not facts.holds_none("my CFA certificate")
+
+
+def test_guarantees_is_a_guarantee():
+    assert "guarantee" in refusals.refused("write a statement saying the notice guarantees permanent residence")
