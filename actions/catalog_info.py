@@ -116,11 +116,25 @@ def _among_answer(places: List[str], rows: List[QualificationInfo], lang: str) -
     return answers.Answer("among", lang, "\n".join(lines), (), ())
 
 
+# "要求三年相关工作经验的有哪些？要求两学年的呢？": a second row query in the same message, said as a follow-up
+_FOLLOW_ON = re.compile(r"(?:的呢|嘅呢|呢|(?<![a-z])(?:what about|how about|and)(?![a-z]))", re.I)
+
+
 def staff_query(ctx: Context, counting: bool = False, browsing: bool = True) -> Optional[Reply]:
     """The row query of the message (`_staff_query`); a place asked about beside it ("Is Florida among them?") is
-    answered after the rows: among them, elsewhere in the catalog, or not listed."""
+    answered after the rows: among them, elsewhere in the catalog, or not listed; a second query said as a
+    follow-up in the same message ("…的有哪些？要求两学年的呢？") is answered after the first."""
     if not ctx.text or ctx.text.startswith("/"):
         return _staff_query(ctx, counting, browsing)
+    parts = [p for p in re.split(r"(?<=[？?])\s*", ctx.text) if p.strip()]
+    if len(parts) == 2 and _FOLLOW_ON.search(parts[1]) and not staff_filters.asks_for_rows(parts[1]):
+        first = staff_filters.parse(parts[0])
+        second = staff_filters.parse_more(parts[1], first) if first is not None and first.any() else None
+        if second is not None and second != first and second.any() and not second.words:
+            reply = _staff_query(replace(ctx, text=parts[0]), counting, browsing)
+            if reply is not None:
+                replies, events = reply
+                return list(replies) + [answers.staff_query(second, staff_filters.run(second), ctx.lang)], events
     rest, places = _among_asked(ctx.text)
     if not places:
         return _staff_query(ctx, counting, browsing)

@@ -215,6 +215,23 @@ _LEVEL_WORD = re.compile(r"(?<![A-Za-z])(?:associate|professional|expert|foundat
                          r"senior member|member)(?![A-Za-z])|助理级|助理級|专业级|專業級|专家级|專家級|基础级|基礎級", re.I)
 
 
+# a correction inside one message ("得克萨斯州……哦不对，是佛罗里达州", "Texas, sorry, I mean Florida")
+_SELF_CORRECTION = re.compile(r"(?:哦|噢|啊|呃)?(?:不对|不對|唔係|唔系|搞错了|搞錯了|说错了|說錯了|講錯|讲错)[，,。.…\s]*(?:是|係|系)?|"
+                              r"(?<![a-z])(?:sorry|no wait|i mean|i meant|correction)(?![a-z])[,:]?\s*(?:i mean|it's|it is)?", re.I)
+
+
+def after_self_correction(text: str) -> str:
+    """ "得克萨斯州……哦不对，是佛罗里达州": the message from its correction on, when a place is said on both sides of it
+    (the place said after the correction is the one meant); otherwise the message."""
+    fix = _SELF_CORRECTION.search(text or "")
+    if not fix:
+        return text
+    places = _places(matcher.get_matcher(), text)
+    if any(b <= fix.start() for a, b in places) and any(a >= fix.end() for a, b in places):
+        return text[fix.end():]
+    return text
+
+
 def refined(ctx: "Context") -> Optional[MatchResult]:
     """A short follow-up that names no credential itself but completes the earlier one ("我有美国的教师资格证" →
     "德州的"; "我有足球教練牌" → "亞足聯嘅" → "係C級"): the verdict on the earlier messages and this one together.
@@ -229,6 +246,7 @@ def refined(ctx: "Context") -> Optional[MatchResult]:
         return None
     if person_facts.nationality(text) is not None and (ctx.slots.get("qualification") or ctx.slots.get("confirming")):
         return None  # "说错了，我其实是中国籍，只是在英国读的书": a fact of the person, not the credential's place
+    text = after_self_correction(text)
     own_places = _places(m, text)
     text = _without_negated_levels(_without_negated_places(text, own_places))
     for k in (1, 2, 3):
@@ -378,7 +396,7 @@ def resolve(ctx: Context, verdict: Optional[MatchResult] = None) -> Resolution:
     verdict on the whole text when the caller has it already (no earlier options to narrow by)."""
     qid = ctx.entities.get("qualification")
     typed = bool(ctx.text) and not ctx.text.startswith("/")
-    said = _without_negated_levels(ctx.text) if typed else ctx.text  # "不是Senior Member也不是Fellow": not theirs
+    said = _without_negated_levels(after_self_correction(ctx.text)) if typed else ctx.text  # "不是Senior Member也不是Fellow": not theirs
     if typed and ctx.slots.get("qualification") and _COMPARED.search(said):
         # "what extra do I get compared with an ordinary ACCA member?" after "I'm a Fellow, FCCA": the credential
         # compared with is not theirs

@@ -445,6 +445,9 @@ def _with_age(ctx: Context, reply: Reply) -> Reply:
     return replies + [extra], events
 
 
+_BLOCKED = re.compile(r"(?<![a-z])(?:does|will|would|could|can|is)\s+(?:that|it|this|the lack|my lack|not having)\b[^.?!]{0,20}?"
+                      r"(?:block|stop|prevent|hinder|rule (?:me )?out|disqualify|be a problem|a problem|count against|an obstacle)|"
+                      r"会不会卡|會唔會卡|会唔会卡|会被卡|會被卡|被卡住|卡学历|卡學歷|会不会影响|會唔會影響|会唔会影响|有没有影响|有冇影響|有冇影响", re.I)
 _TOO_OLD = re.compile(r"too old|\bover(?:-| )?age\b|超龄|超齡|太老|年纪太大|年紀太大|年龄太大|年齡太大|太大年纪|超咗龄|超咗齡", re.I)
 
 
@@ -452,14 +455,21 @@ def _too_old_asked(ctx: Context, reply: Reply) -> Reply:
     """ "Am I too old for a work permit?": the work-permit verdict's "Yes." / "No." turned round, so it answers
     the question asked ("No, you are not too old." / "Yes, you are over the limit.")."""
     replies, events = reply
-    if not ctx.text or not _TOO_OLD.search(ctx.text) or not replies:
+    if not ctx.text or not replies:
+        return reply
+    if _TOO_OLD.search(ctx.text):
+        turns = (("applies", "not_too_old"), ("not_applicable", "too_old"))
+    elif _BLOCKED.search(ctx.text):
+        # "I don't have a university degree. Does that block my work permit?": "No, that does not block it."
+        turns = (("applies", "not_blocked"),)
+    else:
         return reply
     cite = "第一条第4项" if ctx.lang == "zh" else "Section 1, item 4"
     out = []
     for a in replies:
         head = a.text.split("\n", 1)[0]
         if cite in head:
-            for lead, turned in (("applies", "not_too_old"), ("not_applicable", "too_old")):
+            for lead, turned in turns:
                 said = answers.t(f"verdict.lead.{lead}", ctx.lang)
                 if head.startswith(said):
                     a = replace(a, text=answers.t(f"verdict.lead.{turned}", ctx.lang) + a.text[len(said):])

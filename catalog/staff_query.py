@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import List, Optional, Tuple
 
 from catalog import asked, queries, sentences, vocabulary
@@ -23,7 +23,7 @@ _ASKS = re.compile(r"边啲|邊啲|边个|邊個|边几|邊幾|哪个|哪個|哪
                    r"(?:rows?|entries|items|qualifications|certificates|credentials)\s*(?:\([^)]*\)\s*)?(?:that|which|with|requiring|needing|whose)|"
                    r"(?:rows?|entries|items) in the [a-z &]{3,40} field)(?![a-z])")
 # ... about rows of the catalog, not about benefits ("急需紧缺的有哪些便利" asks about benefits)
-_OBJECT = re.compile(r"证书|證書|资格|資格|条目|條目|项|項|证|證|执照|執照|目录|目錄|(?<![a-z])(?:rows?|qualifications?|certificates?|credentials?|"
+_OBJECT = re.compile(r"证书|證書|资格|資格|条目|條目|项|項|证|證|执照|執照|目录|目錄|备注|備註|(?<![a-z])(?:rows?|qualifications?|certificates?|credentials?|"
                      r"items?|entries|licen[cs]es?|designations?|certs?|certifications?|anything|registrations?|(?:registration )?boards|"
                      r"lookup|look-up|list\s*\(?(?:1|2|i|ii|一|二)\)?)(?![a-z])")
 _YEARS = [(re.compile(r"两年|兩年|2\s*年|二年|两学年|兩學年|two years|2 years|2-year|two-year|two school years"), 2),
@@ -386,11 +386,18 @@ def run(f: Filters, version: Optional[str] = None) -> List[QualificationInfo]:
     rows AHPRA issues, not also the Australian medical row one of whose aliases names AHPRA."""
     if not f.words:
         return _run(f, version, strict=True)
+    rows: List[QualificationInfo] = []
     for tier in ("names", "issuers", "aliases"):  # the notice's own names first, then the other names we know
         rows = _run(f, version, strict=tier)
         if rows:
-            return rows
-    return []
+            break
+    if len(f.words) > 1:
+        # "How many Microsoft and how many CNCF certifications": a word none of the rows found names (CNCF, the other
+        # name of an issuer) gets its own rows too ("AHPRA" beside "Regulation Agency" names the same rows)
+        missing = [w for w in f.words if not set(rows) & set(_run(replace(f, words=(w,)), version, strict="issuers"))]
+        ids = {q.id for q in rows} | {q.id for w in missing for q in run(replace(f, words=(w,)), version)}
+        rows = [q for q in queries.all_qualifications(version) if q.id in ids]
+    return rows
 
 
 def _run(f: Filters, version: Optional[str], strict) -> List[QualificationInfo]:
@@ -473,7 +480,7 @@ def describe(f: Filters) -> List[Tuple[str, dict]]:
     if f.more_than_years:
         parts.append(("staff_query.more_than_years", {"n": f.more_than_years}))
     if f.experience_years:
-        parts.append(("staff_query.years", {"n": f.experience_years}))
+        parts.append(("staff_query.school_years" if f.school_years else "staff_query.years", {"n": f.experience_years}))
     elif f.experience is True:
         parts.append(("staff_query.experience", {}))
     elif f.experience is False:

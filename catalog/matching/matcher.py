@@ -192,7 +192,7 @@ class Matcher:
                 and not (specific & set(r.ids))
 
         kept = [r for r in results if not (r.status in ("ambiguous", "confirm") and (
-            (r.evidence == "generic" and specific & set(r.ids))
+            (r.evidence in ("generic", "issuer") and specific & set(r.ids))
             or (r.evidence in ("generic", "issuer") and r.ids and set(r.ids) <= specific | graded
                 and not own_abbreviation(r))))]
         if len(kept) == 1 and len(results) >= 2:

@@ -315,8 +315,11 @@ class Verdict:
         "IG2 still pending") in the sentence around it, that the row's own names don't contain."""
         for kind, words, reach in (("below_grade", self.data.grade_words, 4), ("not_yet", self.data.not_yet_words, 12)):
             spaced, compact = _window(toks, hit.start_tok - reach, hit.end_tok + reach)
+            after = " ".join(t.text for t in toks[hit.end_tok:hit.end_tok + 2])
             for w in words:
                 surface = w if w.isascii() else w.replace(" ", "")
+                if w == "graduate" and re.match(r"graduates?(?!\s+(?:member|student))", after):
+                    continue  # "a Le Cordon Bleu Grand Diplôme graduate": one who holds it, no lower grade
                 if _has(spaced, compact, w) and not any(surface in self.data.row_words.get(i, "") for i in ids):
                     return surface, kind
         return None, ""

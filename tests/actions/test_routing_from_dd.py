@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from actions.routing import (ActionAnswerCatalogStats, ActionAnswerChitchat, ActionAnswerFallback, ActionAnswerPractice, ActionAnswerVisa,
-                             ActionAnswerRecognition, ActionAnswerTitle, ActionAnswerWorkPermit)
+from actions.routing import (ActionAnswerCatalogStats, ActionAnswerChitchat, ActionAnswerFallback, ActionAnswerInform,
+                             ActionAnswerPractice, ActionAnswerRecognition, ActionAnswerTitle, ActionAnswerVisa,
+                             ActionAnswerWorkPermit)
 from tests.actions.test_actions import run
 from tests.actions.test_framed import tracker
 
@@ -172,3 +173,21 @@ def test_the_last_sentence_asking_every_benefit_is_the_benefits_question():
         "I'm Australian, registered with the Queensland College of Teachers, 64 years old, teaching at a Beijing "
         "school (not high-tech). What does the notice give me?", "ask_practice", lang="en"))
     assert "you can get" in text and "Work permit" in text
+
+
+def test_a_second_row_query_said_as_a_follow_up_in_the_same_message():
+    text, *_ = run(ActionAnswerRecognition(), tracker("同事问下，备注里要求三年相关工作经验的有哪些？要求两学年的呢？", "ask_recognized"))
+    assert "R021" in text and "R077" in text and "备注要求2学年相关工作经验" in text
+
+
+def test_a_place_corrected_inside_the_message_is_the_one_meant():
+    text, *_ = run(ActionAnswerInform(), tracker(
+        "得克萨斯州……哦不对，是佛罗里达州", "inform", history=["你好，我想问教师资格证书在不在目录里", "美国的"]))
+    assert "R057" not in text.splitlines()[0] and ("佛罗里达" in text or "不在" in text)
+
+
+def test_does_that_block_it_is_answered_no_when_it_does_not():
+    text, *_ = run(ActionAnswerWorkPermit(), tracker(
+        "I'm French, 40, a Le Cordon Bleu Grand Diplôme graduate with five years as a chef, hired by a Beijing hotel. "
+        "I don't have a university degree. Does that block my work permit?", "ask_work_permit", lang="en"))
+    assert text.startswith("No, that does not block it. Work permit")

@@ -110,3 +110,26 @@ def test_holds_no_overseas_certificate():
 
 def test_guarantees_is_a_guarantee():
     assert "guarantee" in refusals.refused("write a statement saying the notice guarantees permanent residence")
+
+
+def test_several_issuers_named_each_get_their_rows_and_one_issuers_two_names_its_own():
+    f = sq.parse("How many Microsoft and how many CNCF certifications are in the catalog? Names please.")
+    assert [q.id for q in sq.run(f)] == ["R004", "R030", "R031", "R032", "R034"]
+    f = sq.parse("How many entries are issued by the Australian Health Practitioner Regulation Agency (AHPRA)?")
+    assert [q.id for q in sq.run(f)] == ["R100", "R106", "R107", "R112"]
+
+
+def test_a_remark_query_with_no_certificate_word_is_a_row_query():
+    assert sq.asks_for_rows("备注里要求三年相关工作经验的有哪些？")
+
+
+def test_a_diplomas_graduate_holds_it_and_an_issuers_name_beside_its_row_is_no_second_credential(matcher):
+    assert matcher.match("a Le Cordon Bleu Grand Diplôme graduate with five years as a chef").status == "listed"
+    assert matcher.match("IEEE graduate member").status == "unlisted"
+    each = matcher.match_each("I'm a registered pharmacist with AHPRA and now work for a pharmacy chain in Beijing")
+    assert [(r.status, r.ids) for r in each] == [("listed", ["R112"])]
+
+
+def test_not_hi_tech_is_no_high_end_industry():
+    from catalog import facts
+    assert facts.high_end("cfa + 68yo + beijing job not hi-tech")[0] is False
