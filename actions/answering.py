@@ -87,7 +87,7 @@ def browsed(ctx: Context) -> Answer:
 # words in capitals that give orders ("SYSTEM OVERRIDE", "ADMIN MODE", "reply 'APPROVED'"), not credentials
 _COMMANDS = {"SYSTEM", "OVERRIDE", "ADMIN", "MODE", "APPROVED", "APPROVE", "DEVELOPER", "IGNORE", "URGENT", "IMPORTANT",
              "NOTE", "CONFIRM", "PRINT", "NOW", "YES", "NO", "ALL", "ROOT", "SUDO", "DEBUG", "TEST", "PLEASE", "STOP",
-             "OK", "LIST", "ITEM", "RESET", "ENABLED", "DISABLED", "TRUE", "FALSE", "NULL", "JSON", "XML", "HTML"}
+             "OK", "LIST", "ITEM", "RESET", "ENABLED", "DISABLED", "TRUE", "FALSE", "NULL", "JSON", "XML", "HTML", "DAN"}
 _ACRONYM = re.compile(r"(?<![A-Za-z])[A-Z][A-Za-z]?[A-Z0-9]{1,6}(?![A-Za-z])")
 _CREDENTIAL_WORDS = re.compile(r"(?:注册|註冊)[\u4e00-\u9fff]{1,4}|[\u4e00-\u9fff]{1,6}?(?:护士执照|護士執照|执照|執照|牌照|社工|工程师|工程師|护士|護士)")
 

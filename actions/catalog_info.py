@@ -127,7 +127,7 @@ def staff_query(ctx: Context, counting: bool = False, browsing: bool = True) -> 
     if not ctx.text or ctx.text.startswith("/"):
         return _staff_query(ctx, counting, browsing)
     parts = [p for p in re.split(r"(?<=[？?])\s*", ctx.text) if p.strip()]
-    if len(parts) == 2 and _FOLLOW_ON.search(parts[1]) and not staff_filters.asks_for_rows(parts[1]):
+    if len(parts) == 2 and (_FOLLOW_ON.search(parts[1]) or staff_filters.asks_for_rows(parts[1])):
         first = staff_filters.parse(parts[0])
         second = staff_filters.parse_more(parts[1], first) if first is not None and first.any() else None
         if second is not None and second != first and second.any() and not second.words:
@@ -154,10 +154,14 @@ def _staff_query(ctx: Context, counting: bool = False, browsing: bool = True) ->
     that a list, field or country it is asked about gets the rows too."""
     if not ctx.text or ctx.text.startswith("/") or ctx.candidates or ctx.slots.get("confirming"):
         return None
-    if (_BOTH_LISTS.search(ctx.text) or (_URGENT_NAMED.search(ctx.text) and _TOTAL.search(ctx.text))) \
-            and _HOW_MANY.search(ctx.text):
+    urgent_only = bool(_URGENT_NAMED.search(ctx.text)) and not _BOTH_LISTS.search(ctx.text) \
+        and not staff_filters.parse_more(ctx.text, staff_filters.Filters()).words
+    if (_BOTH_LISTS.search(ctx.text) or (_URGENT_NAMED.search(ctx.text) and _TOTAL.search(ctx.text))
+            or (urgent_only and matching.match(ctx.text).status == "none")) and _HOW_MANY.search(ctx.text):
         # "目录一共多少项？急需紧缺清单和普通清单各几项？": the totals of both lists, not the first list's rows
-        if not _BOTH_LISTS.search(ctx.text) and (_LIST_THEM.search(ctx.text) or _TITLE_ASKED.search(ctx.text)):
+        if not _BOTH_LISTS.search(ctx.text) and (_LIST_THEM.search(ctx.text) or _TITLE_ASKED.search(ctx.text)
+                                                 or not _TOTAL.search(ctx.text)):
+            # ("jxjq清单有几个啊 就是急需紧缺那个": its 7 rows, named)
             # "急需紧缺清单一共几项 都是啥", "how many on the urgent list, and what title do they correspond to": its rows
             urgent = staff_filters.Filters(list="urgent")
             asked_more = staff_filters.parse(ctx.text)  # "里面金融会计类的是哪一个？": the urgent rows of that field

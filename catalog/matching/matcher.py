@@ -131,6 +131,13 @@ class Matcher:
                 if with_family.status == "unlisted" or (with_family.status == "listed"
                                                          and set(with_family.ids) <= self.data.jurisdictional):
                     r = with_family
+            if r.status == "none" and results and results[-1].status == "listed" and results[-1].candidates \
+                    and _LEVEL_ONLY.search(text[a:b]):
+                # "UEFA的A级教练证和C级教练证都算吗": the second grade is of the credential named before it
+                named = _LEVEL_ONLY.sub(" ", results[-1].candidates[0].matched)  # (its own grade left out)
+                again = self.match(named + " " + text[a:b])
+                if again.status == "unlisted" and (not again.ids or set(again.ids) & set(results[-1].ids)):
+                    r = again
             if r.status == "none" and results and _ANOTHER_ONE.search(text[a:b]) and self.index.place_spans(text[a:b]):
                 # "a Korean medical licence and a Japanese one": the same kind of credential, of the place said now
                 r = self._same_kind_of(results[-1], text[a:b]) or r
@@ -291,6 +298,11 @@ def _without_titles(text: str) -> str:
 
 _NEGATED_GRADE = re.compile(r"(?<![A-Za-z])(?i:not|isn't|rather than|instead of)\s+(?i:an?\s+|the\s+)?(?i:international|national)"
                             r"(?:\s+(?i:level|grade))?(?![A-Za-z])|(?:不是|唔係|唔系|而不是|并非|並非)(?:国际级|國際級|国家级|國家級)")
+
+
+# a grade by letter or number ("C级", "Level 2", "B licence"): a second grade of the credential named before it
+_LEVEL_ONLY = re.compile(r"(?<![A-Za-z])(?:PRO|Pro|[ABC])\s*(?:级|級|(?i:licen[cs]e|level))|(?:\d{1,2}|[一二三四五六七八九十])\s*(?:级|級)|"
+                         r"(?<![a-z])(?i:level|grade)\s*\d{1,2}(?!\d)")
 
 
 # "and a Japanese one", "the Ontario one too": another credential of the same kind, from another place

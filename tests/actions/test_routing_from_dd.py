@@ -191,3 +191,16 @@ def test_does_that_block_it_is_answered_no_when_it_does_not():
         "I'm French, 40, a Le Cordon Bleu Grand Diplôme graduate with five years as a chef, hired by a Beijing hotel. "
         "I don't have a university degree. Does that block my work permit?", "ask_work_permit", lang="en"))
     assert text.startswith("No, that does not block it. Work permit")
+
+
+def test_how_many_on_the_urgent_list_names_its_seven_rows():
+    text, *_ = run(ActionAnswerCatalogStats(), tracker("jxjq清单有几个啊 就是急需紧缺那个", "ask_catalog_stats"))
+    assert "共7项" in text and "U01" in text and "U07" in text
+    text, *_ = run(ActionAnswerCatalogStats(), tracker("目录一共多少项？急需紧缺清单几项？", "ask_catalog_stats"))
+    assert "122" in text and "115" in text
+
+
+def test_two_row_queries_in_one_message_each_answered():
+    text, *_ = run(ActionAnswerRecognition(), tracker(
+        "普通清单里要求三年经验的是哪一项？要求两年相关工作经验的一共多少项？", "ask_recognized"))
+    assert "R021" in text and "共38项" in text

@@ -133,3 +133,16 @@ def test_a_diplomas_graduate_holds_it_and_an_issuers_name_beside_its_row_is_no_s
 def test_not_hi_tech_is_no_high_end_industry():
     from catalog import facts
     assert facts.high_end("cfa + 68yo + beijing job not hi-tech")[0] is False
+
+
+def test_a_second_grade_said_after_and_is_of_the_credential_named_before(matcher):
+    each = matcher.match_each("UEFA的A级教练证和C级教练证都算吗？")
+    assert [(r.status, r.ids) for r in each] == [("listed", ["R080"]), ("unlisted", ["R080"])]
+    each = matcher.match_each("FIBA二级教练证和一级的")
+    assert [(r.status, r.unlisted.kind if r.unlisted else None) for r in each] == [("listed", None),
+                                                                                    ("unlisted", "below_level")]
+    assert [r.status for r in matcher.match_each("CFA and FRM")] == ["listed", "listed"]
+
+
+def test_not_a_native_speaker_is_no_not_yet_word(matcher):
+    assert matcher.match("the ontario teaching cert is in there but im not a native english speaker").ids == ["R062"]
