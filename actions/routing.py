@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import Dict, List, Optional, Type
+from typing import Any, Callable, Dict, List, Optional, Type
 
 from actions import benefits, catalog_info, context, framed, practice, recognition, support, verification
 from actions.answering import Answerer, Reply, names_a_list, unknown_name
@@ -377,6 +377,12 @@ _CONDITION_ASKED = {"native_language": re.compile(r"native|mother tongue|母语|
                                           r"教(?:数学|數學|物理|化学|化學|生物|历史|歷史|地理|科学|科學|学科|學科|其他科目|别的科目)", re.I)}
 
 
+# what each asks of the credential's row (None: the row's own answer says it already)
+_CONDITION_ANSWERS: Dict[str, Callable[[Any, str], Optional[Answer]]] = {
+    "native_language": lambda q, lang: answers.condition_absent(q, "native_language", lang),
+    "subject": answers.english_only_scope}
+
+
 def _absent_condition_asked(ctx: Context, replies: List[Answer]) -> List[Answer]:
     """ "Does CELTA have any native speaker rule like DELTA?": when the credential's remark has no such condition,
     that is said, with the rows whose remarks have it (the row's own answer says nothing of it)."""
@@ -389,11 +395,7 @@ def _absent_condition_asked(ctx: Context, replies: List[Answer]) -> List[Answer]
     q = queries.get(res.qid) if res.status in ("listed", "context") and res.qid else None
     if q is None:
         return replies
-    extra = [a for a in (answers.condition_absent(q, k, ctx.lang) for k in kinds if k != "subject")
-             if a is not None]
-    if "subject" in kinds:
-        scope = answers.english_only_scope(q, ctx.lang)
-        extra += [scope] if scope is not None else []
+    extra = [a for a in (_CONDITION_ANSWERS[k](q, ctx.lang) for k in kinds) if a is not None]
     if not extra:
         return replies
     # the direct answer first; "I didn't understand" / "what I can do" dropped: the question was understood

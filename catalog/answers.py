@@ -843,8 +843,7 @@ def verdict_lines(v: Any, facts: Any, lang: str, q: Optional[QualificationInfo] 
         said = c.summary.text(lang)
         provided = [t(f"verdict.condition.{code}", lang) for code in v.conditions]
         if provided:
-            said = said.rstrip("。.") + (("（前提：" + "；".join(provided) + "）。") if lang == "zh" else
-                                        (" (provided " + "; ".join(provided) + ")."))
+            said = said.rstrip("。.") + _provided(provided, lang) + ("。" if lang == "zh" else ".")
         line = t("verdict.lead.cannot_tell", lang) + sep + about + ("：" if lang == "zh" else ": ") + \
             said + sep + t(f"verdict.reason.{v.reason}", lang, who=who, **values)
     else:
@@ -876,8 +875,7 @@ def verdict_lines(v: Any, facts: Any, lang: str, q: Optional[QualificationInfo] 
             said = head or c.summary.text(lang)
             line = t("verdict.lead.applies", lang) + sep + about + (("：" + said) if lang == "zh" else (": " + said))
             if conds:
-                line += ("（前提：" + "；".join(conds) + "）") if lang == "zh" else \
-                    (" (provided " + "; ".join(conds) + ")")
+                line += _provided(conds, lang)
         else:
             joiner = "；" if lang == "zh" else "; "
             line = t("verdict.lead.conditional", lang) + sep + joiner.join(conds) + ("。" if lang == "zh" else ".") + \
@@ -888,6 +886,11 @@ def verdict_lines(v: Any, facts: Any, lang: str, q: Optional[QualificationInfo] 
     if with_text:
         lines.append(t("verdict.clause_text", lang, cite=c.cite.text(lang), text=c.text.text(lang)))
     return lines
+
+
+def _provided(conds: Sequence[str], lang: str) -> str:
+    """ "（前提：…；…）" / " (provided …; …)": what must also hold, after a verdict's clause."""
+    return ("（前提：" + "；".join(conds) + "）") if lang == "zh" else (" (provided " + "; ".join(conds) + ")")
 
 
 def verdicts(q: Optional[QualificationInfo], items: Sequence[Any], facts: Any, lang: str,
