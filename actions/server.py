@@ -181,8 +181,9 @@ def create_app(secret: Optional[str] = None, body_limit: Optional[int] = None):
 
     @app.before_server_start
     async def build_matcher(*_args) -> None:
-        """Build the catalog matcher before the first request (seconds with ~1,700 aliases): built lazily, the
-        first user's turn waited for it and could pass Rasa's action timeout on a loaded machine."""
+        """Build the catalog matcher, then warm the rest, before the first request (seconds with ~1,700
+        aliases): built lazily, the first user's turn waited for it and could pass Rasa's action timeout on a
+        loaded machine."""
         from catalog import matching
 
         t0 = time.perf_counter()
@@ -191,6 +192,15 @@ def create_app(secret: Optional[str] = None, body_limit: Optional[int] = None):
             logger.info("catalog matcher built in %.1f s", time.perf_counter() - t0)
         except Exception:  # noqa: BLE001 - no catalog yet: built on first use, /health/ready says why
             logger.warning("catalog matcher not built at start-up", exc_info=True)
+            return
+        # the rest of what a turn builds on first use (facts, sentences, staff tables, answer texts, rows):
+        # otherwise each worker's first turn paid for it and could pass Rasa's action timeout (actions/warmup.py)
+        from actions import warmup
+
+        t0 = time.perf_counter()
+        took = await asyncio.to_thread(warmup.warm)
+        logger.info("worker warmed in %.1f s (%d turns, the first %.2f s, the last %.3f s)",
+                    time.perf_counter() - t0, len(took), took[0], took[-1])
 
     @app.get("/health/ready")
     async def ready(_: Request) -> HTTPResponse:

@@ -244,6 +244,9 @@ def test_several_workers_report_the_sum_of_all(tmp_path, catalog_db):
     try:
         assert wait_until(lambda: answers(base + "/health"), 120, 0.5, abort=lambda: None if proc.poll() is None else "the action server exited"), \
             (tmp_path / "actions.log").read_text()
+        # each worker answered its warm-up turns before it accepted a connection (actions/warmup.py)
+        assert wait_until(lambda: (tmp_path / "actions.log").read_text().count("worker warmed in") == 2, 120, 0.5), \
+            (tmp_path / "actions.log").read_text()[-3000:]
         for _ in range(8):
             assert http("POST", base + "/webhook", json.dumps(RECOGNITION).encode(), with_secret())[0] == 200
         counts = {sample(scrape(base), "qualibot_action_seconds_count", action="action_answer_recognition")

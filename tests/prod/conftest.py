@@ -32,3 +32,19 @@ def redis_addr():
         pytest.skip(f"Redis is not running at {REDIS[0]}:{REDIS[1]}: the production tests need it "
                     "(set QUALIBOT_REDIS_HOST/PORT)")
     return REDIS
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failing test of the production stack carries the last lines of each process's log (nginx, both replicas,
+    the action server) in its report: CI keeps nothing else of the stack it ran, and a turn answered "temporarily
+    unavailable" says why only there."""
+    outcome = yield
+    report = outcome.get_result()
+    stack = getattr(item, "funcargs", {}).get("stack")
+    if report.when != "call" or not report.failed or stack is None or not hasattr(stack, "log_tail"):
+        return
+    for name in ("rasa-0", "rasa-1", "actions", "nginx"):
+        tail = stack.log_tail(name, 30)
+        if tail:
+            report.sections.append((f"log of {name} (last 30 lines)", tail))
