@@ -42,7 +42,7 @@ from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from actions import metrics, supervisor
+from actions import metrics, supervisor, warmup
 
 logger = logging.getLogger("actions.server")
 
@@ -195,10 +195,8 @@ def create_app(secret: Optional[str] = None, body_limit: Optional[int] = None):
             return
         # the rest of what a turn builds on first use (facts, sentences, staff tables, answer texts, rows):
         # otherwise each worker's first turn paid for it and could pass Rasa's action timeout (actions/warmup.py)
-        from actions import warmup
-
         t0 = time.perf_counter()
-        took = await asyncio.to_thread(warmup.warm)
+        took = await asyncio.to_thread(warmup.warm, names.actions)
         logger.info("worker warmed in %.1f s (%d turns, the first %.2f s, the last %.3f s)",
                     time.perf_counter() - t0, len(took), took[0], took[-1])
 

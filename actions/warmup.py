@@ -7,20 +7,22 @@ port, each worker's first turn paid for all of it; on a loaded 2-core machine th
 test's 3-second action timeout (the reply was "temporarily unavailable": test_context_survives_turns_landing_on_
 alternate_replicas, the second turn landing on the worker that had not answered yet).
 
-`warm()` answers a few representative turns (zh and en: a credential, its benefits, work permit, practice,
-verification, a staff query, a count, a fallback) through the real routing, on trackers made here: nothing is
-sent, stored or receipted (it calls the answer functions, not `Action.run`). actions/server.py runs it before the
-worker accepts connections, after the matcher is built.
+`warm(registered)` answers a few representative turns (zh and en: a credential, its benefits, work permit,
+practice, verification, a staff query, a count, a fallback) through the actions rasa-sdk's executor registered
+(`ActionExecutor.actions`: each action's `run`, whose action's `answer` is the real routing), on trackers made
+here: nothing is sent, stored or receipted (it calls `answer`, not `run`). actions/server.py runs it before the
+worker accepts connections, after the matcher is built. It imports no action module: it is given them, as
+rasa-sdk's executor is (only actions/routing.py imports the topics, and nothing imports it).
 """
 from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 from rasa_sdk import Tracker
 
-from actions import context, routing
+from actions import context
 
 logger = logging.getLogger(__name__)
 
@@ -44,14 +46,24 @@ def _tracker(text: str, intent: str, lang: str, slots: Dict[str, Any]) -> Tracke
     return Tracker("qualibot-warm-up", {"language": lang, **slots}, latest, [], False, None, {}, "action_listen")
 
 
-def warm(turns: Optional[Tuple[Tuple[str, str, str, str, Dict[str, Any]], ...]] = None) -> List[float]:
-    """Answer `turns` (default TURNS) once each; the seconds each took. A turn that fails is logged and skipped:
-    warming never stops a worker from serving (its /health/ready says what is wrong)."""
+def answerer(registered: Mapping[str, Callable[..., Any]], action: str) -> Optional[Callable[[context.Context], Any]]:
+    """The `answer` of the registered action `action` (rasa-sdk keeps its bound `run`), or None."""
+    return getattr(getattr(registered.get(action), "__self__", None), "answer", None)
+
+
+def warm(registered: Mapping[str, Callable[..., Any]],
+         turns: Optional[Tuple[Tuple[str, str, str, str, Dict[str, Any]], ...]] = None) -> List[float]:
+    """Answer `turns` (default TURNS) once each with the `registered` actions; the seconds each took. A turn that
+    fails, or whose action is not registered, is logged and skipped: warming never stops a worker from serving
+    (its /health/ready says what is wrong)."""
     took: List[float] = []
     for text, intent, action, lang, slots in turns or TURNS:
         t0 = time.perf_counter()
+        answer = answerer(registered, action)
         try:
-            routing.answer(action, context.read(_tracker(text, intent, lang, slots)))
+            if answer is None:
+                raise LookupError(f"no action {action!r} registered")
+            answer(context.read(_tracker(text, intent, lang, slots)))
         except Exception:  # noqa: BLE001 - e.g. no catalog yet: the first real turn says so
             logger.warning("warm-up turn %r failed", text, exc_info=True)
         took.append(time.perf_counter() - t0)
