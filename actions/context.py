@@ -14,7 +14,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
 from actions import slot_values
-from catalog import answers, claims, pinyin, queries
+from catalog import answers, claims, pinyin, queries, spelling
 from catalog import staff_query as staff_filters
 from catalog import facts as person_facts
 from catalog import matching as matcher
@@ -143,7 +143,8 @@ def read(tracker: Tracker) -> Context:
             history.append(str(e["text"]))
     if history and history[-1] == text:
         history = history[:-1]
-    text, in_pinyin = pinyin.expand(text)  # "能办gzjzz吗", "waiji gjc lingyu nianling…": read as Chinese
+    text, in_pinyin = pinyin.expand(spelling.corrected(text))  # "能办gzjzz吗", "waiji…": read as Chinese;
+    history = [spelling.corrected(h) for h in history]  # "recongized", "expereince": read as the word meant
     if in_pinyin:
         lang = "zh"
     if text != (latest.get("text") or ""):
@@ -338,9 +339,11 @@ def _level_of_the_conversations(ctx: "Context", m: "matcher.Matcher", text: str)
     return None
 
 
-NEGATION_BEFORE = re.compile(r"(?:not|no|isn'?t|instead of|rather than|不是|而不是|唔係|唔系|并非|並非|非)\s*"
-                             r"(?:the\s+|a\s+|an\s+|from\s+)?$",
+NEGATION_BEFORE = re.compile(r"(?:not|no|isn'?t|instead of|rather than|no longer (?:hold|have|holding|use)|gave up|given up|"
+                             r"不是|而不是|唔係|唔系|并非|並非|非|不再持有|不再有|已经没有|已經冇|放弃了|放棄咗)\s*"
+                             r"(?:the\s+|a\s+|an\s+|my\s+|from\s+)?$",
                               re.I)
+NEGATION_WINDOW = 24  # characters before a place in which NEGATION_BEFORE is looked for
 
 
 
@@ -370,7 +373,7 @@ def _without_places(m: "matcher.Matcher", text: str) -> str:
 
 def _without_negated_places(text: str, spans: List[Tuple[int, int]]) -> str:
     """ "my licence is from Virginia, not Florida", "是佛罗里达州的，不是得州": the place said to be wrong dropped."""
-    return without_spans(text, [(a, b) for a, b in spans if NEGATION_BEFORE.search(text[max(0, a - 14):a])])
+    return without_spans(text, [(a, b) for a, b in spans if NEGATION_BEFORE.search(text[max(0, a - NEGATION_WINDOW):a])])
 
 
 @dataclass(frozen=True)

@@ -224,6 +224,11 @@ def _intent_checked(action: str, ctx: Context) -> str:
         # "呢個查詢驗證，係咪我自己上網申請就得？" read as a recognition question: it names no credential, it asks
         # how verification works
         return "action_answer_verification"
+    if action in ("action_answer_recognition", "action_answer_inform") and named == ["四"] \
+            and _HOW_PROCEDURE.search(text) and not _ASKS_LISTED.search(text):
+        # "…想幫個外國同事驗證佢嘅FRM證書 點樣搞" read as a statement of the credential: it asks how the credential
+        # is verified (the verification answer names the credential)
+        return "action_answer_verification"
     if action == "action_answer_verification" and "四" not in clauses and not _VERIFY_WORDS.search(text) \
             and not any(_VERIFY_WORDS.search(h) for h in ctx.history[-2:]):
         # "Is CIPD on the Beijing catalogue?", "注册工程师的证目录里认吗" read as verification: no word of it
@@ -510,6 +515,8 @@ _VERIFY_WORDS = re.compile(r"verif|validat|genuine|authentic|fake|forg|\breal\b|
                            r"notar|legali[sz]|platform|verification code|验证|驗證|查验|查驗|核验|核驗|核查|真假|真伪|真偽|假的|"
                            r"公证|公證|认证材料|認證材料|平台|验证码|驗證碼|查询|查詢|审核|審核|假材料|虚假|虛假|false material|untrue|"
                            r"submit|website|checking|提交|网址|網址|网站|網站|受理", re.I)
+_HOW_PROCEDURE = re.compile(r"點樣|点样|怎么|怎麼|怎樣|怎样|如何|咋|流程|步骤|步驟|手续|手續|程序|(?<![a-z])(?:how|steps|process|procedure)(?![a-z])",
+                            re.I)
 _AGE_WORDS = re.compile(r"(?<![a-z])(?:age|old|older|years old)(?![a-z])|年龄|年齡|岁|歲|(?<!\d)\d{2}(?!\d)", re.I)
 
 
@@ -895,7 +902,8 @@ def _new_nationality(ctx: Context) -> Optional[Reply]:
             # "唔好意思，我其實係64歲", "HR says insurance isn't a 'gaojingjian' industry" (67, foreign): the age and
             # the industry decide the work permit
             return _with_silence(ctx, CONTINUATIONS["ask_work_permit"](ctx))
-    if said is not None:
+    if said is not None and not framed.BENEFITS_ASKED.search(text):
+        # ("更正一下，我其实是中国籍…那我能享受什么？": it asks every benefit now, not the measure asked before)
         # "我是英国籍…能办人才签证确认函吗？" → "说错了，我其实是中国籍" (or "I'm actually a British citizen now" after
         # 工作居住证): the measure asked before, for the nationality said now (and what applies instead), of the
         # credential of the conversation (a correction since, "是FRM不是CFA", is in the slot: the earlier

@@ -313,11 +313,14 @@ _AND_A_HALF = re.compile(r"\b(a|an|one|two|three|four|five|six|seven|eight|nine|
                          r"(?:\s+years?)?", re.I)
 _MONTHS = re.compile(r"\b(\d{1,3}|six|nine|eighteen|eight|ten|twelve)\s*months?\b", re.I)
 _ZH_MONTHS = re.compile(r"(\d{1,3})\s*(?:个|個)(?:多)?月")  # "做了18个月" -> "做了1.5年"
+# "for about a year", "a year of related work" -> "1 year" (after "a year and a half" became "1.5 years")
+_A_YEAR = re.compile(r"(?<![a-z])a\s+(?:single\s+|full\s+)?year(?![a-z])(?!\s+(?:ago|later|from now|left))", re.I)
 _MONTH_WORDS = {"six": 6, "eight": 8, "nine": 9, "ten": 10, "twelve": 12, "eighteen": 18}
 
 
 def _en_fractions(norm: str) -> str:
-    """ "a year and a half" -> "1.5 years", "two and a half years" -> "2.5 years", "18 months" -> "1.5 years"."""
+    """ "a year and a half" -> "1.5 years", "two and a half years" -> "2.5 years", "18 months" -> "1.5 years",
+    "about a year" -> "about 1 year"."""
     def half(m: "re.Match[str]") -> str:
         value = _number(m.group(1))
         return f"{(value or 0) + 0.5:g} years"
@@ -331,7 +334,7 @@ def _en_fractions(norm: str) -> str:
         n = int(m.group(1))
         return f"{n / 12:.1f}年" if n % 12 else f"{n // 12}年"
 
-    return _ZH_MONTHS.sub(zh_months, _MONTHS.sub(months, _AND_A_HALF.sub(half, norm)))
+    return _ZH_MONTHS.sub(zh_months, _A_YEAR.sub("1 year", _MONTHS.sub(months, _AND_A_HALF.sub(half, norm))))
 
 
 @functools.lru_cache(maxsize=CACHE_SIZE)

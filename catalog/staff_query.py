@@ -137,8 +137,22 @@ def parse(text: str) -> Optional[Filters]:
 
 
 def parse_more(text: str, earlier: "Filters") -> "Filters":
-    """The filters a follow-up adds to the earlier question's ("and which of those need two years?")."""
-    return _filters(text, normalize(text or "")).merged(earlier)
+    """The filters a follow-up adds to the earlier question's ("and which of those need two years?"); "and which ones
+    have a different experience requirement?" after "…exactly two years?" asks the rows that require other years."""
+    norm = normalize(text or "")
+    f = _filters(text, norm)
+    if earlier.experience_years and f.experience_years is None and f.not_years is None and _EXPERIENCE.search(norm) \
+            and _OTHER_YEARS.search(norm):
+        out = f.merged(replace(earlier, experience_years=None))
+        out.not_years, out.experience, out.school_years = earlier.experience_years, True, earlier.school_years
+        return out
+    return f.merged(earlier)
+
+
+# "an experience requirement other than two years", "a different experience requirement", "经验要求不是两年的":
+# the rows that require some years, but not these
+_OTHER_YEARS = re.compile(r"(?<![a-z])(?:different|other than|another|not exactly|besides)(?![a-z])|不同|其他年限|其它年限|别的年限|"
+                          r"不是\s*(?:一|两|兩|二|三|四|五|1|2|3|4|5)")
 
 
 # "(not the short-term medical licence rows)", "excluding the teachers", "除了医师以外": rows the question leaves out are
@@ -204,6 +218,8 @@ def _filters(text: str, norm: str) -> "Filters":
             years = 2 if re.search(r"两|兩|2|two", norm) else None
         if years and _NO_EXPERIENCE.search(norm):
             f.not_years = years  # "哪些备注没有要求两年相关工作经验": the rows whose remark asks no such years
+        elif years and _OTHER_YEARS.search(norm):
+            f.not_years, f.experience = years, True  # "…an experience requirement other than two years"
         elif years:
             f.experience_years = years
         else:

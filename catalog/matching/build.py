@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Set, Tuple
+from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
 from catalog.matching.levels import Level, parse_level
 from catalog.text import is_cjk, normalize
@@ -41,7 +41,9 @@ class MatcherData:
     jurisdictional: Set[str] = field(default_factory=set)  # ids of rows that are licences of a jurisdiction
     regional: Set[str] = field(default_factory=set)  # ids of rows of one state, province or territory
     registers_only: Set[str] = field(default_factory=set)  # rows whose issuer exists to register teachers
-    place_insufficient: Set[str] = field(default_factory=set)  # rows whose reviewed data says place + word is generic
+    # row -> the places (their row sets) its reviewed generic aliases carry: that place + the word is still generic
+    # ("UK psychotherapist", "美国心理治疗师"); a narrower place of the row is not ("Michigan psychotherapist")
+    place_insufficient: Dict[str, Set[FrozenSet[str]]] = field(default_factory=dict)
     not_credentials: Set[str] = field(default_factory=set)
     row_words: Dict[str, str] = field(default_factory=dict)  # id -> its names and aliases, normalised
     levels: Dict[str, Level] = field(default_factory=dict)  # id -> level limit
@@ -162,12 +164,14 @@ def data_from_snapshot(snap) -> MatcherData:
         if jur_fields & set(q.field_keys):
             data.jurisdictional.add(q.id)
         data.row_words[q.id] = normalize(" ".join((q.name.zh, q.name.en, *q.all_aliases)))
-    # a row whose reviewed generic aliases already carry its own place ("UK psychotherapist", "澳洲心理治疗师"):
-    # naming the place does not make the generic word specific for it
+    # a row whose reviewed generic aliases already carry one of its own places ("UK psychotherapist", "澳洲心理治疗师",
+    # "美国心理治疗师"): naming that place (in any of its words: "US", "美国") does not make the generic word specific
+    # for it; a narrower place of the row does ("psychotherapist from Michigan")
     for q in snap.qualifications.values():
-        own = [normalize(w) for w, ids in data.places.items() if q.id in ids]
-        if any(p and p in normalize(a) for a, _ in q.generic_aliases for p in own):
-            data.place_insufficient.add(q.id)
+        own = [(normalize(w), frozenset(ids)) for w, ids in data.places.items() if q.id in ids]
+        carried = {ids for w, ids in own if w and any(w in normalize(a) for a, _ in q.generic_aliases)}
+        if carried:
+            data.place_insufficient[q.id] = carried
     data.reasons = fam.get("reasons") or {}
     for u in snap.unlisted:
         data.unlisted.append((u.name.zh, u.name.en, (u.name.zh, u.name.en, *u.aliases), u.nearest,

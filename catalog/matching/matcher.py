@@ -164,6 +164,9 @@ class Matcher:
                     longer = _named_credential(text, a, b)  # "IRS Enrolled Agent" rather than "IRS"
                     if longer is not None and word in longer[0]:
                         word, span = longer
+                    issuer = _cjk_issuer_before(text, span[0], a)
+                    if issuer:  # "还有阿里云ACP": the credential is "阿里云ACP", not "ACP"
+                        word, span = issuer + word, (span[0] - len(issuer), span[1])
                     r = MatchResult("none", (), UnlistedHit(word, word, (), "", "", span, word, "unknown"))
                 else:
                     named = _named_credential(text, a, b) or _named_cjk(text, a, b)  # "Certified ScrumMaster", "基金从业资格证"
@@ -427,3 +430,18 @@ def get_matcher(version: Optional[str] = None, url: Optional[str] = None) -> Mat
 
 def match(text: str, restrict_to: Optional[Iterable[str]] = None, version: Optional[str] = None) -> MatchResult:
     return get_matcher(version).match(text, restrict_to)
+
+
+# what may stand before a Latin credential name in a Chinese message without being part of it ("还有ACP", "我有CAIA")
+_CJK_LEAD = re.compile(r"^(?:还有|還有|仲有|以及|另外|同埋|和|跟|同|与|與|及|我还有|我還有|我有|我仲有|有|持有|考了|考咗|拿了|拿咗|"
+                       r"手上有|手上仲有|另|还|還|仲|我|一个|一個|一张|一張|个|個|张|張)+")
+
+
+def _cjk_issuer_before(text: str, at: int, start: int) -> str:
+    """The Chinese name directly before a Latin credential name (an issuer: "阿里云" of "阿里云ACP", "华为" of
+    "华为HCIE"), inside the part that starts at `start`; "" when there is none (a connector only, or "的" between)."""
+    j = at
+    while j > start and "\u4e00" <= text[j - 1] <= "\u9fff" and at - j < 8:
+        j -= 1
+    run = _CJK_LEAD.sub("", text[j:at])
+    return run if 2 <= len(run) <= 6 and not run.endswith(("的", "嘅")) else ""

@@ -189,9 +189,9 @@ class Verdict:
                 # with its jurisdiction is that row's ("Texas teaching certificate"), unless the reviewed data
                 # says place + word is still generic for that row ("UK psychotherapist"); a grade word that
                 # picks one row inside a body's rows is specific too ("SOA 正会员")
-                by_place = any(narrowed <= p for i, p in enumerate(near.places) if not _in_org(text, near.place_spans[i])) \
+                by_place = any(narrowed <= p and not any(p in self.data.place_insufficient.get(r, ()) for r in narrowed)
+                               for i, p in enumerate(near.places) if not _in_org(text, near.place_spans[i])) \
                     and narrowed <= self.data.jurisdictional \
-                    and not narrowed & self.data.place_insufficient \
                     and not self._attached_org(text, g.hit, narrowed, hits, any_mention=True)
                 if by_place or (narrowed != g.ids and not any(narrowed & p for p in near.places)):
                     g.strength, g.upgraded = SPECIFIC, True
