@@ -12,7 +12,7 @@ from typing import List, Optional
 from actions import context
 from actions.answering import Reply, browsed, one
 from actions.context import Context
-from catalog import answers, asked, claims, matching, queries
+from catalog import answers, asked, claims, matching, queries, silence
 from catalog.queries import QualificationInfo
 from catalog.text import normalize
 from catalog import staff_query as staff_filters
@@ -116,8 +116,19 @@ def _among_answer(places: List[str], rows: List[QualificationInfo], lang: str) -
     return answers.Answer("among", lang, "\n".join(lines), (), ())
 
 
+# the person's own credential ("my registration", "我的证书"): with one in the conversation, no row query
+_MY_CREDENTIAL = re.compile(r"(?<![a-z])my (?:registration|certificate|cert|licen[cs]e|credential|qualification|diploma|designation)"
+                            r"(?![a-z])|我的(?:证|證|注册|註冊|执照|執照|资格|資格|牌)|我嘅(?:证|證|注册|註冊|执照|執照|资格|資格|牌)", re.I)
+# the silent topics that are amounts of money ("多少科研经费", "how much is the fee"): never a count of rows, unless
+# the rows are named as what is counted
+_AMOUNTS = {"fee", "salary", "tax", "allowance", "research_funding"}
+_ROWS_COUNTED = re.compile(r"几项|幾項|多少项|多少項|幾多項|几多项|哪些|哪几|哪幾|边啲|邊啲|(?<![a-z])how many (?:rows|items|entries|"
+                           r"certificates|credentials|qualifications)(?![a-z])", re.I)
+
+
 # "要求三年相关工作经验的有哪些？要求两学年的呢？": a second row query in the same message, said as a follow-up
-_FOLLOW_ON = re.compile(r"(?:的呢|嘅呢|呢|(?<![a-z])(?:what about|how about|and)(?![a-z]))", re.I)
+_FOLLOW_ON = re.compile(r"(?:的呢|嘅呢|呢|^\s*(?:哪一个|哪一個|哪一项|哪一項|哪个|哪個|邊個|边个)|(?<![a-z])(?:what about|how about|and)(?![a-z]))",
+                        re.I)
 
 
 def staff_query(ctx: Context, counting: bool = False, browsing: bool = True) -> Optional[Reply]:
@@ -154,6 +165,10 @@ def _staff_query(ctx: Context, counting: bool = False, browsing: bool = True) ->
     that a list, field or country it is asked about gets the rows too."""
     if not ctx.text or ctx.text.startswith("/") or ctx.candidates or ctx.slots.get("confirming"):
         return None
+    if ctx.slots.get("qualification") and _MY_CREDENTIAL.search(ctx.text):
+        return None  # "Does that matter? Is my registration in the catalog, and which item?": the person's own row
+    if set(silence.silent_topics(ctx.text)) & _AMOUNTS and not _ROWS_COUNTED.search(ctx.text):
+        return None  # "持有急需紧缺清单证书的，能拿到多少科研经费？": an amount of money, not a count of rows
     urgent_only = bool(_URGENT_NAMED.search(ctx.text)) and not _BOTH_LISTS.search(ctx.text) \
         and not staff_filters.parse_more(ctx.text, staff_filters.Filters()).words
     if (_BOTH_LISTS.search(ctx.text) or (_URGENT_NAMED.search(ctx.text) and _TOTAL.search(ctx.text))

@@ -203,7 +203,9 @@ CORRECTION = re.compile(r"(?<![a-z])(?:sorry|my mistake|my bad|actually|correcti
 
 
 # "OK, and what if I get certified in Oregon instead?": another place or grade for the earlier credential
-WHAT_IF = re.compile(r"what if|what about|how about|(?<![a-z])(?:wife|husband|partner|colleague|friend|son|daughter)'s(?![a-z])|"
+WHAT_IF = re.compile(r"what if|what about|how about|same for (?:her|him|them|my)|(?<![a-z])(?:colleague|coworker|co-worker|friend|wife|"
+                     r"husband|partner|brother|sister|boss|classmate)\s+(?:has|holds|got|also has)\s+(?:one|the same|a similar)(?![a-z])|"
+                     r"(?:同事|朋友|老婆|老公|太太|先生|同学|同學)(?:也)?(?:有一张|有一個|有一个|有張|嘅係|的是)|(?<![a-z])(?:wife|husband|partner|colleague|friend|son|daughter)'s(?![a-z])|"
                      r"(?<![a-z])(?:hers|his|theirs) is (?:from|in)(?![a-z])|\binstead\b|\bif i (?:also |later |then |now )?(?:get|got|obtain|take|hold|upgrade|move up|advance|pass|earn|reach)\b|\bupgrade to\b|升到|升级到|升級到|那如果|如果是|如果换成|换成|換成|咁如果|改成|要是", re.I)
 
 
@@ -422,6 +424,13 @@ def resolve(ctx: Context, verdict: Optional[MatchResult] = None) -> Resolution:
                 result = better
         if result.status == "listed":
             return Resolution("listed", result.candidates[0].id, result)
+        current = ctx.slots.get("qualification")
+        if result.status in ("confirm", "ambiguous") and result.evidence == "generic" and current and not candidates \
+                and current in result.ids:
+            # "What do I need to do before I can practise as a licensed pharmacist?" after the Hong Kong pharmacist's
+            # registration: the occupation word of the conversation's own credential, named again (not a new one to
+            # ask about, and no row query: "Is my registration in the catalog, and which item?")
+            return Resolution("listed", str(current), result)
         if result.status in ("confirm", "ambiguous", "unlisted"):
             return Resolution(result.status, None, result)
         numbered = claims.items_named(ctx.text) if result.status == "none" else []

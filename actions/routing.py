@@ -224,7 +224,7 @@ def _intent_checked(action: str, ctx: Context) -> str:
         # "呢個查詢驗證，係咪我自己上網申請就得？" read as a recognition question: it names no credential, it asks
         # how verification works
         return "action_answer_verification"
-    if action in ("action_answer_recognition", "action_answer_inform") and named == ["四"] \
+    if action in ("action_answer_recognition", "action_answer_inform", "action_answer_fallback") and named == ["四"] \
             and _HOW_PROCEDURE.search(text) and not _ASKS_LISTED.search(text):
         # "…想幫個外國同事驗證佢嘅FRM證書 點樣搞" read as a statement of the credential: it asks how the credential
         # is verified (the verification answer names the credential)
@@ -396,6 +396,16 @@ def _absent_condition_asked(ctx: Context, replies: List[Answer]) -> List[Answer]
     kinds = [k for k, rx in _CONDITION_ASKED.items() if rx.search(ctx.text)]
     if not kinds:
         return replies
+    if any(a.kind == "several" for a in replies):
+        # "DELTA係咪唔受母語限制？CELTA又係咪一樣？": each credential named, and after the row whose remark has no
+        # such condition, that it has none
+        out: List[Answer] = []
+        for a in replies:
+            out.append(a)
+            q = queries.get(a.qualification) if a.qualification and a.kind != "several" else None
+            if q is not None:
+                out += [x for x in (_CONDITION_ANSWERS[k](q, ctx.lang) for k in kinds) if x is not None]
+        return out
     res = context.resolve(ctx)
     q = queries.get(res.qid) if res.status in ("listed", "context") and res.qid else None
     if q is None:
@@ -417,7 +427,9 @@ _OTHER_BENEFITS = re.compile(r"(?:还|還|仲)有(?:什么|什麼|咩|乜|啲咩
 def _other_benefits_asked(ctx: Context, replies: List[Answer]) -> List[Answer]:
     """ "我这个年龄还能办工作许可吗？还有别的便利吗？": one measure answered for a listed credential, and the other
     benefits asked too: what the row gives this person, after it."""
-    if not ctx.text or ctx.text.startswith("/") or not _OTHER_BENEFITS.search(ctx.text) \
+    # ("…能享受哪些政策？能直接对应副高吗？": every benefit asked beside one measure answered as a verdict, too)
+    also_all = framed.BENEFITS_ASKED.search(ctx.text or "") and any(a.kind == "verdict" for a in replies)
+    if not ctx.text or ctx.text.startswith("/") or not (_OTHER_BENEFITS.search(ctx.text) or also_all) \
             or any(a.kind in ("benefits", "benefits_general", "refusal") for a in replies):
         return replies
     rows = {a.qualification for a in replies if a.qualification}
@@ -738,6 +750,7 @@ def _answered(action: str, ctx: Context) -> Reply:
         return _with_silence(ctx, answered)
     if action in _GENERIC_ACTIONS + ("action_answer_catalog_stats",) and ctx.intent != "inform" and not ctx.candidates \
             and not ctx.slots.get("pending_intent") and ctx.text and not ctx.text.startswith("/") \
+            and _intent_checked(action, ctx) == action \
             and context.resolve(ctx).status in (("listed", "unlisted", "confirm") if action == "action_browse_catalog"
                                                 else ("listed", "unlisted", "confirm", "ambiguous")
                                                 if action == "action_answer_out_of_scope" else ("listed", "unlisted")):

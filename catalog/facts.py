@@ -31,6 +31,9 @@ _AGE_PATTERNS = [
     re.compile(r"([一二三四五六七八九]十[一二三四五六七八九]?)\s*(?:周岁|岁|歲|週歲)"),
     re.compile(r"(?:今年|年龄|年紀|年纪|年齡)\s*(?:是|有|已经|已經|已|係|系)?\s*(\d{2,3})"),
     re.compile(r"\b(\d{2,3})\s*(?:(?:years?|yrs?)[\s-]*old|y/?o)\b", re.I),
+    # "by the time the permit is processed I'll already be 66"
+    re.compile(r"\b(?:i'?ll|i will|i'?d|i would)\s+(?:already\s+|then\s+|just\s+|soon\s+|probably\s+)?be\s+(\d{2})\b"
+               r"(?!\s*(?:years? (?:of|in)|%))", re.I),
     re.compile(r"\b(?:i'?m|i am|aged?|age is|age of|at|turning|turned)\s+(\d{2,3})\b"
                r"(?!\s*(?:years? of|%|percent|hours?|years? (?:in|working|experience)))", re.I),
 ]
@@ -230,7 +233,7 @@ def high_end(text: str) -> Optional[Tuple[bool, Tuple[int, int]]]:
 
 
 # "American, 66, I teach…", "my mum (german, 72)": a demonym, then the age
-_DEMONYM_AGE = re.compile(r"(?:^|[(,;]\s*|\b(?:i'm|i am|im|she's|he's|she is|he is|my wife is|my husband is)\s+(?:an?\s+)?)(?:" + _DEMONYMS + r")\s*,\s*(\d{2})\b(?!\s*(?:years? of|yrs? of|%|年))")
+_DEMONYM_AGE = re.compile(r"(?:^|[(,;]\s*|\b(?:i'm|i am|im|she's|he's|she is|he is|my wife is|my husband is)\s+(?:an?\s+)?)(?:" + _DEMONYMS + r")(?:\s+(?:citizen|national|passport holder))?\s*,\s*(\d{2})\b(?!\s*(?:years? of|yrs? of|%|年))")
 
 
 @functools.lru_cache(maxsize=CACHE_SIZE)

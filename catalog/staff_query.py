@@ -29,7 +29,9 @@ _OBJECT = re.compile(r"证书|證書|资格|資格|条目|條目|项|項|证|證
 _YEARS = [(re.compile(r"两年|兩年|2\s*年|二年|两学年|兩學年|two years|2 years|2-year|two-year|two school years"), 2),
           (re.compile(r"三年|3\s*年|three years|3 years|3-year|three-year"), 3)]
 _EXPERIENCE = re.compile(r"经验|經驗|经历|經歷|experience")
-_NO_EXPERIENCE = re.compile(r"不用|不需要|无需|無需|不要求|(?<!有)没有要求|(?<!有)沒有要求|no experience|without experience|don't need|do not need|not require")
+_NO_EXPERIENCE = re.compile(r"不用|不需要|无需|無需|不要求|(?<!有)没有要求|(?<!有)沒有要求|没写|沒寫|没有写|沒有寫|未写|未寫|没提|沒提|"
+                            r"no experience|without experience|don't need|do not need|not require|doesn't (?:say|mention)|"
+                            r"does not (?:say|mention)")
 _REGISTRATION = re.compile(r"注册|註冊|备案|備案|regist|licen[cs]e to practi|before practi")
 # "教師註冊機構", "teacher registration boards": who issues the rows, not a registration the remark requires
 _REGISTERING_BODY = re.compile(r"注册(?:机构|局|委员会|部门)|(?:teacher |teaching )?registration (?:boards?|bod(?:y|ies)|authorit(?:y|ies)|councils?)|"
@@ -141,6 +143,12 @@ def parse_more(text: str, earlier: "Filters") -> "Filters":
     have a different experience requirement?" after "…exactly two years?" asks the rows that require other years."""
     norm = normalize(text or "")
     f = _filters(text, norm)
+    if (earlier.experience_years or earlier.experience) and f.experience is None and _NO_EXPERIENCE.search(norm) \
+            and re.search(r"要求|requirement|required", norm):
+        f.experience = False  # "哪一个没写这个要求？": the earlier question's requirement, not written
+    if earlier.experience_years and f.experience is False:
+        # "云计算领域里，哪些证书要求两年相关工作经验？哪一个没写这个要求？": the rows of the earlier filters asking none
+        return f.merged(replace(earlier, experience_years=None))
     if earlier.experience_years and f.experience_years is None and f.not_years is None and _EXPERIENCE.search(norm) \
             and _OTHER_YEARS.search(norm):
         out = f.merged(replace(earlier, experience_years=None))
@@ -213,7 +221,7 @@ def _filters(text: str, norm: str) -> "Filters":
         re.search(r"(?:requir|need|要求|需要)[^?？]{0,12}(?:年|years?)", norm) and any(rx.search(norm) for rx, _ in _YEARS))
     if says_experience and not f.more_than_years:
         f.school_years = bool(re.search(r"学年|學年|school year", norm))
-        years = next((n for rx, n in _YEARS if rx.search(norm)), None)
+        years = _years_asked(norm)
         if years is None and f.school_years:
             years = 2 if re.search(r"两|兩|2|two", norm) else None
         if years and _NO_EXPERIENCE.search(norm):
@@ -244,7 +252,22 @@ def _filters(text: str, norm: str) -> "Filters":
     return f
 
 
-_INCLUDING = re.compile(r"(?:包括|包含|含|连同|連同|including|incl\.?|as well as)\s*(?:the\s+)?[^\s,，。.?？)）]{1,20}")
+def _years_asked(norm: str) -> Optional[int]:
+    """The years a row query asks about: of several said, those of the last clause ("目录里要求两年工作经验的很多，有没有
+    要求三年的？" asks three)."""
+    said = sorted((m.start(), n) for rx, n in _YEARS for m in rx.finditer(norm))
+    if not said:
+        return None
+    if len({n for _, n in said}) > 1:
+        last_break = max(norm.rfind(c) for c in "，,；;。")
+        after = [n for at, n in said if at > last_break]
+        if after:
+            return after[-1]
+    return said[0][1]
+
+
+_INCLUDING = re.compile(r"(?:包括|包含|含|连同|連同|including|incl\.?|as well as)\s*(?:the\s+)?[^\s,，。.?？)）]{1,20}|"
+                        r"(?<![a-z])count(?:ing)?\s+(?:the\s+)?[a-z-]{3,20}(?:\s+ones)?\s+(?:too|as well|also)(?![a-z])")
 _EXCLUDING = re.compile(r"(?:不包括|不包含|不含|除了|除去|排除|excluding|exclude|except|not counting|other than)\s*(?:the\s+)?"
                         r"([^\s,，。.?？)）]{1,20})")
 # "… and is New South Wales one of them?": a second question about one place, no name filter
@@ -270,7 +293,8 @@ programme project projects universal studios age limit limits state states depar
 territory territories column columns municipal boards items remarks remark file register services health new york
 filters filter briefing query queries hotline check regulatory drug drugs supervision administration
 require requirement benefit benefits supply shortage correspond corresponds level levels sheet recognition recognised
-recognized valid validity renew renewal general""".split())
+recognized valid validity renew renewal general special unusual different outside main block name names ones
+too also""".split())
 _CJK_STOP = ("证书", "證書", "资格", "資格", "目录", "目錄", "清单", "清單", "一共", "相关", "相關", "哪些", "多少", "几项",
              "幾多", "执业", "注册", "经验", "工作", "要求", "领域", "国家", "地区", "教师", "教師", "部门", "部門", "主管",
              "机构", "機構", "协会", "協會", "学会", "學會", "委员会", "政府", "备案", "颁发", "頒發", "发的", "之后",

@@ -169,7 +169,8 @@ class Matcher:
                         word, span = issuer + word, (span[0] - len(issuer), span[1])
                     r = MatchResult("none", (), UnlistedHit(word, word, (), "", "", span, word, "unknown"))
                 else:
-                    named = _named_credential(text, a, b) or _named_cjk(text, a, b)  # "Certified ScrumMaster", "基金从业资格证"
+                    named = _named_credential(text, a, b) or _named_cjk(text, a, b) or _latin_before_cjk_word(text, a, b)
+                    # ("Certified ScrumMaster", "基金从业资格证", "HashiCorp的Terraform认证")
                     if named is None:
                         continue
                     r = MatchResult("none", (), UnlistedHit(named[0], named[0], (), "", "", named[1], named[0],
@@ -445,3 +446,14 @@ def _cjk_issuer_before(text: str, at: int, start: int) -> str:
         j -= 1
     run = _CJK_LEAD.sub("", text[j:at])
     return run if 2 <= len(run) <= 6 and not run.endswith(("的", "嘅")) else ""
+
+
+# a Latin name right before a Chinese credential word ("HashiCorp的Terraform认证", "Salesforce证书")
+_LATIN_BEFORE_CJK_WORD = re.compile(r"(?<![A-Za-z])([A-Za-z][A-Za-z0-9+#-]{2,24})\s*(?:认证|認證|证书|證書|资格证|資格證|执照|執照|牌照)")
+
+
+def _latin_before_cjk_word(text: str, a: int, b: int) -> Optional[Tuple[str, Tuple[int, int]]]:
+    m = _LATIN_BEFORE_CJK_WORD.search(text, a, b)
+    if m is None or m.group(1).lower() in _NOT_NAMES:
+        return None
+    return m.group(0), m.span(0)
