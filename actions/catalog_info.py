@@ -66,6 +66,9 @@ _AMONG = [
     # "(include Massachusetts and Alaska)": places the agent wants counted; each is answered after the rows
     re.compile(r"\(\s*(?i:include|including|incl\.?|also|plus)\s+(?P<x>[A-Z][\w.'-]*(?:(?:\s+|\s*,\s*|\s+(?i:and|&)\s+)"
                r"[A-Z][\w.'-]*){0,5})\s*\)"),
+    # "…, counting the Massachusetts and Alaska ones too?"
+    re.compile(r"(?i:counting|count|including|incl\.?)\s+(?i:the\s+)?(?P<x>[A-Z][\w.'-]*(?:(?:\s+|\s*,\s*|\s+(?i:and|&)\s+)"
+               r"[A-Z][\w.'-]*){0,5})(?:\s+(?i:ones?|certificates?|rows?))?\s+(?i:too|as well|also)\b"),
     re.compile(r"(?:有没有|有沒有|有冇|有無|包不包括|包唔包括|包括不包括)(?P<x>[\u4e00-\u9fff]{2,10}?)(?:的|嘅)?(?:吗|嗎|呢|啊|？|\?|$)"),
     re.compile(r"(?P<x>[\u4e00-\u9fff]{2,10}?)(?:的|嘅)?(?:在不在|喺唔喺|有没有在|有冇喺)(?:里面|裡面|入面|其中|当中|當中)?"),
 ]
@@ -132,6 +135,26 @@ _FOLLOW_ON = re.compile(r"(?:的呢|嘅呢|呢|^\s*(?:哪一个|哪一個|哪一
 
 
 def staff_query(ctx: Context, counting: bool = False, browsing: bool = True) -> Optional[Reply]:
+    """The row query of the message (`_queried`), after the whole catalog's count when that is asked too ("how many
+    rows are in the whole catalog, and how many regular-list rows carry the remark …?")."""
+    reply = _queried(ctx, counting, browsing)
+    if reply is None or not ctx.text or not _WHOLE_CATALOG.search(ctx.text):
+        return reply
+    replies, events = reply
+    if any(a.kind == "stats" for a in replies):
+        return reply
+    return [answers.stats(ctx.lang)] + list(replies), events
+
+
+# the whole catalog's count asked beside a row query
+# (its own question, ended before the next: "how many rows are in the whole catalog, and …", "整个目录一共有多少项，…";
+# not "how many rows in the whole catalog list Australia", where the whole catalog is the scope of the query)
+_WHOLE_CATALOG = re.compile(r"(?<![a-z])how many (?:rows|items|entries|qualifications) (?:are )?(?:there )?in (?:the )?"
+                            r"(?:whole |entire )?catalog(?:ue)?\s*(?:,|;|\?|and\b)|"
+                            r"(?:整个|整個|成个|成個|全部)?目[录錄](?:里|裡|入面)?(?:总共|總共|一共|共)(?:有)?(?:多少|几|幾)(?:项|項|条|條)[，,；;？?]", re.I)
+
+
+def _queried(ctx: Context, counting: bool = False, browsing: bool = True) -> Optional[Reply]:
     """The row query of the message (`_staff_query`); a place asked about beside it ("Is Florida among them?") is
     answered after the rows: among them, elsewhere in the catalog, or not listed; a second query said as a
     follow-up in the same message ("…的有哪些？要求两学年的呢？") is answered after the first."""

@@ -145,7 +145,7 @@ def read(tracker: Tracker) -> Context:
         history = history[:-1]
     text, in_pinyin = pinyin.expand(spelling.corrected(text))  # "能办gzjzz吗", "waiji…": read as Chinese;
     history = [spelling.corrected(h) for h in history]  # "recongized", "expereince": read as the word meant
-    if in_pinyin:
+    if in_pinyin or pinyin.chinese_among_pinyin(latest.get("text") or ""):
         lang = "zh"
     if text != (latest.get("text") or ""):
         for e in person_facts.extract(text):  # what NLU could not read in the pinyin ("waiji" = 外籍)

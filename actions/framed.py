@@ -35,7 +35,8 @@ BENEFITS_ASKED = re.compile(r"便利|享受|待遇|优惠|優惠|好处|好處|�
                             r"可以办什么|可以辦什麼|可以办啥|能办啥|辦到啲咩|可以辦啲咩|可以辦乜嘢|可以办乜嘢|辦乜嘢|办乜嘢|能做什么|有什么可以办|"
                             r"what can i (?:do|apply for|get)|what (?:am i|are we) entitled|"
                             r"what (?:does|do|will|would|can) (?:the |this |that )?(?:notice|catalog(?:ue)?|policy|list|it|this|that|they)"
-                            r" (?:give|offer|do for|get)|能给我什么|能給我什麼|可以给我什么|有咩俾我", re.I)
+                            r" (?:actually |really |exactly )?(?:give|offer|do for|get)|能给我什么|能給我什麼|可以给我什么|有咩俾我|"
+                            r"受惠|受益|有咩着数|有咩著數|有什么好的|what's in it for me|what is in it for me", re.I)
 _EXPERIENCE_ASKED = re.compile(r"经验|經驗|experience|how many years|几年|幾年", re.I)
 _FOLLOW_UP_LENGTH = 60  # characters: a follow-up question about the credential of the conversation
 

@@ -56,6 +56,18 @@ def expand(text: str) -> Tuple[str, bool]:
     return out, pinyin_only
 
 
+def chinese_among_pinyin(text: str) -> bool:
+    """ "pmp zaibuzai mulu li a 急 明天面试": Chinese characters among Latin words that are mostly known pinyin (a
+    Chinese message, answered in Chinese, though most of its letters are Latin)."""
+    if not text or text.startswith("/") or not _CJK.search(text):
+        return False
+    any_re, _, cjk_re, _ = _tables()
+    latin_words = re.findall(r"[A-Za-z]+", text)
+    found = len(any_re.findall(text)) + len(cjk_re.findall(text))
+    small = sum(1 for w in latin_words if w.lower() in _particles())
+    return found >= 1 and (found + small) * 2 >= len(latin_words) - found - small
+
+
 @functools.lru_cache(maxsize=1)
 def _particles() -> "frozenset[str]":
     return frozenset(str(w).lower() for w in (wordlists.load("pinyin.yaml").get("particles") or ()))

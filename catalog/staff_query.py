@@ -23,15 +23,17 @@ _ASKS = re.compile(r"边啲|邊啲|边个|邊個|边几|邊幾|哪个|哪個|哪
                    r"(?:rows?|entries|items|qualifications|certificates|credentials)\s*(?:\([^)]*\)\s*)?(?:that|which|with|requiring|needing|whose)|"
                    r"(?:rows?|entries|items) in the [a-z &]{3,40} field)(?![a-z])")
 # ... about rows of the catalog, not about benefits ("急需紧缺的有哪些便利" asks about benefits)
-_OBJECT = re.compile(r"证书|證書|资格|資格|条目|條目|项|項|证|證|执照|執照|目录|目錄|备注|備註|(?<![a-z])(?:rows?|qualifications?|certificates?|credentials?|"
-                     r"items?|entries|licen[cs]es?|designations?|certs?|certifications?|anything|registrations?|(?:registration )?boards|"
+_OBJECT = re.compile(r"证书|證書|资格|資格|条目|條目|项|項|证|證|执照|執照|目录|目錄|备注|備註|几条|幾條|多少条|多少條|几多条|幾多條|"
+                     r"(?<![a-z])(?:rows?|qualifications?|certificates?|credentials?|"
+                     r"items?|entry|entries|licen[cs]es?|designations?|certs?|certifications?|anything|registrations?|(?:registration )?boards|"
                      r"lookup|look-up|list\s*\(?(?:1|2|i|ii|一|二)\)?)(?![a-z])")
 _YEARS = [(re.compile(r"两年|兩年|2\s*年|二年|两学年|兩學年|two years|2 years|2-year|two-year|two school years"), 2),
           (re.compile(r"三年|3\s*年|three years|3 years|3-year|three-year"), 3)]
 _EXPERIENCE = re.compile(r"经验|經驗|经历|經歷|experience")
 _NO_EXPERIENCE = re.compile(r"不用|不需要|无需|無需|不要求|(?<!有)没有要求|(?<!有)沒有要求|没写|沒寫|没有写|沒有寫|未写|未寫|没提|沒提|"
                             r"no experience|without experience|don't need|do not need|not require|doesn't (?:say|mention)|"
-                            r"does not (?:say|mention)")
+                            r"does not (?:say|mention)|(?:don't|do not|doesn't|does not) (?:carry|have|include|state|set)|"
+                            r"without (?:the|a|any)\b")
 _REGISTRATION = re.compile(r"注册|註冊|备案|備案|regist|licen[cs]e to practi|before practi")
 # "教師註冊機構", "teacher registration boards": who issues the rows, not a registration the remark requires
 _REGISTERING_BODY = re.compile(r"注册(?:机构|局|委员会|部门)|(?:teacher |teaching )?registration (?:boards?|bod(?:y|ies)|authorit(?:y|ies)|councils?)|"
