@@ -37,6 +37,7 @@ _FOLLOW_UP = re.compile(r"其中|这些|這些|那些|这几|這幾|它们|它�
 _BOTH_LISTS = re.compile(r"(?:急需紧缺|急需緊缺|紧缺|緊缺|清单\s*[(（]?\s*[一1]|清單\s*[(（]?\s*[一1]|urgent)[^。？?]{0,30}(?:和|与|與|同|及|、|and|vs)"
                          r"[^。？?]{0,12}(?:普通|第二|清单\s*[(（]?\s*[二2]|清單\s*[(（]?\s*[二2]|境外职业资格清单|regular|general|other|list\s*\(?(?:2|ii))|"
                          r"(?:each|both) lists?(?![a-z])|两个清单|兩個清單|两张清单|兩張清單|两份清单|每个清单|每個清單|in each list|per list", re.I)
+_CATALOG_WORD = re.compile(r"目录|目錄|catalog|catalogue|整个|整個|成个|成個|全部|whole|entire|overall|all lists|version|3\.0|版", re.I)
 _URGENT_NAMED = re.compile(r"急需紧缺|急需緊缺|紧缺清单|緊缺清單|urgent", re.I)
 _TOTAL = re.compile(r"总共|總共|一共|合共|共有|成个目录|成個目錄|整个目录|整個目錄|目录总|目錄總|in total|altogether|whole catalog|"
                     r"entire catalog|total number|the catalog as a whole|overall|"
@@ -194,11 +195,13 @@ def _staff_query(ctx: Context, counting: bool = False, browsing: bool = True) ->
         return None  # "持有急需紧缺清单证书的，能拿到多少科研经费？": an amount of money, not a count of rows
     urgent_only = bool(_URGENT_NAMED.search(ctx.text)) and not _BOTH_LISTS.search(ctx.text) \
         and not staff_filters.parse_more(ctx.text, staff_filters.Filters()).words
+    # ("急需紧缺清单一共几项？": the urgent list's total, not the catalog's; "目录一共多少项，急需紧缺…": the catalog's)
+    catalog_total = bool(_TOTAL.search(ctx.text)) and bool(_CATALOG_WORD.search(ctx.text))
     if (_BOTH_LISTS.search(ctx.text) or (_URGENT_NAMED.search(ctx.text) and _TOTAL.search(ctx.text))
             or (urgent_only and matching.match(ctx.text).status == "none")) and _HOW_MANY.search(ctx.text):
         # "目录一共多少项？急需紧缺清单和普通清单各几项？": the totals of both lists, not the first list's rows
         if not _BOTH_LISTS.search(ctx.text) and (_LIST_THEM.search(ctx.text) or _TITLE_ASKED.search(ctx.text)
-                                                 or not _TOTAL.search(ctx.text)):
+                                                 or not catalog_total):
             # ("jxjq清单有几个啊 就是急需紧缺那个": its 7 rows, named)
             # "急需紧缺清单一共几项 都是啥", "how many on the urgent list, and what title do they correspond to": its rows
             urgent = staff_filters.Filters(list="urgent")

@@ -298,6 +298,15 @@ def refined(ctx: "Context") -> Optional[MatchResult]:
             if picked.status == "listed" and len(picked.ids) == 1:
                 tries.append(picked)
         rank = {"listed": 0, "unlisted": 1, "confirm": 2, "ambiguous": 3, "none": 4}
+        if said and before.status == "unlisted" and len(before.ids) == 1:
+            # "It's Solutions Architect Associate" (not listed; item 33 is the Professional) → "ah sorry, I actually
+            # passed the Professional one": the listed row itself, when its own name has the grade said now
+            q0 = queries.get(before.ids[0])
+            word = said[0].group(0).casefold()
+            if q0 is not None and word in {g.group(0).casefold() for g in _LEVEL_WORD.finditer(q0.name.en + " " + q0.name.zh)}:
+                own = m.match(q0.name.en)
+                if own.status == "listed" and own.ids == [q0.id]:
+                    return own
         if said and before.ids:
             # "那个Fellow呢？" after "LEED AP在目录里吗？": the row of the same body named by the grade said now
             q0 = queries.get(before.ids[0])
@@ -417,6 +426,10 @@ def resolve(ctx: Context, verdict: Optional[MatchResult] = None) -> Resolution:
     if typed:
         result = verdict if verdict is not None and not candidates and said == ctx.text else \
             matcher.match(said, restrict_to=candidates or None)
+        if candidates and result.status == "confirm" and result.evidence == "issuer" and len(result.ids) == 1 \
+                and result.ids[0] in candidates:
+            # "係國際會計師公會嗰個，唔係精算嗰個" to "AIA: which one?" (R011, R025): the body named picks its row
+            return Resolution("listed", result.ids[0], result)
         if result.status in ("none", "ambiguous", "confirm"):
             better = refined(ctx)
             # with options on screen, only a decisive reading replaces the narrowing ("是美国伊利诺伊州的": not listed)

@@ -51,6 +51,8 @@ _ASKS_CONDITIONS = re.compile(r"experience|requirement|condition|require|经验|
 _ASKS_COVERED = re.compile(r"(?<![a-z])(?:am i|are we|is (?:it|that|mine|he|she)|would i be|will i be|does (?:it|that|mine) still)\s+"
                            r"(?:still\s+)?(?:covered|eligible|included|ok|okay|good enough|enough)(?![a-z])|"
                            r"(?<![a-z])(?:do|does|would|will) (?:i|it|that|mine|he|she) (?:still )?(?:qualify|count)(?![a-z])|"
+                           r"(?<![a-z])is [a-z0-9 .'-]{1,40}? (?:enough|sufficient|good enough)(?![a-z])|"  # "is ITIL 4 Foundation enough"
+                           r"够吗|夠嗎|够用吗|夠用嗎|可唔可以用|"
                            r"符合吗|符合嗎|符唔符合|算不算|算唔算|够不够|夠唔夠|够唔够|得唔得|行不行|行唔行", re.I)
 
 
