@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Tuple  # noqa: F401 - Tuple: used by code coming for issue 11
+from typing import Any, Dict, List, Optional, Set, Tuple  # noqa: F401 - Tuple: used by code coming for issue 11
 
 from dataclasses import replace
 
@@ -143,16 +143,18 @@ def read(tracker: Tracker) -> Context:
             history.append(str(e["text"]))
     if history and history[-1] == text:
         history = history[:-1]
-    text, in_pinyin = pinyin.expand(spelling.corrected(text))  # "能办gzjzz吗", "waiji…": read as Chinese;
-    history = [spelling.corrected(h) for h in history]  # "recongized", "expereince": read as the word meant
-    if in_pinyin or pinyin.chinese_among_pinyin(latest.get("text") or ""):
+    # "能办gzjzz吗", "waiji…": read as Chinese (and answered in Chinese, as "pmp zaibuzai mulu 急" is);
+    # "recongized", "expereince": read as the word meant
+    text, in_pinyin, chinese = pinyin.read(spelling.corrected(text))
+    history = [spelling.corrected(h) for h in history[-HISTORY_TURNS:]]
+    if in_pinyin or chinese:
         lang = "zh"
     if text != (latest.get("text") or ""):
         for e in person_facts.extract(text):  # what NLU could not read in the pinyin ("waiji" = 外籍)
             if slots.get(e["entity"]) in (None, ""):
                 slots[e["entity"]] = e["value"]
     return Context(tracker.sender_id, lang if lang in ("zh", "en") else "zh", intent, text, entities, slots,
-                   history=history[-HISTORY_TURNS:], pinyin=in_pinyin)
+                   history=history, pinyin=in_pinyin)
 
 
 _LANG_REQUEST = re.compile(
@@ -298,21 +300,17 @@ def refined(ctx: "Context") -> Optional[MatchResult]:
             if picked.status == "listed" and len(picked.ids) == 1:
                 tries.append(picked)
         rank = {"listed": 0, "unlisted": 1, "confirm": 2, "ambiguous": 3, "none": 4}
-        if said and before.status == "unlisted" and len(before.ids) == 1:
-            # "It's Solutions Architect Associate" (not listed; item 33 is the Professional) → "ah sorry, I actually
-            # passed the Professional one": the listed row itself, when its own name has the grade said now
+        if said and before.ids:
             q0 = queries.get(before.ids[0])
             word = said[0].group(0).casefold()
-            if q0 is not None and word in {g.group(0).casefold() for g in _LEVEL_WORD.finditer(q0.name.en + " " + q0.name.zh)}:
+            if q0 is not None and before.status == "unlisted" and len(before.ids) == 1 and word in _grades_named(q0):
+                # "It's Solutions Architect Associate" (not listed; item 33 is the Professional) → "ah sorry, I
+                # actually passed the Professional one": the listed row itself, when its own name has the grade
                 own = m.match(q0.name.en)
                 if own.status == "listed" and own.ids == [q0.id]:
                     return own
-        if said and before.ids:
             # "那个Fellow呢？" after "LEED AP在目录里吗？": the row of the same body named by the grade said now
-            q0 = queries.get(before.ids[0])
-            word = said[0].group(0).casefold()
-            same = [o for o in (answers.same_body(q0) if q0 is not None else [])
-                    if word in {g.group(0).casefold() for g in _LEVEL_WORD.finditer(o.name.en + " " + o.name.zh)}]
+            same = [o for o in (answers.same_body(q0) if q0 is not None else []) if word in _grades_named(o)]
             graded = m.match(same[0].name.en) if len(same) == 1 else None
             if graded is not None and graded.status == "listed":
                 return graded
@@ -332,6 +330,11 @@ def refined(ctx: "Context") -> Optional[MatchResult]:
                 and combined.unlisted.reason_en != before.unlisted.reason_en:
             return combined  # "what if I get certified in Oregon instead?" after Washington State: Oregon's verdict
     return _level_of_the_conversations(ctx, m, text)
+
+
+def _grades_named(q: "queries.QualificationInfo") -> Set[str]:
+    """The grade words in a row's names ("professional" of "AWS Certified Solutions Architect – Professional")."""
+    return {g.group(0).casefold() for g in _LEVEL_WORD.finditer(q.name.en + " " + q.name.zh)}
 
 
 def _level_of_the_conversations(ctx: "Context", m: "matcher.Matcher", text: str) -> Optional[MatchResult]:

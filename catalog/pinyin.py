@@ -30,8 +30,21 @@ def _tables() -> Tuple[Pattern[str], Dict[str, str], Pattern[str], Dict[str, str
 def expand(text: str) -> Tuple[str, bool]:
     """The text with known pinyin read as Chinese, and whether the message was written in pinyin (then the reply is
     Chinese): no Chinese characters, and at least two of its words are known pinyin."""
+    out, pinyin_only, _ = read(text)
+    return out, pinyin_only
+
+
+def chinese_among_pinyin(text: str) -> bool:
+    """ "pmp zaibuzai mulu li a 急 明天面试": Chinese characters among Latin words that are mostly known pinyin (a
+    Chinese message, answered in Chinese, though most of its letters are Latin)."""
+    return read(text)[2]
+
+
+@functools.lru_cache(maxsize=1024)
+def read(text: str) -> Tuple[str, bool, bool]:
+    """One reading of a message: (`expand`'s text, written in pinyin only, Chinese characters among pinyin)."""
     if not text or text.startswith("/"):
-        return text, False
+        return text, False, False
     any_re, anywhere, cjk_re, with_chinese = _tables()
     has_cjk = bool(_CJK.search(text))
     found = 0
@@ -50,22 +63,11 @@ def expand(text: str) -> Tuple[str, bool]:
     # pinyin's small words ("zai", "ma", "neng"): never read as Chinese (some are English too), but they count
     # towards the message being pinyin ("cfa zai mulu li ma zhongji zhicheng neng duiying ma")
     small = sum(1 for w in latin_words if w.lower() in _particles())
-    pinyin_only = not has_cjk and found >= 2 and (found + small) * 2 >= len(latin_words) - found - small
-    if not has_cjk and not pinyin_only:
-        return text, False  # an English message with "beijing" in it stays English
-    return out, pinyin_only
-
-
-def chinese_among_pinyin(text: str) -> bool:
-    """ "pmp zaibuzai mulu li a 急 明天面试": Chinese characters among Latin words that are mostly known pinyin (a
-    Chinese message, answered in Chinese, though most of its letters are Latin)."""
-    if not text or text.startswith("/") or not _CJK.search(text):
-        return False
-    any_re, _, cjk_re, _ = _tables()
-    latin_words = re.findall(r"[A-Za-z]+", text)
-    found = len(any_re.findall(text)) + len(cjk_re.findall(text))
-    small = sum(1 for w in latin_words if w.lower() in _particles())
-    return found >= 1 and (found + small) * 2 >= len(latin_words) - found - small
+    mostly = (found + small) * 2 >= len(latin_words) - found - small
+    if not has_cjk:
+        pinyin_only = found >= 2 and mostly
+        return (out if pinyin_only else text), pinyin_only, False  # an English message with "beijing" stays English
+    return out, False, found >= 1 and mostly
 
 
 @functools.lru_cache(maxsize=1)
